@@ -1,0 +1,242 @@
+/*
+ * onnxbn — a lean ONNX inference runtime.
+ *
+ * This is the whole public API. Conventions:
+ *   - Every call that can fail returns an obn_status; OBN_OK (0) is success.
+ *     On failure obn_last_error() returns a message naming the file, node,
+ *     operator and tensor involved. The message is per thread and stays valid
+ *     until the next failing call on the same thread.
+ *   - Results are returned through the last parameters. On failure, output
+ *     handles are set to NULL and nothing is leaked.
+ *   - Handles are opaque. Each *_create / *_load has a matching *_destroy,
+ *     which accepts NULL.
+ *   - Ownership is written next to each pointer: "caller owns" means the
+ *     caller must destroy it; "borrowed" means the library keeps ownership and
+ *     the comment says how long the pointer stays valid.
+ *   - Thread safety: an obn_model is immutable once loaded and may be used by
+ *     any number of threads at once (for example to create one session per
+ *     thread). An obn_session must be used by one thread at a time.
+ */
+#ifndef ONNXBN_H
+#define ONNXBN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define OBN_VERSION_MAJOR 0
+#define OBN_VERSION_MINOR 1
+#define OBN_VERSION_PATCH 0
+
+/* Library version string, e.g. "0.1.0". Borrowed, static. */
+const char *obn_version(void);
+
+/* ---------------------------------------------------------------- status */
+
+typedef enum obn_status {
+    OBN_OK = 0,
+    OBN_E_INVALID_ARGUMENT = 1, /* API misuse: NULL handle, bad option value */
+    OBN_E_IO = 2,               /* a file cannot be opened, read or written */
+    OBN_E_PARSE = 3,            /* bytes are not a valid ONNX protobuf/npy */
+    OBN_E_INVALID_MODEL = 4,    /* parses, but breaks the ONNX rules */
+    OBN_E_UNSUPPORTED = 5,      /* valid ONNX that onnxbn does not implement */
+    OBN_E_INVALID_INPUT = 6,    /* run(): input name, dtype or shape is wrong */
+    OBN_E_OUT_OF_MEMORY = 7,
+    OBN_E_RUNTIME = 8           /* a kernel failed while running */
+} obn_status;
+
+/* Message of the last failure on the calling thread ("" if none).
+ * Borrowed: valid until the next failing call on this thread. */
+const char *obn_last_error(void);
+
+/* Short stable name of a status code, e.g. "INVALID_MODEL". Borrowed, static. */
+const char *obn_status_name(obn_status status);
+
+/* ---------------------------------------------------------------- dtypes */
+
+/* Element types; the values are ONNX's TensorProto.DataType numbers. */
+typedef enum obn_dtype {
+    OBN_UNDEFINED = 0,
+    OBN_FLOAT = 1,
+    OBN_UINT8 = 2,
+    OBN_INT8 = 3,
+    OBN_UINT16 = 4,
+    OBN_INT16 = 5,
+    OBN_INT32 = 6,
+    OBN_INT64 = 7,
+    OBN_STRING = 8, /* not supported as tensor data */
+    OBN_BOOL = 9,
+    OBN_FLOAT16 = 10,
+    OBN_DOUBLE = 11,
+    OBN_UINT32 = 12,
+    OBN_UINT64 = 13,
+    OBN_COMPLEX64 = 14,  /* not supported as tensor data */
+    OBN_COMPLEX128 = 15, /* not supported as tensor data */
+    OBN_BFLOAT16 = 16
+} obn_dtype;
+
+/* Lower-case ONNX name ("float", "int64", "float16"...); "undefined" for
+ * unknown values. Borrowed, static. */
+const char *obn_dtype_name(obn_dtype dtype);
+
+/* Bytes per element; 0 for types that cannot be stored as tensor data. */
+size_t obn_dtype_size(obn_dtype dtype);
+
+/* ---------------------------------------------------------------- tensors */
+
+/* Maximum tensor rank onnxbn handles; higher ranks are rejected with
+ * OBN_E_UNSUPPORTED. */
+#define OBN_MAX_RANK 8
+
+typedef struct obn_tensor obn_tensor;
+
+/* Creates a dense row-major tensor. dims has `rank` entries, each >= 0.
+ * If data is non-NULL, numel*dtype_size bytes are copied from it; otherwise
+ * the tensor is zero-filled. *out: caller owns (obn_tensor_destroy). */
+obn_status obn_tensor_create(obn_dtype dtype, size_t rank, const int64_t *dims,
+                             const void *data, obn_tensor **out);
+
+/* Like obn_tensor_create, but the tensor borrows `data` (nbytes long, which
+ * must equal numel*dtype_size) instead of copying it. The caller keeps
+ * ownership of data and must keep it alive until the tensor is destroyed.
+ * *out: caller owns. */
+obn_status obn_tensor_wrap(obn_dtype dtype, size_t rank, const int64_t *dims,
+                           void *data, size_t nbytes, obn_tensor **out);
+
+/* Deep copy. *out: caller owns. */
+obn_status obn_tensor_clone(const obn_tensor *tensor, obn_tensor **out);
+
+/* Reads a tensor file: an ONNX TensorProto (.pb) or a NumPy array (.npy,
+ * recognised by its magic bytes). *out: caller owns. */
+obn_status obn_tensor_load(const char *path, obn_tensor **out);
+
+/* Writes the tensor as a serialized ONNX TensorProto named `name` (may be
+ * NULL). */
+obn_status obn_tensor_save(const obn_tensor *tensor, const char *name, const char *path);
+
+void obn_tensor_destroy(obn_tensor *tensor);
+
+obn_dtype obn_tensor_dtype(const obn_tensor *tensor);
+size_t obn_tensor_rank(const obn_tensor *tensor);
+/* `rank` dimensions. Borrowed: valid while the tensor lives. */
+const int64_t *obn_tensor_dims(const obn_tensor *tensor);
+int64_t obn_tensor_numel(const obn_tensor *tensor);
+size_t obn_tensor_nbytes(const obn_tensor *tensor);
+/* Element data, row-major. Borrowed: valid while the tensor lives. */
+void *obn_tensor_data(obn_tensor *tensor);
+const void *obn_tensor_cdata(const obn_tensor *tensor);
+/* Name read from a .pb file, or "" . Borrowed: valid while the tensor lives. */
+const char *obn_tensor_name(const obn_tensor *tensor);
+
+/* ---------------------------------------------------------------- models */
+
+typedef struct obn_model obn_model;
+
+/* Loads and validates an ONNX model file: parses it, imports it into
+ * onnxbn's graph form, resolves every node to an operator implementation and
+ * checks its attributes. External tensor data is read relative to the
+ * model's folder. *out: caller owns (obn_model_destroy). */
+obn_status obn_model_load(const char *path, obn_model **out);
+
+/* Same as obn_model_load from bytes in memory. `base_dir` is the folder
+ * external data is resolved against; NULL rejects models with external data.
+ * The bytes are not referenced after the call returns. *out: caller owns. */
+obn_status obn_model_load_buffer(const void *data, size_t size, const char *base_dir,
+                                 obn_model **out);
+
+/* Releases the caller's reference. Sessions created from the model keep
+ * their own reference, so a model may be destroyed before its sessions. */
+void obn_model_destroy(obn_model *model);
+
+/* Description of a graph input or output. All pointers borrowed: valid while
+ * the model lives. */
+typedef struct obn_value_info {
+    const char *name;
+    obn_dtype dtype;
+    size_t rank;             /* 0 for scalars; (size_t)-1 if the rank is unknown */
+    const int64_t *dims;     /* rank entries; -1 where a dim is symbolic/unknown */
+    const char *const *dim_names; /* rank entries; the symbolic name or NULL */
+} obn_value_info;
+
+/* Graph inputs that must be fed at run time (initializers excluded). */
+size_t obn_model_input_count(const obn_model *model);
+size_t obn_model_output_count(const obn_model *model);
+obn_status obn_model_input(const obn_model *model, size_t index, obn_value_info *out);
+obn_status obn_model_output(const obn_model *model, size_t index, obn_value_info *out);
+
+/* Model metadata. Strings borrowed (valid while the model lives), "" when
+ * absent. */
+typedef struct obn_model_meta {
+    int64_t ir_version;
+    const char *producer_name;
+    const char *producer_version;
+    const char *graph_name;
+    int64_t model_version;
+    size_t node_count;
+    size_t initializer_count;
+    uint64_t initializer_bytes;
+} obn_model_meta;
+void obn_model_get_meta(const obn_model *model, obn_model_meta *out);
+
+/* Opset imports: index < obn_model_opset_count. Domain "" is ai.onnx.
+ * *domain borrowed (valid while the model lives). */
+size_t obn_model_opset_count(const obn_model *model);
+obn_status obn_model_opset(const obn_model *model, size_t index, const char **domain,
+                           int64_t *version);
+
+/* Node `index` in execution order: its name, op type, domain and the
+ * operator version (since_version) it resolved to. Strings borrowed. */
+typedef struct obn_node_info {
+    const char *name;
+    const char *op_type;
+    const char *domain;
+    int since_version;
+} obn_node_info;
+obn_status obn_model_node(const obn_model *model, size_t index, obn_node_info *out);
+
+/* ---------------------------------------------------------------- sessions */
+
+typedef struct obn_session obn_session;
+
+typedef struct obn_session_options {
+    int threads;       /* worker threads for kernels; 0 = OpenMP default
+                          (OMP_NUM_THREADS or the number of cores) */
+    int enable_passes; /* 1 = run graph optimisation passes (default), 0 = off */
+} obn_session_options;
+
+/* Fills *options with the defaults. */
+void obn_session_options_init(obn_session_options *options);
+
+/* Creates a session for `model` (options may be NULL for defaults). When every
+ * input shape is fixed, the execution plan is built and checked here, so
+ * shape errors are reported now rather than on the first run. The session
+ * holds its own reference to the model. *out: caller owns
+ * (obn_session_destroy). */
+obn_status obn_session_create(const obn_model *model, const obn_session_options *options,
+                              obn_session **out);
+void obn_session_destroy(obn_session *session);
+
+/* Runs the model. inputs[i] is bound to the graph input named
+ * input_names[i]; every model input must be given exactly once. The input
+ * tensors are only read, and only during the call.
+ *
+ * output_names selects the outputs, in that order; if output_names is NULL,
+ * n_outputs must equal obn_model_output_count and the outputs come in the
+ * model's order. outputs[i] is borrowed: owned by the session and valid until
+ * the next obn_session_run or obn_session_destroy on this session (clone it
+ * to keep it).
+ *
+ * When input shapes equal those of the previous run, nothing is allocated;
+ * when they differ (say, another batch size) the session re-plans. */
+obn_status obn_session_run(obn_session *session, size_t n_inputs, const char *const *input_names,
+                           const obn_tensor *const *inputs, size_t n_outputs,
+                           const char *const *output_names, const obn_tensor **outputs);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ONNXBN_H */

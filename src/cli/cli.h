@@ -1,0 +1,43 @@
+/* The onnxbn command: argument parsing and printing only; all work goes
+ * through the public API in onnxbn.h. */
+#ifndef OBN_CLI_H
+#define OBN_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "onnxbn.h"
+
+/* Exit codes (documented in the README). */
+enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
+
+int cmd_info(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_test(int argc, char **argv);
+
+/* Prints "onnxbn: error [CODE]: <last error>" to stderr, returns CLI_USAGE. */
+int cli_error(obn_status status);
+/* Prints a usage error, returns CLI_USAGE. */
+int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parses a positive int option value. Returns 0 on success. */
+int cli_parse_int(const char *s, long lo, long hi, long *out);
+
+/* "[1,3,N,224]" from a value info (symbolic dims by name). */
+void cli_format_info_shape(const obn_value_info *vi, char *buf, size_t cap);
+void cli_format_dims(const int64_t *dims, size_t rank, char *buf, size_t cap);
+
+/* One-line summary: dtype, shape, min/max/mean and the first values. */
+void cli_print_summary(FILE *f, const char *name, const obn_tensor *t);
+
+/* Fills a tensor with values from a seeded generator: uniform [-1, 1) for
+ * floats, [0, 10) for integers, 0/1 for bool. */
+void cli_fill_random(obn_tensor *t, uint64_t *rng);
+
+/* Element i as double (any numeric dtype). */
+double cli_value(const obn_tensor *t, int64_t i);
+
+/* Replaces characters that are unsafe in a file name with '_'. */
+void cli_safe_filename(const char *name, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,187 @@
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_error(obn_status status)
+{
+    fprintf(stderr, "onnxbn: error [%s]: %s\n", obn_status_name(status), obn_last_error());
+    return CLI_USAGE;
+}
+
+int cli_usage(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("onnxbn: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs("\n(run 'onnxbn help' for usage)\n", stderr);
+    va_end(ap);
+    return CLI_USAGE;
+}
+
+int cli_parse_int(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    if (!s || !*s) return -1;
+    long v = strtol(s, &end, 10);
+    if (*end || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
+void cli_format_dims(const int64_t *dims, size_t rank, char *buf, size_t cap)
+{
+    size_t n = (size_t)snprintf(buf, cap, "[");
+    for (size_t i = 0; i < rank && n < cap; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%lld", i ? "," : "", (long long)dims[i]);
+    if (n < cap) snprintf(buf + n, cap - n, "]");
+}
+
+void cli_format_info_shape(const obn_value_info *vi, char *buf, size_t cap)
+{
+    if (vi->rank == (size_t)-1) {
+        snprintf(buf, cap, "[unknown rank]");
+        return;
+    }
+    size_t n = (size_t)snprintf(buf, cap, "[");
+    for (size_t i = 0; i < vi->rank && n < cap; i++) {
+        const char *sep = i ? "," : "";
+        if (vi->dims[i] >= 0)
+            n += (size_t)snprintf(buf + n, cap - n, "%s%lld", sep, (long long)vi->dims[i]);
+        else if (vi->dim_names && vi->dim_names[i])
+            n += (size_t)snprintf(buf + n, cap - n, "%s%s", sep, vi->dim_names[i]);
+        else
+            n += (size_t)snprintf(buf + n, cap - n, "%s?", sep);
+    }
+    if (n < cap) snprintf(buf + n, cap - n, "]");
+}
+
+static float half_to_float(uint16_t h, int bf16)
+{
+    uint32_t u;
+    if (bf16) {
+        u = (uint32_t)h << 16;
+    } else {
+        uint32_t sign = (uint32_t)(h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
+        if (exp == 0) {
+            float f = ldexpf((float)man, -24);
+            return sign ? -f : f;
+        }
+        u = sign | (exp == 31 ? 0x7f800000u | (man << 13) : ((exp + 112) << 23) | (man << 13));
+    }
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+double cli_value(const obn_tensor *t, int64_t i)
+{
+    const void *p = obn_tensor_cdata(t);
+    switch (obn_tensor_dtype(t)) {
+    case OBN_FLOAT: return ((const float *)p)[i];
+    case OBN_DOUBLE: return ((const double *)p)[i];
+    case OBN_FLOAT16: return half_to_float(((const uint16_t *)p)[i], 0);
+    case OBN_BFLOAT16: return half_to_float(((const uint16_t *)p)[i], 1);
+    case OBN_INT8: return ((const int8_t *)p)[i];
+    case OBN_INT16: return ((const int16_t *)p)[i];
+    case OBN_INT32: return ((const int32_t *)p)[i];
+    case OBN_INT64: return (double)((const int64_t *)p)[i];
+    case OBN_UINT8: case OBN_BOOL: return ((const uint8_t *)p)[i];
+    case OBN_UINT16: return ((const uint16_t *)p)[i];
+    case OBN_UINT32: return ((const uint32_t *)p)[i];
+    case OBN_UINT64: return (double)((const uint64_t *)p)[i];
+    default: return NAN;
+    }
+}
+
+void cli_print_summary(FILE *f, const char *name, const obn_tensor *t)
+{
+    char shape[256];
+    cli_format_dims(obn_tensor_dims(t), obn_tensor_rank(t), shape, sizeof shape);
+    int64_t n = obn_tensor_numel(t);
+    fprintf(f, "output '%s': %s %s", name, obn_dtype_name(obn_tensor_dtype(t)), shape);
+    if (n > 0) {
+        double lo = INFINITY, hi = -INFINITY, sum = 0;
+        int64_t nan = 0;
+        for (int64_t i = 0; i < n; i++) {
+            double v = cli_value(t, i);
+            if (isnan(v)) {
+                nan++;
+                continue;
+            }
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+            sum += v;
+        }
+        if (n > nan) fprintf(f, "  min %.6g  max %.6g  mean %.6g", lo, hi, sum / (double)(n - nan));
+        if (nan) fprintf(f, "  (%lld NaN)", (long long)nan);
+        fprintf(f, "\n  first:");
+        for (int64_t i = 0; i < n && i < 8; i++) fprintf(f, " %.6g", cli_value(t, i));
+        if (n > 8) fprintf(f, " ...");
+    }
+    fputc('\n', f);
+}
+
+/* splitmix64: small, seedable, good enough for test inputs */
+static uint64_t next_u64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static uint16_t float_to_half_bits(float v, int bf16)
+{
+    uint32_t u;
+    memcpy(&u, &v, 4);
+    if (bf16) return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+    /* values in [-1, 1): normal or zero range only, truncating is fine */
+    uint32_t sign = (u >> 16) & 0x8000u, abs = u & 0x7fffffffu;
+    if (abs < 0x38800000u) return (uint16_t)sign;
+    return (uint16_t)(sign | ((abs - 0x38000000u) >> 13));
+}
+
+void cli_fill_random(obn_tensor *t, uint64_t *rng)
+{
+    int64_t n = obn_tensor_numel(t);
+    void *p = obn_tensor_data(t);
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t r = next_u64(rng);
+        double u = (double)(r >> 11) * (1.0 / 9007199254740992.0); /* [0,1) */
+        double f = 2.0 * u - 1.0;
+        int64_t k = (int64_t)(r % 10);
+        switch (obn_tensor_dtype(t)) {
+        case OBN_FLOAT: ((float *)p)[i] = (float)f; break;
+        case OBN_DOUBLE: ((double *)p)[i] = f; break;
+        case OBN_FLOAT16: ((uint16_t *)p)[i] = float_to_half_bits((float)f, 0); break;
+        case OBN_BFLOAT16: ((uint16_t *)p)[i] = float_to_half_bits((float)f, 1); break;
+        case OBN_INT8: ((int8_t *)p)[i] = (int8_t)k; break;
+        case OBN_INT16: ((int16_t *)p)[i] = (int16_t)k; break;
+        case OBN_INT32: ((int32_t *)p)[i] = (int32_t)k; break;
+        case OBN_INT64: ((int64_t *)p)[i] = k; break;
+        case OBN_UINT8: ((uint8_t *)p)[i] = (uint8_t)k; break;
+        case OBN_BOOL: ((uint8_t *)p)[i] = (uint8_t)(k & 1); break;
+        case OBN_UINT16: ((uint16_t *)p)[i] = (uint16_t)k; break;
+        case OBN_UINT32: ((uint32_t *)p)[i] = (uint32_t)k; break;
+        case OBN_UINT64: ((uint64_t *)p)[i] = (uint64_t)k; break;
+        default: break;
+        }
+    }
+}
+
+void cli_safe_filename(const char *name, char *buf, size_t cap)
+{
+    size_t i = 0;
+    for (; name[i] && i + 1 < cap; i++) {
+        char c = name[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                 c == '_' || (c == '.' && i > 0);
+        buf[i] = ok ? c : '_';
+    }
+    buf[i] = '\0';
+    if (i == 0 && cap > 1) snprintf(buf, cap, "output");
+}

@@ -1,0 +1,93 @@
+/* onnxbn info MODEL */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct {
+    const char *op;
+    const char *domain;
+    int count;
+} op_count;
+
+static int cmp_count(const void *a, const void *b)
+{
+    const op_count *x = a, *y = b;
+    if (x->count != y->count) return y->count - x->count;
+    return strcmp(x->op, y->op);
+}
+
+static void print_values(const obn_model *m, int outputs)
+{
+    size_t n = outputs ? obn_model_output_count(m) : obn_model_input_count(m);
+    printf("%s (%zu):\n", outputs ? "outputs" : "inputs", n);
+    for (size_t i = 0; i < n; i++) {
+        obn_value_info vi;
+        if (outputs) obn_model_output(m, i, &vi);
+        else obn_model_input(m, i, &vi);
+        char shape[512];
+        cli_format_info_shape(&vi, shape, sizeof shape);
+        printf("  %-24s %-8s %s\n", vi.name, vi.dtype ? obn_dtype_name(vi.dtype) : "?", shape);
+    }
+}
+
+static void print_ops(const obn_model *m, size_t n_nodes)
+{
+    op_count *counts = calloc(n_nodes ? n_nodes : 1, sizeof *counts);
+    size_t distinct = 0;
+    if (!counts) return;
+    for (size_t i = 0; i < n_nodes; i++) {
+        obn_node_info ni;
+        obn_model_node(m, i, &ni);
+        size_t k;
+        for (k = 0; k < distinct; k++)
+            if (strcmp(counts[k].op, ni.op_type) == 0 && strcmp(counts[k].domain, ni.domain) == 0) break;
+        if (k == distinct) {
+            counts[distinct].op = ni.op_type;
+            counts[distinct].domain = ni.domain;
+            distinct++;
+        }
+        counts[k].count++;
+    }
+    qsort(counts, distinct, sizeof *counts, cmp_count);
+    printf("nodes: %zu\n", n_nodes);
+    for (size_t k = 0; k < distinct; k++)
+        printf("  %s%s%-28s %d\n", counts[k].domain, counts[k].domain[0] ? "." : "", counts[k].op, counts[k].count);
+    free(counts);
+}
+
+int cmd_info(int argc, char **argv)
+{
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-') return cli_usage("info: unknown option '%s'", argv[i]);
+        if (path) return cli_usage("info: more than one model given");
+        path = argv[i];
+    }
+    if (!path) return cli_usage("info: no model given");
+    obn_model *m;
+    obn_status s = obn_model_load(path, &m);
+    if (s != OBN_OK) return cli_error(s);
+    obn_model_meta meta;
+    obn_model_get_meta(m, &meta);
+    printf("model: %s\n", path);
+    printf("ir_version: %lld\n", (long long)meta.ir_version);
+    printf("producer: %s%s%s\n", meta.producer_name[0] ? meta.producer_name : "(none)",
+           meta.producer_version[0] ? " " : "", meta.producer_version);
+    if (meta.graph_name[0]) printf("graph: %s\n", meta.graph_name);
+    printf("opsets:");
+    for (size_t i = 0; i < obn_model_opset_count(m); i++) {
+        const char *dom;
+        int64_t ver;
+        obn_model_opset(m, i, &dom, &ver);
+        printf(" %s=%lld", dom[0] ? dom : "ai.onnx", (long long)ver);
+    }
+    printf("\n");
+    print_values(m, 0);
+    print_values(m, 1);
+    print_ops(m, meta.node_count);
+    printf("initializers: %zu (%llu bytes, %.2f MiB)\n", meta.initializer_count,
+           (unsigned long long)meta.initializer_bytes, (double)meta.initializer_bytes / (1024.0 * 1024.0));
+    obn_model_destroy(m);
+    return CLI_OK;
+}

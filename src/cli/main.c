@@ -1,0 +1,47 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "onnxbn %s — run ONNX models\n"
+            "\n"
+            "usage:\n"
+            "  onnxbn info MODEL\n"
+            "      IR and opset versions, producer, inputs and outputs (dtype, shape),\n"
+            "      nodes per op type, initializer bytes\n"
+            "  onnxbn run MODEL [-i NAME=FILE]... [-o DIR] [--threads N] [--seed S]\n"
+            "      FILE is an ONNX TensorProto (.pb) or NumPy (.npy) file; inputs not given\n"
+            "      are filled with seeded random values. Prints a summary of each output\n"
+            "      and, with -o, writes DIR/<output-name>.pb\n"
+            "  onnxbn test [--verbose] [--expect LIST] [--threads N] PATH...\n"
+            "      runs ONNX backend-test folders (model.onnx + test_data_set_*), or every\n"
+            "      such folder below PATH; --expect LIST names tests that must pass\n"
+            "\n"
+            "exit status: 0 success, 1 a test or comparison failed, 2 bad usage or a model\n"
+            "or input that cannot be loaded\n",
+            obn_version());
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "info") == 0) return cmd_info(argc - 1, argv + 1);
+    if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "test") == 0) return cmd_test(argc - 1, argv + 1);
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("onnxbn %s\n", obn_version());
+        return CLI_OK;
+    }
+    return cli_usage("unknown command '%s'", cmd);
+}

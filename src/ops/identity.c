@@ -1,0 +1,43 @@
+/* Identity (1, 13, 14, 16): copies its input. */
+#include <string.h>
+
+#include "op_util.h"
+
+static obn_status identity_parse(const obn_node *n, int v, void *out)
+{
+    (void)n;
+    (void)v;
+    (void)out;
+    return OBN_OK;
+}
+
+static obn_status identity_infer(obn_op_ctx *ctx)
+{
+    const obn_tensor *x = ctx->inputs[0];
+    return obn_set_output(ctx, 0, x->dtype, x->rank, x->dims);
+}
+
+static obn_status identity_run(obn_op_ctx *ctx)
+{
+    const obn_tensor *x = ctx->inputs[0];
+    if (x->nbytes) memcpy(ctx->outputs[0]->data, x->data, x->nbytes);
+    return OBN_OK;
+}
+
+static const int versions[] = {1, 13, 14, 16, 0};
+static const char *const attr_names[] = {NULL};
+
+const obn_op obn_op_identity = {
+    .domain = "",
+    .op_type = "Identity",
+    .since_versions = versions,
+    .attr_names = attr_names,
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .parse = identity_parse,
+    .infer = identity_infer,
+    .run = identity_run,
+};
+OBN_REGISTER_OP(obn_op_identity);

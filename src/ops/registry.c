@@ -1,0 +1,54 @@
+/* The operator registry. The list of descriptors is generated at build time
+ * from the OBN_REGISTER_OP lines of the files in src/ops/, so adding an operator means
+ * adding its file and nothing else. */
+#include <string.h>
+
+#include "op.h"
+#include "registry.h"
+
+#define OBN_OP_ENTRY(symbol) extern const obn_op symbol;
+#include "ops_list.h"
+#undef OBN_OP_ENTRY
+
+static const obn_op *const all_ops[] = {
+#define OBN_OP_ENTRY(symbol) &symbol,
+#include "ops_list.h"
+#undef OBN_OP_ENTRY
+};
+
+static const size_t n_ops = sizeof all_ops / sizeof all_ops[0];
+
+size_t obn_registry_count(void) { return n_ops; }
+const obn_op *obn_registry_at(size_t i) { return i < n_ops ? all_ops[i] : NULL; }
+
+const obn_op *obn_registry_find(const char *domain, const char *op_type, int64_t opset,
+                                int *since_version)
+{
+    if (strcmp(domain, "ai.onnx") == 0) domain = "";
+    const obn_op *named = NULL, *best_op = NULL;
+    int best = 0;
+    /* an op may be split over several descriptors (version ranges): take the
+     * highest version <= opset over all of them */
+    for (size_t i = 0; i < n_ops; i++) {
+        const obn_op *op = all_ops[i];
+        if (strcmp(op->domain, domain) != 0 || strcmp(op->op_type, op_type) != 0) continue;
+        named = op;
+        for (const int *v = op->since_versions; *v; v++)
+            if (*v <= opset && *v > best) {
+                best = *v;
+                best_op = op;
+            }
+    }
+    if (best_op) {
+        *since_version = best;
+        return best_op;
+    }
+    const char *dom = domain[0] ? domain : "ai.onnx";
+    if (named)
+        obn_err(OBN_E_UNSUPPORTED, "operator %s of domain %s has no implemented version for opset %lld (first implemented: %d)",
+                op_type, dom, (long long)opset, named->since_versions[0]);
+    else
+        obn_err(OBN_E_UNSUPPORTED, "operator %s (domain %s, opset %lld) is not supported by onnxbn",
+                op_type, dom, (long long)opset);
+    return NULL;
+}

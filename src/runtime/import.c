@@ -1,0 +1,413 @@
+#include "import.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "op.h"
+#include "status.h"
+#include "tensor_proto.h"
+
+/* Highest IR version whose files onnxbn reads (ONNX 1.15 writes 9, 1.16 10). */
+#define OBN_MAX_IR_VERSION 10
+
+static const char *nz(const char *s) { return s ? s : ""; }
+
+static obn_status import_opsets(const Onnx__ModelProto *mp, obn_graph *g)
+{
+    if (mp->n_opset_import == 0)
+        return obn_err(OBN_E_INVALID_MODEL,
+                       "the model has no opset import (it must declare the ai.onnx opset version it uses)");
+    g->opsets = calloc(mp->n_opset_import, sizeof *g->opsets);
+    if (!g->opsets) return OBN_OOM();
+    for (size_t i = 0; i < mp->n_opset_import; i++) {
+        const Onnx__OperatorSetIdProto *op = mp->opset_import[i];
+        const char *dom = nz(op->domain);
+        if (strcmp(dom, "ai.onnx") == 0) dom = "";
+        if (!op->has_version || op->version < 1)
+            return obn_err(OBN_E_INVALID_MODEL, "opset import for domain '%s' has no valid version",
+                           dom[0] ? dom : "ai.onnx");
+        if (obn_graph_opset(g, dom) >= 0)
+            return obn_err(OBN_E_INVALID_MODEL, "opset for domain '%s' is imported twice",
+                           dom[0] ? dom : "ai.onnx");
+        if (dom[0] == '\0' && op->version > OBN_MAX_ONNX_OPSET)
+            return obn_err(OBN_E_UNSUPPORTED,
+                           "opset ai.onnx version %lld is not supported (onnxbn supports versions 1 to %d)",
+                           (long long)op->version, OBN_MAX_ONNX_OPSET);
+        OBN_TRY(obn_strdup(dom, &g->opsets[g->n_opsets].domain));
+        g->opsets[g->n_opsets++].version = op->version;
+    }
+    return OBN_OK;
+}
+
+/* Declared type of a graph input/output: tensor element type and shape. */
+static obn_status import_value_type(const Onnx__ValueInfoProto *vi, obn_value *v, const char *role)
+{
+    const Onnx__TypeProto *tp = vi->type;
+    if (!tp) return OBN_OK; /* type unknown: allowed for outputs */
+    if (tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type)
+        return obn_err(OBN_E_UNSUPPORTED, "%s '%s' is not a dense tensor (sequence/map/optional/sparse types are not supported)",
+                       role, v->name);
+    const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
+    if (!tt->has_elem_type || !obn_dtype_is_valid(tt->elem_type))
+        return obn_err(OBN_E_INVALID_MODEL, "%s '%s' has an undefined element type (%d)", role, v->name,
+                       tt->has_elem_type ? (int)tt->elem_type : 0);
+    if (!obn_dtype_is_storable(tt->elem_type))
+        return obn_err(OBN_E_UNSUPPORTED, "%s '%s' has element type %s, which onnxbn does not support",
+                       role, v->name, obn_dtype_name((obn_dtype)tt->elem_type));
+    v->dtype = (obn_dtype)tt->elem_type;
+    if (!tt->shape) return OBN_OK;
+    if (tt->shape->n_dim > OBN_MAX_RANK)
+        return obn_err(OBN_E_UNSUPPORTED, "%s '%s' has rank %zu (onnxbn supports up to %d)", role, v->name,
+                       tt->shape->n_dim, OBN_MAX_RANK);
+    v->rank = (int)tt->shape->n_dim;
+    for (int i = 0; i < v->rank; i++) {
+        const Onnx__TensorShapeProto__Dimension *d = tt->shape->dim[i];
+        v->dims[i] = -1;
+        if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
+            if (d->dim_value < 0)
+                return obn_err(OBN_E_INVALID_MODEL, "%s '%s' has negative dimension %lld at axis %d", role,
+                               v->name, (long long)d->dim_value, i);
+            v->dims[i] = d->dim_value;
+        } else if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM && d->dim_param &&
+                   d->dim_param[0]) {
+            OBN_TRY(obn_strdup(d->dim_param, &v->dim_names[i]));
+        }
+    }
+    /* the fixed dims must not overflow when multiplied */
+    int64_t fixed[OBN_MAX_RANK], numel;
+    for (int i = 0; i < v->rank; i++) fixed[i] = v->dims[i] < 0 ? 1 : v->dims[i];
+    return obn_shape_numel(v->rank, fixed, v->dtype, v->name, &numel);
+}
+
+static obn_status import_initializers(const Onnx__GraphProto *gp, const char *base_dir, obn_graph *g)
+{
+    if (gp->n_sparse_initializer)
+        return obn_err(OBN_E_UNSUPPORTED, "sparse initializers are not supported ('%s')",
+                       nz(gp->sparse_initializer[0]->values ? gp->sparse_initializer[0]->values->name : ""));
+    for (size_t i = 0; i < gp->n_initializer; i++) {
+        const Onnx__TensorProto *tp = gp->initializer[i];
+        const char *name = nz(tp->name);
+        if (!name[0]) return obn_err(OBN_E_INVALID_MODEL, "initializer #%zu has no name", i);
+        if (obn_graph_find(g, name) >= 0)
+            return obn_err(OBN_E_INVALID_MODEL, "duplicate initializer name '%s'", name);
+        obn_tensor *t;
+        OBN_TRY(obn_tensor_from_proto(tp, base_dir, name, &t));
+        int id;
+        obn_status s = obn_graph_add_value(g, name, &id);
+        if (s != OBN_OK) {
+            obn_tensor_release(t);
+            return s;
+        }
+        obn_value *v = &g->values[id];
+        v->init = t;
+        v->dtype = t->dtype;
+        v->rank = t->rank;
+        for (int k = 0; k < t->rank; k++) v->dims[k] = t->dims[k];
+    }
+    return OBN_OK;
+}
+
+static obn_status import_inputs(const Onnx__GraphProto *gp, obn_graph *g)
+{
+    g->inputs = malloc((gp->n_input ? gp->n_input : 1) * sizeof *g->inputs);
+    if (!g->inputs) return OBN_OOM();
+    for (size_t i = 0; i < gp->n_input; i++) {
+        const Onnx__ValueInfoProto *vi = gp->input[i];
+        const char *name = nz(vi->name);
+        if (!name[0]) return obn_err(OBN_E_INVALID_MODEL, "graph input #%zu has no name", i);
+        int id = obn_graph_find(g, name);
+        if (id >= 0 && g->values[id].init) {
+            /* an initializer also listed as input (IR < 4 style): a constant */
+            continue;
+        }
+        if (id >= 0) return obn_err(OBN_E_INVALID_MODEL, "graph input '%s' is listed twice", name);
+        OBN_TRY(obn_graph_add_value(g, name, &id));
+        g->values[id].is_input = true;
+        OBN_TRY(import_value_type(vi, &g->values[id], "graph input"));
+        if (g->values[id].dtype == OBN_UNDEFINED)
+            return obn_err(OBN_E_INVALID_MODEL, "graph input '%s' has no tensor type", name);
+        g->inputs[g->n_inputs++] = id;
+    }
+    return OBN_OK;
+}
+
+static obn_status import_attr(const Onnx__AttributeProto *ap, const char *base_dir, obn_attr *a,
+                              const char *node_name)
+{
+    memset(a, 0, sizeof *a);
+    OBN_TRY(obn_strdup(ap->name, &a->name));
+    if (!a->name[0]) return obn_err(OBN_E_INVALID_MODEL, "an attribute has no name");
+    if (ap->ref_attr_name && ap->ref_attr_name[0])
+        return obn_err(OBN_E_INVALID_MODEL, "attribute '%s' refers to a function attribute ('%s') outside a function",
+                       a->name, ap->ref_attr_name);
+    if (!ap->has_type || (int)ap->type <= 0 || (int)ap->type > (int)OBN_ATTR_TYPE_PROTOS)
+        return obn_err(OBN_E_INVALID_MODEL, "attribute '%s' has no valid type", a->name);
+    a->type = (obn_attr_type)ap->type;
+    switch (a->type) {
+    case OBN_ATTR_FLOAT: a->f = ap->f; break;
+    case OBN_ATTR_INT: a->i = ap->i; break;
+    case OBN_ATTR_STRING:
+        a->s_len = ap->s.len;
+        a->s = malloc(ap->s.len + 1);
+        if (!a->s) return OBN_OOM();
+        if (ap->s.len) memcpy(a->s, ap->s.data, ap->s.len);
+        a->s[ap->s.len] = '\0';
+        break;
+    case OBN_ATTR_TENSOR: {
+        if (!ap->t) return obn_err(OBN_E_INVALID_MODEL, "attribute '%s' has type TENSOR but no tensor", a->name);
+        char what[512];
+        snprintf(what, sizeof what, "%s.%s", node_name, a->name);
+        OBN_TRY(obn_tensor_from_proto(ap->t, base_dir, what, &a->t));
+        break;
+    }
+    case OBN_ATTR_FLOATS:
+        a->n = ap->n_floats;
+        a->floats = malloc((a->n ? a->n : 1) * sizeof(float));
+        if (!a->floats) return OBN_OOM();
+        if (a->n) memcpy(a->floats, ap->floats, a->n * sizeof(float));
+        break;
+    case OBN_ATTR_INTS:
+        a->n = ap->n_ints;
+        a->ints = malloc((a->n ? a->n : 1) * sizeof(int64_t));
+        if (!a->ints) return OBN_OOM();
+        if (a->n) memcpy(a->ints, ap->ints, a->n * sizeof(int64_t));
+        break;
+    case OBN_ATTR_STRINGS:
+        a->strings = calloc(ap->n_strings ? ap->n_strings : 1, sizeof(char *));
+        if (!a->strings) return OBN_OOM();
+        for (size_t i = 0; i < ap->n_strings; i++) {
+            a->strings[i] = malloc(ap->strings[i].len + 1);
+            if (!a->strings[i]) return OBN_OOM();
+            a->n = i + 1;
+            if (ap->strings[i].len) memcpy(a->strings[i], ap->strings[i].data, ap->strings[i].len);
+            a->strings[i][ap->strings[i].len] = '\0';
+        }
+        a->n = ap->n_strings;
+        break;
+    default:
+        /* graphs, sparse tensors, type protos: kept as a type tag only; no
+         * implemented operator accepts them, so the node is rejected later */
+        break;
+    }
+    return OBN_OK;
+}
+
+static const char *value_origin(const obn_graph *g, int id)
+{
+    const obn_value *v = &g->values[id];
+    if (v->init) return "an initializer";
+    if (v->is_input) return "a graph input";
+    return "another node";
+}
+
+/* Creates the nodes and their output values (pass 1 of 2). */
+static obn_status import_node_outputs(const Onnx__GraphProto *gp, const char *base_dir, obn_graph *g)
+{
+    for (size_t i = 0; i < gp->n_node; i++) {
+        const Onnx__NodeProto *np = gp->node[i];
+        const char *op_type = nz(np->op_type);
+        char gen[128];
+        const char *name = nz(np->name);
+        if (!name[0]) {
+            snprintf(gen, sizeof gen, "%.64s_%zu", op_type[0] ? op_type : "node", i);
+            name = gen;
+        }
+        if (!op_type[0]) return obn_err(OBN_E_INVALID_MODEL, "node \"%s\" (#%zu) has no op_type", name, i);
+        int nid;
+        OBN_TRY(obn_graph_add_node(g, name, op_type, strcmp(nz(np->domain), "ai.onnx") == 0 ? "" : nz(np->domain), &nid));
+        obn_node *n = &g->nodes[nid];
+        n->outputs = malloc((np->n_output ? np->n_output : 1) * sizeof(int));
+        n->inputs = malloc((np->n_input ? np->n_input : 1) * sizeof(int));
+        if (!n->outputs || !n->inputs) return OBN_OOM();
+        if (np->n_input > 10000 || np->n_output > 10000)
+            return obn_err(OBN_E_INVALID_MODEL, "node \"%s\" has too many inputs or outputs", name);
+        n->n_inputs = (int)np->n_input;
+        for (int k = 0; k < n->n_inputs; k++) n->inputs[k] = -1;
+        for (size_t k = 0; k < np->n_output; k++) {
+            const char *out = nz(np->output[k]);
+            n->outputs[k] = -1;
+            n->n_outputs = (int)k + 1;
+            if (!out[0]) continue;
+            int existing = obn_graph_find(g, out);
+            if (existing >= 0)
+                return obn_err(OBN_E_INVALID_MODEL,
+                               "tensor '%s' is assigned twice: node \"%s\" (%s) outputs it, but it is already %s",
+                               out, name, op_type, existing >= 0 ? value_origin(g, existing) : "");
+            int vid;
+            OBN_TRY(obn_graph_add_value(g, out, &vid));
+            g->nodes[nid].outputs[k] = vid;
+            g->values[vid].producer = nid;
+        }
+        n = &g->nodes[nid];
+        if (np->n_attribute) {
+            n->attrs = calloc(np->n_attribute, sizeof *n->attrs);
+            if (!n->attrs) return OBN_OOM();
+        }
+        for (size_t k = 0; k < np->n_attribute; k++) {
+            n->n_attrs = (int)k + 1;
+            obn_status s = import_attr(np->attribute[k], base_dir, &n->attrs[k], name);
+            if (s != OBN_OK)
+                return obn_err_prefix(s, "node \"%s\" (%s): ", name, op_type);
+            for (size_t j = 0; j < k; j++)
+                if (strcmp(n->attrs[j].name, n->attrs[k].name) == 0)
+                    return obn_err(OBN_E_INVALID_MODEL, "node \"%s\" (%s): attribute '%s' is given twice", name,
+                                   op_type, n->attrs[k].name);
+        }
+    }
+    return OBN_OK;
+}
+
+/* Resolves input names now that every tensor is known (pass 2 of 2). */
+static obn_status import_node_inputs(const Onnx__GraphProto *gp, obn_graph *g)
+{
+    for (size_t i = 0; i < gp->n_node; i++) {
+        const Onnx__NodeProto *np = gp->node[i];
+        obn_node *n = &g->nodes[i];
+        for (size_t k = 0; k < np->n_input; k++) {
+            const char *in = nz(np->input[k]);
+            if (!in[0]) continue; /* omitted optional input */
+            int vid = obn_graph_find(g, in);
+            if (vid < 0)
+                return obn_err(OBN_E_INVALID_MODEL,
+                               "node \"%s\" (%s): input '%s' names no tensor (not a graph input, an initializer or any node's output)",
+                               n->name, n->op_type, in);
+            n->inputs[k] = vid;
+        }
+    }
+    return OBN_OK;
+}
+
+static obn_status import_outputs(const Onnx__GraphProto *gp, obn_graph *g)
+{
+    if (gp->n_output == 0) return obn_err(OBN_E_INVALID_MODEL, "the graph has no outputs");
+    g->outputs = malloc(gp->n_output * sizeof *g->outputs);
+    if (!g->outputs) return OBN_OOM();
+    for (size_t i = 0; i < gp->n_output; i++) {
+        const Onnx__ValueInfoProto *vi = gp->output[i];
+        const char *name = nz(vi->name);
+        int id = obn_graph_find(g, name);
+        if (id < 0)
+            return obn_err(OBN_E_INVALID_MODEL,
+                           "graph output '%s' is not produced by any node, graph input or initializer", name);
+        obn_value *v = &g->values[id];
+        if (v->producer >= 0) {
+            /* declared output type: used to describe the model */
+            OBN_TRY(import_value_type(vi, v, "graph output"));
+        }
+        g->outputs[g->n_outputs++] = id;
+    }
+    return OBN_OK;
+}
+
+obn_status obn_import_model(const Onnx__ModelProto *mp, const char *base_dir, obn_graph **out)
+{
+    *out = NULL;
+    if (!mp->has_ir_version || mp->ir_version < 1)
+        return obn_err(OBN_E_INVALID_MODEL, "the model has no ir_version");
+    if (mp->ir_version > OBN_MAX_IR_VERSION)
+        return obn_err(OBN_E_UNSUPPORTED, "IR version %lld is not supported (onnxbn reads up to %d)",
+                       (long long)mp->ir_version, OBN_MAX_IR_VERSION);
+    if (!mp->graph) return obn_err(OBN_E_INVALID_MODEL, "the model has no graph");
+    const Onnx__GraphProto *gp = mp->graph;
+    obn_graph *g;
+    OBN_TRY(obn_graph_new(&g));
+    obn_status s;
+    g->ir_version = mp->ir_version;
+    g->model_version = mp->has_model_version ? mp->model_version : 0;
+    if ((s = obn_strdup(mp->producer_name, &g->producer_name)) ||
+        (s = obn_strdup(mp->producer_version, &g->producer_version)) ||
+        (s = obn_strdup(mp->domain, &g->model_domain)) || (s = obn_strdup(mp->doc_string, &g->doc_string)) ||
+        (s = obn_strdup(gp->name, &g->graph_name)))
+        goto fail;
+    if ((s = import_opsets(mp, g)) || (s = import_initializers(gp, base_dir, g)) ||
+        (s = import_inputs(gp, g)) || (s = import_node_outputs(gp, base_dir, g)) ||
+        (s = import_node_inputs(gp, g)) || (s = import_outputs(gp, g)) || (s = obn_graph_toposort(g)))
+        goto fail;
+    *out = g;
+    return OBN_OK;
+fail:
+    obn_graph_free(g);
+    return s;
+}
+
+obn_status obn_import_bytes(const void *data, size_t size, const char *source, const char *base_dir,
+                            obn_graph **out)
+{
+    *out = NULL;
+    if (size == 0) return obn_err(OBN_E_PARSE, "%s: the file is empty", source);
+    if (size > OBN_MAX_MODEL_BYTES)
+        return obn_err(OBN_E_UNSUPPORTED, "%s: the model is %zu bytes; onnxbn reads models up to 2 GiB (larger weights belong in external data)",
+                       source, size);
+    Onnx__ModelProto *mp = onnx__model_proto__unpack(NULL, size, data);
+    if (!mp)
+        return obn_err(OBN_E_PARSE, "%s: not a valid ONNX model (the protobuf is truncated or corrupt)", source);
+    obn_status s = obn_import_model(mp, base_dir, out);
+    onnx__model_proto__free_unpacked(mp, NULL);
+    if (s == OBN_OK) s = obn_strdup(source, &(*out)->source);
+    if (s == OBN_OK) s = obn_graph_resolve(*out);
+    if (s != OBN_OK) {
+        obn_graph_free(*out);
+        *out = NULL;
+        return obn_err_prefix(s, "%s: ", source);
+    }
+    return OBN_OK;
+}
+
+static obn_status check_attr_names(const obn_node *n, const obn_op *op)
+{
+    for (int i = 0; i < n->n_attrs; i++) {
+        bool known = false;
+        for (const char *const *a = op->attr_names; a && *a; a++)
+            if (strcmp(*a, n->attrs[i].name) == 0) known = true;
+        if (!known) {
+            char d[OBN_NODE_DESC_CAP];
+            return obn_err(OBN_E_UNSUPPORTED, "%s: attribute '%s' is unknown or not supported",
+                           obn_node_desc(n, d, sizeof d), n->attrs[i].name);
+        }
+    }
+    return OBN_OK;
+}
+
+static obn_status check_io_counts(const obn_node *n, const obn_op *op, const obn_graph *g)
+{
+    char d[OBN_NODE_DESC_CAP];
+    obn_node_desc(n, d, sizeof d);
+    if (n->n_inputs < op->min_inputs || n->n_inputs > op->max_inputs)
+        return obn_err(OBN_E_INVALID_MODEL, "%s: has %d inputs, expected %d to %d", d, n->n_inputs,
+                       op->min_inputs, op->max_inputs);
+    if (n->n_outputs < op->min_outputs || n->n_outputs > op->max_outputs)
+        return obn_err(OBN_E_INVALID_MODEL, "%s: has %d outputs, expected %d to %d", d, n->n_outputs,
+                       op->min_outputs, op->max_outputs);
+    for (int k = 0; k < op->min_inputs; k++)
+        if (n->inputs[k] < 0)
+            return obn_err(OBN_E_INVALID_MODEL, "%s: required input #%d is empty", d, k);
+    if (n->outputs[0] < 0) return obn_err(OBN_E_INVALID_MODEL, "%s: its first output is empty", d);
+    (void)g;
+    return OBN_OK;
+}
+
+obn_status obn_graph_resolve(obn_graph *g)
+{
+    for (int i = 0; i < g->n_nodes; i++) {
+        obn_node *n = &g->nodes[i];
+        char d[OBN_NODE_DESC_CAP];
+        int64_t opset = obn_graph_opset(g, n->domain);
+        if (opset < 0)
+            return obn_err(OBN_E_INVALID_MODEL, "%s: the model has no opset import for domain '%s'",
+                           obn_node_desc(n, d, sizeof d), n->domain[0] ? n->domain : "ai.onnx");
+        int sv = 0;
+        const obn_op *op = obn_registry_find(n->domain, n->op_type, opset, &sv);
+        if (!op) return obn_err_prefix(OBN_E_UNSUPPORTED, "%s: ", obn_node_desc(n, d, sizeof d));
+        n->op = op;
+        n->since_version = sv;
+        OBN_TRY(check_io_counts(n, op, g));
+        OBN_TRY(check_attr_names(n, op));
+        void *attrs = calloc(1, op->attrs_size ? op->attrs_size : 1);
+        if (!attrs) return OBN_OOM();
+        obn_status s = op->parse(n, sv, attrs);
+        free(attrs);
+        if (s != OBN_OK) return s;
+    }
+    return OBN_OK;
+}

@@ -1,0 +1,26 @@
+/* ModelProto (protobuf-c) -> obn graph IR. The proto can be freed afterwards:
+ * the IR copies everything it keeps. */
+#ifndef OBN_IMPORT_H
+#define OBN_IMPORT_H
+
+#include "ir.h"
+#include "onnx.pb-c.h"
+
+/* Largest model file accepted: protobuf's own 2 GiB message limit. */
+#define OBN_MAX_MODEL_BYTES ((size_t)2 << 30)
+
+/* Builds and structurally validates the graph: names, types, shapes,
+ * initializer data, opset imports, topological order. base_dir: folder for
+ * external data (NULL forbids it). */
+obn_status obn_import_model(const Onnx__ModelProto *mp, const char *base_dir, obn_graph **out);
+
+/* Parses bytes as a ModelProto and imports it. `source` names the file in
+ * messages (every message is prefixed with "source: "). */
+obn_status obn_import_bytes(const void *data, size_t size, const char *source,
+                            const char *base_dir, obn_graph **out);
+
+/* Binds every node to its operator implementation for the model's opsets,
+ * checks input/output counts and attributes, and parses attributes. */
+obn_status obn_graph_resolve(obn_graph *g);
+
+#endif

@@ -1,0 +1,204 @@
+/* Public model API: loading files and buffers, describing the graph. */
+#include "model.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "import.h"
+#include "status.h"
+
+static obn_status build_infos(obn_model *m)
+{
+    const obn_graph *g = m->graph;
+    m->inputs = calloc((size_t)(g->n_inputs ? g->n_inputs : 1), sizeof *m->inputs);
+    m->outputs = calloc((size_t)(g->n_outputs ? g->n_outputs : 1), sizeof *m->outputs);
+    if (!m->inputs || !m->outputs) return OBN_OOM();
+    for (int pass = 0; pass < 2; pass++) {
+        int n = pass ? g->n_outputs : g->n_inputs;
+        const int *ids = pass ? g->outputs : g->inputs;
+        obn_value_info *infos = pass ? m->outputs : m->inputs;
+        for (int i = 0; i < n; i++) {
+            const obn_value *v = &g->values[ids[i]];
+            infos[i].name = v->name;
+            infos[i].dtype = v->dtype;
+            infos[i].rank = v->rank < 0 ? (size_t)-1 : (size_t)v->rank;
+            infos[i].dims = v->dims;
+            infos[i].dim_names = (const char *const *)v->dim_names;
+        }
+    }
+    for (int v = 0; v < g->n_values; v++)
+        if (g->values[v].init) {
+            m->initializer_count++;
+            m->initializer_bytes += g->values[v].init->nbytes;
+        }
+    return OBN_OK;
+}
+
+static obn_status wrap_graph(obn_graph *g, obn_model **out)
+{
+    obn_model *m = calloc(1, sizeof *m);
+    if (!m) {
+        obn_graph_free(g);
+        return OBN_OOM();
+    }
+    m->graph = g;
+    m->refs = 1;
+    obn_status s = build_infos(m);
+    if (s != OBN_OK) {
+        obn_model_destroy(m);
+        return s;
+    }
+    *out = m;
+    return OBN_OK;
+}
+
+obn_status obn_model_load_buffer(const void *data, size_t size, const char *base_dir, obn_model **out)
+{
+    if (!out) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_model_load_buffer: out is NULL");
+    *out = NULL;
+    if (!data && size) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_model_load_buffer: data is NULL");
+    obn_graph *g;
+    OBN_TRY(obn_import_bytes(data, size, "<memory>", base_dir, &g));
+    return wrap_graph(g, out);
+}
+
+/* Reads a whole file, refusing anything over the 2 GiB protobuf limit before
+ * allocating. */
+static obn_status read_file(const char *path, void **data, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return obn_err(OBN_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        fclose(f);
+        return obn_err(OBN_E_IO, "%s: not a regular file", path);
+    }
+    if ((uint64_t)sb.st_size > OBN_MAX_MODEL_BYTES) {
+        fclose(f);
+        return obn_err(OBN_E_UNSUPPORTED,
+                       "%s: the model is %lld bytes; onnxbn reads models up to 2 GiB (larger weights belong in external data)",
+                       path, (long long)sb.st_size);
+    }
+    size_t n = (size_t)sb.st_size;
+    void *buf = malloc(n ? n : 1);
+    if (!buf) {
+        fclose(f);
+        return OBN_OOM();
+    }
+    if (n && fread(buf, 1, n, f) != n) {
+        free(buf);
+        fclose(f);
+        return obn_err(OBN_E_IO, "%s: read failed", path);
+    }
+    fclose(f);
+    *data = buf;
+    *size = n;
+    return OBN_OK;
+}
+
+obn_status obn_model_load(const char *path, obn_model **out)
+{
+    if (!out || !path) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_model_load: NULL argument");
+    *out = NULL;
+    void *data = NULL;
+    size_t size = 0;
+    OBN_TRY(read_file(path, &data, &size));
+    char *dir = strdup(path);
+    if (!dir) {
+        free(data);
+        return OBN_OOM();
+    }
+    char *slash = strrchr(dir, '/');
+    if (slash == dir) dir[1] = '\0';
+    else if (slash) *slash = '\0';
+    else strcpy(dir, ".");
+    obn_graph *g;
+    obn_status s = obn_import_bytes(data, size, path, dir, &g);
+    free(data);
+    free(dir);
+    if (s != OBN_OK) return s;
+    return wrap_graph(g, out);
+}
+
+obn_model *obn_model_retain(const obn_model *m)
+{
+    obn_model *mm = (obn_model *)m;
+    __atomic_add_fetch(&mm->refs, 1, __ATOMIC_RELAXED);
+    return mm;
+}
+
+void obn_model_destroy(obn_model *m)
+{
+    if (!m) return;
+    if (__atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
+    obn_graph_free(m->graph);
+    free(m->inputs);
+    free(m->outputs);
+    free(m);
+}
+
+size_t obn_model_input_count(const obn_model *m) { return m ? (size_t)m->graph->n_inputs : 0; }
+size_t obn_model_output_count(const obn_model *m) { return m ? (size_t)m->graph->n_outputs : 0; }
+
+obn_status obn_model_input(const obn_model *m, size_t index, obn_value_info *out)
+{
+    if (!m || !out) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_model_input: NULL argument");
+    if (index >= (size_t)m->graph->n_inputs)
+        return obn_err(OBN_E_INVALID_ARGUMENT, "obn_model_input: index %zu out of range (%d inputs)", index,
+                       m->graph->n_inputs);
+    *out = m->inputs[index];
+    return OBN_OK;
+}
+
+obn_status obn_model_output(const obn_model *m, size_t index, obn_value_info *out)
+{
+    if (!m || !out) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_model_output: NULL argument");
+    if (index >= (size_t)m->graph->n_outputs)
+        return obn_err(OBN_E_INVALID_ARGUMENT, "obn_model_output: index %zu out of range (%d outputs)", index,
+                       m->graph->n_outputs);
+    *out = m->outputs[index];
+    return OBN_OK;
+}
+
+void obn_model_get_meta(const obn_model *m, obn_model_meta *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!m) return;
+    const obn_graph *g = m->graph;
+    out->ir_version = g->ir_version;
+    out->producer_name = g->producer_name;
+    out->producer_version = g->producer_version;
+    out->graph_name = g->graph_name;
+    out->model_version = g->model_version;
+    out->node_count = (size_t)g->n_nodes;
+    out->initializer_count = m->initializer_count;
+    out->initializer_bytes = m->initializer_bytes;
+}
+
+size_t obn_model_opset_count(const obn_model *m) { return m ? (size_t)m->graph->n_opsets : 0; }
+
+obn_status obn_model_opset(const obn_model *m, size_t index, const char **domain, int64_t *version)
+{
+    if (!m || !domain || !version) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_model_opset: NULL argument");
+    if (index >= (size_t)m->graph->n_opsets)
+        return obn_err(OBN_E_INVALID_ARGUMENT, "obn_model_opset: index %zu out of range", index);
+    *domain = m->graph->opsets[index].domain;
+    *version = m->graph->opsets[index].version;
+    return OBN_OK;
+}
+
+obn_status obn_model_node(const obn_model *m, size_t index, obn_node_info *out)
+{
+    if (!m || !out) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_model_node: NULL argument");
+    if (index >= (size_t)m->graph->n_nodes)
+        return obn_err(OBN_E_INVALID_ARGUMENT, "obn_model_node: index %zu out of range", index);
+    const obn_node *n = &m->graph->nodes[index];
+    out->name = n->name;
+    out->op_type = n->op_type;
+    out->domain = n->domain;
+    out->since_version = n->since_version;
+    return OBN_OK;
+}

@@ -1,0 +1,75 @@
+/* The operator interface between the runtime and src/ops/.
+ *
+ * Every op file defines one `obn_op` descriptor and registers it with
+ * OBN_REGISTER_OP(symbol); the build collects those lines into the registry.
+ * An op has three stages, called in this order:
+ *   parse : attributes -> private struct, with spec defaults; reject what is
+ *           unsupported. Runs at model load.
+ *   infer : input dtypes/shapes (and data, when constant) -> output dtypes and
+ *           shapes; checks every input. Runs when a plan is built.
+ *   run   : the kernel call. Inputs and outputs have data.
+ * Optional: prepare (after infer, once per plan: precompute from constant
+ * inputs into ctx->state), workspace (scratch bytes needed by run).
+ */
+#ifndef OBN_OP_H
+#define OBN_OP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ir.h"
+#include "status.h"
+#include "tensor.h"
+
+/* Returned by infer when an output shape depends on the data of an input
+ * that is not known when planning; the planner then runs the graph eagerly. */
+#define OBN_DEFER ((obn_status)1000)
+
+typedef struct obn_op_ctx {
+    const obn_node *node;
+    int since_version;
+    const void *attrs;            /* the struct filled by parse */
+    int n_inputs, n_outputs;
+    obn_tensor *const *inputs;    /* NULL entries for omitted optional inputs;
+                                     data NULL while only shapes are known */
+    obn_tensor *const *outputs;   /* NULL entries for omitted optional outputs */
+    void *state;                  /* owned by the plan; set by prepare */
+    void *workspace;              /* scratch of the size workspace() asked for */
+    int threads;                  /* OpenMP thread count to use */
+} obn_op_ctx;
+
+enum {
+    OBN_OP_SHAPE_ONLY = 1u << 0, /* outputs depend only on input shapes (Shape,
+                                    Size): computed at plan time */
+};
+
+typedef struct obn_op {
+    const char *domain;          /* "" for ai.onnx */
+    const char *op_type;
+    const int *since_versions;   /* every spec version implemented, ascending, 0-terminated */
+    const char *const *attr_names; /* attributes understood; others are rejected; NULL-terminated */
+    int min_inputs, max_inputs;
+    int min_outputs, max_outputs;
+    size_t attrs_size;
+    unsigned flags;
+    obn_status (*parse)(const obn_node *node, int since_version, void *attrs);
+    obn_status (*infer)(obn_op_ctx *ctx);
+    obn_status (*run)(obn_op_ctx *ctx);
+    obn_status (*prepare)(obn_op_ctx *ctx, void **state); /* optional */
+    void (*free_state)(void *state);                      /* optional */
+    size_t (*workspace)(const obn_op_ctx *ctx);           /* optional */
+} obn_op;
+
+/* Registry lookup: the implementation of (domain, op_type) for a model that
+ * imports `opset` for that domain. *since_version receives the highest
+ * implemented version <= opset. Returns NULL (and sets a message) when the op
+ * is unknown or no implemented version applies. */
+const obn_op *obn_registry_find(const char *domain, const char *op_type, int64_t opset,
+                                int *since_version);
+
+/* Highest ai.onnx opset whose operator versions the registry tracks. */
+#define OBN_MAX_ONNX_OPSET 17
+
+#define OBN_REGISTER_OP(symbol) extern const obn_op symbol
+
+#endif

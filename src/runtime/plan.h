@@ -1,0 +1,50 @@
+/* The planner: turns a graph plus concrete input shapes into an execution
+ * plan. Shapes are inferred node by node; nodes whose inputs are all known at
+ * plan time (initializers, Shape of a known shape, ...) are computed right
+ * away (constant folding); the rest become steps whose outputs live in one
+ * arena, placed by lifetime so that buffers are reused. Running a plan
+ * allocates nothing.
+ *
+ * When an output shape depends on run-time data (an infer function returns
+ * OBN_DEFER), the plan is built "eagerly" instead: with the input data at
+ * hand, so that every node is computed while planning. */
+#ifndef OBN_PLAN_H
+#define OBN_PLAN_H
+
+#include <stdbool.h>
+
+#include "ir.h"
+#include "op.h"
+
+typedef struct obn_step {
+    int node;
+    obn_op_ctx ctx;
+    obn_tensor **io; /* ctx.inputs = io, ctx.outputs = io + n_inputs */
+} obn_step;
+
+typedef struct obn_plan {
+    int n_values;
+    obn_tensor **vals;   /* per value id; NULL if the value is not used */
+    obn_step *steps;
+    int n_steps;
+    void *arena;
+    size_t arena_bytes;
+    void *workspace;
+    size_t workspace_bytes;
+    bool eager;          /* built with input data: every value is computed */
+    int folded;          /* nodes computed at plan time */
+} obn_plan;
+
+/* Builds a plan for inputs shaped like `inputs` (one per g->inputs entry).
+ * attrs[i] is node i's parsed attribute struct. If eager, inputs must carry
+ * data and the whole graph is computed. Returns OBN_DEFER (with p freed) when
+ * a static plan is impossible. */
+obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,
+                          const obn_tensor *const *inputs, bool eager, int threads);
+
+/* Runs a static plan on inputs of the planned shapes. */
+obn_status obn_plan_run(obn_plan *p, const obn_graph *g, const obn_tensor *const *inputs, int threads);
+
+void obn_plan_free(obn_plan *p);
+
+#endif

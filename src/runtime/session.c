@@ -1,0 +1,250 @@
+/* Public session API: per-run state over a shared, immutable model. */
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "model.h"
+#include "op.h"
+#include "plan.h"
+#include "status.h"
+
+struct obn_session {
+    obn_model *model;    /* retained */
+    obn_graph *graph;    /* the session's own copy (passes may rewrite it) */
+    void **attrs;        /* parsed attributes per node */
+    int threads;
+    bool dynamic;        /* output shapes depend on input data: plan eagerly */
+    bool have_plan;
+    obn_plan plan;
+    const obn_tensor **bound; /* inputs in graph order for the current run */
+};
+
+void obn_session_options_init(obn_session_options *o)
+{
+    if (!o) return;
+    memset(o, 0, sizeof *o);
+    o->threads = 0;
+    o->enable_passes = 1;
+}
+
+static void free_attrs(obn_session *s)
+{
+    if (!s->attrs) return;
+    for (int i = 0; i < s->graph->n_nodes; i++) free(s->attrs[i]);
+    free(s->attrs);
+    s->attrs = NULL;
+}
+
+void obn_session_destroy(obn_session *s)
+{
+    if (!s) return;
+    if (s->have_plan) obn_plan_free(&s->plan);
+    if (s->graph) free_attrs(s);
+    obn_graph_free(s->graph);
+    free(s->bound);
+    obn_model_destroy(s->model);
+    free(s);
+}
+
+static obn_status parse_all(obn_session *s)
+{
+    obn_graph *g = s->graph;
+    s->attrs = calloc((size_t)(g->n_nodes ? g->n_nodes : 1), sizeof *s->attrs);
+    if (!s->attrs) return OBN_OOM();
+    for (int i = 0; i < g->n_nodes; i++) {
+        const obn_op *op = g->nodes[i].op;
+        s->attrs[i] = calloc(1, op->attrs_size ? op->attrs_size : 1);
+        if (!s->attrs[i]) return OBN_OOM();
+        OBN_TRY(op->parse(&g->nodes[i], g->nodes[i].since_version, s->attrs[i]));
+    }
+    return OBN_OK;
+}
+
+/* Plans for the shapes of `inputs`; switches to eager planning for graphs
+ * whose shapes depend on data. */
+static obn_status replan(obn_session *s, const obn_tensor *const *inputs, bool have_data)
+{
+    if (s->have_plan) {
+        obn_plan_free(&s->plan);
+        s->have_plan = false;
+    }
+    if (!s->dynamic) {
+        obn_status st = obn_plan_build(&s->plan, s->graph, s->attrs, inputs, false, s->threads);
+        if (st == OBN_OK) {
+            s->have_plan = true;
+            return OBN_OK;
+        }
+        if (st != OBN_DEFER) return st;
+        s->dynamic = true;
+    }
+    if (!have_data) return OBN_OK; /* planned at run time */
+    OBN_TRY(obn_plan_build(&s->plan, s->graph, s->attrs, inputs, true, s->threads));
+    s->have_plan = true;
+    return OBN_OK;
+}
+
+/* At creation, when every input shape is fixed, plan once to report shape
+ * errors early. */
+static obn_status plan_declared(obn_session *s)
+{
+    obn_graph *g = s->graph;
+    for (int k = 0; k < g->n_inputs; k++) {
+        const obn_value *v = &g->values[g->inputs[k]];
+        if (v->rank < 0) return OBN_OK;
+        for (int d = 0; d < v->rank; d++)
+            if (v->dims[d] < 0) return OBN_OK;
+    }
+    obn_tensor *metas = calloc((size_t)(g->n_inputs ? g->n_inputs : 1), sizeof *metas);
+    const obn_tensor **ptrs = calloc((size_t)(g->n_inputs ? g->n_inputs : 1), sizeof *ptrs);
+    obn_status st = OBN_OK;
+    if (!metas || !ptrs) st = OBN_OOM();
+    for (int k = 0; st == OBN_OK && k < g->n_inputs; k++) {
+        const obn_value *v = &g->values[g->inputs[k]];
+        st = obn_tensor_set_shape(&metas[k], v->dtype, v->rank, v->dims);
+        ptrs[k] = &metas[k];
+    }
+    if (st == OBN_OK) st = replan(s, ptrs, false);
+    free(metas);
+    free(ptrs);
+    return st;
+}
+
+obn_status obn_session_create(const obn_model *model, const obn_session_options *options, obn_session **out)
+{
+    if (!model || !out) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_session_create: NULL argument");
+    *out = NULL;
+    obn_session_options defaults;
+    obn_session_options_init(&defaults);
+    if (!options) options = &defaults;
+    if (options->threads < 0)
+        return obn_err(OBN_E_INVALID_ARGUMENT, "obn_session_create: threads must be >= 0 (got %d)", options->threads);
+    obn_session *s = calloc(1, sizeof *s);
+    if (!s) return OBN_OOM();
+    s->model = obn_model_retain(model);
+    s->threads = options->threads;
+#ifdef _OPENMP
+    if (s->threads == 0) s->threads = omp_get_max_threads();
+#else
+    s->threads = 1;
+#endif
+    obn_status st = obn_graph_clone(model->graph, &s->graph);
+    if (st == OBN_OK) {
+        s->bound = calloc((size_t)(s->graph->n_inputs ? s->graph->n_inputs : 1), sizeof *s->bound);
+        if (!s->bound) st = OBN_OOM();
+    }
+    if (st == OBN_OK) st = parse_all(s);
+    if (st == OBN_OK) st = plan_declared(s);
+    if (st != OBN_OK) {
+        if (model->graph->source) obn_err_prefix(st, "%s: ", model->graph->source);
+        obn_session_destroy(s);
+        return st;
+    }
+    *out = s;
+    return OBN_OK;
+}
+
+/* Checks one run-time input against the model's declaration. */
+static obn_status check_input(const obn_value *v, const obn_tensor *t)
+{
+    char want[OBN_SHAPE_STR_CAP], got[OBN_SHAPE_STR_CAP];
+    if (!t) return obn_err(OBN_E_INVALID_ARGUMENT, "input '%s': tensor is NULL", v->name);
+    if (t->dtype != v->dtype)
+        return obn_err(OBN_E_INVALID_INPUT, "input '%s': has dtype %s, the model expects %s", v->name,
+                       obn_dtype_name(t->dtype), obn_dtype_name(v->dtype));
+    if (!t->data) return obn_err(OBN_E_INVALID_ARGUMENT, "input '%s': tensor has no data", v->name);
+    if (v->rank < 0) return OBN_OK;
+    bool ok = t->rank == v->rank;
+    for (int d = 0; ok && d < v->rank; d++)
+        if (v->dims[d] >= 0 && v->dims[d] != t->dims[d]) ok = false;
+    if (!ok)
+        return obn_err(OBN_E_INVALID_INPUT, "input '%s': has shape %s, the model expects %s (? = any size)",
+                       v->name, obn_shape_str(t->rank, t->dims, got, sizeof got),
+                       obn_shape_str(v->rank, v->dims, want, sizeof want));
+    return OBN_OK;
+}
+
+static obn_status bind_run_inputs(obn_session *s, size_t n, const char *const *names, const obn_tensor *const *inputs)
+{
+    const obn_graph *g = s->graph;
+    if (n && (!names || !inputs))
+        return obn_err(OBN_E_INVALID_ARGUMENT, "obn_session_run: input_names or inputs is NULL");
+    for (int k = 0; k < g->n_inputs; k++) s->bound[k] = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!names[i]) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_session_run: input name #%zu is NULL", i);
+        int k;
+        for (k = 0; k < g->n_inputs; k++)
+            if (strcmp(g->values[g->inputs[k]].name, names[i]) == 0) break;
+        if (k == g->n_inputs) {
+            int v = obn_graph_find(g, names[i]);
+            if (v >= 0 && g->values[v].init)
+                return obn_err(OBN_E_INVALID_INPUT, "'%s' is an initializer of the model, not an input", names[i]);
+            return obn_err(OBN_E_INVALID_INPUT, "the model has no input named '%s'", names[i]);
+        }
+        if (s->bound[k]) return obn_err(OBN_E_INVALID_INPUT, "input '%s' is given twice", names[i]);
+        OBN_TRY(check_input(&g->values[g->inputs[k]], inputs[i]));
+        s->bound[k] = inputs[i];
+    }
+    for (int k = 0; k < g->n_inputs; k++)
+        if (!s->bound[k])
+            return obn_err(OBN_E_INVALID_INPUT, "input '%s' is missing", g->values[g->inputs[k]].name);
+    return OBN_OK;
+}
+
+static bool plan_matches(const obn_session *s)
+{
+    if (!s->have_plan || s->plan.eager) return false;
+    const obn_graph *g = s->graph;
+    for (int k = 0; k < g->n_inputs; k++) {
+        const obn_tensor *p = s->plan.vals[g->inputs[k]];
+        const obn_tensor *t = s->bound[k];
+        if (p->rank != t->rank) return false;
+        for (int d = 0; d < t->rank; d++)
+            if (p->dims[d] != t->dims[d]) return false;
+    }
+    return true;
+}
+
+static obn_status collect_outputs(obn_session *s, size_t n, const char *const *names, const obn_tensor **outputs)
+{
+    const obn_graph *g = s->graph;
+    if (!names && n != (size_t)g->n_outputs)
+        return obn_err(OBN_E_INVALID_ARGUMENT, "obn_session_run: %zu outputs requested, the model has %d",
+                       n, g->n_outputs);
+    for (size_t i = 0; i < n; i++) {
+        int v = -1;
+        if (!names) {
+            v = g->outputs[i];
+        } else {
+            for (int k = 0; k < g->n_outputs; k++)
+                if (names[i] && strcmp(g->values[g->outputs[k]].name, names[i]) == 0) v = g->outputs[k];
+            if (v < 0)
+                return obn_err(OBN_E_INVALID_ARGUMENT, "the model has no output named '%s'",
+                               names[i] ? names[i] : "(null)");
+        }
+        outputs[i] = s->plan.vals[v];
+    }
+    return OBN_OK;
+}
+
+obn_status obn_session_run(obn_session *s, size_t n_inputs, const char *const *input_names,
+                           const obn_tensor *const *inputs, size_t n_outputs,
+                           const char *const *output_names, const obn_tensor **outputs)
+{
+    if (!s) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_session_run: session is NULL");
+    if (n_outputs && !outputs) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_session_run: outputs is NULL");
+    for (size_t i = 0; i < n_outputs; i++) outputs[i] = NULL;
+    OBN_TRY(bind_run_inputs(s, n_inputs, input_names, inputs));
+    obn_status st = OBN_OK;
+    const char *src = s->graph->source ? s->graph->source : "<model>";
+    if (s->dynamic || !plan_matches(s)) {
+        st = replan(s, s->bound, true);
+        if (st != OBN_OK) return obn_err_prefix(st, "%s: ", src);
+    }
+    if (!s->plan.eager) {
+        st = obn_plan_run(&s->plan, s->graph, s->bound, s->threads);
+        if (st != OBN_OK) return obn_err_prefix(st, "%s: ", src);
+    }
+    return collect_outputs(s, n_outputs, output_names, outputs);
+}

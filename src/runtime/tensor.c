@@ -1,0 +1,231 @@
+#include "tensor.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "status.h"
+
+const char *obn_dtype_name(obn_dtype dtype)
+{
+    switch (dtype) {
+    case OBN_FLOAT: return "float";
+    case OBN_UINT8: return "uint8";
+    case OBN_INT8: return "int8";
+    case OBN_UINT16: return "uint16";
+    case OBN_INT16: return "int16";
+    case OBN_INT32: return "int32";
+    case OBN_INT64: return "int64";
+    case OBN_STRING: return "string";
+    case OBN_BOOL: return "bool";
+    case OBN_FLOAT16: return "float16";
+    case OBN_DOUBLE: return "double";
+    case OBN_UINT32: return "uint32";
+    case OBN_UINT64: return "uint64";
+    case OBN_COMPLEX64: return "complex64";
+    case OBN_COMPLEX128: return "complex128";
+    case OBN_BFLOAT16: return "bfloat16";
+    case OBN_UNDEFINED: break;
+    }
+    return "undefined";
+}
+
+size_t obn_dtype_size(obn_dtype dtype)
+{
+    switch (dtype) {
+    case OBN_FLOAT: case OBN_INT32: case OBN_UINT32: return 4;
+    case OBN_UINT8: case OBN_INT8: case OBN_BOOL: return 1;
+    case OBN_UINT16: case OBN_INT16: case OBN_FLOAT16: case OBN_BFLOAT16: return 2;
+    case OBN_INT64: case OBN_DOUBLE: case OBN_UINT64: return 8;
+    default: return 0;
+    }
+}
+
+bool obn_dtype_is_valid(int dtype) { return dtype >= 1 && dtype <= 16; }
+bool obn_dtype_is_storable(int dtype)
+{
+    return obn_dtype_is_valid(dtype) && obn_dtype_size((obn_dtype)dtype) != 0;
+}
+
+const char *obn_shape_str(int rank, const int64_t *dims, char *buf, size_t cap)
+{
+    size_t n = 0;
+    if (rank < 0) {
+        snprintf(buf, cap, "[?]");
+        return buf;
+    }
+    n += (size_t)snprintf(buf + n, cap - n, "[");
+    for (int i = 0; i < rank && n < cap; i++) {
+        if (dims[i] < 0)
+            n += (size_t)snprintf(buf + n, cap - n, "%s?", i ? "," : "");
+        else
+            n += (size_t)snprintf(buf + n, cap - n, "%s%lld", i ? "," : "", (long long)dims[i]);
+    }
+    if (n < cap) snprintf(buf + n, cap - n, "]");
+    return buf;
+}
+
+obn_status obn_shape_numel(int rank, const int64_t *dims, obn_dtype dtype, const char *what,
+                           int64_t *numel)
+{
+    if (rank < 0 || rank > OBN_MAX_RANK)
+        return obn_err(OBN_E_UNSUPPORTED, "tensor '%s' has rank %d (onnxbn supports up to %d)",
+                       what, rank, OBN_MAX_RANK);
+    size_t esize = obn_dtype_size(dtype);
+    if (esize == 0)
+        return obn_err(OBN_E_UNSUPPORTED, "tensor '%s' has data type %s (%d), which onnxbn cannot store",
+                       what, obn_dtype_name(dtype), (int)dtype);
+    uint64_t n = 1;
+    for (int i = 0; i < rank; i++) {
+        if (dims[i] < 0)
+            return obn_err(OBN_E_INVALID_MODEL, "tensor '%s' has negative dimension %lld at axis %d",
+                           what, (long long)dims[i], i);
+        if (dims[i] != 0 && n > (OBN_MAX_TENSOR_BYTES / esize) / (uint64_t)dims[i]) {
+            char s[OBN_SHAPE_STR_CAP];
+            return obn_err(OBN_E_INVALID_MODEL,
+                           "tensor '%s' shape %s is too large (element count overflows)", what,
+                           obn_shape_str(rank, dims, s, sizeof s));
+        }
+        n *= (uint64_t)dims[i];
+    }
+    *numel = (int64_t)n;
+    return OBN_OK;
+}
+
+obn_status obn_tensor_set_shape(obn_tensor *t, obn_dtype dtype, int rank, const int64_t *dims)
+{
+    int64_t numel;
+    OBN_TRY(obn_shape_numel(rank, dims, dtype, t->name ? t->name : "", &numel));
+    t->dtype = dtype;
+    t->rank = rank;
+    for (int i = 0; i < rank; i++) t->dims[i] = dims[i];
+    for (int i = rank; i < OBN_MAX_RANK; i++) t->dims[i] = 0;
+    t->numel = numel;
+    t->nbytes = (size_t)numel * obn_dtype_size(dtype);
+    return OBN_OK;
+}
+
+obn_status obn_tensor_new_meta(obn_dtype dtype, int rank, const int64_t *dims, obn_tensor **out)
+{
+    *out = NULL;
+    obn_tensor *t = calloc(1, sizeof *t);
+    if (!t) return OBN_OOM();
+    t->refs = 1;
+    obn_status s = obn_tensor_set_shape(t, dtype, rank, dims);
+    if (s != OBN_OK) {
+        free(t);
+        return s;
+    }
+    *out = t;
+    return OBN_OK;
+}
+
+obn_status obn_tensor_alloc(obn_tensor *t)
+{
+    if (t->owns_data) free(t->data);
+    /* at least one byte so that empty tensors still have a distinct,
+     * non-NULL data pointer ("data is known") */
+    t->data = calloc(1, t->nbytes ? t->nbytes : 1);
+    t->owns_data = t->data != NULL;
+    if (!t->data) return OBN_OOM();
+    return OBN_OK;
+}
+
+obn_status obn_tensor_new(obn_dtype dtype, int rank, const int64_t *dims, obn_tensor **out)
+{
+    OBN_TRY(obn_tensor_new_meta(dtype, rank, dims, out));
+    obn_status s = obn_tensor_alloc(*out);
+    if (s != OBN_OK) {
+        obn_tensor_release(*out);
+        *out = NULL;
+    }
+    return s;
+}
+
+obn_tensor *obn_tensor_retain(obn_tensor *t)
+{
+    if (t) __atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
+    return t;
+}
+
+void obn_tensor_release(obn_tensor *t)
+{
+    if (!t) return;
+    if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
+    if (t->owns_data) free(t->data);
+    free(t->name);
+    free(t);
+}
+
+/* ---- public API ---- */
+
+static obn_status check_public_shape(size_t rank, const int64_t *dims)
+{
+    if (rank > OBN_MAX_RANK)
+        return obn_err(OBN_E_UNSUPPORTED, "tensor rank %zu exceeds the maximum %d", rank, OBN_MAX_RANK);
+    if (rank > 0 && !dims) return obn_err(OBN_E_INVALID_ARGUMENT, "dims is NULL for rank %zu", rank);
+    return OBN_OK;
+}
+
+obn_status obn_tensor_create(obn_dtype dtype, size_t rank, const int64_t *dims, const void *data,
+                             obn_tensor **out)
+{
+    if (!out) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_tensor_create: out is NULL");
+    *out = NULL;
+    OBN_TRY(check_public_shape(rank, dims));
+    obn_tensor *t;
+    OBN_TRY(obn_tensor_new(dtype, (int)rank, dims, &t));
+    if (data && t->nbytes) memcpy(t->data, data, t->nbytes);
+    *out = t;
+    return OBN_OK;
+}
+
+obn_status obn_tensor_wrap(obn_dtype dtype, size_t rank, const int64_t *dims, void *data,
+                           size_t nbytes, obn_tensor **out)
+{
+    if (!out) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_tensor_wrap: out is NULL");
+    *out = NULL;
+    OBN_TRY(check_public_shape(rank, dims));
+    obn_tensor *t;
+    OBN_TRY(obn_tensor_new_meta(dtype, (int)rank, dims, &t));
+    if (nbytes != t->nbytes || (!data && nbytes)) {
+        size_t want = t->nbytes;
+        obn_tensor_release(t);
+        return obn_err(OBN_E_INVALID_ARGUMENT,
+                       "obn_tensor_wrap: buffer has %zu bytes, shape and dtype need %zu", nbytes, want);
+    }
+    static char empty_placeholder;
+    t->data = data ? data : &empty_placeholder;
+    t->owns_data = false;
+    *out = t;
+    return OBN_OK;
+}
+
+obn_status obn_tensor_clone(const obn_tensor *src, obn_tensor **out)
+{
+    if (!src || !out) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_tensor_clone: NULL argument");
+    *out = NULL;
+    if (!src->data) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_tensor_clone: tensor has no data");
+    obn_tensor *t;
+    OBN_TRY(obn_tensor_new(src->dtype, src->rank, src->dims, &t));
+    if (src->nbytes) memcpy(t->data, src->data, src->nbytes);
+    if (src->name) {
+        t->name = strdup(src->name);
+        if (!t->name) {
+            obn_tensor_release(t);
+            return OBN_OOM();
+        }
+    }
+    *out = t;
+    return OBN_OK;
+}
+
+void obn_tensor_destroy(obn_tensor *t) { obn_tensor_release(t); }
+obn_dtype obn_tensor_dtype(const obn_tensor *t) { return t ? t->dtype : OBN_UNDEFINED; }
+size_t obn_tensor_rank(const obn_tensor *t) { return t ? (size_t)t->rank : 0; }
+const int64_t *obn_tensor_dims(const obn_tensor *t) { return t ? t->dims : NULL; }
+int64_t obn_tensor_numel(const obn_tensor *t) { return t ? t->numel : 0; }
+size_t obn_tensor_nbytes(const obn_tensor *t) { return t ? t->nbytes : 0; }
+void *obn_tensor_data(obn_tensor *t) { return t ? t->data : NULL; }
+const void *obn_tensor_cdata(const obn_tensor *t) { return t ? t->data : NULL; }
+const char *obn_tensor_name(const obn_tensor *t) { return t && t->name ? t->name : ""; }

@@ -1,0 +1,269 @@
+#include "tensor_proto.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "status.h"
+
+/* The repeated field each dtype uses when not stored as raw_data
+ * (onnx.proto, TensorProto comments). */
+typedef enum { FIELD_NONE, FIELD_FLOAT, FIELD_INT32, FIELD_INT64, FIELD_DOUBLE, FIELD_UINT64 } field_kind;
+
+static field_kind typed_field_for(obn_dtype dt)
+{
+    switch (dt) {
+    case OBN_FLOAT: return FIELD_FLOAT;
+    case OBN_INT32: case OBN_INT16: case OBN_INT8: case OBN_UINT16: case OBN_UINT8:
+    case OBN_BOOL: case OBN_FLOAT16: case OBN_BFLOAT16: return FIELD_INT32;
+    case OBN_INT64: return FIELD_INT64;
+    case OBN_DOUBLE: return FIELD_DOUBLE;
+    case OBN_UINT32: case OBN_UINT64: return FIELD_UINT64;
+    default: return FIELD_NONE;
+    }
+}
+
+static const char *field_name(field_kind k)
+{
+    switch (k) {
+    case FIELD_FLOAT: return "float_data";
+    case FIELD_INT32: return "int32_data";
+    case FIELD_INT64: return "int64_data";
+    case FIELD_DOUBLE: return "double_data";
+    case FIELD_UINT64: return "uint64_data";
+    default: return "none";
+    }
+}
+
+static size_t field_count(const Onnx__TensorProto *tp, field_kind k)
+{
+    switch (k) {
+    case FIELD_FLOAT: return tp->n_float_data;
+    case FIELD_INT32: return tp->n_int32_data;
+    case FIELD_INT64: return tp->n_int64_data;
+    case FIELD_DOUBLE: return tp->n_double_data;
+    case FIELD_UINT64: return tp->n_uint64_data;
+    default: return 0;
+    }
+}
+
+/* Copies element i of a typed field into the tensor's native layout. */
+static void store_typed(const Onnx__TensorProto *tp, obn_tensor *t)
+{
+    int64_t n = t->numel;
+    switch (t->dtype) {
+    case OBN_FLOAT: memcpy(t->data, tp->float_data, (size_t)n * 4); break;
+    case OBN_INT32: memcpy(t->data, tp->int32_data, (size_t)n * 4); break;
+    case OBN_INT64: memcpy(t->data, tp->int64_data, (size_t)n * 8); break;
+    case OBN_DOUBLE: memcpy(t->data, tp->double_data, (size_t)n * 8); break;
+    case OBN_UINT64: memcpy(t->data, tp->uint64_data, (size_t)n * 8); break;
+    case OBN_UINT32:
+        for (int64_t i = 0; i < n; i++) ((uint32_t *)t->data)[i] = (uint32_t)tp->uint64_data[i];
+        break;
+    case OBN_INT16:
+        for (int64_t i = 0; i < n; i++) ((int16_t *)t->data)[i] = (int16_t)tp->int32_data[i];
+        break;
+    case OBN_UINT16: case OBN_FLOAT16: case OBN_BFLOAT16:
+        /* float16/bfloat16 bits are stored in the low 16 bits of int32_data */
+        for (int64_t i = 0; i < n; i++) ((uint16_t *)t->data)[i] = (uint16_t)tp->int32_data[i];
+        break;
+    case OBN_INT8:
+        for (int64_t i = 0; i < n; i++) ((int8_t *)t->data)[i] = (int8_t)tp->int32_data[i];
+        break;
+    case OBN_UINT8:
+        for (int64_t i = 0; i < n; i++) ((uint8_t *)t->data)[i] = (uint8_t)tp->int32_data[i];
+        break;
+    case OBN_BOOL:
+        for (int64_t i = 0; i < n; i++) ((uint8_t *)t->data)[i] = tp->int32_data[i] != 0;
+        break;
+    default: break;
+    }
+}
+
+/* A location is acceptable when it is relative, has no ".." component, and
+ * (after resolving symlinks) stays inside the model folder. */
+static obn_status check_external_path(const char *base_dir, const char *loc, const char *what,
+                                      char *resolved, size_t cap)
+{
+    if (!loc || !loc[0])
+        return obn_err(OBN_E_INVALID_MODEL, "tensor '%s': external data has no 'location'", what);
+    if (loc[0] == '/' || loc[0] == '\\')
+        return obn_err(OBN_E_INVALID_MODEL,
+                       "tensor '%s': external data location '%s' is absolute; it must be relative to the model folder",
+                       what, loc);
+    for (const char *p = loc; *p;) {
+        const char *e = p;
+        while (*e && *e != '/' && *e != '\\') e++;
+        if (e - p == 2 && p[0] == '.' && p[1] == '.')
+            return obn_err(OBN_E_INVALID_MODEL,
+                           "tensor '%s': external data location '%s' contains '..' and could escape the model folder",
+                           what, loc);
+        p = *e ? e + 1 : e;
+    }
+    if (!base_dir)
+        return obn_err(OBN_E_INVALID_MODEL,
+                       "tensor '%s' uses external data ('%s') but the model was loaded from memory without a base folder",
+                       what, loc);
+    char joined[PATH_MAX * 2];
+    char base_real[PATH_MAX];
+    if (!realpath(base_dir, base_real))
+        return obn_err(OBN_E_IO, "tensor '%s': cannot resolve model folder '%s': %s", what, base_dir,
+                       strerror(errno));
+    snprintf(joined, sizeof joined, "%s/%s", base_real, loc);
+    if (strlen(joined) >= PATH_MAX || !realpath(joined, resolved))
+        return obn_err(OBN_E_IO, "tensor '%s': cannot open external data file '%s': %s", what, joined,
+                       strerror(errno));
+    size_t bl = strlen(base_real);
+    if (strncmp(resolved, base_real, bl) != 0 || (resolved[bl] != '/' && bl > 1))
+        return obn_err(OBN_E_INVALID_MODEL,
+                       "tensor '%s': external data location '%s' resolves to '%s', outside the model folder",
+                       what, loc, resolved);
+    (void)cap;
+    return OBN_OK;
+}
+
+static obn_status parse_u64(const char *s, const char *key, const char *what, uint64_t *out)
+{
+    char *end;
+    if (!s || !*s || *s == '-')
+        return obn_err(OBN_E_INVALID_MODEL, "tensor '%s': external data '%s' is not a non-negative integer",
+                       what, key);
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end)
+        return obn_err(OBN_E_INVALID_MODEL, "tensor '%s': external data '%s'='%s' is not a valid integer",
+                       what, key, s);
+    *out = v;
+    return OBN_OK;
+}
+
+static obn_status read_external(const Onnx__TensorProto *tp, const char *base_dir, const char *what,
+                                obn_tensor *t)
+{
+    const char *loc = NULL, *off_s = NULL, *len_s = NULL;
+    for (size_t i = 0; i < tp->n_external_data; i++) {
+        const Onnx__StringStringEntryProto *e = tp->external_data[i];
+        if (!e || !e->key) continue;
+        if (strcmp(e->key, "location") == 0) loc = e->value;
+        else if (strcmp(e->key, "offset") == 0) off_s = e->value;
+        else if (strcmp(e->key, "length") == 0) len_s = e->value;
+    }
+    char path[PATH_MAX];
+    OBN_TRY(check_external_path(base_dir, loc, what, path, sizeof path));
+    uint64_t offset = 0, length = t->nbytes;
+    if (off_s) OBN_TRY(parse_u64(off_s, "offset", what, &offset));
+    if (len_s) OBN_TRY(parse_u64(len_s, "length", what, &length));
+    if (length != t->nbytes)
+        return obn_err(OBN_E_INVALID_MODEL,
+                       "tensor '%s': external data length %llu does not match %lld elements of %s (%zu bytes)",
+                       what, (unsigned long long)length, (long long)t->numel, obn_dtype_name(t->dtype),
+                       t->nbytes);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return obn_err(OBN_E_IO, "tensor '%s': cannot open external data file '%s': %s", what, path,
+                       strerror(errno));
+    struct stat sb;
+    obn_status s = OBN_OK;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        s = obn_err(OBN_E_IO, "tensor '%s': external data '%s' is not a regular file", what, path);
+    } else if (offset > (uint64_t)sb.st_size || length > (uint64_t)sb.st_size - offset) {
+        s = obn_err(OBN_E_INVALID_MODEL,
+                    "tensor '%s': external data offset %llu + length %llu is past the end of '%s' (%lld bytes)",
+                    what, (unsigned long long)offset, (unsigned long long)length, path,
+                    (long long)sb.st_size);
+    } else {
+        size_t done = 0;
+        while (done < length) {
+            ssize_t r = pread(fd, (char *)t->data + done, length - done, (off_t)(offset + done));
+            if (r <= 0) {
+                s = obn_err(OBN_E_IO, "tensor '%s': reading external data '%s' failed", what, path);
+                break;
+            }
+            done += (size_t)r;
+        }
+    }
+    close(fd);
+    return s;
+}
+
+obn_status obn_tensor_from_proto(const Onnx__TensorProto *tp, const char *base_dir, const char *what,
+                                 obn_tensor **out)
+{
+    *out = NULL;
+    if (!tp->has_data_type || !obn_dtype_is_valid(tp->data_type))
+        return obn_err(OBN_E_INVALID_MODEL, "tensor '%s' has an undefined data type (%d)", what,
+                       tp->has_data_type ? (int)tp->data_type : 0);
+    obn_dtype dt = (obn_dtype)tp->data_type;
+    if (!obn_dtype_is_storable(dt))
+        return obn_err(OBN_E_UNSUPPORTED, "tensor '%s' has data type %s, which onnxbn does not support",
+                       what, obn_dtype_name(dt));
+    if (tp->n_dims > OBN_MAX_RANK)
+        return obn_err(OBN_E_UNSUPPORTED, "tensor '%s' has rank %zu (onnxbn supports up to %d)", what,
+                       tp->n_dims, OBN_MAX_RANK);
+    if (tp->segment)
+        return obn_err(OBN_E_UNSUPPORTED, "tensor '%s' is segmented, which onnxbn does not support", what);
+    int64_t numel;
+    OBN_TRY(obn_shape_numel((int)tp->n_dims, tp->dims, dt, what, &numel));
+    obn_tensor *t;
+    OBN_TRY(obn_tensor_new_meta(dt, (int)tp->n_dims, tp->dims, &t));
+    t->name = strdup(what);
+    obn_status s = t->name ? OBN_OK : OBN_OOM();
+    if (s == OBN_OK) s = obn_tensor_alloc(t);
+    if (s != OBN_OK) goto fail;
+
+    if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
+        s = read_external(tp, base_dir, what, t);
+    } else if (tp->has_raw_data) {
+        if (tp->raw_data.len != t->nbytes) {
+            s = obn_err(OBN_E_INVALID_MODEL,
+                        "tensor '%s': raw_data has %zu bytes, but %lld elements of %s need %zu", what,
+                        tp->raw_data.len, (long long)t->numel, obn_dtype_name(dt), t->nbytes);
+        } else if (t->nbytes) {
+            memcpy(t->data, tp->raw_data.data, t->nbytes);
+        }
+    } else {
+        field_kind want = typed_field_for(dt);
+        /* data in a field that does not belong to this dtype is an error */
+        static const field_kind all[] = {FIELD_FLOAT, FIELD_INT32, FIELD_INT64, FIELD_DOUBLE, FIELD_UINT64};
+        for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+            if (all[i] != want && field_count(tp, all[i]) > 0) {
+                s = obn_err(OBN_E_INVALID_MODEL, "tensor '%s' of type %s stores its data in %s",
+                            what, obn_dtype_name(dt), field_name(all[i]));
+                goto fail;
+            }
+        size_t have = field_count(tp, want);
+        if (have != (size_t)t->numel) {
+            s = obn_err(OBN_E_INVALID_MODEL, "tensor '%s': %s has %zu values, but the shape needs %lld",
+                        what, field_name(want), have, (long long)t->numel);
+        } else {
+            store_typed(tp, t);
+        }
+    }
+    if (s != OBN_OK) goto fail;
+    *out = t;
+    return OBN_OK;
+fail:
+    obn_tensor_release(t);
+    return s;
+}
+
+obn_status obn_tensor_to_proto(const obn_tensor *t, const char *name, Onnx__TensorProto *tp)
+{
+    onnx__tensor_proto__init(tp);
+    tp->n_dims = (size_t)t->rank;
+    tp->dims = (int64_t *)t->dims;
+    tp->has_data_type = 1;
+    tp->data_type = (int32_t)t->dtype;
+    tp->name = (char *)(name ? name : "");
+    tp->has_raw_data = 1;
+    tp->raw_data.len = t->nbytes;
+    tp->raw_data.data = (uint8_t *)t->data;
+    return OBN_OK;
+}
+
+void obn_tensor_proto_fini(Onnx__TensorProto *tp) { (void)tp; }
