@@ -1,0 +1,72 @@
+/* Float convolution, NC(D)(H)W layout, any number of spatial dimensions up
+ * to OBN_CONV_MAX_DIMS, with groups, strides, dilations and zero padding.
+ *
+ * Algorithms (obn_conv_algorithm picks one):
+ *   pointwise  1x..x1 kernel, stride 1, no padding: the input plane of a
+ *              group already is the GEMM's B matrix (no copy);
+ *   depthwise  groups == in_channels, 1-D or 2-D: a direct kernel (a GEMM
+ *              per channel would have M = multiplier, mostly padding);
+ *   im2col     everything else: the receptive fields are copied into a
+ *              K x N matrix (K = C/groups * kernel volume, N = output
+ *              positions; in column chunks bounded by OBN_CONV_COL_BYTES)
+ *              and multiplied by the weights with the packed SGEMM.
+ * Per group, Y[M/g x N] = W[M/g x K] * col[K x N]: the weights are the A
+ * operand, so they can be packed once (obn_conv_pack_weights).
+ * Epilogue: per-output-channel bias and a [lo, hi] clamp, applied inside the
+ * GEMM tile / the depthwise row. No ONNX knowledge here. */
+#ifndef OBN_KERNELS_CONV_H
+#define OBN_KERNELS_CONV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define OBN_CONV_MAX_DIMS 6
+
+/* im2col column chunk limit: 8 MiB keeps the column block inside a typical
+ * L3 while the GEMM packs it, and bounds the workspace for huge inputs. */
+#define OBN_CONV_COL_BYTES ((int64_t)8 << 20)
+
+typedef struct obn_conv_shape {
+    int nd;                     /* spatial dimensions, 1..OBN_CONV_MAX_DIMS */
+    int64_t batch, in_channels, out_channels, groups;
+    int64_t in[OBN_CONV_MAX_DIMS];       /* input spatial sizes */
+    int64_t out[OBN_CONV_MAX_DIMS];      /* output spatial sizes */
+    int64_t kernel[OBN_CONV_MAX_DIMS];
+    int64_t stride[OBN_CONV_MAX_DIMS];
+    int64_t dilation[OBN_CONV_MAX_DIMS];
+    int64_t pad[OBN_CONV_MAX_DIMS];      /* leading padding; the trailing
+                                            padding is implied by out[] */
+} obn_conv_shape;
+
+typedef struct obn_conv_epilogue {
+    const float *bias; /* out_channels entries, or NULL */
+    int clamp;         /* nonzero: clamp to [lo, hi] */
+    float lo, hi;
+} obn_conv_epilogue;
+
+typedef enum obn_conv_algo { OBN_CONV_IM2COL, OBN_CONV_POINTWISE, OBN_CONV_DEPTHWISE } obn_conv_algo;
+
+/* The algorithm obn_conv_run uses for this shape. The caller must have
+ * checked the shape (sizes >= 1, channels divisible by groups, out[]
+ * consistent with in/kernel/stride/dilation/padding). */
+obn_conv_algo obn_conv_algorithm(const obn_conv_shape *s);
+
+/* Weights W[out_channels][in_channels/groups][kernel...] packed once for the
+ * GEMM (one packed A per group). NULL when out of memory; NULL is also
+ * acceptable to obn_conv_run (it then packs per call). Depthwise shapes need
+ * no packing: obn_conv_pack_weights returns NULL and sets *none_needed. */
+typedef struct obn_conv_weights obn_conv_weights;
+obn_conv_weights *obn_conv_pack_weights(const obn_conv_shape *s, const float *w, int *none_needed);
+void obn_conv_weights_free(obn_conv_weights *pw);
+
+/* Scratch bytes obn_conv_run needs with up to `threads` threads. */
+size_t obn_conv_workspace_size(const obn_conv_shape *s, int threads);
+
+/* y = conv(x, w) + bias, clamped. w is always given (the depthwise kernel
+ * reads it); pw, when not NULL, must come from the same shape and w. With a
+ * NULL or too small workspace the call allocates. Returns 0, or -1 when out
+ * of memory. */
+int obn_conv_run(const obn_conv_shape *s, const float *x, const float *w, const obn_conv_weights *pw,
+                 const obn_conv_epilogue *ep, float *y, void *workspace, size_t workspace_bytes, int threads);
+
+#endif

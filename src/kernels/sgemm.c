@@ -1,0 +1,404 @@
+/* SGEMM driver: argument checks, kernel choice, cache blocking, thread
+ * partitioning, and the matrix-vector paths (m == 1 or n == 1) where a
+ * register tile would be mostly padding. */
+#include "sgemm.h"
+
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sgemm_internal.h"
+
+/* Below this many multiply-adds a parallel region costs more than it saves:
+ * waking a thread takes a few microseconds, in which one core does roughly
+ * 2^17 FMAs. */
+#define OBN_SGEMM_PARALLEL_MIN ((int64_t)1 << 17)
+
+/* Outputs per matrix-vector chunk: a 1 KiB accumulator on the stack, a
+ * multiple of every NR. */
+#define OBN_GEMV_CHUNK 256
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(OBN_NO_CLONES)
+/* One copy per ISA, picked at load time by the CPU (ifunc). */
+#define OBN_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define OBN_SIMD_CLONES
+#endif
+
+const obn_sgemm_kernel *obn_sgemm_current_kernel(void)
+{
+    switch (obn_cpu_isa()) {
+    case OBN_ISA_AVX512: return &obn_sgemm_kernel_avx512;
+    case OBN_ISA_AVX2: return &obn_sgemm_kernel_avx2;
+    default: return &obn_sgemm_kernel_portable;
+    }
+}
+
+const char *obn_sgemm_kernel_name(void) { return obn_sgemm_current_kernel()->name; }
+
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+static int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
+static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
+
+/* a*b*c >= OBN_SGEMM_PARALLEL_MIN, without overflow for any sizes. */
+static int worth_threads(int64_t a, int64_t b, int64_t c)
+{
+    return (double)a * (double)b * (double)c >= (double)OBN_SGEMM_PARALLEL_MIN;
+}
+
+static int check_operand(const obn_sgemm_operand *o, char side, int64_t rows, int64_t cols)
+{
+    if (o->packed)
+        return o->packed->side == side && o->packed->rows == rows && o->packed->cols == cols ? OBN_SGEMM_OK
+                                                                                            : OBN_SGEMM_E_ARGS;
+    /* stored X is rows x cols, or cols x rows when transposed */
+    if (!o->data || o->ld < (o->trans ? rows : cols) || o->ld < 1) return OBN_SGEMM_E_ARGS;
+    return OBN_SGEMM_OK;
+}
+
+static int check_call(const obn_sgemm_call *c)
+{
+    if (c->m < 0 || c->n < 0 || c->k < 0) return OBN_SGEMM_E_ARGS;
+    if (c->m == 0 || c->n == 0) return OBN_SGEMM_OK;
+    if (!c->c || c->ldc < c->n) return OBN_SGEMM_E_ARGS;
+    if (c->ep.bias_kind != OBN_BIAS_NONE && !c->ep.bias) return OBN_SGEMM_E_ARGS;
+    if (c->k == 0) return OBN_SGEMM_OK;
+    int rc = check_operand(&c->a, 'a', c->m, c->k);
+    return rc ? rc : check_operand(&c->b, 'b', c->k, c->n);
+}
+
+/* Pre-packed operands fix the kernel; two packed under different ISA
+ * levels cannot be combined. */
+static int pick_kernel(const obn_sgemm_call *c, const obn_sgemm_kernel **out)
+{
+    const obn_sgemm_kernel *ka = c->a.packed ? c->a.packed->kr : NULL;
+    const obn_sgemm_kernel *kb = c->b.packed ? c->b.packed->kr : NULL;
+    if (ka && kb && ka != kb) return OBN_SGEMM_E_ARGS;
+    *out = ka ? ka : kb ? kb : obn_sgemm_current_kernel();
+    return OBN_SGEMM_OK;
+}
+
+/* Tile arguments for the epilogue of the tile at (i, j), or only the
+ * accumulate/scale part when the tile is not yet complete (not last). */
+static obn_tile_args tile_args(const obn_sgemm_call *c, int first, int last, int64_t i, int64_t j)
+{
+    obn_tile_args t = {c->alpha, first ? c->beta : 1.0f, NULL, NULL, 0, 0.0f, 0.0f};
+    if (last) {
+        if (c->ep.bias_kind == OBN_BIAS_ROW) t.row_bias = c->ep.bias + i;
+        if (c->ep.bias_kind == OBN_BIAS_COL) t.col_bias = c->ep.bias + j;
+        t.clamp = c->ep.clamp;
+        t.lo = c->ep.lo;
+        t.hi = c->ep.hi;
+    }
+    return t;
+}
+
+/* ------------------------------------------------------------ matrix-vector */
+
+/* y (len outputs) = M * x, M(i,k) = mat[i*ld + k] (dot form) or
+ * mat[k*ld + i] (axpy form), or panels of a packed op(B) (m == 1). */
+typedef struct {
+    int64_t len, depth;
+    const float *x;
+    int64_t xs;
+    const float *mat;
+    int64_t ld;
+    int dot;
+    const obn_sgemm_packed *packed;
+    int m_is_one; /* outputs run along a row of C (else down a column) */
+} gemv_job;
+
+OBN_SIMD_CLONES
+static float dot_strided(const float *x, int64_t xs, const float *row, int64_t n)
+{
+    float s[16] = {0}, r = 0.0f;
+    int64_t k = 0;
+    if (xs == 1) /* 16 independent partial sums: vectorisable without reassociation */
+        for (; k + 16 <= n; k += 16)
+            for (int u = 0; u < 16; u++) s[u] += x[k + u] * row[k + u];
+    for (; k < n; k++) r += x[k * xs] * row[k];
+    for (int u = 0; u < 16; u++) r += s[u];
+    return r;
+}
+
+OBN_SIMD_CLONES
+static void axpy_rows(float *acc, int64_t w, const float *x, int64_t xs, const float *mat, int64_t ld,
+                      int64_t depth)
+{
+    for (int64_t k = 0; k < depth; k++) {
+        float a = x[k * xs];
+        const float *row = mat + k * ld;
+        for (int64_t i = 0; i < w; i++) acc[i] += a * row[i];
+    }
+}
+
+static void gemv_chunk(const obn_sgemm_call *c, const gemv_job *g, int64_t chunk)
+{
+    float acc[OBN_GEMV_CHUNK];
+    int64_t i0 = chunk * OBN_GEMV_CHUNK, w = min64(OBN_GEMV_CHUNK, g->len - i0);
+    memset(acc, 0, sizeof acc);
+    if (g->packed) {
+        const obn_sgemm_kernel *kr = g->packed->kr;
+        const float *panel = g->packed->data + (i0 / kr->nr) * g->depth * kr->nr;
+        for (int64_t j = 0; j < w; j += kr->nr, panel += g->depth * kr->nr)
+            kr->gemv_panel(g->depth, g->x, g->xs, panel, acc + j);
+    } else if (g->dot) {
+        for (int64_t i = 0; i < w; i++) acc[i] = dot_strided(g->x, g->xs, g->mat + (i0 + i) * g->ld, g->depth);
+    } else {
+        axpy_rows(acc, w, g->x, g->xs, g->mat + i0, g->ld, g->depth);
+    }
+    if (g->m_is_one) {
+        obn_tile_args t = tile_args(c, 1, 1, 0, i0);
+        obn_sgemm_store_tile(acc, w, c->c + i0, c->ldc, 1, w, &t);
+    } else {
+        obn_tile_args t = tile_args(c, 1, 1, i0, 0);
+        obn_sgemm_store_tile(acc, 1, c->c + i0 * c->ldc, c->ldc, w, 1, &t);
+    }
+}
+
+/* m == 1 (any B, A not packed) or n == 1 (neither packed): 1 = row, 2 = column. */
+static int gemv_kind(const obn_sgemm_call *c)
+{
+    if (c->m == 1 && !c->a.packed) return 1;
+    if (c->n == 1 && !c->a.packed && !c->b.packed) return 2;
+    return 0;
+}
+
+static void run_gemv(const obn_sgemm_call *c, int kind, int threads)
+{
+    gemv_job g = {0};
+    g.depth = c->k;
+    if (kind == 1) { /* y[j] = sum_k op(A)[0][k] op(B)[k][j] */
+        g.len = c->n;
+        g.m_is_one = 1;
+        g.x = c->a.data;
+        g.xs = c->a.trans ? c->a.ld : 1;
+        g.packed = c->b.packed;
+        g.mat = c->b.data;
+        g.ld = c->b.ld;
+        g.dot = c->b.trans;
+    } else { /* y[i] = sum_k op(A)[i][k] op(B)[k][0] */
+        g.len = c->m;
+        g.x = c->b.data;
+        g.xs = c->b.trans ? 1 : c->b.ld;
+        g.mat = c->a.data;
+        g.ld = c->a.ld;
+        g.dot = !c->a.trans;
+    }
+    int64_t chunks = ceil_div(g.len, OBN_GEMV_CHUNK);
+    if (threads > 1 && chunks > 1 && worth_threads(g.len, g.depth, 1)) {
+#pragma omp parallel for schedule(static) num_threads(threads)
+        for (int64_t ch = 0; ch < chunks; ch++) gemv_chunk(c, &g, ch);
+    } else {
+        for (int64_t ch = 0; ch < chunks; ch++) gemv_chunk(c, &g, ch);
+    }
+}
+
+/* ------------------------------------------------------------ blocked GEMM */
+
+typedef struct {
+    const obn_sgemm_call *call;
+    const obn_sgemm_kernel *kr;
+    int64_t kc, mc, nc;
+    int threads;
+    float *bbuf;          /* shared packed block of op(B) (NULL when pre-packed) */
+    float *abuf;          /* one packed block of op(A) per thread (NULL when pre-packed) */
+    int64_t abuf_floats;
+} gemm_plan;
+
+/* Blocks and thread count; returns the workspace bytes the plan needs. */
+static size_t plan_gemm(const obn_sgemm_call *c, const obn_sgemm_kernel *kr, int threads, gemm_plan *p)
+{
+    memset(p, 0, sizeof *p);
+    p->call = c;
+    p->kr = kr;
+    /* equal K blocks no larger than kr->kc (K = 300 -> 150 + 150, not 256 + 44) */
+    p->kc = ceil_div(c->k, ceil_div(c->k, kr->kc));
+    p->mc = kr->mc;
+    p->nc = kr->nc;
+    int64_t tiles = ceil_div(c->m, kr->mr) * ceil_div(c->n, kr->nr);
+    int nth = threads < 1 ? 1 : threads;
+    if (!worth_threads(c->m, c->n, c->k)) nth = 1;
+    if (nth > tiles) nth = (int)tiles;
+    p->threads = nth;
+    size_t bytes = 0;
+    if (!c->b.packed) bytes += align64((size_t)(p->kc * round_up(min64(c->n, p->nc), kr->nr)) * sizeof(float));
+    if (!c->a.packed) {
+        p->abuf_floats = (int64_t)(align64((size_t)(p->kc * round_up(min64(c->m, p->mc), kr->mr)) * 4) / 4);
+        bytes += (size_t)nth * (size_t)p->abuf_floats * sizeof(float);
+    }
+    return bytes;
+}
+
+/* Splits threads into a tm x tn grid over (row panels, column panels) that
+ * minimises the busiest thread's tile count; ties favour splitting rows,
+ * where each thread packs only its own rows of A. */
+static void choose_grid(int nth, int64_t mp, int64_t np, int *tm, int *tn)
+{
+    int64_t best = -1;
+    for (int d = 1; d <= nth; d++) {
+        if (nth % d) continue;
+        int64_t cost = ceil_div(mp, d) * ceil_div(np, nth / d);
+        if (best < 0 || cost <= best) {
+            best = cost;
+            *tm = d;
+            *tn = nth / d;
+        }
+    }
+}
+
+static void split_range(int64_t n, int parts, int idx, int64_t *lo, int64_t *hi)
+{
+    *lo = n * idx / parts;
+    *hi = n * (idx + 1) / parts;
+}
+
+/* One MR x NR tile; edge tiles go through a local buffer so the micro-kernel
+ * always runs full-size and never touches C (or the bias) out of bounds. */
+static void run_tile(const gemm_plan *p, const float *ap, const float *bp, int64_t kcur, int64_t i, int64_t j,
+                     int first, int last)
+{
+    const obn_sgemm_call *c = p->call;
+    int mr = p->kr->mr, nr = p->kr->nr;
+    int64_t rows = min64(mr, c->m - i), cols = min64(nr, c->n - j);
+    obn_tile_args t = tile_args(c, first, last, i, j);
+    float *cp = c->c + i * c->ldc + j;
+    if (rows == mr && cols == nr) {
+        p->kr->ukernel(kcur, ap, bp, cp, c->ldc, &t);
+        return;
+    }
+    _Alignas(64) float tmp[OBN_SGEMM_MAX_TILE];
+    obn_tile_args raw = {1.0f, 0.0f, NULL, NULL, 0, 0.0f, 0.0f};
+    p->kr->ukernel(kcur, ap, bp, tmp, nr, &raw);
+    obn_sgemm_store_tile(tmp, nr, cp, c->ldc, rows, cols, &t);
+}
+
+/* Multiplies this thread's row range of A by its column panels of each
+ * packed B block (kc x ncur). */
+static void compute_block(const gemm_plan *p, int tid, int64_t row0, int64_t row1, const float *bblk,
+                          int64_t bstride, int64_t q0, int64_t q1, int64_t jc, int64_t pc, int64_t kcur)
+{
+    const obn_sgemm_call *c = p->call;
+    int mr = p->kr->mr, nr = p->kr->nr;
+    int first = pc == 0, last = pc + kcur >= c->k;
+    float *abuf = p->abuf ? p->abuf + (int64_t)tid * p->abuf_floats : NULL;
+    for (int64_t ic = row0; ic < row1; ic += p->mc) {
+        int64_t mcur = min64(p->mc, row1 - ic);
+        const float *ablk;
+        int64_t astride;
+        if (c->a.packed) {
+            ablk = c->a.packed->data + (ic / mr) * c->k * mr + pc * mr;
+            astride = c->k * mr;
+        } else {
+            obn_sgemm_pack_a_panels(c->a.data, c->a.ld, c->a.trans, ic, mcur, pc, kcur, mr, abuf);
+            ablk = abuf;
+            astride = kcur * mr;
+        }
+        for (int64_t q = q0; q < q1; q++)
+            for (int64_t ip = 0; ip < mcur; ip += mr)
+                run_tile(p, ablk + (ip / mr) * astride, bblk + q * bstride, kcur, ic + ip, jc + q * nr, first, last);
+    }
+}
+
+/* The BLIS loop nest for thread tid of nth: jc (nc) -> pc (kc, pack B
+ * together) -> ic (mc, pack own A) -> tiles. Every thread runs the same jc/pc
+ * iterations, so the barriers match. */
+static void gemm_thread(const gemm_plan *p, int tid, int nth)
+{
+    const obn_sgemm_call *c = p->call;
+    int mr = p->kr->mr, nr = p->kr->nr, tm = 1, tn = 1;
+    choose_grid(nth, ceil_div(c->m, mr), ceil_div(c->n, nr), &tm, &tn);
+    int64_t mp0, mp1;
+    split_range(ceil_div(c->m, mr), tm, tid / tn, &mp0, &mp1);
+    int64_t row0 = mp0 * mr, row1 = min64(c->m, mp1 * mr);
+    int64_t nc = c->b.packed ? c->n : p->nc;
+    for (int64_t jc = 0; jc < c->n; jc += nc) {
+        int64_t ncur = min64(nc, c->n - jc), npan = ceil_div(ncur, nr), q0, q1;
+        split_range(npan, tn, tid % tn, &q0, &q1);
+        for (int64_t pc = 0; pc < c->k; pc += p->kc) {
+            int64_t kcur = min64(p->kc, c->k - pc);
+            const float *bblk;
+            int64_t bstride;
+            if (c->b.packed) {
+                bblk = c->b.packed->data + (jc / nr) * c->k * nr + pc * nr;
+                bstride = c->k * nr;
+            } else {
+                int64_t s0, s1;
+                split_range(npan, nth, tid, &s0, &s1);
+                if (nth > 1) {
+#pragma omp barrier
+                }
+                obn_sgemm_pack_b_panels(c->b.data, c->b.ld, c->b.trans, pc, kcur, jc, ncur, nr, s0, s1, p->bbuf);
+                if (nth > 1) {
+#pragma omp barrier
+                }
+                bblk = p->bbuf;
+                bstride = kcur * nr;
+            }
+            if (q0 < q1 && row0 < row1) compute_block(p, tid, row0, row1, bblk, bstride, q0, q1, jc, pc, kcur);
+        }
+    }
+}
+
+/* ------------------------------------------------------------ entry points */
+
+size_t obn_sgemm_workspace_size(const obn_sgemm_call *call, int threads)
+{
+    const obn_sgemm_kernel *kr;
+    if (check_call(call) || call->m == 0 || call->n == 0 || call->k == 0 || pick_kernel(call, &kr)) return 0;
+    if (gemv_kind(call)) return 0;
+    gemm_plan p;
+    return plan_gemm(call, kr, threads, &p);
+}
+
+int obn_sgemm_run(const obn_sgemm_call *c, void *workspace, size_t workspace_bytes, int threads)
+{
+    const obn_sgemm_kernel *kr;
+    int rc = check_call(c);
+    if (rc || c->m == 0 || c->n == 0) return rc;
+    if (c->k == 0) { /* C = beta*C + epilogue */
+        obn_tile_args t = tile_args(c, 1, 1, 0, 0);
+        obn_sgemm_store_tile(NULL, 0, c->c, c->ldc, c->m, c->n, &t);
+        return OBN_SGEMM_OK;
+    }
+    if ((rc = pick_kernel(c, &kr))) return rc;
+    int gv = gemv_kind(c);
+    if (gv) {
+        run_gemv(c, gv, threads);
+        return OBN_SGEMM_OK;
+    }
+    gemm_plan p;
+    size_t need = plan_gemm(c, kr, threads, &p);
+    void *own = NULL;
+    if (need && (!workspace || workspace_bytes < need)) {
+        own = aligned_alloc(64, need);
+        if (!own) return OBN_SGEMM_E_NOMEM;
+        workspace = own;
+    }
+    char *ws = workspace;
+    if (!c->b.packed) {
+        p.bbuf = (float *)ws;
+        ws += align64((size_t)(p.kc * round_up(min64(c->n, p.nc), kr->nr)) * sizeof(float));
+    }
+    if (!c->a.packed) p.abuf = (float *)ws;
+    if (p.threads > 1) {
+#pragma omp parallel num_threads(p.threads)
+        gemm_thread(&p, omp_get_thread_num(), omp_get_num_threads());
+    } else {
+        gemm_thread(&p, 0, 1);
+    }
+    free(own);
+    return OBN_SGEMM_OK;
+}
+
+int obn_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+              const float *b, int64_t ldb, float beta, float *c, int64_t ldc, const obn_sgemm_epilogue *ep,
+              int threads)
+{
+    obn_sgemm_call call = {.m = m, .n = n, .k = k, .alpha = alpha, .beta = beta, .c = c, .ldc = ldc};
+    call.a = (obn_sgemm_operand){a, lda, trans_a, NULL};
+    call.b = (obn_sgemm_operand){b, ldb, trans_b, NULL};
+    if (ep) call.ep = *ep;
+    return obn_sgemm_run(&call, NULL, 0, threads);
+}

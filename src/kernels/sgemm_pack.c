@@ -1,0 +1,153 @@
+/* Packing of SGEMM operands into micro-panels (layout in sgemm_ukernel.h),
+ * the pre-packed operand API, and the portable micro-kernel. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sgemm.h"
+#include "sgemm_internal.h"
+
+void obn_sgemm_pack_a_panels(const float *a, int64_t lda, int trans, int64_t i0, int64_t rows, int64_t p0,
+                             int64_t kc, int mr, float *dst)
+{
+    for (int64_t ip = 0; ip < rows; ip += mr) {
+        int64_t r = rows - ip < mr ? rows - ip : mr;
+        float *d = dst + (ip / mr) * kc * mr;
+        if (trans) { /* op(A)[i][k] = a[k*lda + i]: rows of the panel are contiguous in a */
+            for (int64_t p = 0; p < kc; p++) {
+                const float *s = a + (p0 + p) * lda + i0 + ip;
+                for (int64_t rr = 0; rr < r; rr++) d[p * mr + rr] = s[rr];
+                for (int64_t rr = r; rr < mr; rr++) d[p * mr + rr] = 0.0f;
+            }
+        } else { /* op(A)[i][k] = a[i*lda + k]: read each row once, scatter by mr */
+            for (int64_t rr = 0; rr < r; rr++) {
+                const float *s = a + (i0 + ip + rr) * lda + p0;
+                for (int64_t p = 0; p < kc; p++) d[p * mr + rr] = s[p];
+            }
+            if (r < mr)
+                for (int64_t p = 0; p < kc; p++)
+                    for (int64_t rr = r; rr < mr; rr++) d[p * mr + rr] = 0.0f;
+        }
+    }
+}
+
+void obn_sgemm_pack_b_panels(const float *b, int64_t ldb, int trans, int64_t p0, int64_t kc, int64_t j0,
+                             int64_t cols, int nr, int64_t q0, int64_t q1, float *dst)
+{
+    for (int64_t q = q0; q < q1; q++) {
+        int64_t jj = q * nr;
+        int64_t c = cols - jj < nr ? cols - jj : nr;
+        float *d = dst + q * kc * nr;
+        if (!trans) { /* op(B)[k][j] = b[k*ldb + j]: each k row of the panel is a copy */
+            for (int64_t p = 0; p < kc; p++) {
+                memcpy(d + p * nr, b + (p0 + p) * ldb + j0 + jj, (size_t)c * sizeof(float));
+                for (int64_t cc = c; cc < nr; cc++) d[p * nr + cc] = 0.0f;
+            }
+        } else { /* op(B)[k][j] = b[j*ldb + k]: read each column once, scatter by nr */
+            for (int64_t cc = 0; cc < c; cc++) {
+                const float *s = b + (j0 + jj + cc) * ldb + p0;
+                for (int64_t p = 0; p < kc; p++) d[p * nr + cc] = s[p];
+            }
+            if (c < nr)
+                for (int64_t p = 0; p < kc; p++)
+                    for (int64_t cc = c; cc < nr; cc++) d[p * nr + cc] = 0.0f;
+        }
+    }
+}
+
+/* Panels of R rows/columns over the full depth k: ceil(len/R)*k*R floats,
+ * checked for overflow. Returns 0 on overflow. */
+static size_t panel_bytes(int64_t len, int64_t k, int r)
+{
+    int64_t panels = (len + r - 1) / r, n;
+    if (__builtin_mul_overflow(panels, k, &n) || __builtin_mul_overflow(n, (int64_t)r * 4, &n)) return 0;
+    return (size_t)n;
+}
+
+/* An empty packed operand for the current kernel: op(A) is rows x cols
+ * (m x k) in panels of MR rows; op(B) is rows x cols (k x n) in panels of NR
+ * columns; each panel spans the full depth k. */
+static obn_sgemm_packed *new_packed(char side, int64_t rows, int64_t cols)
+{
+    if (rows < 0 || cols < 0) return NULL;
+    obn_sgemm_packed *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->kr = obn_sgemm_current_kernel();
+    p->side = side;
+    p->rows = rows;
+    p->cols = cols;
+    size_t bytes = side == 'a' ? panel_bytes(rows, cols, p->kr->mr) : panel_bytes(cols, rows, p->kr->nr);
+    if (!bytes && rows && cols) { /* overflow */
+        free(p);
+        return NULL;
+    }
+    p->bytes = bytes;
+    size_t alloc = (bytes + 63) & ~(size_t)63;
+    p->data = aligned_alloc(64, alloc ? alloc : 64);
+    if (!p->data) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+obn_sgemm_packed *obn_sgemm_pack_a(int64_t m, int64_t k, const float *a, int64_t lda, int trans)
+{
+    if (m > 0 && k > 0 && (!a || lda < (trans ? m : k))) return NULL;
+    obn_sgemm_packed *p = new_packed('a', m, k);
+    if (p && m > 0 && k > 0) obn_sgemm_pack_a_panels(a, lda, trans, 0, m, 0, k, p->kr->mr, p->data);
+    return p;
+}
+
+obn_sgemm_packed *obn_sgemm_pack_b(int64_t k, int64_t n, const float *b, int64_t ldb, int trans)
+{
+    if (k > 0 && n > 0 && (!b || ldb < (trans ? k : n))) return NULL;
+    obn_sgemm_packed *p = new_packed('b', k, n);
+    if (p && k > 0 && n > 0) {
+        int nr = p->kr->nr;
+        obn_sgemm_pack_b_panels(b, ldb, trans, 0, k, 0, n, nr, 0, (n + nr - 1) / nr, p->data);
+    }
+    return p;
+}
+
+void obn_sgemm_packed_free(obn_sgemm_packed *p)
+{
+    if (!p) return;
+    free(p->data);
+    free(p);
+}
+
+size_t obn_sgemm_packed_bytes(const obn_sgemm_packed *p) { return p ? p->bytes : 0; }
+
+/* Portable micro-kernel, 4x8: 4 rows x 2 SSE vectors = 8 of the 16 xmm
+ * registers baseline x86-64 has, leaving room for B and the broadcast; the
+ * compiler vectorises the fixed-size inner loops. */
+#define PMR 4
+#define PNR 8
+static void ukernel_portable(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                             const obn_tile_args *t)
+{
+    float acc[PMR][PNR] = {{0}};
+    for (int64_t p = 0; p < kc; p++) {
+        for (int i = 0; i < PMR; i++)
+            for (int j = 0; j < PNR; j++) acc[i][j] += a[i] * b[j];
+        a += PMR;
+        b += PNR;
+    }
+    obn_sgemm_store_tile(&acc[0][0], PNR, c, ldc, PMR, PNR, t);
+}
+
+static void gemv_panel_portable(int64_t depth, const float *x, int64_t xs, const float *panel, float *out)
+{
+    float acc[PNR] = {0};
+    for (int64_t k = 0; k < depth; k++, panel += PNR)
+        for (int j = 0; j < PNR; j++) acc[j] += x[k * xs] * panel[j];
+    for (int j = 0; j < PNR; j++) out[j] = acc[j];
+}
+
+/* Blocking for unknown hardware, sized for the smallest common caches
+ * (32 KiB L1d, 256 KiB L2): B micro-panel 256*8*4 = 8 KiB; A block
+ * 128*256*4 = 128 KiB; B block 256*2048*4 = 2 MiB. */
+const obn_sgemm_kernel obn_sgemm_kernel_portable = {
+    .name = "portable 4x8", .isa = OBN_ISA_PORTABLE, .mr = PMR, .nr = PNR, .kc = 256, .mc = 128, .nc = 2048,
+    .ukernel = ukernel_portable, .gemv_panel = gemv_panel_portable,
+};
