@@ -47,25 +47,27 @@ static int worth_threads(int64_t a, int64_t b, int64_t c)
     return (double)a * (double)b * (double)c >= (double)OBN_SGEMM_PARALLEL_MIN;
 }
 
-static int check_operand(const obn_sgemm_operand *o, char side, int64_t rows, int64_t cols)
+/* with_data = 0 checks only sizes (workspace queries at plan time, before
+ * the buffers exist). */
+static int check_operand(const obn_sgemm_operand *o, char side, int64_t rows, int64_t cols, int with_data)
 {
     if (o->packed)
         return o->packed->side == side && o->packed->rows == rows && o->packed->cols == cols ? OBN_SGEMM_OK
                                                                                             : OBN_SGEMM_E_ARGS;
     /* stored X is rows x cols, or cols x rows when transposed */
-    if (!o->data || o->ld < (o->trans ? rows : cols) || o->ld < 1) return OBN_SGEMM_E_ARGS;
+    if ((with_data && !o->data) || o->ld < (o->trans ? rows : cols) || o->ld < 1) return OBN_SGEMM_E_ARGS;
     return OBN_SGEMM_OK;
 }
 
-static int check_call(const obn_sgemm_call *c)
+static int check_call(const obn_sgemm_call *c, int with_data)
 {
     if (c->m < 0 || c->n < 0 || c->k < 0) return OBN_SGEMM_E_ARGS;
     if (c->m == 0 || c->n == 0) return OBN_SGEMM_OK;
-    if (!c->c || c->ldc < c->n) return OBN_SGEMM_E_ARGS;
-    if (c->ep.bias_kind != OBN_BIAS_NONE && !c->ep.bias) return OBN_SGEMM_E_ARGS;
+    if ((with_data && !c->c) || c->ldc < c->n) return OBN_SGEMM_E_ARGS;
+    if (with_data && c->ep.bias_kind != OBN_BIAS_NONE && !c->ep.bias) return OBN_SGEMM_E_ARGS;
     if (c->k == 0) return OBN_SGEMM_OK;
-    int rc = check_operand(&c->a, 'a', c->m, c->k);
-    return rc ? rc : check_operand(&c->b, 'b', c->k, c->n);
+    int rc = check_operand(&c->a, 'a', c->m, c->k, with_data);
+    return rc ? rc : check_operand(&c->b, 'b', c->k, c->n, with_data);
 }
 
 /* Pre-packed operands fix the kernel; two packed under different ISA
@@ -346,7 +348,7 @@ static void gemm_thread(const gemm_plan *p, int tid, int nth)
 size_t obn_sgemm_workspace_size(const obn_sgemm_call *call, int threads)
 {
     const obn_sgemm_kernel *kr;
-    if (check_call(call) || call->m == 0 || call->n == 0 || call->k == 0 || pick_kernel(call, &kr)) return 0;
+    if (check_call(call, 0) || call->m == 0 || call->n == 0 || call->k == 0 || pick_kernel(call, &kr)) return 0;
     if (gemv_kind(call)) return 0;
     gemm_plan p;
     return plan_gemm(call, kr, threads, &p);
@@ -355,7 +357,7 @@ size_t obn_sgemm_workspace_size(const obn_sgemm_call *call, int threads)
 int obn_sgemm_run(const obn_sgemm_call *c, void *workspace, size_t workspace_bytes, int threads)
 {
     const obn_sgemm_kernel *kr;
-    int rc = check_call(c);
+    int rc = check_call(c, 1);
     if (rc || c->m == 0 || c->n == 0) return rc;
     if (c->k == 0) { /* C = beta*C + epilogue */
         obn_tile_args t = tile_args(c, 1, 1, 0, 0);

@@ -63,7 +63,7 @@ enum {
 
 /* Scratch bytes obn_sgemm_run needs with up to `threads` threads (packing
  * buffers; 0 when both operands are pre-packed or the call takes a
- * packing-free path). */
+ * packing-free path). Only sizes are looked at: data pointers may be NULL. */
 size_t obn_sgemm_workspace_size(const obn_sgemm_call *call, int threads);
 
 /* Runs the call with up to `threads` OpenMP threads (one parallel region,

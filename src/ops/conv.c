@@ -1,0 +1,290 @@
+/* Conv (1, 11), float32: N-d convolution with groups, strides, dilations,
+ * explicit or automatic padding and an optional bias.
+ *
+ * Shapes (ONNX Conv-11): X [N, C, D1..Dn], W [M, C/group, k1..kn], B [M],
+ * Y [N, M, O1..On] with, per spatial axis (dk = (k-1)*dilation + 1):
+ *   NOTSET      O = floor((D + pad_begin + pad_end - dk) / stride) + 1
+ *   VALID       O = floor((D - dk) / stride) + 1           (no padding)
+ *   SAME_UPPER  O = ceil(D / stride), total padding
+ *   SAME_LOWER  max(0, (O-1)*stride + dk - D) split in half, the odd pixel
+ *               at the end (UPPER) or the beginning (LOWER).
+ * Constant weights are packed for the GEMM once per plan (prepare). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/conv.h"
+#include "op_util.h"
+
+#define MAXD OBN_CONV_MAX_DIMS
+
+typedef enum { PAD_NOTSET, PAD_SAME_UPPER, PAD_SAME_LOWER, PAD_VALID } auto_pad_mode;
+static const char *const auto_pad_names[] = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"};
+
+typedef struct {
+    int64_t kernel_shape[MAXD], strides[MAXD], dilations[MAXD], pads[2 * MAXD];
+    size_t n_kernel_shape, n_strides, n_dilations, n_pads;
+    int64_t group;
+    auto_pad_mode auto_pad;
+} conv_attrs;
+
+enum { IN_X, IN_W, IN_B };
+
+/* Every entry of an INTS attribute is >= min. */
+static obn_status check_min(const obn_node *n, const char *name, const int64_t *v, size_t count, int64_t min)
+{
+    for (size_t i = 0; i < count; i++)
+        if (v[i] < min)
+            return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute '%s' has value %lld at index %zu; must be >= %lld",
+                                name, (long long)v[i], i, (long long)min);
+    return OBN_OK;
+}
+
+static obn_status parse_auto_pad(const obn_node *n, auto_pad_mode *out)
+{
+    const char *s;
+    OBN_TRY(obn_attr_get_string(n, "auto_pad", "NOTSET", &s));
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, auto_pad_names[i]) == 0) {
+            *out = (auto_pad_mode)i;
+            return OBN_OK;
+        }
+    return obn_node_err(n, OBN_E_INVALID_MODEL,
+                        "attribute 'auto_pad' is \"%s\"; expected NOTSET, SAME_UPPER, SAME_LOWER or VALID", s);
+}
+
+static obn_status conv_parse(const obn_node *n, int v, void *out)
+{
+    conv_attrs *a = out;
+    (void)v;
+    OBN_TRY(obn_attr_get_ints(n, "kernel_shape", MAXD, a->kernel_shape, &a->n_kernel_shape));
+    OBN_TRY(obn_attr_get_ints(n, "strides", MAXD, a->strides, &a->n_strides));
+    OBN_TRY(obn_attr_get_ints(n, "dilations", MAXD, a->dilations, &a->n_dilations));
+    OBN_TRY(obn_attr_get_ints(n, "pads", 2 * MAXD, a->pads, &a->n_pads));
+    OBN_TRY(obn_attr_get_int(n, "group", 1, &a->group));
+    OBN_TRY(parse_auto_pad(n, &a->auto_pad));
+    OBN_TRY(check_min(n, "kernel_shape", a->kernel_shape, a->n_kernel_shape, 1));
+    OBN_TRY(check_min(n, "strides", a->strides, a->n_strides, 1));
+    OBN_TRY(check_min(n, "dilations", a->dilations, a->n_dilations, 1));
+    OBN_TRY(check_min(n, "pads", a->pads, a->n_pads, 0));
+    if (a->group < 1)
+        return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'group' is %lld; must be >= 1", (long long)a->group);
+    if (a->auto_pad != PAD_NOTSET)
+        for (size_t i = 0; i < a->n_pads; i++)
+            if (a->pads[i] != 0)
+                return obn_node_err(n, OBN_E_INVALID_MODEL,
+                                    "attributes 'pads' and 'auto_pad' (%s) cannot be used together",
+                                    auto_pad_names[a->auto_pad]);
+    return OBN_OK;
+}
+
+/* An attribute list must have `want` entries (or be absent). */
+static obn_status check_len(const obn_op_ctx *ctx, const char *name, size_t have, int want, int nd)
+{
+    if (have == 0 || have == (size_t)want) return OBN_OK;
+    char sh[OBN_SHAPE_STR_CAP];
+    const obn_tensor *x = ctx->inputs[IN_X];
+    return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
+                       "attribute '%s' has %zu values, expected %d for input 'X' ('%s') of shape %s (%d spatial "
+                       "dimension%s)",
+                       name, have, want, obn_in_name(ctx, IN_X), obn_shape_str(x->rank, x->dims, sh, sizeof sh),
+                       nd, nd == 1 ? "" : "s");
+}
+
+static obn_status check_inputs(const obn_op_ctx *ctx, int nd)
+{
+    const conv_attrs *a = ctx->attrs;
+    const obn_tensor *x = ctx->inputs[IN_X], *w = ctx->inputs[IN_W];
+    char xs[OBN_SHAPE_STR_CAP], ws[OBN_SHAPE_STR_CAP];
+    obn_shape_str(x->rank, x->dims, xs, sizeof xs);
+    obn_shape_str(w->rank, w->dims, ws, sizeof ws);
+    if (w->rank != x->rank)
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'W' ('%s') has shape %s, expected rank %d like 'X' %s",
+                           obn_in_name(ctx, IN_W), ws, x->rank, xs);
+    OBN_TRY(check_len(ctx, "kernel_shape", a->n_kernel_shape, nd, nd));
+    OBN_TRY(check_len(ctx, "strides", a->n_strides, nd, nd));
+    OBN_TRY(check_len(ctx, "dilations", a->n_dilations, nd, nd));
+    OBN_TRY(check_len(ctx, "pads", a->n_pads, 2 * nd, nd));
+    for (int i = 0; i < nd && a->n_kernel_shape; i++)
+        if (a->kernel_shape[i] != w->dims[2 + i])
+            return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
+                               "attribute 'kernel_shape' [%d] is %lld, but input 'W' ('%s') of shape %s has %lld",
+                               i, (long long)a->kernel_shape[i], obn_in_name(ctx, IN_W), ws,
+                               (long long)w->dims[2 + i]);
+    int64_t c = x->dims[1], m = w->dims[0], cg = w->dims[1];
+    if (cg > INT64_MAX / a->group || cg * a->group != c)
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
+                           "input 'X' ('%s') %s has C=%lld channels, but 'W' ('%s') %s with group=%lld needs "
+                           "W.shape[1]*group = %lld*%lld",
+                           obn_in_name(ctx, IN_X), xs, (long long)c, obn_in_name(ctx, IN_W), ws, (long long)a->group,
+                           (long long)cg, (long long)a->group);
+    if (m % a->group != 0)
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
+                           "input 'W' ('%s') %s has M=%lld output channels, not divisible by group=%lld",
+                           obn_in_name(ctx, IN_W), ws, (long long)m, (long long)a->group);
+    for (int i = 0; i < nd; i++)
+        if (w->dims[2 + i] < 1)
+            return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'W' ('%s') has shape %s: kernel sizes must be >= 1",
+                               obn_in_name(ctx, IN_W), ws);
+    if (obn_has_input(ctx, IN_B)) {
+        const obn_tensor *b = ctx->inputs[IN_B];
+        if (b->rank != 1 || b->numel != m) {
+            char bs[OBN_SHAPE_STR_CAP];
+            return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'B' ('%s') has shape %s, expected [%lld] (M of 'W' %s)",
+                               obn_in_name(ctx, IN_B), obn_shape_str(b->rank, b->dims, bs, sizeof bs), (long long)m,
+                               ws);
+        }
+    }
+    return OBN_OK;
+}
+
+/* Output size and leading padding of spatial axis i (formulas at the top). */
+static obn_status axis_geometry(const obn_op_ctx *ctx, obn_conv_shape *s, int i)
+{
+    const conv_attrs *a = ctx->attrs;
+    int nd = s->nd;
+    int64_t in = s->in[i], k = s->kernel[i], st = s->stride[i], d = s->dilation[i], dk, span, out;
+    int64_t pb = a->n_pads ? a->pads[i] : 0, pe = a->n_pads ? a->pads[nd + i] : 0;
+    if (__builtin_mul_overflow(k - 1, d, &dk) || __builtin_add_overflow(dk, 1, &dk))
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "kernel %lld with dilation %lld overflows on axis %d",
+                           (long long)k, (long long)d, i);
+    if (a->auto_pad == PAD_SAME_UPPER || a->auto_pad == PAD_SAME_LOWER) {
+        out = in / st + (in % st != 0);
+        int64_t total = (out - 1) * st + dk - in; /* <= dk - 1 + st: no overflow */
+        if (total < 0) total = 0;
+        pb = a->auto_pad == PAD_SAME_UPPER ? total / 2 : total - total / 2;
+        pe = total - pb;
+    } else {
+        if (a->auto_pad == PAD_VALID) pb = pe = 0;
+        if (__builtin_add_overflow(in, pb, &span) || __builtin_add_overflow(span, pe, &span))
+            return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "padding %lld+%lld overflows on axis %d", (long long)pb,
+                               (long long)pe, i);
+        out = span < dk ? 0 : (span - dk) / st + 1;
+    }
+    if (out < 1) {
+        char xs[OBN_SHAPE_STR_CAP];
+        const obn_tensor *x = ctx->inputs[IN_X];
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
+                           "output spatial axis %d would be empty: input 'X' ('%s') %s has size %lld there, dilated "
+                           "kernel %lld, pads %lld+%lld, stride %lld (auto_pad %s)",
+                           i, obn_in_name(ctx, IN_X), obn_shape_str(x->rank, x->dims, xs, sizeof xs), (long long)in,
+                           (long long)dk, (long long)pb, (long long)pe, (long long)st, auto_pad_names[a->auto_pad]);
+    }
+    s->out[i] = out;
+    s->pad[i] = pb;
+    return OBN_OK;
+}
+
+/* Checks the inputs and fills the kernel's shape description. */
+static obn_status conv_shape_of(const obn_op_ctx *ctx, obn_conv_shape *s)
+{
+    const conv_attrs *a = ctx->attrs;
+    const obn_tensor *x = ctx->inputs[IN_X], *w = ctx->inputs[IN_W];
+    OBN_TRY(obn_check_input_dtype(ctx, IN_X, "X", OBN_FLOAT32_ONLY));
+    OBN_TRY(obn_check_same_dtype(ctx, IN_W, "W", IN_X, "X"));
+    if (obn_has_input(ctx, IN_B)) OBN_TRY(obn_check_same_dtype(ctx, IN_B, "B", IN_X, "X"));
+    OBN_TRY(obn_check_rank(ctx, IN_X, "X", 3, 2 + MAXD));
+    int nd = x->rank - 2;
+    OBN_TRY(check_inputs(ctx, nd));
+    memset(s, 0, sizeof *s);
+    s->nd = nd;
+    s->batch = x->dims[0];
+    s->in_channels = x->dims[1];
+    s->out_channels = w->dims[0];
+    s->groups = a->group;
+    for (int i = 0; i < nd; i++) {
+        s->in[i] = x->dims[2 + i];
+        s->kernel[i] = w->dims[2 + i];
+        s->stride[i] = a->n_strides ? a->strides[i] : 1;
+        s->dilation[i] = a->n_dilations ? a->dilations[i] : 1;
+        OBN_TRY(axis_geometry(ctx, s, i));
+    }
+    return OBN_OK;
+}
+
+static obn_status conv_infer(obn_op_ctx *ctx)
+{
+    obn_conv_shape s;
+    OBN_TRY(conv_shape_of(ctx, &s));
+    int64_t dims[2 + MAXD] = {s.batch, s.out_channels};
+    for (int i = 0; i < s.nd; i++) dims[2 + i] = s.out[i];
+    return obn_set_output(ctx, 0, OBN_FLOAT, 2 + s.nd, dims);
+}
+
+typedef struct {
+    obn_conv_shape shape;
+    obn_conv_weights *packed; /* NULL: weights not constant, or depthwise */
+    size_t workspace_bytes;
+} conv_state;
+
+static void conv_free_state(void *p)
+{
+    conv_state *st = p;
+    if (!st) return;
+    obn_conv_weights_free(st->packed);
+    free(st);
+}
+
+/* Geometry once per plan, and the weights packed when they are constant. */
+static obn_status conv_prepare(obn_op_ctx *ctx, void **state)
+{
+    conv_state *st = calloc(1, sizeof *st);
+    if (!st) return OBN_OOM();
+    obn_status s = conv_shape_of(ctx, &st->shape);
+    if (s != OBN_OK) {
+        free(st);
+        return s;
+    }
+    const obn_tensor *w = ctx->inputs[IN_W];
+    if (w->data && w->numel > 0) {
+        int none_needed = 0;
+        st->packed = obn_conv_pack_weights(&st->shape, w->data, &none_needed);
+        if (!st->packed && !none_needed) {
+            free(st);
+            return OBN_OOM();
+        }
+    }
+    st->workspace_bytes = obn_conv_workspace_size(&st->shape, ctx->threads);
+    *state = st;
+    return OBN_OK;
+}
+
+static size_t conv_workspace(const obn_op_ctx *ctx)
+{
+    const conv_state *st = ctx->state;
+    return st ? st->workspace_bytes : 0;
+}
+
+static obn_status conv_run(obn_op_ctx *ctx)
+{
+    const conv_state *st = ctx->state;
+    const obn_tensor *x = ctx->inputs[IN_X], *w = ctx->inputs[IN_W];
+    obn_tensor *y = ctx->outputs[0];
+    if (y->numel == 0) return OBN_OK;
+    obn_conv_epilogue ep = {obn_has_input(ctx, IN_B) ? ctx->inputs[IN_B]->data : NULL, 0, 0.0f, 0.0f};
+    if (obn_conv_run(&st->shape, x->data, w->data, st->packed, &ep, y->data, ctx->workspace, st->workspace_bytes,
+                     ctx->threads))
+        return OBN_OOM();
+    return OBN_OK;
+}
+
+static const int versions[] = {1, 11, 0};
+static const char *const attr_names[] = {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides", NULL};
+
+const obn_op obn_op_conv = {
+    .domain = "",
+    .op_type = "Conv",
+    .since_versions = versions,
+    .attr_names = attr_names,
+    .min_inputs = 2,
+    .max_inputs = 3,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .attrs_size = sizeof(conv_attrs),
+    .parse = conv_parse,
+    .infer = conv_infer,
+    .run = conv_run,
+    .prepare = conv_prepare,
+    .free_state = conv_free_state,
+    .workspace = conv_workspace,
+};
+OBN_REGISTER_OP(obn_op_conv);

@@ -1,0 +1,219 @@
+/* MatMul (1, 9, 13), float32, with numpy.matmul semantics:
+ *   A [..., M, K] x B [..., K, N] -> [..., M, N], batch dimensions broadcast;
+ *   a 1-D A is [1, K] and a 1-D B is [K, 1], and that dimension is dropped
+ *   from the result.
+ * When B has no batch (a weight matrix), A's batch folds into M and the
+ * whole product is one SGEMM with B packed once per plan. Otherwise each
+ * batch entry is one SGEMM; many small ones run in parallel over the batch. */
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/sgemm.h"
+#include "op_util.h"
+
+/* Below this many multiply-adds per product, a batch of products is split
+ * across threads (one thread per product) instead of splitting each one. */
+#define OBN_MATMUL_SMALL ((int64_t)1 << 20)
+
+enum { IN_A, IN_B };
+
+static obn_status matmul_parse(const obn_node *n, int v, void *out)
+{
+    (void)n;
+    (void)v;
+    (void)out;
+    return OBN_OK;
+}
+
+#define MAXB OBN_MAX_RANK
+
+typedef struct {
+    int64_t m, n, k;
+    int batch_rank;                  /* broadcast batch dimensions */
+    int64_t batch[MAXB];             /* output batch sizes */
+    int64_t a_stride[MAXB], b_stride[MAXB]; /* element strides per batch dim, 0 where broadcast */
+    int64_t batch_count, a_batch_count, b_batch_count;
+    int out_rank;
+    int64_t out_dims[MAXB];
+} mm_geom;
+
+static obn_status shape_error(const obn_op_ctx *ctx, const char *what)
+{
+    const obn_tensor *a = ctx->inputs[IN_A], *b = ctx->inputs[IN_B];
+    char as[OBN_SHAPE_STR_CAP], bs[OBN_SHAPE_STR_CAP];
+    return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "%s: input 'A' ('%s') has shape %s, input 'B' ('%s') has shape %s",
+                       what, obn_in_name(ctx, IN_A), obn_shape_str(a->rank, a->dims, as, sizeof as),
+                       obn_in_name(ctx, IN_B), obn_shape_str(b->rank, b->dims, bs, sizeof bs));
+}
+
+/* Batch dims of a tensor of rank r (matrix rank 2) aligned to the right of
+ * the output's batch_rank dims: size of output batch dim d, or 1. */
+static int64_t batch_dim(const obn_tensor *t, int batch_rank, int d)
+{
+    int own = t->rank - 2, off = batch_rank - own;
+    return d < off ? 1 : t->dims[d - off];
+}
+
+static obn_status batch_geometry(const obn_op_ctx *ctx, mm_geom *g)
+{
+    const obn_tensor *a = ctx->inputs[IN_A], *b = ctx->inputs[IN_B];
+    int ra = a->rank > 2 ? a->rank - 2 : 0, rb = b->rank > 2 ? b->rank - 2 : 0;
+    g->batch_rank = ra > rb ? ra : rb;
+    g->batch_count = g->a_batch_count = g->b_batch_count = 1;
+    int64_t sa = g->m * g->k, sb = g->k * g->n;
+    for (int d = g->batch_rank - 1; d >= 0; d--) {
+        int64_t da = a->rank > 2 ? batch_dim(a, g->batch_rank, d) : 1;
+        int64_t db = b->rank > 2 ? batch_dim(b, g->batch_rank, d) : 1;
+        if (da != db && da != 1 && db != 1) return shape_error(ctx, "batch dimensions do not broadcast");
+        g->batch[d] = da == 1 ? db : da;
+        g->a_stride[d] = da == 1 ? 0 : sa;
+        g->b_stride[d] = db == 1 ? 0 : sb;
+        sa *= da;
+        sb *= db;
+        g->a_batch_count *= da;
+        g->b_batch_count *= db;
+        g->batch_count *= g->batch[d];
+    }
+    return OBN_OK;
+}
+
+static obn_status mm_geometry(const obn_op_ctx *ctx, mm_geom *g)
+{
+    OBN_TRY(obn_check_input_dtype(ctx, IN_A, "A", OBN_FLOAT32_ONLY));
+    OBN_TRY(obn_check_same_dtype(ctx, IN_B, "B", IN_A, "A"));
+    OBN_TRY(obn_check_rank(ctx, IN_A, "A", 1, OBN_MAX_RANK));
+    OBN_TRY(obn_check_rank(ctx, IN_B, "B", 1, OBN_MAX_RANK));
+    const obn_tensor *a = ctx->inputs[IN_A], *b = ctx->inputs[IN_B];
+    memset(g, 0, sizeof *g);
+    g->m = a->rank == 1 ? 1 : a->dims[a->rank - 2];
+    g->k = a->dims[a->rank - 1];
+    int64_t kb = b->rank == 1 ? b->dims[0] : b->dims[b->rank - 2];
+    g->n = b->rank == 1 ? 1 : b->dims[b->rank - 1];
+    if (kb != g->k) return shape_error(ctx, "inner dimensions differ (A's last vs B's second to last)");
+    OBN_TRY(batch_geometry(ctx, g));
+    for (int d = 0; d < g->batch_rank; d++) g->out_dims[g->out_rank++] = g->batch[d];
+    if (a->rank > 1) g->out_dims[g->out_rank++] = g->m;
+    if (b->rank > 1) g->out_dims[g->out_rank++] = g->n;
+    return OBN_OK;
+}
+
+static obn_status matmul_infer(obn_op_ctx *ctx)
+{
+    mm_geom g;
+    OBN_TRY(mm_geometry(ctx, &g));
+    return obn_set_output(ctx, 0, OBN_FLOAT, g.out_rank, g.out_dims);
+}
+
+typedef struct {
+    mm_geom g;
+    bool fold;          /* B has no batch: one SGEMM with M' = batch*M */
+    bool outer;         /* parallel over the batch, one thread per product */
+    obn_sgemm_packed *packed_b;
+    size_t per_thread;  /* workspace of one single-threaded product */
+    size_t workspace_bytes;
+} mm_state;
+
+static void matmul_free_state(void *p)
+{
+    mm_state *st = p;
+    if (!st) return;
+    obn_sgemm_packed_free(st->packed_b);
+    free(st);
+}
+
+/* The product for batch entry `e` (or all of them when folded). */
+static obn_sgemm_call product(const obn_op_ctx *ctx, const mm_state *st, int64_t e)
+{
+    const mm_geom *g = &st->g;
+    const float *a = ctx->inputs[IN_A]->data, *b = ctx->inputs[IN_B]->data;
+    float *y = ctx->outputs[0]->data;
+    int64_t ao = 0, bo = 0, rem = e;
+    for (int d = g->batch_rank - 1; d >= 0 && !st->fold; d--) {
+        int64_t i = rem % g->batch[d];
+        rem /= g->batch[d];
+        ao += i * g->a_stride[d];
+        bo += i * g->b_stride[d];
+    }
+    obn_sgemm_call c = {.m = st->fold ? g->m * g->a_batch_count : g->m, .n = g->n, .k = g->k, .alpha = 1.0f,
+                        .ldc = g->n};
+    c.a = (obn_sgemm_operand){a ? a + ao : NULL, g->k, 0, NULL};
+    c.b = (obn_sgemm_operand){b ? b + bo : NULL, g->n, 0, st->packed_b};
+    c.c = y ? y + e * g->m * g->n : NULL;
+    return c;
+}
+
+static obn_status matmul_prepare(obn_op_ctx *ctx, void **state)
+{
+    mm_state *st = calloc(1, sizeof *st);
+    if (!st) return OBN_OOM();
+    obn_status s = mm_geometry(ctx, &st->g);
+    const mm_geom *g = &st->g;
+    const obn_tensor *b = ctx->inputs[IN_B];
+    st->fold = g->b_batch_count == 1;
+    double work = (double)g->m * (double)g->n * (double)g->k;
+    st->outer = !st->fold && g->batch_count > 1 && ctx->threads > 1 && work < (double)OBN_MATMUL_SMALL;
+    if (s == OBN_OK && st->fold && b->data && g->k > 0 && g->n > 0 &&
+        !(st->packed_b = obn_sgemm_pack_b(g->k, g->n, b->data, g->n, 0)))
+        s = OBN_OOM();
+    if (s != OBN_OK) {
+        matmul_free_state(st);
+        return s;
+    }
+    obn_sgemm_call c = product(ctx, st, 0);
+    st->per_thread = (obn_sgemm_workspace_size(&c, 1) + 63) & ~(size_t)63;
+    st->workspace_bytes = st->outer ? st->per_thread * (size_t)ctx->threads : obn_sgemm_workspace_size(&c, ctx->threads);
+    *state = st;
+    return OBN_OK;
+}
+
+static size_t matmul_workspace(const obn_op_ctx *ctx)
+{
+    const mm_state *st = ctx->state;
+    return st ? st->workspace_bytes : 0;
+}
+
+static obn_status matmul_run(obn_op_ctx *ctx)
+{
+    const mm_state *st = ctx->state;
+    if (ctx->outputs[0]->numel == 0) return OBN_OK;
+    int64_t count = st->fold ? 1 : st->g.batch_count;
+    int failed = 0;
+    if (st->outer && ctx->threads > 1 &&
+        st->per_thread * (size_t)ctx->threads <= st->workspace_bytes) {
+#pragma omp parallel for schedule(static) num_threads(ctx->threads) reduction(| : failed)
+        for (int64_t e = 0; e < count; e++) {
+            obn_sgemm_call c = product(ctx, st, e);
+            char *ws = ctx->workspace ? (char *)ctx->workspace + st->per_thread * (size_t)omp_get_thread_num() : NULL;
+            failed |= obn_sgemm_run(&c, ws, st->per_thread, 1) != 0;
+        }
+    } else {
+        for (int64_t e = 0; e < count && !failed; e++) {
+            obn_sgemm_call c = product(ctx, st, e);
+            failed = obn_sgemm_run(&c, ctx->workspace, st->workspace_bytes, ctx->threads) != 0;
+        }
+    }
+    return failed ? OBN_OOM() : OBN_OK;
+}
+
+static const int versions[] = {1, 9, 13, 0};
+static const char *const attr_names[] = {NULL};
+
+const obn_op obn_op_matmul = {
+    .domain = "",
+    .op_type = "MatMul",
+    .since_versions = versions,
+    .attr_names = attr_names,
+    .min_inputs = 2,
+    .max_inputs = 2,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .attrs_size = 0,
+    .parse = matmul_parse,
+    .infer = matmul_infer,
+    .run = matmul_run,
+    .prepare = matmul_prepare,
+    .free_state = matmul_free_state,
+    .workspace = matmul_workspace,
+};
+OBN_REGISTER_OP(obn_op_matmul);
