@@ -16,9 +16,11 @@ static void usage(FILE *f)
             "      FILE is an ONNX TensorProto (.pb) or NumPy (.npy) file; inputs not given\n"
             "      are filled with seeded random values. Prints a summary of each output\n"
             "      and, with -o, writes DIR/<output-name>.pb\n"
-            "  onnxbn test [--verbose] [--expect LIST] [--threads N] PATH...\n"
+            "  onnxbn test [--verbose] [--expect LIST] [--threads N] [--rtol R] [--atol A] PATH...\n"
             "      runs ONNX backend-test folders (model.onnx + test_data_set_*), or every\n"
-            "      such folder below PATH; --expect LIST names tests that must pass\n"
+            "      such folder below PATH; --expect LIST names tests that must pass;\n"
+            "      outputs match when |got - expected| <= atol + rtol*|expected|\n"
+            "      (defaults as the ONNX backend runner: rtol 1e-3, atol 1e-7)\n"
             "\n"
             "exit status: 0 success, 1 a test or comparison failed, 2 bad usage or a model\n"
             "or input that cannot be loaded\n",
