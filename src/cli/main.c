@@ -21,6 +21,8 @@ static void usage(FILE *f)
             "      such folder below PATH; --expect LIST names tests that must pass;\n"
             "      outputs match when |got - expected| <= atol + rtol*|expected|\n"
             "      (defaults as the ONNX backend runner: rtol 1e-3, atol 1e-7)\n"
+            "  onnxbn bench MODEL [--runs N] [--warmup N] [--threads N] [--batch B] [--no-fuse] [--json]\n"
+            "      times runs on seeded random inputs; reports median, min and p90\n"
             "\n"
             "exit status: 0 success, 1 a test or comparison failed, 2 bad usage or a model\n"
             "or input that cannot be loaded\n",
@@ -37,6 +39,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "info") == 0) return cmd_info(argc - 1, argv + 1);
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "test") == 0) return cmd_test(argc - 1, argv + 1);
+    if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return CLI_OK;
