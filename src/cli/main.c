@@ -9,10 +9,13 @@ static void usage(FILE *f)
             "onnxbn %s — run ONNX models\n"
             "\n"
             "usage:\n"
-            "  onnxbn info MODEL\n"
+            "  onnxbn info MODEL [--passes]\n"
             "      IR and opset versions, producer, inputs and outputs (dtype, shape),\n"
-            "      nodes per op type, initializer bytes\n"
-            "  onnxbn run MODEL [-i NAME=FILE]... [-o DIR] [--threads N] [--seed S]\n"
+            "      nodes per op type, initializer bytes; --passes: what the graph passes do\n"
+            "  onnxbn optimize MODEL -o OUT.onnx [--verify] [--no-fuse-activation] [--no-fold]\n"
+            "      folds BatchNormalization into Conv/Gemm neighbours, fuses activations,\n"
+            "      writes a standard ONNX model; --verify compares it with the original\n"
+            "  onnxbn run MODEL [-i NAME=FILE]... [-o DIR] [--threads N] [--seed S] [--no-fuse]\n"
             "      FILE is an ONNX TensorProto (.pb) or NumPy (.npy) file; inputs not given\n"
             "      are filled with seeded random values. Prints a summary of each output\n"
             "      and, with -o, writes DIR/<output-name>.pb\n"
@@ -40,6 +43,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "test") == 0) return cmd_test(argc - 1, argv + 1);
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 1, argv + 1);
+    if (strcmp(cmd, "optimize") == 0) return cmd_optimize(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return CLI_OK;
