@@ -197,6 +197,34 @@ typedef struct obn_node_info {
 } obn_node_info;
 obn_status obn_model_node(const obn_model *model, size_t index, obn_node_info *out);
 
+/* ---------------------------------------------------------------- optimisation */
+
+typedef struct obn_optimize_options {
+    int fold_batchnorm;  /* fold BatchNormalization into Conv/ConvTranspose/Gemm/MatMul
+                            neighbours (default 1) */
+    int fuse_activation; /* fuse Relu/Clip/LeakyRelu into the producing Conv/Gemm (and
+                            Relu into an unfoldable BatchNormalization) (default 1) */
+} obn_optimize_options;
+
+/* Fills *options with the defaults (everything on). */
+void obn_optimize_options_init(obn_optimize_options *options);
+
+/* Runs the graph passes on a copy of `model` and returns the optimised model
+ * (options NULL = defaults). What each pass did, or why it left a node alone,
+ * is in the new model's pass log. *out: caller owns (obn_model_destroy). */
+obn_status obn_model_optimize(const obn_model *model, const obn_optimize_options *options, obn_model **out);
+
+/* Lines of the pass log ("folded BatchNormalization 'bn1' into Conv 'conv1'",
+ * "kept BatchNormalization 'bn2': ..."); empty for models not made by
+ * obn_model_optimize. Borrowed: valid while the model lives. */
+size_t obn_model_pass_log_count(const obn_model *model);
+const char *obn_model_pass_log(const obn_model *model, size_t index);
+
+/* Writes the model as a standard .onnx file: same inputs, outputs and opset
+ * imports; folded weights as initializers; fused activations written back as
+ * their ONNX nodes. */
+obn_status obn_model_save(const obn_model *model, const char *path);
+
 /* ---------------------------------------------------------------- sessions */
 
 typedef struct obn_session obn_session;
@@ -204,7 +232,9 @@ typedef struct obn_session obn_session;
 typedef struct obn_session_options {
     int threads;       /* worker threads for kernels; 0 = OpenMP default
                           (OMP_NUM_THREADS or the number of cores) */
-    int enable_passes; /* 1 = run graph optimisation passes (default), 0 = off */
+    int enable_passes; /* 1 = run the graph passes (BatchNormalization folding and
+                          activation fusion) before planning (default), 0 = off */
+    int fuse_activation; /* with enable_passes: 1 = fuse activations (default) */
 } obn_session_options;
 
 /* Fills *options with the defaults. */

@@ -14,6 +14,8 @@ enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
 int cmd_info(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_test(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_optimize(int argc, char **argv);
 
 /* Prints "onnxbn: error [CODE]: <last error>" to stderr, returns CLI_USAGE. */
 int cli_error(obn_status status);

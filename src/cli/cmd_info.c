@@ -59,7 +59,12 @@ static void print_ops(const obn_model *m, size_t n_nodes)
 int cmd_info(int argc, char **argv)
 {
     const char *path = NULL;
+    int passes = 0;
     for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--passes") == 0) {
+            passes = 1;
+            continue;
+        }
         if (argv[i][0] == '-') return cli_usage("info: unknown option '%s'", argv[i]);
         if (path) return cli_usage("info: more than one model given");
         path = argv[i];
@@ -88,6 +93,21 @@ int cmd_info(int argc, char **argv)
     print_ops(m, meta.node_count);
     printf("initializers: %zu (%llu bytes, %.2f MiB)\n", meta.initializer_count,
            (unsigned long long)meta.initializer_bytes, (double)meta.initializer_bytes / (1024.0 * 1024.0));
+    int rc = CLI_OK;
+    if (passes) {
+        obn_model *opt = NULL;
+        s = obn_model_optimize(m, NULL, &opt);
+        if (s != OBN_OK) {
+            rc = cli_error(s);
+        } else {
+            obn_model_meta after;
+            obn_model_get_meta(opt, &after);
+            printf("passes (%zu nodes -> %zu):\n", meta.node_count, after.node_count);
+            for (size_t i = 0; i < obn_model_pass_log_count(opt); i++) printf("  %s\n", obn_model_pass_log(opt, i));
+            if (obn_model_pass_log_count(opt) == 0) printf("  (nothing to do)\n");
+        }
+        obn_model_destroy(opt);
+    }
     obn_model_destroy(m);
-    return CLI_OK;
+    return rc;
 }

@@ -16,6 +16,7 @@ typedef struct {
     const char *out_dir;
     long threads;
     uint64_t seed;
+    int no_passes;
     input_arg *inputs;
     int n_inputs;
 } run_args;
@@ -42,6 +43,8 @@ static int parse_args(int argc, char **argv, run_args *a)
         } else if (strcmp(arg, "--threads") == 0) {
             if (cli_parse_int(val, 1, 1024, &a->threads)) return cli_usage("run: --threads needs a number from 1 to 1024");
             i++;
+        } else if (strcmp(arg, "--no-fuse") == 0) {
+            a->no_passes = 1;
         } else if (strcmp(arg, "--seed") == 0) {
             long s;
             if (cli_parse_int(val, 0, 2147483647L, &s)) return cli_usage("run: --seed needs a non-negative number");
@@ -152,6 +155,7 @@ int cmd_run(int argc, char **argv)
     obn_session_options opts;
     obn_session_options_init(&opts);
     opts.threads = (int)a.threads;
+    opts.enable_passes = !a.no_passes;
     if ((s = obn_session_create(m, &opts, &sess)) != OBN_OK) {
         rc = cli_error(s);
         goto done;

@@ -9,16 +9,23 @@ static void usage(FILE *f)
             "onnxbn %s — run ONNX models\n"
             "\n"
             "usage:\n"
-            "  onnxbn info MODEL\n"
+            "  onnxbn info MODEL [--passes]\n"
             "      IR and opset versions, producer, inputs and outputs (dtype, shape),\n"
-            "      nodes per op type, initializer bytes\n"
-            "  onnxbn run MODEL [-i NAME=FILE]... [-o DIR] [--threads N] [--seed S]\n"
+            "      nodes per op type, initializer bytes; --passes: what the graph passes do\n"
+            "  onnxbn optimize MODEL -o OUT.onnx [--verify] [--no-fuse-activation] [--no-fold]\n"
+            "      folds BatchNormalization into Conv/Gemm neighbours, fuses activations,\n"
+            "      writes a standard ONNX model; --verify compares it with the original\n"
+            "  onnxbn run MODEL [-i NAME=FILE]... [-o DIR] [--threads N] [--seed S] [--no-fuse]\n"
             "      FILE is an ONNX TensorProto (.pb) or NumPy (.npy) file; inputs not given\n"
             "      are filled with seeded random values. Prints a summary of each output\n"
             "      and, with -o, writes DIR/<output-name>.pb\n"
-            "  onnxbn test [--verbose] [--expect LIST] [--threads N] PATH...\n"
+            "  onnxbn test [--verbose] [--expect LIST] [--threads N] [--rtol R] [--atol A] PATH...\n"
             "      runs ONNX backend-test folders (model.onnx + test_data_set_*), or every\n"
-            "      such folder below PATH; --expect LIST names tests that must pass\n"
+            "      such folder below PATH; --expect LIST names tests that must pass;\n"
+            "      outputs match when |got - expected| <= atol + rtol*|expected|\n"
+            "      (defaults as the ONNX backend runner: rtol 1e-3, atol 1e-7)\n"
+            "  onnxbn bench MODEL [--runs N] [--warmup N] [--threads N] [--batch B] [--no-fuse] [--json]\n"
+            "      times runs on seeded random inputs; reports median, min and p90\n"
             "\n"
             "exit status: 0 success, 1 a test or comparison failed, 2 bad usage or a model\n"
             "or input that cannot be loaded\n",
@@ -35,6 +42,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "info") == 0) return cmd_info(argc - 1, argv + 1);
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "test") == 0) return cmd_test(argc - 1, argv + 1);
+    if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 1, argv + 1);
+    if (strcmp(cmd, "optimize") == 0) return cmd_optimize(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return CLI_OK;

@@ -225,20 +225,22 @@ static obn_status bn_prepare(obn_op_ctx *ctx, void **state)
     return OBN_OK;
 }
 
+/* Y = X*a + b per channel; a Relu fused by the activation pass rides along. */
 static void apply(const obn_op_ctx *ctx, const bn_state *st, const bn_geom *g)
 {
     const obn_tensor *x = ctx->inputs[IN_X];
     obn_tensor *y = ctx->outputs[0];
+    int relu = ctx->node->act.kind == OBN_ACT_RELU;
     switch (x->dtype) {
     case OBN_FLOAT:
-        obn_bn_apply_f32(x->data, y->data, g->n, g->k, g->s, st->scale_f, st->shift_f, 0, ctx->threads);
+        obn_bn_apply_f32(x->data, y->data, g->n, g->k, g->s, st->scale_f, st->shift_f, relu, ctx->threads);
         break;
     case OBN_DOUBLE:
-        obn_bn_apply_f64(x->data, y->data, g->n, g->k, g->s, st->scale_d, st->shift_d, 0, ctx->threads);
+        obn_bn_apply_f64(x->data, y->data, g->n, g->k, g->s, st->scale_d, st->shift_d, relu, ctx->threads);
         break;
     default:
         obn_bn_apply_half(x->data, y->data, x->dtype == OBN_BFLOAT16 ? OBN_KBF16 : OBN_KF16, g->n, g->k, g->s,
-                          st->scale_f, st->shift_f, 0, ctx->threads);
+                          st->scale_f, st->shift_f, relu, ctx->threads);
         break;
     }
 }

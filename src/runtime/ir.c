@@ -51,6 +51,8 @@ static void node_clear(obn_node *n)
     free(n->domain);
     free(n->inputs);
     free(n->outputs);
+    free(n->act.name);
+    free(n->act.op_type);
     for (int i = 0; i < n->n_attrs; i++) obn_attr_clear(&n->attrs[i]);
     free(n->attrs);
     memset(n, 0, sizeof *n);
@@ -231,6 +233,11 @@ static obn_status node_copy(obn_node *dst, const obn_node *src)
     dst->since_version = src->since_version;
     dst->op = src->op;
     dst->dead = src->dead;
+    dst->act = src->act;
+    dst->act.name = dst->act.op_type = NULL;
+    if ((src->act.name && obn_strdup(src->act.name, &dst->act.name)) ||
+        (src->act.op_type && obn_strdup(src->act.op_type, &dst->act.op_type)))
+        goto oom;
     if (obn_strdup(src->name, &dst->name) || obn_strdup(src->op_type, &dst->op_type) ||
         obn_strdup(src->domain, &dst->domain) ||
         obn_node_set_io(dst, src->n_inputs, src->inputs, src->n_outputs, src->outputs))

@@ -60,6 +60,22 @@ typedef struct obn_value {
     bool is_input;                    /* graph input fed at run time */
 } obn_value;
 
+/* An activation fused into the node that produces its input (graph pass
+ * fuse_activation): applied in that node's kernel epilogue. Export writes it
+ * back out as the original standard ONNX node. */
+typedef enum obn_act_kind { OBN_ACT_NONE = 0, OBN_ACT_RELU, OBN_ACT_CLIP, OBN_ACT_LEAKY_RELU } obn_act_kind;
+
+typedef struct obn_fused_act {
+    obn_act_kind kind;
+    float lo, hi;      /* clamp bounds: Relu is [0, +inf), Clip [min, max] */
+    float alpha;       /* LeakyRelu slope */
+    char *name;        /* the activation node's name */
+    char *op_type;     /* "Relu", "Clip" or "LeakyRelu" */
+    int since_version; /* its resolved version (Clip < 11 keeps min/max as attributes) */
+    int mid_value;     /* value between the producer and the activation */
+    int min_value, max_value; /* Clip >= 11: its min/max inputs (or -1) */
+} obn_fused_act;
+
 typedef struct obn_node {
     char *name;
     char *op_type;
@@ -71,6 +87,7 @@ typedef struct obn_node {
     obn_attr *attrs;
     const struct obn_op *op;      /* implementation, set by resolution */
     bool dead;                    /* removed by a pass; dropped by compaction */
+    obn_fused_act act;            /* fused activation; kind OBN_ACT_NONE if none */
 } obn_node;
 
 typedef struct obn_opset {

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 
 #include "import.h"
+
+static obn_status wrap_graph(obn_graph *g, obn_model **out);
 #include "status.h"
 
 static obn_status build_infos(obn_model *m)
@@ -36,6 +38,8 @@ static obn_status build_infos(obn_model *m)
         }
     return OBN_OK;
 }
+
+obn_status obn_model_wrap(obn_graph *g, obn_model **out) { return wrap_graph(g, out); }
 
 static obn_status wrap_graph(obn_graph *g, obn_model **out)
 {
@@ -135,6 +139,8 @@ void obn_model_destroy(obn_model *m)
     if (!m) return;
     if (__atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
     obn_graph_free(m->graph);
+    for (int i = 0; i < m->n_pass_log; i++) free(m->pass_log[i]);
+    free(m->pass_log);
     free(m->inputs);
     free(m->outputs);
     free(m);

@@ -6,6 +6,7 @@
 #endif
 
 #include "model.h"
+#include "passes.h"
 #include "op.h"
 #include "plan.h"
 #include "status.h"
@@ -27,6 +28,7 @@ void obn_session_options_init(obn_session_options *o)
     memset(o, 0, sizeof *o);
     o->threads = 0;
     o->enable_passes = 1;
+    o->fuse_activation = 1;
 }
 
 static void free_attrs(obn_session *s)
@@ -130,6 +132,12 @@ obn_status obn_session_create(const obn_model *model, const obn_session_options 
     s->threads = 1;
 #endif
     obn_status st = obn_graph_clone(model->graph, &s->graph);
+    if (st == OBN_OK && options->enable_passes) {
+        obn_pass_options po = {true, options->fuse_activation != 0};
+        obn_pass_log log = {0};
+        st = obn_optimize_graph(s->graph, &po, &log);
+        obn_pass_log_free(&log);
+    }
     if (st == OBN_OK) {
         s->bound = calloc((size_t)(s->graph->n_inputs ? s->graph->n_inputs : 1), sizeof *s->bound);
         if (!s->bound) st = OBN_OOM();

@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// Times ONNX Runtime (CPU, from the npm package onnxruntime-node) on the same
+// kind of input `onnxbn bench` uses: seeded random values shaped like the
+// model's inputs (symbolic dims 1, a symbolic leading dim = --batch).
+// usage: node bench/ort_bench.js MODEL [--runs N] [--warmup N] [--threads N] [--batch B] [--json]
+'use strict';
+const path = require('path');
+
+function loadOrt() {
+  const here = path.join(__dirname, 'node_modules', 'onnxruntime-node');
+  try { return require(here); } catch (e) { /* fall through */ }
+  try { return require('onnxruntime-node'); } catch (e) {
+    console.error('ort_bench: onnxruntime-node is not installed; run bench/setup_ort.sh');
+    process.exit(2);
+  }
+}
+
+function parseArgs(argv) {
+  const a = { runs: 20, warmup: 3, threads: 0, batch: 1, json: false, model: null };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    if (k === '--json') a.json = true;
+    else if (['--runs', '--warmup', '--threads', '--batch'].includes(k)) a[k.slice(2)] = parseInt(argv[++i], 10);
+    else if (!a.model) a.model = k;
+    else { console.error(`ort_bench: unexpected argument ${k}`); process.exit(2); }
+  }
+  if (!a.model) { console.error('ort_bench: no model given'); process.exit(2); }
+  return a;
+}
+
+// splitmix64-style generator on BigInt, same spirit as onnxbn's seeded inputs
+function makeRandom(seed) {
+  let s = BigInt(seed);
+  const mask = (1n << 64n) - 1n;
+  return () => {
+    s = (s + 0x9e3779b97f4a7c15n) & mask;
+    let z = s;
+    z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & mask;
+    z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & mask;
+    z = z ^ (z >> 31n);
+    return Number(z >> 11n) / 9007199254740992;
+  };
+}
+
+async function main() {
+  const ort = loadOrt();
+  const a = parseArgs(process.argv.slice(2));
+  const opts = { graphOptimizationLevel: 'all' };
+  if (a.threads > 0) { opts.intraOpNumThreads = a.threads; opts.interOpNumThreads = 1; }
+  const t0 = process.hrtime.bigint();
+  const session = await ort.InferenceSession.create(a.model, opts);
+  const createMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const rnd = makeRandom(0);
+  const feeds = {};
+  for (const meta of session.inputMetadata) {
+    const dims = meta.shape.map((d, i) => (typeof d === 'number' && d >= 0 ? d : i === 0 ? a.batch : 1));
+    const n = dims.reduce((x, y) => x * y, 1);
+    if (meta.type !== 'float32') { console.error(`ort_bench: input ${meta.name} is ${meta.type}; only float32 supported`); process.exit(2); }
+    const data = new Float32Array(n);
+    for (let i = 0; i < n; i++) data[i] = 2 * rnd() - 1;
+    feeds[meta.name] = new ort.Tensor('float32', data, dims);
+  }
+  const times = [];
+  for (let i = 0; i < a.warmup + a.runs; i++) {
+    const s = process.hrtime.bigint();
+    await session.run(feeds);
+    const ms = Number(process.hrtime.bigint() - s) / 1e6;
+    if (i >= a.warmup) times.push(ms);
+  }
+  times.sort((x, y) => x - y);
+  const median = times.length % 2 ? times[(times.length - 1) / 2] : (times[times.length / 2 - 1] + times[times.length / 2]) / 2;
+  const p90 = times[Math.floor((times.length - 1) * 0.9)];
+  if (a.json) {
+    console.log(JSON.stringify({ model: a.model, runtime: 'onnxruntime', version: require(path.join(require.resolve('onnxruntime-node'), '..', '..', 'package.json')).version,
+      runs: a.runs, threads: a.threads, batch: a.batch, median_ms: median, min_ms: times[0], p90_ms: p90, session_create_ms: createMs }));
+  } else {
+    console.log(`${a.model}: median ${median.toFixed(3)} ms  min ${times[0].toFixed(3)} ms  p90 ${p90.toFixed(3)} ms (onnxruntime, ${a.runs} runs)`);
+  }
+}
+
+main().catch((e) => { console.error(`ort_bench: ${e.message}`); process.exit(2); });

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Installs everything onnxbn needs on Debian 12: the compiler with OpenMP,
+# CMake, protobuf-c and its compiler, Debian's onnx.proto (libonnx-dev), the
+# Check test framework, the ONNX backend test data, and the Python packages
+# used to export reference models from PyTorch.
+#   --no-python   skip python3-torch/torchvision/onnx/numpy (tests that export
+#                 PyTorch models then report themselves as failed)
+set -eu
+with_python=1
+for arg in "$@"; do
+    case $arg in
+    --no-python) with_python=0 ;;
+    *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
+    esac
+done
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo=sudo; fi
+pkgs="build-essential cmake pkg-config libprotobuf-c-dev protobuf-c-compiler libonnx-dev check libonnx-testdata"
+if [ "$with_python" -eq 1 ]; then
+    pkgs="$pkgs python3 python3-numpy python3-onnx python3-torch python3-torchvision"
+fi
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
+echo "install-deps: installed $pkgs"

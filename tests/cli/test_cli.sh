@@ -1,0 +1,86 @@
+#!/bin/sh
+# The onnxbn command's behaviour: exit codes (0 ok, 1 compare failed,
+# 2 usage/load error), messages that name the culprit, files written.
+# usage: test_cli.sh ONNXBN MODELS_DIR TESTDATA_DIR
+set -u
+bin=$1 models=$2 data=$3
+model=$models/convbnrelu/model.onnx
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+# expect CODE PATTERN -- command...: exit status must be CODE and the
+# combined output must match the grep pattern PATTERN
+expect() {
+    code=$1 pattern=$2
+    shift 3
+    "$@" >"$tmp/out" 2>&1
+    got=$?
+    if [ "$got" != "$code" ] || ! grep -q -- "$pattern" "$tmp/out"; then
+        echo "FAIL: $* -> exit $got (want $code), output must match '$pattern':"
+        sed 's/^/    /' "$tmp/out" | head -20
+        fails=$((fails + 1))
+    else
+        echo "ok: $*"
+    fi
+}
+
+expect 2 "usage" -- "$bin"
+expect 2 "unknown command" -- "$bin" frobnicate
+expect 0 "onnxbn test" -- "$bin" help
+expect 0 "BatchNormalization *2" -- "$bin" info "$model"
+expect 0 "ai.onnx=13" -- "$bin" info "$model"
+expect 0 "input *float *\[1,3,16,16\]" -- "$bin" info "$model"
+expect 0 "initializers:" -- "$bin" info "$model"
+expect 2 "no-such.onnx: cannot open" -- "$bin" info "$tmp/no-such.onnx"
+printf 'this is not a protobuf at all\n' >"$tmp/garbage.onnx"
+expect 2 "garbage.onnx: .*not a valid ONNX model" -- "$bin" info "$tmp/garbage.onnx"
+: >"$tmp/empty.onnx"
+expect 2 "empty.onnx: the file is empty" -- "$bin" run "$tmp/empty.onnx"
+
+# run: random inputs are announced; outputs summarised and written
+expect 0 "filled with seeded random values" -- "$bin" run "$model" --seed 7
+expect 0 "output 'output': float \[1,8,16,16\]" -- "$bin" run "$model" -o "$tmp/out1" --threads 2
+[ -s "$tmp/out1/output.pb" ] || { echo "FAIL: run -o did not write output.pb"; fails=$((fails + 1)); }
+expect 2 "no input named 'nope'" -- "$bin" run "$model" -i "nope=$tmp/x.pb"
+expect 2 "cannot open" -- "$bin" run "$model" -i "input=$tmp/missing.pb"
+expect 2 "input 'input': has shape \[2,3\]" -- "$bin" run "$model" -i "input=$models/convbnrelu/test_data_set_0/output_0.pb"
+expect 2 "threads" -- "$bin" run "$model" --threads 0
+expect 2 "unknown option" -- "$bin" run "$model" --bogus
+
+# a run with the given input, written and re-read, reproduces PyTorch
+expect 0 "wrote" -- "$bin" run "$model" -i "input=$models/convbnrelu/test_data_set_0/input_0.pb" -o "$tmp/out2"
+mkdir -p "$tmp/selfcheck/t1/test_data_set_0"
+cp "$model" "$tmp/selfcheck/t1/model.onnx"
+cp "$models/convbnrelu/test_data_set_0/input_0.pb" "$tmp/selfcheck/t1/test_data_set_0/input_0.pb"
+cp "$tmp/out2/output.pb" "$tmp/selfcheck/t1/test_data_set_0/output_0.pb"
+expect 0 "1 passed, 0 failed, 0 skipped" -- "$bin" test "$tmp/selfcheck"
+expect 0 "1 passed, 0 failed, 0 skipped" -- "$bin" test "$models/convbnrelu"
+
+# test: a wrong expected output is a FAIL with exit 1
+mkdir -p "$tmp/bad/t2/test_data_set_0"
+cp "$model" "$tmp/bad/t2/model.onnx"
+cp "$models/convbnrelu/test_data_set_0/input_0.pb" "$tmp/bad/t2/test_data_set_0/input_0.pb"
+cp "$tmp/out1/output.pb" "$tmp/bad/t2/test_data_set_0/output_0.pb"
+expect 1 "FAIL bad/t2: output 'output'.*values differ" -- "$bin" test "$tmp/bad"
+expect 1 "0 passed, 1 failed, 0 skipped" -- "$bin" test "$tmp/bad"
+# --expect: listed tests must pass; a listed test that is missing fails too
+printf '# comment\nconvbnrelu\n' >"$tmp/list.txt"
+expect 0 "0 not passing, 0 not found" -- "$bin" test --expect "$tmp/list.txt" "$models"
+printf 'convbnrelu\nnode/test_nonexistent\n' >"$tmp/list2.txt"
+expect 1 "test_nonexistent (not found)" -- "$bin" test --expect "$tmp/list2.txt" "$models"
+expect 2 "not a folder" -- "$bin" test "$tmp/nowhere"
+if [ -d "$data/node/test_relu" ]; then
+    expect 0 "PASS node/test_relu" -- "$bin" test "$data/node/test_relu"
+fi
+
+# .npy inputs (written with numpy when available)
+if /usr/bin/python3 -c "import numpy" 2>/dev/null; then
+    /usr/bin/python3 -c "import numpy as np; np.save('$tmp/x.npy', np.ones((1,3,16,16), np.float32))"
+    expect 0 "output 'output'" -- "$bin" run "$model" -i "input=$tmp/x.npy"
+    /usr/bin/python3 -c "import numpy as np; np.save('$tmp/xd.npy', np.ones((1,3,16,16), np.float64))"
+    expect 2 "has dtype double, the model expects float" -- "$bin" run "$model" -i "input=$tmp/xd.npy"
+fi
+
+echo "$fails failure(s)"
+[ "$fails" -eq 0 ]
