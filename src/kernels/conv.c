@@ -96,10 +96,12 @@ static obn_sgemm_call group_call(const conv_dims *d, const float *w,
         c.ep.bias_kind = OBN_BIAS_ROW;
         c.ep.bias = ep->bias + g * d->mg;
     }
-    if (ep && ep->clamp) {
-        c.ep.clamp = 1;
+    if (ep) {
+        c.ep.clamp = ep->clamp;
         c.ep.lo = ep->lo;
         c.ep.hi = ep->hi;
+        c.ep.leaky = ep->leaky;
+        c.ep.slope = ep->slope;
     }
     return c;
 }

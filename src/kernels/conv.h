@@ -12,8 +12,8 @@
  *              and multiplied by the weights with the packed SGEMM.
  * Per group, Y[M/g x N] = W[M/g x K] * col[K x N]: the weights are the A
  * operand, so they can be packed once (obn_conv_pack_weights).
- * Epilogue: per-output-channel bias and a [lo, hi] clamp, applied inside the
- * GEMM tile / the depthwise row. No ONNX knowledge here. */
+ * Epilogue: per-output-channel bias, then a [lo, hi] clamp and/or a leaky
+ * slope for negatives, applied inside the GEMM tile / the depthwise row. No ONNX knowledge here. */
 #ifndef OBN_KERNELS_CONV_H
 #define OBN_KERNELS_CONV_H
 
@@ -42,6 +42,8 @@ typedef struct obn_conv_epilogue {
     const float *bias; /* out_channels entries, or NULL */
     int clamp;         /* nonzero: clamp to [lo, hi] */
     float lo, hi;
+    int leaky;         /* nonzero: negative results times slope (after any clamp) */
+    float slope;
 } obn_conv_epilogue;
 
 typedef enum obn_conv_algo { OBN_CONV_IM2COL, OBN_CONV_POINTWISE, OBN_CONV_DEPTHWISE } obn_conv_algo;

@@ -34,6 +34,12 @@ static void row_clamp(float *y, int64_t n, float lo, float hi)
     }
 }
 
+OBN_SIMD_CLONES
+static void row_leaky(float *y, int64_t n, float slope)
+{
+    for (int64_t i = 0; i < n; i++) y[i] = y[i] < 0.0f ? y[i] * slope : y[i];
+}
+
 static int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
 /* 2-D geometry; 1-D convolutions run as H = 1. */
@@ -81,6 +87,7 @@ static void plane(const dw_geom *g, const float *x, const float *w, float bias, 
             }
         }
         if (ep && ep->clamp) row_clamp(yr, g->ow, ep->lo, ep->hi);
+        if (ep && ep->leaky) row_leaky(yr, g->ow, ep->slope);
     }
 }
 

@@ -85,13 +85,15 @@ static int pick_kernel(const obn_sgemm_call *c, const obn_sgemm_kernel **out)
  * accumulate/scale part when the tile is not yet complete (not last). */
 static obn_tile_args tile_args(const obn_sgemm_call *c, int first, int last, int64_t i, int64_t j)
 {
-    obn_tile_args t = {c->alpha, first ? c->beta : 1.0f, NULL, NULL, 0, 0.0f, 0.0f};
+    obn_tile_args t = {c->alpha, first ? c->beta : 1.0f, NULL, NULL, 0, 0.0f, 0.0f, 0, 0.0f};
     if (last) {
         if (c->ep.bias_kind == OBN_BIAS_ROW) t.row_bias = c->ep.bias + i;
         if (c->ep.bias_kind == OBN_BIAS_COL) t.col_bias = c->ep.bias + j;
         t.clamp = c->ep.clamp;
         t.lo = c->ep.lo;
         t.hi = c->ep.hi;
+        t.leaky = c->ep.leaky;
+        t.slope = c->ep.slope;
     }
     return t;
 }
@@ -271,7 +273,7 @@ static void run_tile(const gemm_plan *p, const float *ap, const float *bp, int64
         return;
     }
     _Alignas(64) float tmp[OBN_SGEMM_MAX_TILE];
-    obn_tile_args raw = {1.0f, 0.0f, NULL, NULL, 0, 0.0f, 0.0f};
+    obn_tile_args raw = {1.0f, 0.0f, NULL, NULL, 0, 0.0f, 0.0f, 0, 0.0f};
     p->kr->ukernel(kcur, ap, bp, tmp, nr, &raw);
     obn_sgemm_store_tile(tmp, nr, cp, c->ldc, rows, cols, &t);
 }

@@ -1,11 +1,11 @@
 /* Single-precision matrix multiply, row-major, BLAS-like:
  *
- *   C = clamp(alpha * op(A) * op(B) + beta * C + bias, lo, hi)
+ *   C = act(alpha * op(A) * op(B) + beta * C + bias)
  *
  * op(X) is X or X^T; op(A) is m x k, op(B) is k x n, C is m x n. The bias
- * (per row or per column of C) and the clamp are the epilogue: applied while
- * a tile of C is still in registers, so a following Relu (clamp to
- * [0, +inf)) or Clip (clamp to [min, max]) costs nothing extra.
+ * (per row or per column of C) and the activation are the epilogue: applied
+ * while a tile of C is still in registers, so a following Relu (clamp to
+ * [0, +inf)), Clip (clamp to [min, max]) or LeakyRelu costs nothing extra.
  * beta == 0 means C is write-only (it may hold garbage, even NaN).
  *
  * Algorithm: Goto & van de Geijn, "Anatomy of high-performance matrix
@@ -34,6 +34,8 @@ typedef struct obn_sgemm_epilogue {
     const float *bias;
     int clamp;    /* nonzero: clamp to [lo, hi] (NaN stays NaN) */
     float lo, hi;
+    int leaky;    /* nonzero: negative results times slope (after any clamp) */
+    float slope;
 } obn_sgemm_epilogue;
 
 /* An operand packed once for the current kernel; opaque. */

@@ -38,6 +38,11 @@ static inline __attribute__((always_inline)) void store_row(float *c, __m256 v0,
         v0 = _mm256_min_ps(hi, _mm256_max_ps(lo, v0));
         v1 = _mm256_min_ps(hi, _mm256_max_ps(lo, v1));
     }
+    if (t->leaky) { /* v >= 0 ? v : slope*v; NaN fails the test and stays NaN */
+        __m256 sl = _mm256_set1_ps(t->slope), z = _mm256_setzero_ps();
+        v0 = _mm256_blendv_ps(_mm256_mul_ps(v0, sl), v0, _mm256_cmp_ps(v0, z, _CMP_GE_OQ));
+        v1 = _mm256_blendv_ps(_mm256_mul_ps(v1, sl), v1, _mm256_cmp_ps(v1, z, _CMP_GE_OQ));
+    }
     _mm256_storeu_ps(c, v0);
     _mm256_storeu_ps(c + 8, v1);
 }

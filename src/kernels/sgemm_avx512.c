@@ -39,6 +39,11 @@ static inline __attribute__((always_inline)) void store_row(float *c, __m512 v0,
         v0 = _mm512_min_ps(hi, _mm512_max_ps(lo, v0));
         v1 = _mm512_min_ps(hi, _mm512_max_ps(lo, v1));
     }
+    if (t->leaky) { /* lanes below zero times slope */
+        __m512 sl = _mm512_set1_ps(t->slope), z = _mm512_setzero_ps();
+        v0 = _mm512_mask_mul_ps(v0, _mm512_cmp_ps_mask(v0, z, _CMP_LT_OQ), v0, sl);
+        v1 = _mm512_mask_mul_ps(v1, _mm512_cmp_ps_mask(v1, z, _CMP_LT_OQ), v1, sl);
+    }
     _mm512_storeu_ps(c, v0);
     _mm512_storeu_ps(c + 16, v1);
 }

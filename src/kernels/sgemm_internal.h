@@ -45,6 +45,7 @@ static inline void obn_sgemm_store_tile(const float *acc, int64_t ldacc, float *
                 v = v < t->lo ? t->lo : v; /* NaN passes through both */
                 v = v > t->hi ? t->hi : v;
             }
+            if (t->leaky && v < 0.0f) v *= t->slope;
             cr[j] = v;
         }
     }

@@ -16,6 +16,7 @@
 
 /* How a finished MR x NR accumulator tile is written to C:
  *   C = clamp(alpha*acc + beta*C + row_bias[i] + col_bias[j], lo, hi)
+ * then, with leaky, C < 0 becomes slope*C.
  * beta == 0: C is not read. Bias pointers are already offset to the tile and
  * hold MR (row) / NR (column) readable entries, or are NULL. */
 typedef struct obn_tile_args {
@@ -24,6 +25,8 @@ typedef struct obn_tile_args {
     const float *col_bias;
     int clamp;
     float lo, hi;
+    int leaky;
+    float slope;
 } obn_tile_args;
 
 /* acc = sum over kc of a[k][0..MR) (outer) b[k][0..NR), then stored per args

@@ -8,10 +8,13 @@
  *   SAME_UPPER  O = ceil(D / stride), total padding
  *   SAME_LOWER  max(0, (O-1)*stride + dk - D) split in half, the odd pixel
  *               at the end (UPPER) or the beginning (LOWER).
- * Constant weights are packed for the GEMM once per plan (prepare). */
+ * Constant weights are packed for the GEMM once per plan (prepare). An
+ * activation fused into the node by the fuse_activation pass runs in the
+ * kernel epilogue. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "fused_act.h"
 #include "kernels/conv.h"
 #include "op_util.h"
 
@@ -260,7 +263,9 @@ static obn_status conv_run(obn_op_ctx *ctx)
     const obn_tensor *x = ctx->inputs[IN_X], *w = ctx->inputs[IN_W];
     obn_tensor *y = ctx->outputs[0];
     if (y->numel == 0) return OBN_OK;
-    obn_conv_epilogue ep = {obn_has_input(ctx, IN_B) ? ctx->inputs[IN_B]->data : NULL, 0, 0.0f, 0.0f};
+    obn_epilogue_act act = obn_node_epilogue_act(ctx->node);
+    obn_conv_epilogue ep = {obn_has_input(ctx, IN_B) ? ctx->inputs[IN_B]->data : NULL, act.clamp, act.lo, act.hi,
+                            act.leaky, act.slope};
     if (obn_conv_run(&st->shape, x->data, w->data, st->packed, &ep, y->data, ctx->workspace, st->workspace_bytes,
                      ctx->threads))
         return OBN_OOM();

@@ -6,10 +6,13 @@
  * broadcast only with broadcast=1; otherwise C must be [M, N]. A C of one
  * row or one column becomes the SGEMM's bias epilogue (beta*C computed once);
  * a full C is copied into Y and scaled by the SGEMM's beta. A constant B (the
- * weights of a fully connected layer) is packed once per plan. */
+ * weights of a fully connected layer) is packed once per plan. An activation
+ * fused into the node by the fuse_activation pass runs in the SGEMM
+ * epilogue. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "fused_act.h"
 #include "kernels/sgemm.h"
 #include "op_util.h"
 
@@ -144,6 +147,12 @@ static obn_sgemm_call make_call(const obn_op_ctx *ctx, const gemm_state *st)
         c.ep.bias_kind = st->g.form == C_ROWS ? OBN_BIAS_ROW : OBN_BIAS_COL;
         c.ep.bias = st->bias;
     }
+    obn_epilogue_act act = obn_node_epilogue_act(ctx->node);
+    c.ep.clamp = act.clamp;
+    c.ep.lo = act.lo;
+    c.ep.hi = act.hi;
+    c.ep.leaky = act.leaky;
+    c.ep.slope = act.slope;
     return c;
 }
 

@@ -4,7 +4,8 @@
  * operands and argument errors.
  * Tolerance: the float rounding bound for a K-term dot product,
  * |err| <= (K + 4) * 2^-23 * sum|alpha*a*b| + (|beta*c| + |bias|) * 2^-22,
- * plus 1e-6 absolute. A wrong tile or index gives O(1) errors. */
+ * plus 1e-6 absolute. A wrong tile or index gives O(1) errors.
+ * Epilogues: row/column bias, clamp (Relu, Clip), leaky slope, clamp+leaky. */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ typedef struct {
     int nan_c;     /* fill C with NaN (only meaningful with beta == 0) */
     int threads;
     int explicit_ws;
+    float slope;   /* nonzero: leaky epilogue with this slope */
 } gemm_case;
 
 static uint64_t rng_state;
@@ -69,7 +71,8 @@ static void check_case(const gemm_case *g)
     obn_sgemm_call call = {.m = g->m, .n = g->n, .k = g->k, .alpha = g->alpha, .beta = g->beta, .c = c, .ldc = ldc};
     call.a = (obn_sgemm_operand){a, lda, g->ta, NULL};
     call.b = (obn_sgemm_operand){b, ldb, g->tb, NULL};
-    call.ep = (obn_sgemm_epilogue){(obn_bias_kind)g->bias_kind, g->bias_kind ? bias : NULL, g->clamp, g->lo, g->hi};
+    call.ep = (obn_sgemm_epilogue){(obn_bias_kind)g->bias_kind, g->bias_kind ? bias : NULL, g->clamp, g->lo, g->hi,
+                                   g->slope != 0.0f, g->slope};
     obn_sgemm_packed *pa = NULL, *pb = NULL;
     if (g->pack_a) ck_assert_ptr_nonnull(call.a.packed = pa = obn_sgemm_pack_a(g->m, g->k, a, lda, g->ta));
     if (g->pack_b) ck_assert_ptr_nonnull(call.b.packed = pb = obn_sgemm_pack_b(g->k, g->n, b, ldb, g->tb));
@@ -107,6 +110,7 @@ static void check_case(const gemm_case *g)
             if (g->bias_kind == OBN_BIAS_ROW) want += bias[i], extra += fabs(bias[i]);
             if (g->bias_kind == OBN_BIAS_COL) want += bias[j], extra += fabs(bias[j]);
             if (g->clamp) want = want < g->lo ? g->lo : want > g->hi ? g->hi : want;
+            if (g->slope != 0.0f && want < 0) want *= g->slope;
             double tol = (double)(g->k + 4) * 0x1p-23 * fabs(g->alpha) * mag + extra * 0x1p-22 + 1e-6;
             ck_assert_msg(fabs(got - want) <= tol,
                           "%s m=%lld n=%lld k=%lld ta=%d tb=%d alpha=%g beta=%g bias=%d clamp=%d pack=%d%d thr=%d: "
@@ -147,7 +151,8 @@ START_TEST(shapes_every_isa_and_threads)
     for (size_t s = 0; s < N_SHAPES; s++)
         for (int t = 0; t < 4; t++, rot++) {
             gemm_case g = {shapes[s][0], shapes[s][1], shapes[s][2], t & 1, t >> 1, ab[rot % 4][0], ab[rot % 4][1],
-                           rot % 3, rot % 5 == 0, 0.0f, INFINITY, rot % 3, 0, 0, 0, threads, rot % 2};
+                           rot % 3, rot % 5 == 0, 0.0f, INFINITY, rot % 3, 0, 0, 0, threads, rot % 2,
+                           rot % 7 == 3 ? 0.125f : 0.0f};
             check_case(&g);
         }
 }
@@ -158,7 +163,7 @@ START_TEST(beta_zero_ignores_nan_in_c)
     if (!force_level(_i / 2)) return;
     for (size_t s = 0; s < N_SHAPES; s++) {
         gemm_case g = {shapes[s][0], shapes[s][1], shapes[s][2], 0, 1, 1.0f, 0.0f, 0, 0, 0, 0, 1, 0, 0, 1,
-                       1 + _i % 2, 0};
+                       1 + _i % 2, 0, 0.0f};
         check_case(&g);
         g.k = 0; /* C = beta*C only: still overwritten */
         check_case(&g);
@@ -172,9 +177,10 @@ START_TEST(epilogue_bias_and_clamp)
     static const int64_t sh[][3] = {{6, 16, 8}, {33, 47, 70}, {1, 40, 20}, {40, 1, 20}, {70, 300, 260}};
     for (size_t s = 0; s < sizeof sh / sizeof sh[0]; s++)
         for (int bias = 0; bias < 3; bias++)
-            for (int cl = 0; cl < 3; cl++) {
-                gemm_case g = {sh[s][0], sh[s][1], sh[s][2], 0, 0, 1.0f, cl == 2 ? 1.0f : 0.0f, bias, cl != 0,
-                               cl == 1 ? 0.0f : -0.5f, cl == 1 ? INFINITY : 0.5f, 0, 0, 0, 0, 1 + _i % 2, 0};
+            for (int cl = 0; cl < 5; cl++) { /* none, relu, clip, leaky, clip then leaky */
+                gemm_case g = {sh[s][0], sh[s][1], sh[s][2], 0, 0, 1.0f, cl == 2 ? 1.0f : 0.0f, bias,
+                               cl == 1 || cl == 2 || cl == 4, cl == 1 ? 0.0f : -0.5f, cl == 1 ? INFINITY : 0.5f, 0, 0, 0,
+                               0, 1 + _i % 2, 0, cl >= 3 ? 0.2f : 0.0f};
                 check_case(&g);
                 g.k = 0;
                 check_case(&g);
@@ -189,7 +195,7 @@ START_TEST(prepacked_operands)
         for (int t = 0; t < 4; t++)
             for (int pk = 1; pk < 4; pk++) {
                 gemm_case g = {shapes[s][0], shapes[s][1], shapes[s][2], t & 1, t >> 1, 1.0f, (float)(t & 1), t % 3,
-                               t == 2, 0.0f, INFINITY, 2, pk & 1, pk >> 1, 0, 1 + _i % 2, t == 3};
+                               t == 2, 0.0f, INFINITY, 2, pk & 1, pk >> 1, 0, 1 + _i % 2, t == 3, 0.0f};
                 check_case(&g);
             }
 }
@@ -198,7 +204,7 @@ END_TEST
 START_TEST(large_k)
 {
     if (!force_level(_i / 2)) return;
-    gemm_case g = {33, 45, 2100, 0, 0, 1.0f, 0.0f, OBN_BIAS_ROW, 0, 0, 0, 0, 0, 0, 0, 1 + _i % 2, 0};
+    gemm_case g = {33, 45, 2100, 0, 0, 1.0f, 0.0f, OBN_BIAS_ROW, 0, 0, 0, 0, 0, 0, 0, 1 + _i % 2, 0, 0.0f};
     check_case(&g);
     g.tb = 1;
     g.pack_b = 1;
@@ -239,7 +245,7 @@ START_TEST(bad_arguments)
     ck_assert_int_eq(obn_sgemm(0, 0, 2, 2, 3, 1, a, 2, b, 2, 0, c, 2, NULL, 1), OBN_SGEMM_E_ARGS); /* lda < k */
     ck_assert_int_eq(obn_sgemm(0, 1, 2, 2, 3, 1, a, 3, b, 2, 0, c, 2, NULL, 1), OBN_SGEMM_E_ARGS); /* ldb < k */
     ck_assert_int_eq(obn_sgemm(0, 0, 2, 3, 2, 1, a, 2, b, 3, 0, c, 2, NULL, 1), OBN_SGEMM_E_ARGS); /* ldc < n */
-    obn_sgemm_epilogue ep = {OBN_BIAS_COL, NULL, 0, 0, 0};
+    obn_sgemm_epilogue ep = {OBN_BIAS_COL, NULL, 0, 0, 0, 0, 0};
     ck_assert_int_eq(obn_sgemm(0, 0, 2, 2, 2, 1, a, 2, b, 2, 0, c, 2, &ep, 1), OBN_SGEMM_E_ARGS);
     obn_sgemm_packed *pb = obn_sgemm_pack_b(2, 3, b, 3, 0);
     obn_sgemm_call call = {.m = 2, .n = 2, .k = 2, .alpha = 1.0f, .c = c, .ldc = 2};
