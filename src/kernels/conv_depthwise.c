@@ -15,8 +15,7 @@
 #define OBN_SIMD_CLONES
 #endif
 
-OBN_SIMD_CLONES
-static void row_axpy(float *y, const float *x, int64_t stride, float w, int64_t n)
+static inline void row_axpy(float *y, const float *x, int64_t stride, float w, int64_t n)
 {
     if (stride == 1) {
         for (int64_t i = 0; i < n; i++) y[i] += w * x[i];
@@ -25,8 +24,7 @@ static void row_axpy(float *y, const float *x, int64_t stride, float w, int64_t 
     }
 }
 
-OBN_SIMD_CLONES
-static void row_clamp(float *y, int64_t n, float lo, float hi)
+static inline void row_clamp(float *y, int64_t n, float lo, float hi)
 {
     for (int64_t i = 0; i < n; i++) {
         float v = y[i] < lo ? lo : y[i];
@@ -34,18 +32,30 @@ static void row_clamp(float *y, int64_t n, float lo, float hi)
     }
 }
 
-OBN_SIMD_CLONES
-static void row_leaky(float *y, int64_t n, float slope)
+static inline void row_leaky(float *y, int64_t n, float slope)
 {
     for (int64_t i = 0; i < n; i++) y[i] = y[i] < 0.0f ? y[i] * slope : y[i];
 }
 
 static int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
+/* Kernel widths up to this get their valid output-column ranges computed
+ * once per call instead of once per row and tap (a division each). */
+#define DW_MAX_KW 16
+
 /* 2-D geometry; 1-D convolutions run as H = 1. */
 typedef struct {
     int64_t ih, iw, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw;
+    int64_t col_lo[DW_MAX_KW], col_hi[DW_MAX_KW]; /* valid output columns per tap (kw <= DW_MAX_KW) */
 } dw_geom;
+
+/* Output columns [lo, hi) whose input column ox*sw + off lies in [0, iw). */
+static void valid_columns(const dw_geom *g, int64_t off, int64_t *lo, int64_t *hi)
+{
+    *lo = off >= 0 ? 0 : (-off + g->sw - 1) / g->sw;
+    *hi = floor_div(g->iw - 1 - off, g->sw) + 1;
+    if (*hi > g->ow) *hi = g->ow;
+}
 
 static dw_geom geometry(const obn_conv_shape *s)
 {
@@ -63,27 +73,62 @@ static dw_geom geometry(const obn_conv_shape *s)
     g.sw = s->stride[o];
     g.dw = s->dilation[o];
     g.pw = s->pad[o];
+    for (int64_t kx = 0; kx < g.kw && kx < DW_MAX_KW; kx++)
+        valid_columns(&g, kx * g.dw - g.pw, &g.col_lo[kx], &g.col_hi[kx]);
     return g;
 }
 
-/* One output plane from one input plane and one kh x kw filter. */
+/* Adds one kernel row (kw taps) applied to input row xr, for output columns
+ * [c0, c1), one tap at a time (handles the padded edges). */
+static inline void taps_row(const dw_geom *g, const float *xr, const float *wrow, int64_t c0, int64_t c1, float *yr)
+{
+    for (int64_t kx = 0; kx < g->kw; kx++) {
+        int64_t off = kx * g->dw - g->pw, lo, hi;
+        if (kx < DW_MAX_KW) lo = g->col_lo[kx], hi = g->col_hi[kx];
+        else valid_columns(g, off, &lo, &hi);
+        if (lo < c0) lo = c0;
+        if (hi > c1) hi = c1;
+        if (lo < hi) row_axpy(yr + lo, xr + lo * g->sw + off, g->sw, wrow[kx], hi - lo);
+    }
+}
+
+/* Three taps at once where all are inside the row (the 3-wide kernels of
+ * most depthwise layers): one load and store of y per three FMAs. */
+static inline void row_3taps(float *y, const float *x, int64_t sw, int64_t dw, const float *w, int64_t n)
+{
+    float w0 = w[0], w1 = w[1], w2 = w[2];
+    if (sw == 1)
+        for (int64_t i = 0; i < n; i++) y[i] += w0 * x[i] + w1 * x[i + dw] + w2 * x[i + 2 * dw];
+    else
+        for (int64_t i = 0; i < n; i++) y[i] += w0 * x[i * sw] + w1 * x[i * sw + dw] + w2 * x[i * sw + 2 * dw];
+}
+
+/* One output plane from one input plane and one kh x kw filter (one ISA
+ * clone per plane, so the row loops inline into it). */
+OBN_SIMD_CLONES
 static void plane(const dw_geom *g, const float *x, const float *w, float bias, const obn_conv_epilogue *ep,
                   float *y)
 {
+    /* columns where every tap of a kernel row is inside the input */
+    int64_t ilo = 0, ihi = 0;
+    if (g->kw == 3) {
+        ilo = g->col_lo[0] > g->col_lo[2] ? g->col_lo[0] : g->col_lo[2];
+        ihi = g->col_hi[0] < g->col_hi[2] ? g->col_hi[0] : g->col_hi[2];
+    }
+    int fused = g->kw == 3 && ilo < ihi;
     for (int64_t oy = 0; oy < g->oh; oy++) {
         float *yr = y + oy * g->ow;
         for (int64_t ox = 0; ox < g->ow; ox++) yr[ox] = bias;
         for (int64_t ky = 0; ky < g->kh; ky++) {
             int64_t iy = oy * g->sh - g->ph + ky * g->dh;
             if (iy < 0 || iy >= g->ih) continue;
-            const float *xr = x + iy * g->iw;
-            for (int64_t kx = 0; kx < g->kw; kx++) {
-                /* input column ix = ox*sw + off must lie in [0, iw) */
-                int64_t off = kx * g->dw - g->pw;
-                int64_t lo = off >= 0 ? 0 : (-off + g->sw - 1) / g->sw;
-                int64_t hi = floor_div(g->iw - 1 - off, g->sw) + 1;
-                if (hi > g->ow) hi = g->ow;
-                if (lo < hi) row_axpy(yr + lo, xr + lo * g->sw + off, g->sw, w[ky * g->kw + kx], hi - lo);
+            const float *xr = x + iy * g->iw, *wrow = w + ky * g->kw;
+            if (fused) {
+                taps_row(g, xr, wrow, 0, ilo, yr);
+                row_3taps(yr + ilo, xr + ilo * g->sw - g->pw, g->sw, g->dw, wrow, ihi - ilo);
+                taps_row(g, xr, wrow, ihi, g->ow, yr);
+            } else {
+                taps_row(g, xr, wrow, 0, g->ow, yr);
             }
         }
         if (ep && ep->clamp) row_clamp(yr, g->ow, ep->lo, ep->hi);
