@@ -50,7 +50,8 @@ typedef enum obn_conv_algo { OBN_CONV_IM2COL, OBN_CONV_POINTWISE, OBN_CONV_DEPTH
 
 /* The algorithm obn_conv_run uses for this shape. The caller must have
  * checked the shape (sizes >= 1, channels divisible by groups, out[]
- * consistent with in/kernel/stride/dilation/padding). */
+ * consistent with in/kernel/stride/dilation/padding) and that neither x nor
+ * y is empty, so every size product here fits in int64. */
 obn_conv_algo obn_conv_algorithm(const obn_conv_shape *s);
 
 /* Weights W[out_channels][in_channels/groups][kernel...] packed once for the

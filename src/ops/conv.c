@@ -238,6 +238,10 @@ static obn_status conv_prepare(obn_op_ctx *ctx, void **state)
         return s;
     }
     const obn_tensor *w = ctx->inputs[IN_W];
+    if (ctx->inputs[IN_X]->numel == 0 || ctx->outputs[0]->numel == 0) { /* no kernel call (see conv_run) */
+        *state = st;
+        return OBN_OK;
+    }
     if (w->data && w->numel > 0) {
         int none_needed = 0;
         st->packed = obn_conv_pack_weights(&st->shape, w->data, &none_needed);
@@ -257,6 +261,21 @@ static size_t conv_workspace(const obn_op_ctx *ctx)
     return st ? st->workspace_bytes : 0;
 }
 
+/* An empty X (no channels, or an empty axis that padding fills) leaves only
+ * the bias: the kernel is not called, as its size products assume X is not
+ * empty. */
+static void bias_only(const obn_conv_shape *s, const obn_conv_epilogue *ep, float *y)
+{
+    int64_t plane = 1;
+    for (int i = 0; i < s->nd; i++) plane *= s->out[i];
+    for (int64_t p = 0; p < s->batch * s->out_channels; p++) {
+        float v = ep->bias ? ep->bias[p % s->out_channels] : 0.0f;
+        if (ep->clamp) v = v < ep->lo ? ep->lo : v > ep->hi ? ep->hi : v;
+        if (ep->leaky && v < 0.0f) v *= ep->slope;
+        for (int64_t i = 0; i < plane; i++) y[p * plane + i] = v;
+    }
+}
+
 static obn_status conv_run(obn_op_ctx *ctx)
 {
     const conv_state *st = ctx->state;
@@ -266,6 +285,10 @@ static obn_status conv_run(obn_op_ctx *ctx)
     obn_epilogue_act act = obn_node_epilogue_act(ctx->node);
     obn_conv_epilogue ep = {obn_has_input(ctx, IN_B) ? ctx->inputs[IN_B]->data : NULL, act.clamp, act.lo, act.hi,
                             act.leaky, act.slope};
+    if (x->numel == 0) {
+        bias_only(&st->shape, &ep, y->data);
+        return OBN_OK;
+    }
     if (obn_conv_run(&st->shape, x->data, w->data, st->packed, &ep, y->data, ctx->workspace, st->workspace_bytes,
                      ctx->threads))
         return OBN_OOM();

@@ -60,7 +60,8 @@ static obn_status c_geometry(const obn_op_ctx *ctx, gemm_geom *g)
     if (!a->broadcast) ok = c->rank == 2 && cm == g->m && cn == g->n;
     if (!ok) {
         char cs[OBN_SHAPE_STR_CAP];
-        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'C' ('%s') has shape %s, which does not %s [M, N] = [%lld, %lld]",
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
+                           "input 'C' ('%s') has shape %s, which does not %s [M, N] = [%lld, %lld]",
                            obn_in_name(ctx, IN_C), obn_shape_str(c->rank, c->dims, cs, sizeof cs),
                            a->broadcast ? "broadcast to" : "equal (broadcast=0)", (long long)g->m, (long long)g->n);
     }

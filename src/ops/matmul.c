@@ -153,17 +153,19 @@ static obn_status matmul_prepare(obn_op_ctx *ctx, void **state)
     st->fold = g->b_batch_count == 1;
     double work = (double)g->m * (double)g->n * (double)g->k;
     st->outer = !st->fold && g->batch_count > 1 && ctx->threads > 1 && work < (double)OBN_MATMUL_SMALL;
-    if (s == OBN_OK && st->fold && b->data && g->k > 0 && g->n > 0 &&
+    if (s == OBN_OK && st->fold && b->data && g->k > 0 && g->n > 0 && ctx->outputs[0]->numel > 0 &&
         !(st->packed_b = obn_sgemm_pack_b(g->k, g->n, b->data, g->n, 0)))
         s = OBN_OOM();
     if (s != OBN_OK) {
         matmul_free_state(st);
         return s;
     }
+    *state = st;
+    if (ctx->outputs[0]->numel == 0) return OBN_OK; /* nothing to run: sizes may not even multiply */
     obn_sgemm_call c = product(ctx, st, 0);
     st->per_thread = (obn_sgemm_workspace_size(&c, 1) + 63) & ~(size_t)63;
-    st->workspace_bytes = st->outer ? st->per_thread * (size_t)ctx->threads : obn_sgemm_workspace_size(&c, ctx->threads);
-    *state = st;
+    st->workspace_bytes =
+        st->outer ? st->per_thread * (size_t)ctx->threads : obn_sgemm_workspace_size(&c, ctx->threads);
     return OBN_OK;
 }
 

@@ -28,7 +28,8 @@ static obn_status get_perm(const obn_op_ctx *ctx, int *perm)
         return OBN_OK;
     }
     if (a->n_perm != (size_t)rank)
-        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "attribute 'perm' has %zu values, but input 'data' ('%s') %s has rank %d",
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
+                           "attribute 'perm' has %zu values, but input 'data' ('%s') %s has rank %d",
                            a->n_perm, obn_in_name(ctx, 0), obn_shape_str(rank, x->dims, sh, sizeof sh), rank);
     bool seen[OBN_MAX_RANK] = {false};
     for (int i = 0; i < rank; i++) {

@@ -179,8 +179,8 @@ START_TEST(epilogue_bias_and_clamp)
         for (int bias = 0; bias < 3; bias++)
             for (int cl = 0; cl < 5; cl++) { /* none, relu, clip, leaky, clip then leaky */
                 gemm_case g = {sh[s][0], sh[s][1], sh[s][2], 0, 0, 1.0f, cl == 2 ? 1.0f : 0.0f, bias,
-                               cl == 1 || cl == 2 || cl == 4, cl == 1 ? 0.0f : -0.5f, cl == 1 ? INFINITY : 0.5f, 0, 0, 0,
-                               0, 1 + _i % 2, 0, cl >= 3 ? 0.2f : 0.0f};
+                               cl == 1 || cl == 2 || cl == 4, cl == 1 ? 0.0f : -0.5f, cl == 1 ? INFINITY : 0.5f,
+                               0, 0, 0, 0, 1 + _i % 2, 0, cl >= 3 ? 0.2f : 0.0f};
                 check_case(&g);
                 g.k = 0;
                 check_case(&g);

@@ -333,6 +333,21 @@ START_TEST(fused_relu)
 }
 END_TEST
 
+START_TEST(empty_inputs)
+{
+    if (!setup_run(_i)) return;
+    conv_case c = base(2); /* empty X axis, output made of padding: bias only */
+    c.in[0] = 0, c.k[0] = c.k[1] = 1, c.set_pads = 1, c.pads[0] = 1, c.pads[2] = 1;
+    check_case(&c);
+    c = base(2); /* empty batch: empty Y */
+    c.n = 0;
+    check_case(&c);
+    c = base(2); /* no input channels: W [M, 0, 1, 1] */
+    c.c = 0, c.k[0] = c.k[1] = 1;
+    check_case(&c);
+}
+END_TEST
+
 /* Session-creation status for a 2-D conv with the given attribute tweak. */
 static obn_status create_status(tb_model *m)
 {
@@ -465,6 +480,7 @@ static Suite *suite(void)
     tcase_add_loop_test(t, three_d, 0, 6);
     tcase_add_loop_test(t, auto_pad_modes, 0, 6);
     tcase_add_loop_test(t, fused_relu, 0, 6);
+    tcase_add_loop_test(t, empty_inputs, 0, 6);
     tcase_add_test(t, attribute_length_errors);
     tcase_add_test(t, channel_and_group_errors);
     tcase_add_test(t, shape_and_type_errors);

@@ -93,7 +93,8 @@ static void check_case(const gemm_case *g)
             want += cv;
             if (g->relu && want < 0) want = 0;
             double tol = 1e-5 * (fabs(g->alpha) * mag + fabs(cv)) + 1e-6;
-            ck_assert_msg(fabs(got[i * g->n + j] - want) <= tol, "%s v%d C rank %d: Y[%lld][%lld] = %.9g, expected %.9g",
+            ck_assert_msg(fabs(got[i * g->n + j] - want) <= tol,
+                          "%s v%d C rank %d: Y[%lld][%lld] = %.9g, expected %.9g",
                           obn_isa_name(obn_cpu_isa()), g->version, g->c_rank, (long long)i, (long long)j,
                           (double)got[i * g->n + j], want);
         }
