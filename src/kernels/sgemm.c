@@ -206,10 +206,19 @@ typedef struct {
     const obn_sgemm_kernel *kr;
     int64_t kc, mc, nc;
     int threads;
-    float *bbuf;          /* shared packed block of op(B) (NULL when pre-packed) */
+    float *bbuf;          /* packed blocks of op(B) (NULL when pre-packed) */
+    int64_t b_panels;     /* NR panels in the widest B block (min(n, nc) columns) */
     float *abuf;          /* one packed block of op(A) per thread (NULL when pre-packed) */
     int64_t abuf_floats;
 } gemm_plan;
+
+/* The B buffer holds b_panels panels of kc x NR, plus one per thread: with
+ * a column split each thread packs ceil(b_panels / nth) panels into its own
+ * region (nth <= p->threads). */
+static size_t b_buffer_bytes(const gemm_plan *p)
+{
+    return align64((size_t)((p->b_panels + p->threads) * p->kc * p->kr->nr) * sizeof(float));
+}
 
 /* Blocks and thread count; returns the workspace bytes the plan needs. */
 static size_t plan_gemm(const obn_sgemm_call *c, const obn_sgemm_kernel *kr, int threads, gemm_plan *p)
@@ -227,7 +236,8 @@ static size_t plan_gemm(const obn_sgemm_call *c, const obn_sgemm_kernel *kr, int
     if (nth > tiles) nth = (int)tiles;
     p->threads = nth;
     size_t bytes = 0;
-    if (!c->b.packed) bytes += align64((size_t)(p->kc * round_up(min64(c->n, p->nc), kr->nr)) * sizeof(float));
+    p->b_panels = ceil_div(min64(c->n, p->nc), kr->nr);
+    if (!c->b.packed) bytes += b_buffer_bytes(p);
     if (!c->a.packed) {
         p->abuf_floats = (int64_t)(align64((size_t)(p->kc * round_up(min64(c->m, p->mc), kr->mr)) * 4) / 4);
         bytes += (size_t)nth * (size_t)p->abuf_floats * sizeof(float);
@@ -236,15 +246,16 @@ static size_t plan_gemm(const obn_sgemm_call *c, const obn_sgemm_kernel *kr, int
 }
 
 /* Splits threads into a tm x tn grid over (row panels, column panels) that
- * minimises the busiest thread's tile count; ties favour splitting rows,
- * where each thread packs only its own rows of A. */
+ * minimises the busiest thread's tile count. Ties favour splitting columns
+ * (tm = 1): each thread then packs exactly the B panels it multiplies, so
+ * no barrier is needed. */
 static void choose_grid(int nth, int64_t mp, int64_t np, int *tm, int *tn)
 {
     int64_t best = -1;
     for (int d = 1; d <= nth; d++) {
         if (nth % d) continue;
         int64_t cost = ceil_div(mp, d) * ceil_div(np, nth / d);
-        if (best < 0 || cost <= best) {
+        if (best < 0 || cost < best) {
             best = cost;
             *tm = d;
             *tn = nth / d;
@@ -278,10 +289,10 @@ static void run_tile(const gemm_plan *p, const float *ap, const float *bp, int64
     obn_sgemm_store_tile(tmp, nr, cp, c->ldc, rows, cols, &t);
 }
 
-/* Multiplies this thread's row range of A by its column panels of each
- * packed B block (kc x ncur). */
+/* Multiplies this thread's row range of A by its `npanels` packed B panels
+ * (the first at bblk, then every bstride floats), covering columns from j0. */
 static void compute_block(const gemm_plan *p, int tid, int64_t row0, int64_t row1, const float *bblk,
-                          int64_t bstride, int64_t q0, int64_t q1, int64_t jc, int64_t pc, int64_t kcur)
+                          int64_t bstride, int64_t npanels, int64_t j0, int64_t pc, int64_t kcur)
 {
     const obn_sgemm_call *c = p->call;
     int mr = p->kr->mr, nr = p->kr->nr;
@@ -299,15 +310,18 @@ static void compute_block(const gemm_plan *p, int tid, int64_t row0, int64_t row
             ablk = abuf;
             astride = kcur * mr;
         }
-        for (int64_t q = q0; q < q1; q++)
+        for (int64_t q = 0; q < npanels; q++)
             for (int64_t ip = 0; ip < mcur; ip += mr)
-                run_tile(p, ablk + (ip / mr) * astride, bblk + q * bstride, kcur, ic + ip, jc + q * nr, first, last);
+                run_tile(p, ablk + (ip / mr) * astride, bblk + q * bstride, kcur, ic + ip, j0 + q * nr, first, last);
     }
 }
 
-/* The BLIS loop nest for thread tid of nth: jc (nc) -> pc (kc, pack B
- * together) -> ic (mc, pack own A) -> tiles. Every thread runs the same jc/pc
- * iterations, so the barriers match. */
+/* The BLIS loop nest for thread tid of nth: jc (nc) -> pc (kc, pack B) ->
+ * ic (mc, pack own A) -> tiles. With a pure column split (tm = 1) a thread
+ * packs only the B panels it uses, into its own fixed region of the buffer,
+ * and needs no barrier; otherwise threads sharing columns pack B together
+ * between barriers (every thread runs the same jc/pc iterations, so the
+ * barriers match). */
 static void gemm_thread(const gemm_plan *p, int tid, int nth)
 {
     const obn_sgemm_call *c = p->call;
@@ -325,22 +339,25 @@ static void gemm_thread(const gemm_plan *p, int tid, int nth)
             const float *bblk;
             int64_t bstride;
             if (c->b.packed) {
-                bblk = c->b.packed->data + (jc / nr) * c->k * nr + pc * nr;
                 bstride = c->k * nr;
+                bblk = c->b.packed->data + (jc / nr + q0) * bstride + pc * nr;
+            } else if (tm == 1) {
+                bstride = kcur * nr;
+                float *mine = p->bbuf + (int64_t)tid * ceil_div(p->b_panels, nth) * p->kc * nr;
+                obn_sgemm_pack_b_panels(c->b.data, c->b.ld, c->b.trans, pc, kcur, jc, ncur, nr, q0, q1, mine);
+                bblk = mine;
             } else {
                 int64_t s0, s1;
-                split_range(npan, nth, tid, &s0, &s1);
-                if (nth > 1) {
-#pragma omp barrier
-                }
-                obn_sgemm_pack_b_panels(c->b.data, c->b.ld, c->b.trans, pc, kcur, jc, ncur, nr, s0, s1, p->bbuf);
-                if (nth > 1) {
-#pragma omp barrier
-                }
-                bblk = p->bbuf;
                 bstride = kcur * nr;
+                split_range(npan, nth, tid, &s0, &s1);
+#pragma omp barrier
+                obn_sgemm_pack_b_panels(c->b.data, c->b.ld, c->b.trans, pc, kcur, jc, ncur, nr, s0, s1,
+                                        p->bbuf + s0 * bstride);
+#pragma omp barrier
+                bblk = p->bbuf + q0 * bstride;
             }
-            if (q0 < q1 && row0 < row1) compute_block(p, tid, row0, row1, bblk, bstride, q0, q1, jc, pc, kcur);
+            if (q0 < q1 && row0 < row1)
+                compute_block(p, tid, row0, row1, bblk, bstride, q1 - q0, jc + q0 * nr, pc, kcur);
         }
     }
 }
@@ -383,7 +400,7 @@ int obn_sgemm_run(const obn_sgemm_call *c, void *workspace, size_t workspace_byt
     char *ws = workspace;
     if (!c->b.packed) {
         p.bbuf = (float *)ws;
-        ws += align64((size_t)(p.kc * round_up(min64(c->n, p.nc), kr->nr)) * sizeof(float));
+        ws += b_buffer_bytes(&p);
     }
     if (!c->a.packed) p.abuf = (float *)ws;
     if (p.threads > 1) {

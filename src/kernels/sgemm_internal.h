@@ -24,7 +24,8 @@ void obn_sgemm_pack_a_panels(const float *a, int64_t lda, int trans, int64_t i0,
                              int64_t kc, int mr, float *dst);
 
 /* Packs panels [q0, q1) of op(B) depth [p0, p0+kc) x columns [j0, j0+cols)
- * into [kc][nr] panels at dst + q*kc*nr, zero-padding the last one. */
+ * into [kc][nr] panels, panel q at dst + (q - q0)*kc*nr, zero-padding the
+ * last one. */
 void obn_sgemm_pack_b_panels(const float *b, int64_t ldb, int trans, int64_t p0, int64_t kc, int64_t j0,
                              int64_t cols, int nr, int64_t q0, int64_t q1, float *dst);
 

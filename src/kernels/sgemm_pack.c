@@ -36,7 +36,7 @@ void obn_sgemm_pack_b_panels(const float *b, int64_t ldb, int trans, int64_t p0,
     for (int64_t q = q0; q < q1; q++) {
         int64_t jj = q * nr;
         int64_t c = cols - jj < nr ? cols - jj : nr;
-        float *d = dst + q * kc * nr;
+        float *d = dst + (q - q0) * kc * nr;
         if (!trans) { /* op(B)[k][j] = b[k*ldb + j]: each k row of the panel is a copy */
             for (int64_t p = 0; p < kc; p++) {
                 memcpy(d + p * nr, b + (p0 + p) * ldb + j0 + jj, (size_t)c * sizeof(float));
