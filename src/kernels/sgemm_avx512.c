@@ -1,10 +1,10 @@
 /* SGEMM micro-kernel for AVX-512F (compiled with -mavx512f ...; only called
  * when src/kernels/cpu.c reports AVX-512).
  *
- * Tile 14x32: 32 zmm registers hold 14 rows x 2 vectors = 28 accumulators
- * plus two vectors of the B micro-panel; A is broadcast straight from memory
- * as an FMA operand ({1to16}), so no register is spent on it (31 of 32).
- * Each k step does 28 FMAs for 2 vector loads, which covers the FMA latency
+ * Tile 14x32: 32 zmm registers hold 14 rows x 2 vectors = 28 accumulators,
+ * two vectors of the B micro-panel and one broadcast of A (31 of 32; the
+ * compiled loop keeps all of them in registers, no spills). Each k step does
+ * 28 FMAs for 2 vector loads and 14 broadcasts, which covers the FMA latency
  * (4 cycles x 2 ports = 8 independent chains needed; 28 available). */
 #include <immintrin.h>
 
