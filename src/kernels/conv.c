@@ -5,10 +5,8 @@
 #include <string.h>
 
 #include "conv_depthwise.h"
+#include "im2col.h"
 #include "sgemm.h"
-
-/* im2col rows below this many elements in total are copied on one thread. */
-#define OBN_IM2COL_PARALLEL_MIN ((int64_t)1 << 15)
 
 /* An (image, group) GEMM below this many multiply-adds is too small to
  * split across threads well (about a millisecond of one core's work). */
@@ -87,16 +85,17 @@ obn_conv_weights *obn_conv_pack_weights(const obn_conv_shape *s, const float *w,
     return pw;
 }
 
-/* The GEMM of one group and column chunk; B (k x cols, row stride ldb) is
- * the im2col block or the input itself. */
-static obn_sgemm_call group_call(const conv_dims *d, const float *w,
-                                 const obn_conv_weights *pw, const obn_conv_epilogue *ep, int64_t g, const float *b,
-                                 int64_t ldb, int64_t cols, float *y)
+/* The GEMM of one group and column chunk. B (k x cols) is the input itself
+ * (row stride ldb) or, when packed_b is set, the im2col block already in
+ * panel layout. */
+static obn_sgemm_call group_call(const conv_dims *d, const float *w, const obn_conv_weights *pw,
+                                 const obn_conv_epilogue *ep, int64_t g, const float *b, int64_t ldb,
+                                 const obn_sgemm_packed *packed_b, int64_t cols, float *y)
 {
     obn_sgemm_call c = {.m = d->mg, .n = cols, .k = d->k, .alpha = 1.0f, .beta = 0.0f, .c = y, .ldc = d->n};
     if (pw) c.a.packed = pw->per_group[g];
     else c.a = (obn_sgemm_operand){w + g * d->mg * d->k, d->k, 0, NULL};
-    c.b = (obn_sgemm_operand){b, ldb, 0, NULL};
+    c.b = (obn_sgemm_operand){b, ldb, 0, packed_b};
     if (ep && ep->bias) {
         c.ep.bias_kind = OBN_BIAS_ROW;
         c.ep.bias = ep->bias + g * d->mg;
@@ -111,16 +110,25 @@ static obn_sgemm_call group_call(const conv_dims *d, const float *w,
     return c;
 }
 
+/* Bytes of an im2col chunk in panel layout: columns rounded up to whole
+ * panels of the widest kernel. */
+static size_t col_bytes(const conv_dims *d)
+{
+    int64_t cols = (d->chunk + OBN_SGEMM_MAX_NR - 1) / OBN_SGEMM_MAX_NR * OBN_SGEMM_MAX_NR;
+    return ((size_t)(d->k * cols) * sizeof(float) + 63) & ~(size_t)63;
+}
+
 /* Scratch of one (image, group) unit run with `threads` threads: the
  * im2col chunk plus the SGEMM's packing buffers (upper bound: weights not
  * pre-packed). */
 static size_t unit_workspace(const conv_dims *d, obn_conv_algo algo, int threads)
 {
-    size_t col = algo == OBN_CONV_IM2COL ? (size_t)(d->k * d->chunk) * sizeof(float) : 0;
-    col = (col + 63) & ~(size_t)63;
     float dummy = 0.0f;
-    obn_sgemm_call c = group_call(d, &dummy, NULL, NULL, 0, &dummy, d->chunk, d->chunk, &dummy);
-    c.ldc = d->chunk;
+    obn_sgemm_packed view;
+    obn_sgemm_packed_b_view(&view, &dummy, d->k, d->chunk, NULL);
+    obn_sgemm_call c = group_call(d, &dummy, NULL, NULL, 0, &dummy, d->n, algo == OBN_CONV_IM2COL ? &view : NULL,
+                                  algo == OBN_CONV_IM2COL ? d->chunk : d->n, &dummy);
+    size_t col = algo == OBN_CONV_IM2COL ? col_bytes(d) : 0;
     return col + ((obn_sgemm_workspace_size(&c, threads) + 63) & ~(size_t)63);
 }
 
@@ -145,80 +153,6 @@ size_t obn_conv_workspace_size(const obn_conv_shape *s, int threads)
     return unit_workspace(&d, algo, threads);
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(OBN_NO_CLONES)
-#define OBN_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define OBN_SIMD_CLONES
-#endif
-
-/* dst[0..n) = src[0], src[stride], ... */
-static inline void gather(float *dst, const float *src, int64_t stride, int64_t n)
-{
-    if (stride == 1) memcpy(dst, src, (size_t)n * sizeof(float));
-    else
-        for (int64_t i = 0; i < n; i++) dst[i] = src[i * stride];
-}
-
-/* One im2col row: input channel plane xc seen through kernel offset kidx,
- * for output positions [n0, n1) (positions in row-major order). Each run
- * along the last output axis is zeros, a (strided) copy, zeros. */
-OBN_SIMD_CLONES
-static void im2col_row(const obn_conv_shape *s, const float *xc, const int64_t *kidx, int64_t n0, int64_t n1,
-                       float *dst)
-{
-    int last = s->nd - 1;
-    int64_t ow = s->out[last], iw = s->in[last], sw = s->stride[last];
-    int64_t off = kidx[last] * s->dilation[last] - s->pad[last];
-    /* valid output columns: 0 <= ox*sw + off < iw */
-    int64_t vlo = off >= 0 ? 0 : (-off + sw - 1) / sw;
-    int64_t vhi = iw - 1 - off < 0 ? 0 : (iw - 1 - off) / sw + 1;
-    if (vhi > ow) vhi = ow;
-    for (int64_t n = n0; n < n1;) {
-        int64_t outer = n / ow, ox0 = n % ow, ox1 = ow - ox0 < n1 - n ? ow : ox0 + (n1 - n);
-        int64_t base = 0, rem = outer, scale = iw;
-        int inside = 1;
-        for (int dd = last - 1; dd >= 0; dd--) {
-            int64_t od = rem % s->out[dd], id = od * s->stride[dd] - s->pad[dd] + kidx[dd] * s->dilation[dd];
-            rem /= s->out[dd];
-            if (id < 0 || id >= s->in[dd]) inside = 0;
-            base += id * scale;
-            scale *= s->in[dd];
-        }
-        int64_t a = inside ? (vlo > ox0 ? vlo : ox0) : ox1, b = inside ? (vhi < ox1 ? vhi : ox1) : ox1;
-        if (b < a) b = a;
-        for (int64_t ox = ox0; ox < a; ox++) dst[ox - ox0] = 0.0f;
-        gather(dst + (a - ox0), xc + base + a * sw + off, sw, b - a);
-        for (int64_t ox = b; ox < ox1; ox++) dst[ox - ox0] = 0.0f;
-        dst += ox1 - ox0;
-        n += ox1 - ox0;
-    }
-}
-
-/* Row r of a group's im2col block: (input channel, kernel offset). */
-static void im2col_one(const obn_conv_shape *s, const conv_dims *d, const float *xg, int64_t r, int64_t n0,
-                       int64_t n1, float *col)
-{
-    int64_t kvol = d->k / d->cg, c = r / kvol, rem = r % kvol, kidx[OBN_CONV_MAX_DIMS];
-    for (int dd = s->nd - 1; dd >= 0; dd--) {
-        kidx[dd] = rem % s->kernel[dd];
-        rem /= s->kernel[dd];
-    }
-    im2col_row(s, xg + c * d->in_size, kidx, n0, n1, col + r * (n1 - n0));
-}
-
-/* col[r][0..n1-n0) for every row r of a group; threads > 1 opens a parallel
- * region, 1 runs inline (safe inside an outer region). */
-static void im2col(const obn_conv_shape *s, const conv_dims *d, const float *xg, int64_t n0, int64_t n1, float *col,
-                   int threads)
-{
-    if (threads > 1 && (double)d->k * (double)(n1 - n0) >= (double)OBN_IM2COL_PARALLEL_MIN) {
-#pragma omp parallel for schedule(static) num_threads(threads)
-        for (int64_t r = 0; r < d->k; r++) im2col_one(s, d, xg, r, n0, n1, col);
-    } else {
-        for (int64_t r = 0; r < d->k; r++) im2col_one(s, d, xg, r, n0, n1, col);
-    }
-}
-
 typedef struct {
     const obn_conv_shape *s;
     conv_dims d;
@@ -236,16 +170,20 @@ static int run_unit(const conv_job *j, int64_t b, int64_t g, char *ws, size_t ws
     const float *xg = j->x + (b * j->s->in_channels + g * d->cg) * d->in_size;
     float *yg = j->y + (b * j->s->out_channels + g * d->mg) * d->n;
     if (j->algo == OBN_CONV_POINTWISE) {
-        obn_sgemm_call c = group_call(d, j->w, j->pw, j->ep, g, xg, d->n, d->n, yg);
+        obn_sgemm_call c = group_call(d, j->w, j->pw, j->ep, g, xg, d->n, NULL, d->n, yg);
         return obn_sgemm_run(&c, ws, ws_bytes, threads) ? -1 : 0;
     }
-    size_t col_bytes = ((size_t)(d->k * d->chunk) * sizeof(float) + 63) & ~(size_t)63;
-    if (ws_bytes < col_bytes) return -1;
+    size_t cb = col_bytes(d);
+    const obn_sgemm_packed *like = j->pw ? j->pw->per_group[g] : NULL;
+    int nr = obn_sgemm_b_panel_width(like);
+    if (ws_bytes < cb) return -1;
     for (int64_t n0 = 0; n0 < d->n; n0 += d->chunk) {
         int64_t n1 = n0 + d->chunk < d->n ? n0 + d->chunk : d->n;
-        im2col(j->s, d, xg, n0, n1, (float *)ws, threads);
-        obn_sgemm_call c = group_call(d, j->w, j->pw, j->ep, g, (float *)ws, n1 - n0, n1 - n0, yg + n0);
-        if (obn_sgemm_run(&c, ws + col_bytes, ws_bytes - col_bytes, threads)) return -1;
+        obn_sgemm_packed view;
+        obn_im2col_panels(j->s, xg, d->cg, n0, n1, nr, (float *)ws, threads);
+        obn_sgemm_packed_b_view(&view, (float *)ws, d->k, n1 - n0, like);
+        obn_sgemm_call c = group_call(d, j->w, j->pw, j->ep, g, NULL, 0, &view, n1 - n0, yg + n0);
+        if (obn_sgemm_run(&c, ws + cb, ws_bytes - cb, threads)) return -1;
     }
     return 0;
 }

@@ -38,8 +38,23 @@ typedef struct obn_sgemm_epilogue {
     float slope;
 } obn_sgemm_epilogue;
 
-/* An operand packed once for the current kernel; opaque. */
-typedef struct obn_sgemm_packed obn_sgemm_packed;
+struct obn_sgemm_kernel;
+
+/* An operand in the micro-kernels' panel layout: packed once by
+ * obn_sgemm_pack_a/_b (owned), or a view of caller memory
+ * (obn_sgemm_packed_b_view). Fields are private to the SGEMM; the struct is
+ * complete only so that views can live on the caller's stack. */
+typedef struct obn_sgemm_packed {
+    const struct obn_sgemm_kernel *kr; /* the kernel whose MR/NR shaped the panels */
+    char side;                         /* 'a' or 'b' */
+    int64_t rows, cols;                /* op(A): m x k; op(B): k x n */
+    float *data;                       /* panels over the full depth k */
+    size_t bytes;
+    int owned;                         /* data (and the struct) freed by obn_sgemm_packed_free */
+} obn_sgemm_packed;
+
+/* Widest panel of any kernel (AVX-512: 32 columns). */
+#define OBN_SGEMM_MAX_NR 32
 
 typedef struct obn_sgemm_operand {
     const float *data;   /* row-major storage of X */
@@ -87,6 +102,18 @@ obn_sgemm_packed *obn_sgemm_pack_a(int64_t m, int64_t k, const float *a, int64_t
 obn_sgemm_packed *obn_sgemm_pack_b(int64_t k, int64_t n, const float *b, int64_t ldb, int trans);
 void obn_sgemm_packed_free(obn_sgemm_packed *p);
 size_t obn_sgemm_packed_bytes(const obn_sgemm_packed *p);
+
+/* Panel width NR of the kernel of `like` (a packed operand the call will
+ * also use), or of the current ISA level's kernel when like is NULL. */
+int obn_sgemm_b_panel_width(const obn_sgemm_packed *like);
+
+/* Makes *view describe caller memory already in op(B) panel layout, so a
+ * producer (im2col) can write B packed and the call skips packing: for a
+ * k x n op(B) and NR = obn_sgemm_b_panel_width(like), column j of row p is at
+ * panels[(j / NR) * k * NR + p * NR + j % NR], and the columns past n in the
+ * last panel must be zero. The view borrows `panels`; it is not freed. */
+void obn_sgemm_packed_b_view(obn_sgemm_packed *view, float *panels, int64_t k, int64_t n,
+                             const obn_sgemm_packed *like);
 
 /* Name of the micro-kernel the current ISA level uses ("avx2 6x16"...). */
 const char *obn_sgemm_kernel_name(void);

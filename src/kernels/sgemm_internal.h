@@ -7,14 +7,6 @@
 
 #include "sgemm_ukernel.h"
 
-struct obn_sgemm_packed {
-    const obn_sgemm_kernel *kr; /* the kernel whose MR/NR shaped the panels */
-    char side;                  /* 'a' or 'b' */
-    int64_t rows, cols;         /* op(A): m x k; op(B): k x n */
-    float *data;                /* 64-byte aligned panels over the full depth k */
-    size_t bytes;
-};
-
 /* Kernel for the current ISA level (obn_cpu_isa). */
 const obn_sgemm_kernel *obn_sgemm_current_kernel(void);
 
@@ -31,24 +23,32 @@ void obn_sgemm_pack_b_panels(const float *b, int64_t ldb, int trans, int64_t p0,
 
 /* Writes rows x cols of an accumulator tile (row stride ldacc; NULL = zeros)
  * to C per the tile args: the portable micro-kernel's store and the edge
- * tiles of every kernel. Bias pointers must cover rows / cols entries. */
+ * tiles of every kernel. Bias pointers must cover rows / cols entries. One
+ * branch-free pass per step, so each inner loop vectorises. */
 static inline void obn_sgemm_store_tile(const float *acc, int64_t ldacc, float *c, int64_t ldc, int64_t rows,
                                         int64_t cols, const obn_tile_args *t)
 {
     for (int64_t i = 0; i < rows; i++) {
         float *cr = c + i * ldc;
-        for (int64_t j = 0; j < cols; j++) {
-            float v = acc ? t->alpha * acc[i * ldacc + j] : 0.0f;
-            if (t->beta != 0.0f) v += t->beta * cr[j];
-            if (t->row_bias) v += t->row_bias[i];
-            if (t->col_bias) v += t->col_bias[j];
-            if (t->clamp) {
-                v = v < t->lo ? t->lo : v; /* NaN passes through both */
-                v = v > t->hi ? t->hi : v;
+        const float *ar = acc ? acc + i * ldacc : NULL;
+        float alpha = t->alpha, beta = t->beta;
+        if (!ar)
+            for (int64_t j = 0; j < cols; j++) cr[j] = beta != 0.0f ? beta * cr[j] : 0.0f;
+        else if (beta != 0.0f)
+            for (int64_t j = 0; j < cols; j++) cr[j] = alpha * ar[j] + beta * cr[j];
+        else
+            for (int64_t j = 0; j < cols; j++) cr[j] = alpha * ar[j];
+        if (t->row_bias)
+            for (int64_t j = 0; j < cols; j++) cr[j] += t->row_bias[i];
+        if (t->col_bias)
+            for (int64_t j = 0; j < cols; j++) cr[j] += t->col_bias[j];
+        if (t->clamp)
+            for (int64_t j = 0; j < cols; j++) { /* NaN passes through both */
+                float v = cr[j] < t->lo ? t->lo : cr[j];
+                cr[j] = v > t->hi ? t->hi : v;
             }
-            if (t->leaky && v < 0.0f) v *= t->slope;
-            cr[j] = v;
-        }
+        if (t->leaky)
+            for (int64_t j = 0; j < cols; j++) cr[j] = cr[j] < 0.0f ? cr[j] * t->slope : cr[j];
     }
 }
 

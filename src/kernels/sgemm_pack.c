@@ -30,6 +30,26 @@ void obn_sgemm_pack_a_panels(const float *a, int64_t lda, int trans, int64_t i0,
     }
 }
 
+/* kc rows of nr floats (row stride ld) into a contiguous panel; nr is a
+ * compile-time constant in each branch, so every row is a few vector moves
+ * instead of a memcpy call. */
+static void copy_rows(float *d, const float *s, int64_t ld, int64_t kc, int nr)
+{
+    switch (nr) {
+    case 8:
+        for (int64_t p = 0; p < kc; p++) __builtin_memcpy(d + p * 8, s + p * ld, 8 * sizeof(float));
+        break;
+    case 16:
+        for (int64_t p = 0; p < kc; p++) __builtin_memcpy(d + p * 16, s + p * ld, 16 * sizeof(float));
+        break;
+    case 32:
+        for (int64_t p = 0; p < kc; p++) __builtin_memcpy(d + p * 32, s + p * ld, 32 * sizeof(float));
+        break;
+    default:
+        for (int64_t p = 0; p < kc; p++) memcpy(d + p * nr, s + p * ld, (size_t)nr * sizeof(float));
+    }
+}
+
 void obn_sgemm_pack_b_panels(const float *b, int64_t ldb, int trans, int64_t p0, int64_t kc, int64_t j0,
                              int64_t cols, int nr, int64_t q0, int64_t q1, float *dst)
 {
@@ -37,7 +57,9 @@ void obn_sgemm_pack_b_panels(const float *b, int64_t ldb, int trans, int64_t p0,
         int64_t jj = q * nr;
         int64_t c = cols - jj < nr ? cols - jj : nr;
         float *d = dst + (q - q0) * kc * nr;
-        if (!trans) { /* op(B)[k][j] = b[k*ldb + j]: each k row of the panel is a copy */
+        if (!trans && c == nr) { /* op(B)[k][j] = b[k*ldb + j]: each k row of the panel is a copy */
+            copy_rows(d, b + p0 * ldb + j0 + jj, ldb, kc, nr);
+        } else if (!trans) {
             for (int64_t p = 0; p < kc; p++) {
                 memcpy(d + p * nr, b + (p0 + p) * ldb + j0 + jj, (size_t)c * sizeof(float));
                 for (int64_t cc = c; cc < nr; cc++) d[p * nr + cc] = 0.0f;
@@ -75,6 +97,7 @@ static obn_sgemm_packed *new_packed(char side, int64_t rows, int64_t cols)
     p->side = side;
     p->rows = rows;
     p->cols = cols;
+    p->owned = 1;
     size_t bytes = side == 'a' ? panel_bytes(rows, cols, p->kr->mr) : panel_bytes(cols, rows, p->kr->nr);
     if (!bytes && rows && cols) { /* overflow */
         free(p);
@@ -111,9 +134,26 @@ obn_sgemm_packed *obn_sgemm_pack_b(int64_t k, int64_t n, const float *b, int64_t
 
 void obn_sgemm_packed_free(obn_sgemm_packed *p)
 {
-    if (!p) return;
+    if (!p || !p->owned) return;
     free(p->data);
     free(p);
+}
+
+int obn_sgemm_b_panel_width(const obn_sgemm_packed *like)
+{
+    return like ? like->kr->nr : obn_sgemm_current_kernel()->nr;
+}
+
+void obn_sgemm_packed_b_view(obn_sgemm_packed *view, float *panels, int64_t k, int64_t n,
+                             const obn_sgemm_packed *like)
+{
+    view->kr = like ? like->kr : obn_sgemm_current_kernel();
+    view->side = 'b';
+    view->rows = k;
+    view->cols = n;
+    view->data = panels;
+    view->bytes = (size_t)((n + view->kr->nr - 1) / view->kr->nr * k * view->kr->nr) * sizeof(float);
+    view->owned = 0;
 }
 
 size_t obn_sgemm_packed_bytes(const obn_sgemm_packed *p) { return p ? p->bytes : 0; }

@@ -1,0 +1,152 @@
+/* im2col in panel order: each nr-column panel is filled row by row
+ * (K rows of nr floats, written sequentially), reading the few input rows the
+ * panel's output positions see, which stay in cache from one panel to the
+ * next. Writing whole rows of the K x N matrix instead would scatter every
+ * nr-float piece to a different panel (a cache miss each) or need a second
+ * packing pass. */
+#include "im2col.h"
+
+#include <string.h>
+
+/* Panels of at most this many floats in total run on one thread. */
+#define OBN_IM2COL_PARALLEL_MIN ((int64_t)1 << 15)
+
+/* Kernel widths up to this keep their valid-column ranges in a table. */
+#define IM2COL_MAX_KW 64
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(OBN_NO_CLONES)
+#define OBN_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define OBN_SIMD_CLONES
+#endif
+
+typedef struct {
+    const obn_conv_shape *s;
+    const float *xg;
+    float *dst;
+    int64_t k, in_size, n0, n1;
+    int nr;
+    int64_t col_lo[IM2COL_MAX_KW], col_hi[IM2COL_MAX_KW]; /* per kernel column, when kernel[last] fits */
+} im2col_job;
+
+/* A stretch of the panel's positions along the last output axis. */
+typedef struct {
+    int64_t od[OBN_CONV_MAX_DIMS]; /* output index on the other axes */
+    int64_t ox0, len;
+} run;
+
+/* Output columns [lo, hi) along the last axis whose input column
+ * ox*stride + kx*dilation - pad lies inside the input. */
+static void valid_columns(const obn_conv_shape *s, int64_t kx, int64_t *lo, int64_t *hi)
+{
+    int last = s->nd - 1;
+    int64_t sw = s->stride[last], off = kx * s->dilation[last] - s->pad[last], iw = s->in[last];
+    *lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+    *hi = iw - 1 - off < 0 ? 0 : (iw - 1 - off) / sw + 1;
+    if (*hi > s->out[last]) *hi = s->out[last];
+}
+
+/* dst[0..n) = src[0], src[stride], ... (n <= 32): fixed-size copies inline
+ * as vector moves where a memcpy call would cost more than the copy. */
+static inline void gather(float *dst, const float *src, int64_t stride, int64_t n)
+{
+    int64_t i = 0;
+    if (stride == 1) {
+        for (; i + 8 <= n; i += 8) __builtin_memcpy(dst + i, src + i, 8 * sizeof(float));
+        for (; i < n; i++) dst[i] = src[i];
+    } else if (stride == 2) {
+        for (; i < n; i++) dst[i] = src[2 * i];
+    } else {
+        for (; i < n; i++) dst[i] = src[i * stride];
+    }
+}
+
+/* Splits the panel's w positions starting at `first` into runs. */
+static int panel_runs(const obn_conv_shape *s, int64_t first, int64_t w, run *runs)
+{
+    int last = s->nd - 1, n = 0;
+    int64_t ow = s->out[last], rem = first / ow, ox0 = first % ow, od[OBN_CONV_MAX_DIMS];
+    for (int dd = last - 1; dd >= 0; dd--) {
+        od[dd] = rem % s->out[dd];
+        rem /= s->out[dd];
+    }
+    while (w > 0) {
+        runs[n].ox0 = ox0;
+        runs[n].len = ow - ox0 < w ? ow - ox0 : w;
+        memcpy(runs[n].od, od, sizeof od);
+        w -= runs[n].len;
+        ox0 = 0;
+        n++;
+        for (int dd = last - 1; dd >= 0 && ++od[dd] == s->out[dd]; dd--) od[dd] = 0;
+    }
+    return n;
+}
+
+/* One row (input channel plane xc, kernel offset kidx) of a panel. */
+static inline void panel_row(const im2col_job *j, const run *runs, int nruns, const float *xc, const int64_t *kidx,
+                             float *dr)
+{
+    const obn_conv_shape *s = j->s;
+    int last = s->nd - 1;
+    int64_t sw = s->stride[last], off = kidx[last] * s->dilation[last] - s->pad[last], vlo, vhi, pos = 0;
+    if (s->kernel[last] <= IM2COL_MAX_KW) vlo = j->col_lo[kidx[last]], vhi = j->col_hi[kidx[last]];
+    else valid_columns(s, kidx[last], &vlo, &vhi);
+    for (int ri = 0; ri < nruns; ri++) {
+        const run *rn = &runs[ri];
+        int64_t base = 0, scale = s->in[last], ox1 = rn->ox0 + rn->len;
+        int inside = 1;
+        for (int dd = last - 1; dd >= 0; dd--) {
+            int64_t id = rn->od[dd] * s->stride[dd] - s->pad[dd] + kidx[dd] * s->dilation[dd];
+            if (id < 0 || id >= s->in[dd]) inside = 0;
+            base += id * scale;
+            scale *= s->in[dd];
+        }
+        int64_t a = inside && vlo > rn->ox0 ? vlo : rn->ox0, b = inside && vhi < ox1 ? vhi : ox1;
+        if (!inside || b < a) a = b = ox1;
+        for (int64_t ox = rn->ox0; ox < a; ox++) dr[pos++] = 0.0f;
+        gather(dr + pos, xc + base + a * sw + off, sw, b - a);
+        pos += b - a;
+        for (int64_t ox = b; ox < ox1; ox++) dr[pos++] = 0.0f;
+    }
+    for (; pos < j->nr; pos++) dr[pos] = 0.0f;
+}
+
+/* Panel q: K rows, walking (input channel, kernel offset) as an odometer. */
+OBN_SIMD_CLONES
+static void fill_panel(const im2col_job *j, int64_t q)
+{
+    const obn_conv_shape *s = j->s;
+    int64_t first = j->n0 + q * j->nr, w = j->n1 - first < j->nr ? j->n1 - first : j->nr;
+    run runs[32]; /* w <= nr <= 32 positions: at most 32 runs */
+    int nruns = panel_runs(s, first, w, runs);
+    int64_t kidx[OBN_CONV_MAX_DIMS] = {0}, c = 0;
+    float *panel = j->dst + q * j->k * j->nr;
+    for (int64_t r = 0; r < j->k; r++) {
+        panel_row(j, runs, nruns, j->xg + c * j->in_size, kidx, panel + r * j->nr);
+        int dd = s->nd - 1;
+        while (dd >= 0 && ++kidx[dd] == s->kernel[dd]) kidx[dd--] = 0;
+        if (dd < 0) c++;
+    }
+}
+
+void obn_im2col_panels(const obn_conv_shape *s, const float *xg, int64_t cg, int64_t n0, int64_t n1, int nr,
+                       float *dst, int threads)
+{
+    im2col_job j = {.s = s, .xg = xg, .dst = dst, .n0 = n0, .n1 = n1, .nr = nr};
+    int last = s->nd - 1;
+    j.k = cg;
+    j.in_size = 1;
+    for (int i = 0; i < s->nd; i++) {
+        j.k *= s->kernel[i];
+        j.in_size *= s->in[i];
+    }
+    for (int64_t kx = 0; kx < s->kernel[last] && kx < IM2COL_MAX_KW; kx++)
+        valid_columns(s, kx, &j.col_lo[kx], &j.col_hi[kx]);
+    int64_t panels = (n1 - n0 + nr - 1) / nr;
+    if (threads > 1 && panels > 1 && (double)j.k * (double)(n1 - n0) >= (double)OBN_IM2COL_PARALLEL_MIN) {
+#pragma omp parallel for schedule(static) num_threads(threads)
+        for (int64_t q = 0; q < panels; q++) fill_panel(&j, q);
+    } else {
+        for (int64_t q = 0; q < panels; q++) fill_panel(&j, q);
+    }
+}
