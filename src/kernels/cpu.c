@@ -40,13 +40,13 @@ static obn_isa clamp_to_cpu(obn_isa want)
     return want < have ? want : have;
 }
 
-/* OBN_ISA from the environment; unknown values are ignored (the variable is a
- * way to lower the level, never a reason to fail). */
-static obn_isa from_env(void)
+/* Unknown values are ignored: OBN_ISA is a way to lower the level, never a
+ * reason to fail. */
+obn_isa obn_cpu_level_from_name(const char *name)
 {
-    const char *e = getenv("OBN_ISA");
-    if (e && strcmp(e, "portable") == 0) return clamp_to_cpu(OBN_ISA_PORTABLE);
-    if (e && strcmp(e, "avx2") == 0) return clamp_to_cpu(OBN_ISA_AVX2);
+    if (name && strcmp(name, "portable") == 0) return clamp_to_cpu(OBN_ISA_PORTABLE);
+    if (name && strcmp(name, "avx2") == 0) return clamp_to_cpu(OBN_ISA_AVX2);
+    if (name && strcmp(name, "avx512") == 0) return clamp_to_cpu(OBN_ISA_AVX512);
     return obn_cpu_detect();
 }
 
@@ -54,7 +54,7 @@ obn_isa obn_cpu_isa(void)
 {
     int a = atomic_load(&active);
     if (a < 0) {
-        a = (int)from_env();
+        a = (int)obn_cpu_level_from_name(getenv("OBN_ISA"));
         atomic_store(&active, a);
     }
     return (obn_isa)a;

@@ -27,4 +27,8 @@ obn_isa obn_cpu_force(obn_isa isa);
 /* "portable", "avx2", "avx512". */
 const char *obn_isa_name(obn_isa isa);
 
+/* The level an OBN_ISA value asks for, clamped to the detected level;
+ * NULL or an unknown name gives the detected level. */
+obn_isa obn_cpu_level_from_name(const char *name);
+
 #endif

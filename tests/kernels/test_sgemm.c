@@ -273,6 +273,13 @@ START_TEST(isa_names_and_env)
     ck_assert_int_eq(obn_cpu_force(OBN_ISA_PORTABLE), OBN_ISA_PORTABLE);
     ck_assert_str_eq(obn_sgemm_kernel_name(), "portable 4x8");
     ck_assert_int_eq(obn_cpu_force(OBN_ISA_AVX512), obn_cpu_detect()); /* clamped to the hardware */
+    /* OBN_ISA values */
+    obn_isa top = obn_cpu_detect();
+    ck_assert_int_eq(obn_cpu_level_from_name("portable"), OBN_ISA_PORTABLE);
+    ck_assert_int_eq(obn_cpu_level_from_name("avx2"), top < OBN_ISA_AVX2 ? top : OBN_ISA_AVX2);
+    ck_assert_int_eq(obn_cpu_level_from_name("avx512"), top);
+    ck_assert_int_eq(obn_cpu_level_from_name("sse9"), top);
+    ck_assert_int_eq(obn_cpu_level_from_name(NULL), top);
 }
 END_TEST
 
