@@ -23,6 +23,8 @@ typedef struct {
     int64_t chunk;          /* im2col columns per chunk */
 } conv_dims;
 
+/* Per-group GEMM sizes (Y[mg x n] = W[mg x k] * col[k x n]) and the im2col
+ * chunk width. */
 static conv_dims dims_of(const obn_conv_shape *s)
 {
     conv_dims d;
