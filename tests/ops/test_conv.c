@@ -311,6 +311,10 @@ START_TEST(auto_pad_modes)
             check_case(&c);
             c.c = c.m = c.group = 6; /* depthwise */
             check_case(&c);
+            c.set_dil = 1, c.dil[0] = 2, c.dil[1] = 3; /* SAME pads the dilated kernel */
+            check_case(&c);
+            c.c = 3, c.m = 4, c.group = 1;
+            check_case(&c);
             c = base(1);
             c.auto_pad = modes[mo];
             c.in[0] = 10, c.k[0] = 2, c.set_stride = 1, c.stride[0] = 3;
