@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "proto_guard.h"
 #include "status.h"
 #include "tensor_proto.h"
 
@@ -339,6 +340,7 @@ obn_status obn_import_bytes(const void *data, size_t size, const char *source, c
     if (size > OBN_MAX_MODEL_BYTES)
         return obn_err(OBN_E_UNSUPPORTED, "%s: the model is %zu bytes; onnxbn reads models up to 2 GiB (larger weights belong in external data)",
                        source, size);
+    OBN_TRY(obn_proto_check_nesting(data, size, &onnx__model_proto__descriptor, source));
     Onnx__ModelProto *mp = onnx__model_proto__unpack(NULL, size, data);
     if (!mp)
         return obn_err(OBN_E_PARSE, "%s: not a valid ONNX model (the protobuf is truncated or corrupt)", source);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "proto_guard.h"
 #include "status.h"
 #include "tensor.h"
 #include "tensor_proto.h"
@@ -151,6 +152,7 @@ static obn_status parse_npy(const unsigned char *buf, size_t size, const char *p
 
 static obn_status parse_pb(const unsigned char *buf, size_t size, const char *path, obn_tensor **out)
 {
+    OBN_TRY(obn_proto_check_nesting(buf, size, &onnx__tensor_proto__descriptor, path));
     Onnx__TensorProto *tp = onnx__tensor_proto__unpack(NULL, size, buf);
     if (!tp) return obn_err(OBN_E_PARSE, "%s: not a valid ONNX TensorProto (truncated or corrupt)", path);
     const char *name = tp->name && tp->name[0] ? tp->name : "";
