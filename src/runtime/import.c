@@ -62,6 +62,11 @@ static obn_status import_value_type(const Onnx__ValueInfoProto *vi, obn_value *v
         return obn_err(OBN_E_UNSUPPORTED, "%s '%s' has rank %zu (onnxbn supports up to %d)", role, v->name,
                        tt->shape->n_dim, OBN_MAX_RANK);
     v->rank = (int)tt->shape->n_dim;
+    /* a graph output listed twice is described twice: the last one wins */
+    for (int i = 0; i < OBN_MAX_RANK; i++) {
+        free(v->dim_names[i]);
+        v->dim_names[i] = NULL;
+    }
     for (int i = 0; i < v->rank; i++) {
         const Onnx__TensorShapeProto__Dimension *d = tt->shape->dim[i];
         v->dims[i] = -1;
