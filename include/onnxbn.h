@@ -109,8 +109,11 @@ obn_status obn_tensor_wrap(obn_dtype dtype, size_t rank, const int64_t *dims,
 /* Deep copy. *out: caller owns. */
 obn_status obn_tensor_clone(const obn_tensor *tensor, obn_tensor **out);
 
-/* Reads a tensor file: an ONNX TensorProto (.pb) or a NumPy array (.npy,
- * recognised by its magic bytes). *out: caller owns. */
+/* Reads a tensor file: an ONNX TensorProto (.pb) or a NumPy array (.npy
+ * format 1.0/2.0/3.0, little-endian numeric or bool, C order; recognised by
+ * its magic bytes). A .pb may keep its data in an external file, resolved
+ * against the .pb's folder with the same checks as model external data.
+ * *out: caller owns. */
 obn_status obn_tensor_load(const char *path, obn_tensor **out);
 
 /* Writes the tensor as a serialized ONNX TensorProto named `name` (may be
