@@ -437,7 +437,7 @@ obn_status obn_graph_toposort(obn_graph *g)
     obn_node *sorted = malloc((size_t)(n ? n : 1) * sizeof *sorted);
     if (!sorted) goto oom;
     for (int i = 0; i < n; i++) sorted[i] = g->nodes[order[i]];
-    memcpy(g->nodes, sorted, (size_t)n * sizeof *sorted);
+    if (n) memcpy(g->nodes, sorted, (size_t)n * sizeof *sorted); /* g->nodes is NULL for an empty graph */
     free(sorted);
     for (int v = 0; v < g->n_values; v++) g->values[v].producer = -1;
     for (int i = 0; i < n; i++)

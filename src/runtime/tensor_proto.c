@@ -57,6 +57,7 @@ static size_t field_count(const Onnx__TensorProto *tp, field_kind k)
 static void store_typed(const Onnx__TensorProto *tp, obn_tensor *t)
 {
     int64_t n = t->numel;
+    if (n == 0) return; /* the field pointer is NULL then: memcpy(dst, NULL, 0) is undefined */
     switch (t->dtype) {
     case OBN_FLOAT: memcpy(t->data, tp->float_data, (size_t)n * 4); break;
     case OBN_INT32: memcpy(t->data, tp->int32_data, (size_t)n * 4); break;
