@@ -95,7 +95,10 @@ typedef struct obn_tensor obn_tensor;
 
 /* Creates a dense row-major tensor. dims has `rank` entries, each >= 0.
  * If data is non-NULL, numel*dtype_size bytes are copied from it; otherwise
- * the tensor is zero-filled. *out: caller owns (obn_tensor_destroy). */
+ * the tensor is zero-filled. *out: caller owns (obn_tensor_destroy).
+ * Errors: OBN_E_INVALID_ARGUMENT for a negative dim, NULL dims with rank > 0,
+ * a dtype that is not an ONNX number, or a size over 1 TiB;
+ * OBN_E_UNSUPPORTED for string/complex dtypes and rank > OBN_MAX_RANK. */
 obn_status obn_tensor_create(obn_dtype dtype, size_t rank, const int64_t *dims,
                              const void *data, obn_tensor **out);
 
@@ -230,10 +233,16 @@ void obn_session_destroy(obn_session *session);
  * n_outputs must equal obn_model_output_count and the outputs come in the
  * model's order. outputs[i] is borrowed: owned by the session and valid until
  * the next obn_session_run or obn_session_destroy on this session (clone it
- * to keep it).
+ * to keep it). It never aliases an input tensor: a graph output that is also
+ * a graph input is copied.
  *
+ * An input with the wrong name, dtype, rank or fixed dimension, a missing
+ * input or one given twice fails with OBN_E_INVALID_INPUT and a message that
+ * names the input and the declared dtype and shape ("float [N,3,224,224]").
  * When input shapes equal those of the previous run, nothing is allocated;
- * when they differ (say, another batch size) the session re-plans. */
+ * when they differ (say, another batch size) the session re-plans, and shape
+ * errors that only these shapes reveal are reported by this call. After any
+ * failure the outputs are NULL and the session remains usable. */
 obn_status obn_session_run(obn_session *session, size_t n_inputs, const char *const *input_names,
                            const obn_tensor *const *inputs, size_t n_outputs,
                            const char *const *output_names, const obn_tensor **outputs);
