@@ -19,6 +19,9 @@ static obn_status import_opsets(const Onnx__ModelProto *mp, obn_graph *g)
     if (mp->n_opset_import == 0)
         return obn_err(OBN_E_INVALID_MODEL,
                        "the model has no opset import (it must declare the ai.onnx opset version it uses)");
+    if (mp->n_opset_import > OBN_MAX_OPSET_IMPORTS)
+        return obn_err(OBN_E_UNSUPPORTED, "the model imports %zu opsets (onnxbn accepts at most %d)",
+                       mp->n_opset_import, OBN_MAX_OPSET_IMPORTS);
     g->opsets = calloc(mp->n_opset_import, sizeof *g->opsets);
     if (!g->opsets) return OBN_OOM();
     for (size_t i = 0; i < mp->n_opset_import; i++) {
@@ -226,8 +229,11 @@ static obn_status import_node_outputs(const Onnx__GraphProto *gp, const char *ba
         n->outputs = malloc((np->n_output ? np->n_output : 1) * sizeof(int));
         n->inputs = malloc((np->n_input ? np->n_input : 1) * sizeof(int));
         if (!n->outputs || !n->inputs) return OBN_OOM();
-        if (np->n_input > 10000 || np->n_output > 10000)
+        if (np->n_input > OBN_MAX_NODE_IO || np->n_output > OBN_MAX_NODE_IO)
             return obn_err(OBN_E_INVALID_MODEL, "node \"%s\" has too many inputs or outputs", name);
+        if (np->n_attribute > OBN_MAX_NODE_ATTRIBUTES)
+            return obn_err(OBN_E_UNSUPPORTED, "node \"%s\" (%s) has %zu attributes (onnxbn accepts at most %d)",
+                           name, op_type, np->n_attribute, OBN_MAX_NODE_ATTRIBUTES);
         n->n_inputs = (int)np->n_input;
         for (int k = 0; k < n->n_inputs; k++) n->inputs[k] = -1;
         for (size_t k = 0; k < np->n_output; k++) {

@@ -768,6 +768,39 @@ START_TEST(wrong_input_and_output_counts)
 }
 END_TEST
 
+START_TEST(counts_that_would_make_loading_slow)
+{
+    /* the duplicate checks are pairwise: their lists are bounded */
+    tb_model *m = bn_relu_model();
+    Onnx__NodeProto *n = node_named(m, "relu");
+    char name[32];
+    for (int i = 0; i < 1025; i++) {
+        snprintf(name, sizeof name, "a%d", i);
+        tb_attr_int(m, n, name, i);
+    }
+    TB_EXPECT_ERR(load_status(m), OBN_E_UNSUPPORTED, "node \"relu\"", "1025 attributes", "at most 1024");
+    tb_free(m);
+
+    m = bn_relu_model();
+    for (int i = 0; i < 1024; i++) {
+        snprintf(name, sizeof name, "com.example.d%d", i);
+        tb_opset(m, name, 1);
+    }
+    TB_EXPECT_ERR(load_status(m), OBN_E_UNSUPPORTED, "imports 1025 opsets", "at most 1024");
+    tb_proto(m)->n_opset_import = 1024; /* at the limit: fine */
+    TB_EXPECT_OK(load_status(m));
+    tb_free(m);
+
+    m = bn_relu_model();
+    n = node_named(m, "relu");
+    n->n_output = 10001;
+    n->output = tb_alloc(m, 10001 * sizeof(char *));
+    for (int i = 0; i < 10001; i++) n->output[i] = tb_str(m, "");
+    TB_EXPECT_ERR(load_status(m), OBN_E_INVALID_MODEL, "node \"relu\"", "too many inputs or outputs");
+    tb_free(m);
+}
+END_TEST
+
 /* ---------------------------------------------- initializers as inputs */
 
 START_TEST(initializer_listed_as_input_is_a_constant)
@@ -844,6 +877,7 @@ static Suite *suite(void)
     tcase_add_test(t, unsupported_op_names_op_domain_and_version);
     tcase_add_test(t, attribute_errors);
     tcase_add_test(t, wrong_input_and_output_counts);
+    tcase_add_test(t, counts_that_would_make_loading_slow);
     suite_add_tcase(s, t);
     return s;
 }
