@@ -178,8 +178,8 @@ static obn_status parse_pb(const unsigned char *buf, size_t size, const char *pa
 
 obn_status obn_tensor_load(const char *path, obn_tensor **out)
 {
+    if (out) *out = NULL;
     if (!path || !out) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_tensor_load: NULL argument");
-    *out = NULL;
     unsigned char *buf = NULL;
     size_t size = 0;
     OBN_TRY(slurp(path, &buf, &size));
