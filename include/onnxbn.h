@@ -143,8 +143,20 @@ typedef struct obn_model obn_model;
 
 /* Loads and validates an ONNX model file: parses it, imports it into
  * onnxbn's graph form, resolves every node to an operator implementation and
- * checks its attributes. External tensor data is read relative to the
- * model's folder. *out: caller owns (obn_model_destroy). */
+ * checks its attributes. *out: caller owns (obn_model_destroy).
+ *
+ * Model files are treated as hostile. Refused before or while parsing:
+ * files over 2 GiB (OBN_E_UNSUPPORTED, checked before reading), protobuf
+ * messages nested more than 100 deep (OBN_E_PARSE), more than 1024
+ * attributes on a node or 1024 opset imports (OBN_E_UNSUPPORTED). Tensor
+ * data must match its shape exactly and is checked before it is allocated.
+ *
+ * External tensor data (data_location=EXTERNAL) is read relative to the
+ * model's folder: the location must be relative, must not contain a ".."
+ * component, must resolve (after symlinks) to a regular file inside that
+ * folder, and offset+length must lie within the file; length, when given,
+ * must equal the tensor's size. Anything else is OBN_E_INVALID_MODEL, or
+ * OBN_E_IO when the file cannot be opened. */
 obn_status obn_model_load(const char *path, obn_model **out);
 
 /* Same as obn_model_load from bytes in memory. `base_dir` is the folder
