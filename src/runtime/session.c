@@ -193,6 +193,26 @@ static obn_status check_input(const obn_value *v, const obn_tensor *t)
     return OBN_OK;
 }
 
+/* "x (float [N,3,224,224]), mask (bool [N,?])" for messages; "none" if the
+ * model takes no input. */
+static const char *list_inputs(const obn_graph *g, char *buf, size_t cap)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    if (g->n_inputs == 0) snprintf(buf, cap, "none");
+    for (int k = 0; k < g->n_inputs && n < cap; k++) {
+        char want[OBN_SHAPE_STR_CAP + 64];
+        const obn_value *v = &g->values[g->inputs[k]];
+        if (k == 4) {
+            snprintf(buf + n, cap - n, ", ... (%d in all)", g->n_inputs);
+            break;
+        }
+        n += (size_t)snprintf(buf + n, cap - n, "%s'%.64s' (%s)", k ? ", " : "", v->name,
+                              declared_str(v, want, sizeof want));
+    }
+    return buf;
+}
+
 static obn_status bind_run_inputs(obn_session *s, size_t n, const char *const *names, const obn_tensor *const *inputs)
 {
     const obn_graph *g = s->graph;
@@ -208,9 +228,15 @@ static obn_status bind_run_inputs(obn_session *s, size_t n, const char *const *n
             int v = obn_graph_find(g, names[i]);
             if (v >= 0 && g->values[v].init)
                 return obn_err(OBN_E_INVALID_INPUT, "'%s' is an initializer of the model, not an input", names[i]);
-            return obn_err(OBN_E_INVALID_INPUT, "the model has no input named '%s'", names[i]);
+            char expected[512];
+            return obn_err(OBN_E_INVALID_INPUT, "the model has no input named '%s' (its inputs: %s)", names[i],
+                           list_inputs(g, expected, sizeof expected));
         }
-        if (s->bound[k]) return obn_err(OBN_E_INVALID_INPUT, "input '%s' is given twice", names[i]);
+        if (s->bound[k]) {
+            char want[OBN_SHAPE_STR_CAP + 64];
+            return obn_err(OBN_E_INVALID_INPUT, "input '%s' (%s) is given twice", names[i],
+                           declared_str(&g->values[g->inputs[k]], want, sizeof want));
+        }
         OBN_TRY(check_input(&g->values[g->inputs[k]], inputs[i]));
         s->bound[k] = inputs[i];
     }

@@ -432,9 +432,9 @@ START_TEST(run_time_input_errors_name_the_input_and_the_shape)
     TB_EXPECT_ERR(obn_session_run(s, 0, NULL, NULL, 1, NULL, &y), OBN_E_INVALID_INPUT, "input 'x'", "missing",
                   "float [N,3,2,2]");
     TB_EXPECT_ERR(obn_session_run(s, 1, (const char *[]){"z"}, (const obn_tensor *[]){good}, 1, NULL, &y),
-                  OBN_E_INVALID_INPUT, "no input named 'z'");
+                  OBN_E_INVALID_INPUT, "no input named 'z'", "its inputs: 'x' (float [N,3,2,2])");
     TB_EXPECT_ERR(obn_session_run(s, 2, (const char *[]){"x", "x"}, (const obn_tensor *[]){good, good}, 1, NULL, &y),
-                  OBN_E_INVALID_INPUT, "input 'x'", "twice");
+                  OBN_E_INVALID_INPUT, "input 'x'", "float [N,3,2,2]", "twice");
     TB_EXPECT_ERR(obn_session_run(s, 1, (const char *[]){"x"}, (const obn_tensor *[]){good}, 2, NULL,
                                   (const obn_tensor *[2]){NULL, NULL}),
                   OBN_E_INVALID_ARGUMENT, "2 outputs requested", "has 1");
