@@ -9,6 +9,14 @@
 /* Largest model file accepted: protobuf's own 2 GiB message limit. */
 #define OBN_MAX_MODEL_BYTES ((size_t)2 << 30)
 
+/* Counts no real model comes near, which bound the loader's duplicate checks
+ * (pairwise over these lists) so that a small hostile file cannot make
+ * loading take minutes: ONNX operators have at most a few dozen attributes,
+ * models import a handful of opsets. */
+#define OBN_MAX_NODE_ATTRIBUTES 1024
+#define OBN_MAX_OPSET_IMPORTS 1024
+#define OBN_MAX_NODE_IO 10000
+
 /* Builds and structurally validates the graph: names, types, shapes,
  * initializer data, opset imports, topological order. base_dir: folder for
  * external data (NULL forbids it). */

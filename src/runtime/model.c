@@ -105,8 +105,8 @@ static obn_status read_file(const char *path, void **data, size_t *size)
 
 obn_status obn_model_load(const char *path, obn_model **out)
 {
+    if (out) *out = NULL;
     if (!out || !path) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_model_load: NULL argument");
-    *out = NULL;
     void *data = NULL;
     size_t size = 0;
     OBN_TRY(read_file(path, &data, &size));
@@ -171,6 +171,7 @@ obn_status obn_model_output(const obn_model *m, size_t index, obn_value_info *ou
 
 void obn_model_get_meta(const obn_model *m, obn_model_meta *out)
 {
+    if (!out) return;
     memset(out, 0, sizeof *out);
     if (!m) return;
     const obn_graph *g = m->graph;
