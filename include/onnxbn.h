@@ -165,6 +165,12 @@ obn_status obn_model_load(const char *path, obn_model **out);
 obn_status obn_model_load_buffer(const void *data, size_t size, const char *base_dir,
                                  obn_model **out);
 
+/* Like obn_model_load, for describing a model rather than running it:
+ * operators onnxbn does not implement are accepted (obn_model_node reports
+ * since_version 0 for them). Creating a session from such a model fails with
+ * OBN_E_UNSUPPORTED naming the first unsupported operator. *out: caller owns. */
+obn_status obn_model_inspect(const char *path, obn_model **out);
+
 /* Releases the caller's reference. Sessions created from the model keep
  * their own reference, so a model may be destroyed before its sessions. */
 void obn_model_destroy(obn_model *model);
@@ -206,7 +212,8 @@ obn_status obn_model_opset(const obn_model *model, size_t index, const char **do
                            int64_t *version);
 
 /* Node `index` in execution order: its name, op type, domain and the
- * operator version (since_version) it resolved to. Strings borrowed. */
+ * operator version (since_version) it resolved to, 0 if onnxbn does not
+ * implement it (models from obn_model_inspect). Strings borrowed. */
 typedef struct obn_node_info {
     const char *name;
     const char *op_type;

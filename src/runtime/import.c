@@ -343,7 +343,27 @@ fail:
     return s;
 }
 
-obn_status obn_import_bytes(const void *data, size_t size, const char *source, const char *base_dir,
+/* Binds the nodes whose operator is implemented; leaves the rest unbound. */
+static void bind_known(obn_graph *g)
+{
+    for (int i = 0; i < g->n_nodes; i++) {
+        obn_node *n = &g->nodes[i];
+        int64_t opset = obn_graph_opset(g, n->domain);
+        int sv = 0;
+        n->op = opset >= 0 ? obn_registry_find(n->domain, n->op_type, opset, &sv) : NULL;
+        n->since_version = n->op ? sv : 0;
+    }
+    obn_err_clear();
+}
+
+bool obn_graph_is_resolved(const obn_graph *g)
+{
+    for (int i = 0; i < g->n_nodes; i++)
+        if (!g->nodes[i].op) return false;
+    return true;
+}
+
+obn_status obn_import_bytes(const void *data, size_t size, const char *source, bool resolve, const char *base_dir,
                             obn_graph **out)
 {
     *out = NULL;
@@ -358,7 +378,8 @@ obn_status obn_import_bytes(const void *data, size_t size, const char *source, c
     obn_status s = obn_import_model(mp, base_dir, out);
     onnx__model_proto__free_unpacked(mp, NULL);
     if (s == OBN_OK) s = obn_strdup(source, &(*out)->source);
-    if (s == OBN_OK) s = obn_graph_resolve(*out);
+    if (s == OBN_OK && resolve) s = obn_graph_resolve(*out);
+    if (s == OBN_OK && !resolve) bind_known(*out);
     if (s != OBN_OK) {
         obn_graph_free(*out);
         *out = NULL;

@@ -24,11 +24,16 @@ obn_status obn_import_model(const Onnx__ModelProto *mp, const char *base_dir, ob
 
 /* Parses bytes as a ModelProto and imports it. `source` names the file in
  * messages (every message is prefixed with "source: "). */
-obn_status obn_import_bytes(const void *data, size_t size, const char *source,
+/* With resolve false, operators are bound where implemented and left NULL
+ * elsewhere (for describing models onnxbn cannot run). */
+obn_status obn_import_bytes(const void *data, size_t size, const char *source, bool resolve,
                             const char *base_dir, obn_graph **out);
 
 /* Binds every node to its operator implementation for the model's opsets,
  * checks input/output counts and attributes, and parses attributes. */
 obn_status obn_graph_resolve(obn_graph *g);
+
+/* True when every node is bound to an implementation. */
+bool obn_graph_is_resolved(const obn_graph *g);
 
 #endif

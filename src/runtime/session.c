@@ -6,6 +6,7 @@
 #include <omp.h>
 #endif
 
+#include "import.h"
 #include "model.h"
 #include "passes.h"
 #include "op.h"
@@ -138,6 +139,7 @@ obn_status obn_session_create(const obn_model *model, const obn_session_options 
     s->threads = 1;
 #endif
     obn_status st = obn_graph_clone(model->graph, &s->graph);
+    if (st == OBN_OK && !obn_graph_is_resolved(s->graph)) st = obn_graph_resolve(s->graph); /* names the unsupported op */
     if (st == OBN_OK && options->enable_passes) {
         obn_pass_options po = {true, options->fuse_activation != 0};
         obn_pass_log log = {0};
