@@ -95,7 +95,10 @@ typedef struct obn_tensor obn_tensor;
 
 /* Creates a dense row-major tensor. dims has `rank` entries, each >= 0.
  * If data is non-NULL, numel*dtype_size bytes are copied from it; otherwise
- * the tensor is zero-filled. *out: caller owns (obn_tensor_destroy). */
+ * the tensor is zero-filled. *out: caller owns (obn_tensor_destroy).
+ * Errors: OBN_E_INVALID_ARGUMENT for a negative dim, NULL dims with rank > 0,
+ * a dtype that is not an ONNX number, or a size over 1 TiB;
+ * OBN_E_UNSUPPORTED for string/complex dtypes and rank > OBN_MAX_RANK. */
 obn_status obn_tensor_create(obn_dtype dtype, size_t rank, const int64_t *dims,
                              const void *data, obn_tensor **out);
 
@@ -109,8 +112,11 @@ obn_status obn_tensor_wrap(obn_dtype dtype, size_t rank, const int64_t *dims,
 /* Deep copy. *out: caller owns. */
 obn_status obn_tensor_clone(const obn_tensor *tensor, obn_tensor **out);
 
-/* Reads a tensor file: an ONNX TensorProto (.pb) or a NumPy array (.npy,
- * recognised by its magic bytes). *out: caller owns. */
+/* Reads a tensor file: an ONNX TensorProto (.pb) or a NumPy array (.npy
+ * format 1.0/2.0/3.0, little-endian numeric or bool, C order; recognised by
+ * its magic bytes). A .pb may keep its data in an external file, resolved
+ * against the .pb's folder with the same checks as model external data.
+ * *out: caller owns. */
 obn_status obn_tensor_load(const char *path, obn_tensor **out);
 
 /* Writes the tensor as a serialized ONNX TensorProto named `name` (may be
@@ -137,8 +143,20 @@ typedef struct obn_model obn_model;
 
 /* Loads and validates an ONNX model file: parses it, imports it into
  * onnxbn's graph form, resolves every node to an operator implementation and
- * checks its attributes. External tensor data is read relative to the
- * model's folder. *out: caller owns (obn_model_destroy). */
+ * checks its attributes. *out: caller owns (obn_model_destroy).
+ *
+ * Model files are treated as hostile. Refused before or while parsing:
+ * files over 2 GiB (OBN_E_UNSUPPORTED, checked before reading), protobuf
+ * messages nested more than 100 deep (OBN_E_PARSE), more than 1024
+ * attributes on a node or 1024 opset imports (OBN_E_UNSUPPORTED). Tensor
+ * data must match its shape exactly and is checked before it is allocated.
+ *
+ * External tensor data (data_location=EXTERNAL) is read relative to the
+ * model's folder: the location must be relative, must not contain a ".."
+ * component, must resolve (after symlinks) to a regular file inside that
+ * folder, and offset+length must lie within the file; length, when given,
+ * must equal the tensor's size. Anything else is OBN_E_INVALID_MODEL, or
+ * OBN_E_IO when the file cannot be opened. */
 obn_status obn_model_load(const char *path, obn_model **out);
 
 /* Same as obn_model_load from bytes in memory. `base_dir` is the folder
@@ -146,6 +164,12 @@ obn_status obn_model_load(const char *path, obn_model **out);
  * The bytes are not referenced after the call returns. *out: caller owns. */
 obn_status obn_model_load_buffer(const void *data, size_t size, const char *base_dir,
                                  obn_model **out);
+
+/* Like obn_model_load, for describing a model rather than running it:
+ * operators onnxbn does not implement are accepted (obn_model_node reports
+ * since_version 0 for them). Creating a session from such a model fails with
+ * OBN_E_UNSUPPORTED naming the first unsupported operator. *out: caller owns. */
+obn_status obn_model_inspect(const char *path, obn_model **out);
 
 /* Releases the caller's reference. Sessions created from the model keep
  * their own reference, so a model may be destroyed before its sessions. */
@@ -188,7 +212,8 @@ obn_status obn_model_opset(const obn_model *model, size_t index, const char **do
                            int64_t *version);
 
 /* Node `index` in execution order: its name, op type, domain and the
- * operator version (since_version) it resolved to. Strings borrowed. */
+ * operator version (since_version) it resolved to, 0 if onnxbn does not
+ * implement it (models from obn_model_inspect). Strings borrowed. */
 typedef struct obn_node_info {
     const char *name;
     const char *op_type;
@@ -257,10 +282,16 @@ void obn_session_destroy(obn_session *session);
  * n_outputs must equal obn_model_output_count and the outputs come in the
  * model's order. outputs[i] is borrowed: owned by the session and valid until
  * the next obn_session_run or obn_session_destroy on this session (clone it
- * to keep it).
+ * to keep it). It never aliases an input tensor: a graph output that is also
+ * a graph input is copied.
  *
+ * An input with the wrong name, dtype, rank or fixed dimension, a missing
+ * input or one given twice fails with OBN_E_INVALID_INPUT and a message that
+ * names the input and the declared dtype and shape ("float [N,3,224,224]").
  * When input shapes equal those of the previous run, nothing is allocated;
- * when they differ (say, another batch size) the session re-plans. */
+ * when they differ (say, another batch size) the session re-plans, and shape
+ * errors that only these shapes reveal are reported by this call. After any
+ * failure the outputs are NULL and the session remains usable. */
 obn_status obn_session_run(obn_session *session, size_t n_inputs, const char *const *input_names,
                            const obn_tensor *const *inputs, size_t n_outputs,
                            const char *const *output_names, const obn_tensor **outputs);

@@ -8,6 +8,7 @@ typedef struct {
     const char *op;
     const char *domain;
     int count;
+    int version; /* resolved since_version; 0 = not implemented */
 } op_count;
 
 static int cmp_count(const void *a, const void *b)
@@ -45,14 +46,21 @@ static void print_ops(const obn_model *m, size_t n_nodes)
         if (k == distinct) {
             counts[distinct].op = ni.op_type;
             counts[distinct].domain = ni.domain;
+            counts[distinct].version = ni.since_version;
             distinct++;
         }
         counts[k].count++;
     }
     qsort(counts, distinct, sizeof *counts, cmp_count);
     printf("nodes: %zu\n", n_nodes);
-    for (size_t k = 0; k < distinct; k++)
-        printf("  %s%s%-28s %d\n", counts[k].domain, counts[k].domain[0] ? "." : "", counts[k].op, counts[k].count);
+    int unsupported = 0;
+    for (size_t k = 0; k < distinct; k++) {
+        printf("  %s%s%-28s %5d", counts[k].domain, counts[k].domain[0] ? "." : "", counts[k].op, counts[k].count);
+        if (counts[k].version) printf("   (version %d)\n", counts[k].version);
+        else printf("   NOT SUPPORTED by onnxbn\n");
+        unsupported += counts[k].version == 0;
+    }
+    if (unsupported) printf("this model cannot run: %d operator type(s) are not supported\n", unsupported);
     free(counts);
 }
 
@@ -71,7 +79,7 @@ int cmd_info(int argc, char **argv)
     }
     if (!path) return cli_usage("info: no model given");
     obn_model *m;
-    obn_status s = obn_model_load(path, &m);
+    obn_status s = obn_model_inspect(path, &m);
     if (s != OBN_OK) return cli_error(s);
     obn_model_meta meta;
     obn_model_get_meta(m, &meta);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "proto_guard.h"
 #include "status.h"
 #include "tensor_proto.h"
 
@@ -18,6 +19,9 @@ static obn_status import_opsets(const Onnx__ModelProto *mp, obn_graph *g)
     if (mp->n_opset_import == 0)
         return obn_err(OBN_E_INVALID_MODEL,
                        "the model has no opset import (it must declare the ai.onnx opset version it uses)");
+    if (mp->n_opset_import > OBN_MAX_OPSET_IMPORTS)
+        return obn_err(OBN_E_UNSUPPORTED, "the model imports %zu opsets (onnxbn accepts at most %d)",
+                       mp->n_opset_import, OBN_MAX_OPSET_IMPORTS);
     g->opsets = calloc(mp->n_opset_import, sizeof *g->opsets);
     if (!g->opsets) return OBN_OOM();
     for (size_t i = 0; i < mp->n_opset_import; i++) {
@@ -61,6 +65,11 @@ static obn_status import_value_type(const Onnx__ValueInfoProto *vi, obn_value *v
         return obn_err(OBN_E_UNSUPPORTED, "%s '%s' has rank %zu (onnxbn supports up to %d)", role, v->name,
                        tt->shape->n_dim, OBN_MAX_RANK);
     v->rank = (int)tt->shape->n_dim;
+    /* a graph output listed twice is described twice: the last one wins */
+    for (int i = 0; i < OBN_MAX_RANK; i++) {
+        free(v->dim_names[i]);
+        v->dim_names[i] = NULL;
+    }
     for (int i = 0; i < v->rank; i++) {
         const Onnx__TensorShapeProto__Dimension *d = tt->shape->dim[i];
         v->dims[i] = -1;
@@ -220,8 +229,11 @@ static obn_status import_node_outputs(const Onnx__GraphProto *gp, const char *ba
         n->outputs = malloc((np->n_output ? np->n_output : 1) * sizeof(int));
         n->inputs = malloc((np->n_input ? np->n_input : 1) * sizeof(int));
         if (!n->outputs || !n->inputs) return OBN_OOM();
-        if (np->n_input > 10000 || np->n_output > 10000)
+        if (np->n_input > OBN_MAX_NODE_IO || np->n_output > OBN_MAX_NODE_IO)
             return obn_err(OBN_E_INVALID_MODEL, "node \"%s\" has too many inputs or outputs", name);
+        if (np->n_attribute > OBN_MAX_NODE_ATTRIBUTES)
+            return obn_err(OBN_E_UNSUPPORTED, "node \"%s\" (%s) has %zu attributes (onnxbn accepts at most %d)",
+                           name, op_type, np->n_attribute, OBN_MAX_NODE_ATTRIBUTES);
         n->n_inputs = (int)np->n_input;
         for (int k = 0; k < n->n_inputs; k++) n->inputs[k] = -1;
         for (size_t k = 0; k < np->n_output; k++) {
@@ -331,7 +343,27 @@ fail:
     return s;
 }
 
-obn_status obn_import_bytes(const void *data, size_t size, const char *source, const char *base_dir,
+/* Binds the nodes whose operator is implemented; leaves the rest unbound. */
+static void bind_known(obn_graph *g)
+{
+    for (int i = 0; i < g->n_nodes; i++) {
+        obn_node *n = &g->nodes[i];
+        int64_t opset = obn_graph_opset(g, n->domain);
+        int sv = 0;
+        n->op = opset >= 0 ? obn_registry_find(n->domain, n->op_type, opset, &sv) : NULL;
+        n->since_version = n->op ? sv : 0;
+    }
+    obn_err_clear();
+}
+
+bool obn_graph_is_resolved(const obn_graph *g)
+{
+    for (int i = 0; i < g->n_nodes; i++)
+        if (!g->nodes[i].op) return false;
+    return true;
+}
+
+obn_status obn_import_bytes(const void *data, size_t size, const char *source, bool resolve, const char *base_dir,
                             obn_graph **out)
 {
     *out = NULL;
@@ -339,13 +371,15 @@ obn_status obn_import_bytes(const void *data, size_t size, const char *source, c
     if (size > OBN_MAX_MODEL_BYTES)
         return obn_err(OBN_E_UNSUPPORTED, "%s: the model is %zu bytes; onnxbn reads models up to 2 GiB (larger weights belong in external data)",
                        source, size);
+    OBN_TRY(obn_proto_check_nesting(data, size, &onnx__model_proto__descriptor, source));
     Onnx__ModelProto *mp = onnx__model_proto__unpack(NULL, size, data);
     if (!mp)
         return obn_err(OBN_E_PARSE, "%s: not a valid ONNX model (the protobuf is truncated or corrupt)", source);
     obn_status s = obn_import_model(mp, base_dir, out);
     onnx__model_proto__free_unpacked(mp, NULL);
     if (s == OBN_OK) s = obn_strdup(source, &(*out)->source);
-    if (s == OBN_OK) s = obn_graph_resolve(*out);
+    if (s == OBN_OK && resolve) s = obn_graph_resolve(*out);
+    if (s == OBN_OK && !resolve) bind_known(*out);
     if (s != OBN_OK) {
         obn_graph_free(*out);
         *out = NULL;

@@ -9,6 +9,14 @@
 /* Largest model file accepted: protobuf's own 2 GiB message limit. */
 #define OBN_MAX_MODEL_BYTES ((size_t)2 << 30)
 
+/* Counts no real model comes near, which bound the loader's duplicate checks
+ * (pairwise over these lists) so that a small hostile file cannot make
+ * loading take minutes: ONNX operators have at most a few dozen attributes,
+ * models import a handful of opsets. */
+#define OBN_MAX_NODE_ATTRIBUTES 1024
+#define OBN_MAX_OPSET_IMPORTS 1024
+#define OBN_MAX_NODE_IO 10000
+
 /* Builds and structurally validates the graph: names, types, shapes,
  * initializer data, opset imports, topological order. base_dir: folder for
  * external data (NULL forbids it). */
@@ -16,11 +24,16 @@ obn_status obn_import_model(const Onnx__ModelProto *mp, const char *base_dir, ob
 
 /* Parses bytes as a ModelProto and imports it. `source` names the file in
  * messages (every message is prefixed with "source: "). */
-obn_status obn_import_bytes(const void *data, size_t size, const char *source,
+/* With resolve false, operators are bound where implemented and left NULL
+ * elsewhere (for describing models onnxbn cannot run). */
+obn_status obn_import_bytes(const void *data, size_t size, const char *source, bool resolve,
                             const char *base_dir, obn_graph **out);
 
 /* Binds every node to its operator implementation for the model's opsets,
  * checks input/output counts and attributes, and parses attributes. */
 obn_status obn_graph_resolve(obn_graph *g);
+
+/* True when every node is bound to an implementation. */
+bool obn_graph_is_resolved(const obn_graph *g);
 
 #endif

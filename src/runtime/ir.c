@@ -324,6 +324,56 @@ oom:
     return OBN_OOM();
 }
 
+/* A node left unsorted by Kahn's algorithm has an unsorted producer among its
+ * inputs; following those links from any unsorted node enters a cycle within
+ * n steps (nodes only downstream of a cycle are left behind). */
+static int pending_producer(const obn_graph *g, const int *producer, const int *pending, int node)
+{
+    const obn_node *nd = &g->nodes[node];
+    for (int k = 0; k < nd->n_inputs; k++) {
+        int v = nd->inputs[k];
+        if (v >= 0 && producer[v] >= 0 && pending[producer[v]] > 0) return producer[v];
+    }
+    return -1; /* not reached for an unsorted node */
+}
+
+/* Names the nodes of one cycle, in data-flow order. */
+static obn_status cycle_error(const obn_graph *g, const int *producer, const int *pending)
+{
+    int n = g->n_nodes, c = -1;
+    for (int i = 0; i < n && c < 0; i++)
+        if (pending[i] > 0) c = i;
+    for (int step = 0; step < n; step++) {
+        int p = pending_producer(g, producer, pending, c);
+        if (p < 0) break;
+        c = p;
+    }
+    char d[OBN_NODE_DESC_CAP];
+    if (pending_producer(g, producer, pending, c) == c)
+        return obn_err(OBN_E_INVALID_MODEL, "the graph has a cycle: %s reads its own output",
+                       obn_node_desc(&g->nodes[c], d, sizeof d));
+    /* walking producers visits the cycle against the data flow: collect,
+     * then print reversed */
+    enum { SHOWN = 6 };
+    int ring[SHOWN], len = 0;
+    int p = c;
+    do {
+        if (len < SHOWN) ring[len] = p;
+        len++;
+        p = pending_producer(g, producer, pending, p);
+    } while (p >= 0 && p != c && len <= n);
+    char msg[900];
+    size_t used = (size_t)snprintf(msg, sizeof msg, "the graph has a cycle: ");
+    int shown = len < SHOWN ? len : SHOWN;
+    for (int i = shown - 1; i >= 0 && used < sizeof msg; i--)
+        used += (size_t)snprintf(msg + used, sizeof msg - used, "%s -> ",
+                                 obn_node_desc(&g->nodes[ring[i]], d, sizeof d));
+    if (used < sizeof msg)
+        snprintf(msg + used, sizeof msg - used, "%s%s (each reads an output of the one before)",
+                 len > SHOWN ? "... -> " : "", obn_node_desc(&g->nodes[ring[shown - 1]], d, sizeof d));
+    return obn_err(OBN_E_INVALID_MODEL, "%s", msg);
+}
+
 obn_status obn_graph_toposort(obn_graph *g)
 {
     /* drop dead nodes */
@@ -387,23 +437,14 @@ obn_status obn_graph_toposort(obn_graph *g)
             if (--pending[users[u]] == 0) order[tail++] = users[u];
     }
     if (tail < n) {
-        int culprit = 0;
-        for (int i = 0; i < n; i++)
-            if (pending[i] > 0) {
-                culprit = i;
-                break;
-            }
-        char d[OBN_NODE_DESC_CAP];
-        st = obn_err(OBN_E_INVALID_MODEL,
-                     "the graph has a cycle: %s depends (through its inputs) on its own output",
-                     obn_node_desc(&g->nodes[culprit], d, sizeof d));
+        st = cycle_error(g, producer, pending);
         goto done;
     }
     /* apply the order */
     obn_node *sorted = malloc((size_t)(n ? n : 1) * sizeof *sorted);
     if (!sorted) goto oom;
     for (int i = 0; i < n; i++) sorted[i] = g->nodes[order[i]];
-    memcpy(g->nodes, sorted, (size_t)n * sizeof *sorted);
+    if (n) memcpy(g->nodes, sorted, (size_t)n * sizeof *sorted); /* g->nodes is NULL for an empty graph */
     free(sorted);
     for (int v = 0; v < g->n_values; v++) g->values[v].producer = -1;
     for (int i = 0; i < n; i++)

@@ -65,7 +65,7 @@ obn_status obn_model_load_buffer(const void *data, size_t size, const char *base
     *out = NULL;
     if (!data && size) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_model_load_buffer: data is NULL");
     obn_graph *g;
-    OBN_TRY(obn_import_bytes(data, size, "<memory>", base_dir, &g));
+    OBN_TRY(obn_import_bytes(data, size, "<memory>", true, base_dir, &g));
     return wrap_graph(g, out);
 }
 
@@ -103,10 +103,16 @@ static obn_status read_file(const char *path, void **data, size_t *size)
     return OBN_OK;
 }
 
-obn_status obn_model_load(const char *path, obn_model **out)
+static obn_status load_path(const char *path, bool resolve, obn_model **out);
+
+obn_status obn_model_load(const char *path, obn_model **out) { return load_path(path, true, out); }
+
+obn_status obn_model_inspect(const char *path, obn_model **out) { return load_path(path, false, out); }
+
+static obn_status load_path(const char *path, bool resolve, obn_model **out)
 {
+    if (out) *out = NULL;
     if (!out || !path) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_model_load: NULL argument");
-    *out = NULL;
     void *data = NULL;
     size_t size = 0;
     OBN_TRY(read_file(path, &data, &size));
@@ -120,7 +126,7 @@ obn_status obn_model_load(const char *path, obn_model **out)
     else if (slash) *slash = '\0';
     else strcpy(dir, ".");
     obn_graph *g;
-    obn_status s = obn_import_bytes(data, size, path, dir, &g);
+    obn_status s = obn_import_bytes(data, size, path, resolve, dir, &g);
     free(data);
     free(dir);
     if (s != OBN_OK) return s;
@@ -171,6 +177,7 @@ obn_status obn_model_output(const obn_model *m, size_t index, obn_value_info *ou
 
 void obn_model_get_meta(const obn_model *m, obn_model_meta *out)
 {
+    if (!out) return;
     memset(out, 0, sizeof *out);
     if (!m) return;
     const obn_graph *g = m->graph;

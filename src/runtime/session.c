@@ -1,10 +1,12 @@
 /* Public session API: per-run state over a shared, immutable model. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
+#include "import.h"
 #include "model.h"
 #include "passes.h"
 #include "op.h"
@@ -20,6 +22,8 @@ struct obn_session {
     bool have_plan;
     obn_plan plan;
     const obn_tensor **bound; /* inputs in graph order for the current run */
+    obn_tensor **copies; /* per graph output that is also a graph input: the
+                            session's own copy of the data (see collect_outputs) */
 };
 
 void obn_session_options_init(obn_session_options *o)
@@ -43,6 +47,9 @@ void obn_session_destroy(obn_session *s)
 {
     if (!s) return;
     if (s->have_plan) obn_plan_free(&s->plan);
+    if (s->copies && s->graph)
+        for (int k = 0; k < s->graph->n_outputs; k++) obn_tensor_release(s->copies[k]);
+    free(s->copies);
     if (s->graph) free_attrs(s);
     obn_graph_free(s->graph);
     free(s->bound);
@@ -115,8 +122,8 @@ static obn_status plan_declared(obn_session *s)
 
 obn_status obn_session_create(const obn_model *model, const obn_session_options *options, obn_session **out)
 {
+    if (out) *out = NULL;
     if (!model || !out) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_session_create: NULL argument");
-    *out = NULL;
     obn_session_options defaults;
     obn_session_options_init(&defaults);
     if (!options) options = &defaults;
@@ -132,6 +139,7 @@ obn_status obn_session_create(const obn_model *model, const obn_session_options 
     s->threads = 1;
 #endif
     obn_status st = obn_graph_clone(model->graph, &s->graph);
+    if (st == OBN_OK && !obn_graph_is_resolved(s->graph)) st = obn_graph_resolve(s->graph); /* names the unsupported op */
     if (st == OBN_OK && options->enable_passes) {
         obn_pass_options po = {true, options->fuse_activation != 0};
         obn_pass_log log = {0};
@@ -140,7 +148,8 @@ obn_status obn_session_create(const obn_model *model, const obn_session_options 
     }
     if (st == OBN_OK) {
         s->bound = calloc((size_t)(s->graph->n_inputs ? s->graph->n_inputs : 1), sizeof *s->bound);
-        if (!s->bound) st = OBN_OOM();
+        s->copies = calloc((size_t)(s->graph->n_outputs ? s->graph->n_outputs : 1), sizeof *s->copies);
+        if (!s->bound || !s->copies) st = OBN_OOM();
     }
     if (st == OBN_OK) st = parse_all(s);
     if (st == OBN_OK) st = plan_declared(s);
@@ -153,24 +162,65 @@ obn_status obn_session_create(const obn_model *model, const obn_session_options 
     return OBN_OK;
 }
 
-/* Checks one run-time input against the model's declaration. */
+/* "float [N,3,?]": declared dtype and shape, symbolic dims by name. */
+static const char *declared_str(const obn_value *v, char *buf, size_t cap)
+{
+    size_t n = (size_t)snprintf(buf, cap, "%s ", obn_dtype_name(v->dtype));
+    if (v->rank < 0) {
+        snprintf(buf + n, cap - n, "of any shape");
+        return buf;
+    }
+    n += (size_t)snprintf(buf + n, cap - n, "[");
+    for (int d = 0; d < v->rank && n < cap; d++) {
+        const char *sep = d ? "," : "";
+        if (v->dims[d] >= 0)
+            n += (size_t)snprintf(buf + n, cap - n, "%s%lld", sep, (long long)v->dims[d]);
+        else
+            n += (size_t)snprintf(buf + n, cap - n, "%s%.32s", sep, v->dim_names[d] ? v->dim_names[d] : "?");
+    }
+    if (n < cap) snprintf(buf + n, cap - n, "]");
+    return buf;
+}
+
+/* Checks one run-time input against the model's declaration; every message
+ * names the input and what the model expects. */
 static obn_status check_input(const obn_value *v, const obn_tensor *t)
 {
-    char want[OBN_SHAPE_STR_CAP], got[OBN_SHAPE_STR_CAP];
-    if (!t) return obn_err(OBN_E_INVALID_ARGUMENT, "input '%s': tensor is NULL", v->name);
+    char want[OBN_SHAPE_STR_CAP + 64], got[OBN_SHAPE_STR_CAP];
+    declared_str(v, want, sizeof want);
+    if (!t) return obn_err(OBN_E_INVALID_ARGUMENT, "input '%s': tensor is NULL (expected %s)", v->name, want);
+    if (!t->data) return obn_err(OBN_E_INVALID_ARGUMENT, "input '%s': tensor has no data", v->name);
     if (t->dtype != v->dtype)
         return obn_err(OBN_E_INVALID_INPUT, "input '%s': has dtype %s, the model expects %s", v->name,
-                       obn_dtype_name(t->dtype), obn_dtype_name(v->dtype));
-    if (!t->data) return obn_err(OBN_E_INVALID_ARGUMENT, "input '%s': tensor has no data", v->name);
+                       obn_dtype_name(t->dtype), want);
     if (v->rank < 0) return OBN_OK;
     bool ok = t->rank == v->rank;
     for (int d = 0; ok && d < v->rank; d++)
         if (v->dims[d] >= 0 && v->dims[d] != t->dims[d]) ok = false;
     if (!ok)
-        return obn_err(OBN_E_INVALID_INPUT, "input '%s': has shape %s, the model expects %s (? = any size)",
-                       v->name, obn_shape_str(t->rank, t->dims, got, sizeof got),
-                       obn_shape_str(v->rank, v->dims, want, sizeof want));
+        return obn_err(OBN_E_INVALID_INPUT, "input '%s': has shape %s (rank %d), the model expects %s", v->name,
+                       obn_shape_str(t->rank, t->dims, got, sizeof got), t->rank, want);
     return OBN_OK;
+}
+
+/* "x (float [N,3,224,224]), mask (bool [N,?])" for messages; "none" if the
+ * model takes no input. */
+static const char *list_inputs(const obn_graph *g, char *buf, size_t cap)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    if (g->n_inputs == 0) snprintf(buf, cap, "none");
+    for (int k = 0; k < g->n_inputs && n < cap; k++) {
+        char want[OBN_SHAPE_STR_CAP + 64];
+        const obn_value *v = &g->values[g->inputs[k]];
+        if (k == 4) {
+            snprintf(buf + n, cap - n, ", ... (%d in all)", g->n_inputs);
+            break;
+        }
+        n += (size_t)snprintf(buf + n, cap - n, "%s'%.64s' (%s)", k ? ", " : "", v->name,
+                              declared_str(v, want, sizeof want));
+    }
+    return buf;
 }
 
 static obn_status bind_run_inputs(obn_session *s, size_t n, const char *const *names, const obn_tensor *const *inputs)
@@ -188,15 +238,25 @@ static obn_status bind_run_inputs(obn_session *s, size_t n, const char *const *n
             int v = obn_graph_find(g, names[i]);
             if (v >= 0 && g->values[v].init)
                 return obn_err(OBN_E_INVALID_INPUT, "'%s' is an initializer of the model, not an input", names[i]);
-            return obn_err(OBN_E_INVALID_INPUT, "the model has no input named '%s'", names[i]);
+            char expected[512];
+            return obn_err(OBN_E_INVALID_INPUT, "the model has no input named '%s' (its inputs: %s)", names[i],
+                           list_inputs(g, expected, sizeof expected));
         }
-        if (s->bound[k]) return obn_err(OBN_E_INVALID_INPUT, "input '%s' is given twice", names[i]);
+        if (s->bound[k]) {
+            char want[OBN_SHAPE_STR_CAP + 64];
+            return obn_err(OBN_E_INVALID_INPUT, "input '%s' (%s) is given twice", names[i],
+                           declared_str(&g->values[g->inputs[k]], want, sizeof want));
+        }
         OBN_TRY(check_input(&g->values[g->inputs[k]], inputs[i]));
         s->bound[k] = inputs[i];
     }
     for (int k = 0; k < g->n_inputs; k++)
-        if (!s->bound[k])
-            return obn_err(OBN_E_INVALID_INPUT, "input '%s' is missing", g->values[g->inputs[k]].name);
+        if (!s->bound[k]) {
+            char want[OBN_SHAPE_STR_CAP + 64];
+            const obn_value *v = &g->values[g->inputs[k]];
+            return obn_err(OBN_E_INVALID_INPUT, "input '%s' (%s) is missing", v->name,
+                           declared_str(v, want, sizeof want));
+        }
     return OBN_OK;
 }
 
@@ -214,6 +274,27 @@ static bool plan_matches(const obn_session *s)
     return true;
 }
 
+/* A graph output that is also a graph input would otherwise be returned as
+ * the plan's view of the caller's input buffer, which the caller may free
+ * right after the run; the header promises session-owned outputs, so copy it
+ * (into a buffer kept while the shape stays the same). */
+static obn_status own_copy(obn_session *s, int out_index, const obn_tensor *src, const obn_tensor **out)
+{
+    obn_tensor *c = s->copies[out_index];
+    bool same = c && c->dtype == src->dtype && c->rank == src->rank;
+    for (int d = 0; same && d < src->rank; d++) same = c->dims[d] == src->dims[d];
+    if (!same) {
+        obn_tensor_release(c);
+        s->copies[out_index] = NULL;
+        OBN_TRY(obn_tensor_new(src->dtype, src->rank, src->dims, &c));
+        s->copies[out_index] = c;
+        if (src->name && obn_strdup(src->name, &c->name)) return OBN_OOM();
+    }
+    if (src->nbytes) memcpy(c->data, src->data, src->nbytes);
+    *out = c;
+    return OBN_OK;
+}
+
 static obn_status collect_outputs(obn_session *s, size_t n, const char *const *names, const obn_tensor **outputs)
 {
     const obn_graph *g = s->graph;
@@ -221,17 +302,19 @@ static obn_status collect_outputs(obn_session *s, size_t n, const char *const *n
         return obn_err(OBN_E_INVALID_ARGUMENT, "obn_session_run: %zu outputs requested, the model has %d",
                        n, g->n_outputs);
     for (size_t i = 0; i < n; i++) {
-        int v = -1;
+        int k = -1;
         if (!names) {
-            v = g->outputs[i];
+            k = (int)i;
         } else {
-            for (int k = 0; k < g->n_outputs; k++)
-                if (names[i] && strcmp(g->values[g->outputs[k]].name, names[i]) == 0) v = g->outputs[k];
-            if (v < 0)
+            for (int j = 0; j < g->n_outputs && k < 0; j++)
+                if (names[i] && strcmp(g->values[g->outputs[j]].name, names[i]) == 0) k = j;
+            if (k < 0)
                 return obn_err(OBN_E_INVALID_ARGUMENT, "the model has no output named '%s'",
                                names[i] ? names[i] : "(null)");
         }
+        int v = g->outputs[k];
         outputs[i] = s->plan.vals[v];
+        if (g->values[v].is_input) OBN_TRY(own_copy(s, k, s->plan.vals[v], &outputs[i]));
     }
     return OBN_OK;
 }
@@ -254,5 +337,8 @@ obn_status obn_session_run(obn_session *s, size_t n_inputs, const char *const *i
         st = obn_plan_run(&s->plan, s->graph, s->bound, s->threads);
         if (st != OBN_OK) return obn_err_prefix(st, "%s: ", src);
     }
-    return collect_outputs(s, n_outputs, output_names, outputs);
+    st = collect_outputs(s, n_outputs, output_names, outputs);
+    if (st != OBN_OK)
+        for (size_t i = 0; i < n_outputs; i++) outputs[i] = NULL;
+    return st;
 }

@@ -159,12 +159,31 @@ void obn_tensor_release(obn_tensor *t)
 
 /* ---- public API ---- */
 
-static obn_status check_public_shape(size_t rank, const int64_t *dims)
+/* Arguments of obn_tensor_create/wrap. Bad values are the caller's mistake
+ * (INVALID_ARGUMENT), not a broken model; types that are valid ONNX but not
+ * storable here are UNSUPPORTED. */
+static obn_status check_public_shape(const char *fn, obn_dtype dtype, size_t rank, const int64_t *dims)
 {
+    if (!obn_dtype_is_valid((int)dtype))
+        return obn_err(OBN_E_INVALID_ARGUMENT, "%s: %d is not an ONNX data type", fn, (int)dtype);
+    if (!obn_dtype_is_storable((int)dtype))
+        return obn_err(OBN_E_UNSUPPORTED, "%s: data type %s cannot be stored in a tensor", fn, obn_dtype_name(dtype));
     if (rank > OBN_MAX_RANK)
-        return obn_err(OBN_E_UNSUPPORTED, "tensor rank %zu exceeds the maximum %d", rank, OBN_MAX_RANK);
-    if (rank > 0 && !dims) return obn_err(OBN_E_INVALID_ARGUMENT, "dims is NULL for rank %zu", rank);
+        return obn_err(OBN_E_UNSUPPORTED, "%s: tensor rank %zu exceeds the maximum %d", fn, rank, OBN_MAX_RANK);
+    if (rank > 0 && !dims) return obn_err(OBN_E_INVALID_ARGUMENT, "%s: dims is NULL for rank %zu", fn, rank);
+    for (size_t i = 0; i < rank; i++)
+        if (dims[i] < 0)
+            return obn_err(OBN_E_INVALID_ARGUMENT, "%s: dims[%zu] is %lld; dimensions must be >= 0", fn, i,
+                           (long long)dims[i]);
     return OBN_OK;
+}
+
+/* Shape errors past check_public_shape (a too large element count) are the
+ * caller's too. */
+static obn_status as_argument_error(obn_status s, const char *fn)
+{
+    if (s == OBN_E_INVALID_MODEL) return obn_err_prefix(OBN_E_INVALID_ARGUMENT, "%s: ", fn);
+    return s;
 }
 
 obn_status obn_tensor_create(obn_dtype dtype, size_t rank, const int64_t *dims, const void *data,
@@ -172,9 +191,10 @@ obn_status obn_tensor_create(obn_dtype dtype, size_t rank, const int64_t *dims, 
 {
     if (!out) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_tensor_create: out is NULL");
     *out = NULL;
-    OBN_TRY(check_public_shape(rank, dims));
+    OBN_TRY(check_public_shape("obn_tensor_create", dtype, rank, dims));
     obn_tensor *t;
-    OBN_TRY(obn_tensor_new(dtype, (int)rank, dims, &t));
+    obn_status s = obn_tensor_new(dtype, (int)rank, dims, &t);
+    if (s != OBN_OK) return as_argument_error(s, "obn_tensor_create");
     if (data && t->nbytes) memcpy(t->data, data, t->nbytes);
     *out = t;
     return OBN_OK;
@@ -185,14 +205,16 @@ obn_status obn_tensor_wrap(obn_dtype dtype, size_t rank, const int64_t *dims, vo
 {
     if (!out) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_tensor_wrap: out is NULL");
     *out = NULL;
-    OBN_TRY(check_public_shape(rank, dims));
+    OBN_TRY(check_public_shape("obn_tensor_wrap", dtype, rank, dims));
     obn_tensor *t;
-    OBN_TRY(obn_tensor_new_meta(dtype, (int)rank, dims, &t));
+    obn_status s = obn_tensor_new_meta(dtype, (int)rank, dims, &t);
+    if (s != OBN_OK) return as_argument_error(s, "obn_tensor_wrap");
     if (nbytes != t->nbytes || (!data && nbytes)) {
         size_t want = t->nbytes;
         obn_tensor_release(t);
         return obn_err(OBN_E_INVALID_ARGUMENT,
-                       "obn_tensor_wrap: buffer has %zu bytes, shape and dtype need %zu", nbytes, want);
+                       "obn_tensor_wrap: buffer has %zu bytes%s, shape and dtype need %zu", nbytes,
+                       data ? "" : " (data is NULL)", want);
     }
     static char empty_placeholder;
     t->data = data ? data : &empty_placeholder;
@@ -203,8 +225,8 @@ obn_status obn_tensor_wrap(obn_dtype dtype, size_t rank, const int64_t *dims, vo
 
 obn_status obn_tensor_clone(const obn_tensor *src, obn_tensor **out)
 {
+    if (out) *out = NULL;
     if (!src || !out) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_tensor_clone: NULL argument");
-    *out = NULL;
     if (!src->data) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_tensor_clone: tensor has no data");
     obn_tensor *t;
     OBN_TRY(obn_tensor_new(src->dtype, src->rank, src->dims, &t));

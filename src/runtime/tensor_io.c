@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "proto_guard.h"
 #include "status.h"
 #include "tensor.h"
 #include "tensor_proto.h"
@@ -52,7 +53,8 @@ static const char *skip_ws(const char *p, const char *end)
     return p;
 }
 
-/* Finds the value after 'key': in the header dict; NULL if absent. */
+/* Finds the value after 'key': in the header dict; NULL if absent or if the
+ * header ends right after the colon (callers may then read *value). */
 static const char *npy_find(const char *hdr, const char *end, const char *key)
 {
     char pat[32];
@@ -61,8 +63,9 @@ static const char *npy_find(const char *hdr, const char *end, const char *key)
     for (const char *p = hdr; p + pl <= end; p++) {
         if (memcmp(p, pat, pl) != 0) continue;
         p = skip_ws(p + pl, end);
-        if (p < end && *p == ':') return skip_ws(p + 1, end);
-        return NULL;
+        if (p >= end || *p != ':') return NULL;
+        p = skip_ws(p + 1, end);
+        return p < end ? p : NULL;
     }
     return NULL;
 }
@@ -132,7 +135,8 @@ static obn_status parse_npy(const unsigned char *buf, size_t size, const char *p
     }
     obn_tensor *t;
     s = obn_tensor_new_meta(dt, rank, dims, &t);
-    if (s != OBN_OK) return obn_err_prefix(s, "%s: ", path);
+    /* a shape too large to store is a broken file here, not a broken model */
+    if (s != OBN_OK) return obn_err_prefix(s == OBN_E_INVALID_MODEL ? OBN_E_PARSE : s, "%s: ", path);
     size_t data_off = hoff + hlen;
     if (size - data_off != t->nbytes) {
         size_t want = t->nbytes;
@@ -151,10 +155,22 @@ static obn_status parse_npy(const unsigned char *buf, size_t size, const char *p
 
 static obn_status parse_pb(const unsigned char *buf, size_t size, const char *path, obn_tensor **out)
 {
+    OBN_TRY(obn_proto_check_nesting(buf, size, &onnx__tensor_proto__descriptor, path));
     Onnx__TensorProto *tp = onnx__tensor_proto__unpack(NULL, size, buf);
     if (!tp) return obn_err(OBN_E_PARSE, "%s: not a valid ONNX TensorProto (truncated or corrupt)", path);
     const char *name = tp->name && tp->name[0] ? tp->name : "";
-    obn_status s = obn_tensor_from_proto(tp, NULL, name, out);
+    /* external data is resolved against the .pb file's own folder, with the
+     * same checks as for models */
+    char *dir = strdup(path);
+    obn_status s = dir ? OBN_OK : OBN_OOM();
+    if (s == OBN_OK) {
+        char *slash = strrchr(dir, '/');
+        if (slash == dir) dir[1] = '\0';
+        else if (slash) *slash = '\0';
+        else strcpy(dir, ".");
+        s = obn_tensor_from_proto(tp, dir, name, out);
+    }
+    free(dir);
     onnx__tensor_proto__free_unpacked(tp, NULL);
     if (s != OBN_OK) return obn_err_prefix(s, "%s: ", path);
     return OBN_OK;
@@ -162,8 +178,8 @@ static obn_status parse_pb(const unsigned char *buf, size_t size, const char *pa
 
 obn_status obn_tensor_load(const char *path, obn_tensor **out)
 {
+    if (out) *out = NULL;
     if (!path || !out) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_tensor_load: NULL argument");
-    *out = NULL;
     unsigned char *buf = NULL;
     size_t size = 0;
     OBN_TRY(slurp(path, &buf, &size));

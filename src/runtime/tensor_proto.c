@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,7 @@ static size_t field_count(const Onnx__TensorProto *tp, field_kind k)
 static void store_typed(const Onnx__TensorProto *tp, obn_tensor *t)
 {
     int64_t n = t->numel;
-    if (n == 0) return; /* the typed field may be absent (NULL) */
+    if (n == 0) return; /* the field pointer is NULL then: memcpy(dst, NULL, 0) is undefined */
     switch (t->dtype) {
     case OBN_FLOAT: memcpy(t->data, tp->float_data, (size_t)n * 4); break;
     case OBN_INT32: memcpy(t->data, tp->int32_data, (size_t)n * 4); break;
@@ -164,7 +165,9 @@ static obn_status read_external(const Onnx__TensorProto *tp, const char *base_di
                        "tensor '%s': external data length %llu does not match %lld elements of %s (%zu bytes)",
                        what, (unsigned long long)length, (long long)t->numel, obn_dtype_name(t->dtype),
                        t->nbytes);
-    int fd = open(path, O_RDONLY);
+    /* O_NONBLOCK: a FIFO planted in the model folder must not hang the load;
+     * it is refused as "not a regular file" below */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return obn_err(OBN_E_IO, "tensor '%s': cannot open external data file '%s': %s", what, path,
                        strerror(errno));
@@ -177,7 +180,7 @@ static obn_status read_external(const Onnx__TensorProto *tp, const char *base_di
                     "tensor '%s': external data offset %llu + length %llu is past the end of '%s' (%lld bytes)",
                     what, (unsigned long long)offset, (unsigned long long)length, path,
                     (long long)sb.st_size);
-    } else {
+    } else if ((s = obn_tensor_alloc(t)) == OBN_OK) {
         size_t done = 0;
         while (done < length) {
             ssize_t r = pread(fd, (char *)t->data + done, length - done, (off_t)(offset + done));
@@ -190,6 +193,42 @@ static obn_status read_external(const Onnx__TensorProto *tp, const char *base_di
     }
     close(fd);
     return s;
+}
+
+/* Copies raw_data or a typed field into t after checking its size; t's data
+ * is allocated only once the stored bytes are known to match the shape, so a
+ * hostile shape cannot make us allocate more than the file holds. */
+static obn_status read_inline(const Onnx__TensorProto *tp, const char *what, obn_tensor *t)
+{
+    obn_dtype dt = t->dtype;
+    field_kind want = typed_field_for(dt);
+    static const field_kind all[] = {FIELD_FLOAT, FIELD_INT32, FIELD_INT64, FIELD_DOUBLE, FIELD_UINT64};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (field_count(tp, all[i]) == 0) continue;
+        if (tp->has_raw_data)
+            return obn_err(OBN_E_INVALID_MODEL, "tensor '%s' stores its data twice: in raw_data and in %s",
+                           what, field_name(all[i]));
+        /* data in a field that does not belong to this dtype is an error */
+        if (all[i] != want)
+            return obn_err(OBN_E_INVALID_MODEL, "tensor '%s' of type %s stores its data in %s (expected %s)",
+                           what, obn_dtype_name(dt), field_name(all[i]), field_name(want));
+    }
+    if (tp->has_raw_data) {
+        if (tp->raw_data.len != t->nbytes)
+            return obn_err(OBN_E_INVALID_MODEL,
+                           "tensor '%s': raw_data has %zu bytes, but %lld elements of %s need %zu", what,
+                           tp->raw_data.len, (long long)t->numel, obn_dtype_name(dt), t->nbytes);
+        OBN_TRY(obn_tensor_alloc(t));
+        if (t->nbytes) memcpy(t->data, tp->raw_data.data, t->nbytes);
+        return OBN_OK;
+    }
+    size_t have = field_count(tp, want);
+    if (have != (size_t)t->numel)
+        return obn_err(OBN_E_INVALID_MODEL, "tensor '%s': %s has %zu values, but the shape needs %lld", what,
+                       field_name(want), have, (long long)t->numel);
+    OBN_TRY(obn_tensor_alloc(t));
+    store_typed(tp, t);
+    return OBN_OK;
 }
 
 obn_status obn_tensor_from_proto(const Onnx__TensorProto *tp, const char *base_dir, const char *what,
@@ -208,49 +247,26 @@ obn_status obn_tensor_from_proto(const Onnx__TensorProto *tp, const char *base_d
                        tp->n_dims, OBN_MAX_RANK);
     if (tp->segment)
         return obn_err(OBN_E_UNSUPPORTED, "tensor '%s' is segmented, which onnxbn does not support", what);
+    bool external = false;
+    if (tp->has_data_location) {
+        if (tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) external = true;
+        else if (tp->data_location != ONNX__TENSOR_PROTO__DATA_LOCATION__DEFAULT)
+            return obn_err(OBN_E_INVALID_MODEL, "tensor '%s' has an unknown data_location (%d)", what,
+                           (int)tp->data_location);
+    }
     int64_t numel;
     OBN_TRY(obn_shape_numel((int)tp->n_dims, tp->dims, dt, what, &numel));
     obn_tensor *t;
     OBN_TRY(obn_tensor_new_meta(dt, (int)tp->n_dims, tp->dims, &t));
     t->name = strdup(what);
     obn_status s = t->name ? OBN_OK : OBN_OOM();
-    if (s == OBN_OK) s = obn_tensor_alloc(t);
-    if (s != OBN_OK) goto fail;
-
-    if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
-        s = read_external(tp, base_dir, what, t);
-    } else if (tp->has_raw_data) {
-        if (tp->raw_data.len != t->nbytes) {
-            s = obn_err(OBN_E_INVALID_MODEL,
-                        "tensor '%s': raw_data has %zu bytes, but %lld elements of %s need %zu", what,
-                        tp->raw_data.len, (long long)t->numel, obn_dtype_name(dt), t->nbytes);
-        } else if (t->nbytes) {
-            memcpy(t->data, tp->raw_data.data, t->nbytes);
-        }
-    } else {
-        field_kind want = typed_field_for(dt);
-        /* data in a field that does not belong to this dtype is an error */
-        static const field_kind all[] = {FIELD_FLOAT, FIELD_INT32, FIELD_INT64, FIELD_DOUBLE, FIELD_UINT64};
-        for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-            if (all[i] != want && field_count(tp, all[i]) > 0) {
-                s = obn_err(OBN_E_INVALID_MODEL, "tensor '%s' of type %s stores its data in %s",
-                            what, obn_dtype_name(dt), field_name(all[i]));
-                goto fail;
-            }
-        size_t have = field_count(tp, want);
-        if (have != (size_t)t->numel) {
-            s = obn_err(OBN_E_INVALID_MODEL, "tensor '%s': %s has %zu values, but the shape needs %lld",
-                        what, field_name(want), have, (long long)t->numel);
-        } else {
-            store_typed(tp, t);
-        }
+    if (s == OBN_OK) s = external ? read_external(tp, base_dir, what, t) : read_inline(tp, what, t);
+    if (s != OBN_OK) {
+        obn_tensor_release(t);
+        return s;
     }
-    if (s != OBN_OK) goto fail;
     *out = t;
     return OBN_OK;
-fail:
-    obn_tensor_release(t);
-    return s;
 }
 
 obn_status obn_tensor_to_proto(const obn_tensor *t, const char *name, Onnx__TensorProto *tp)

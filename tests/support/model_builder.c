@@ -1,8 +1,12 @@
 #include "model_builder.h"
 
+#include <ftw.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct tb_model {
     Onnx__ModelProto model;
@@ -144,6 +148,53 @@ Onnx__TensorProto *tb_tensor(tb_model *m, const char *name, int dtype, int rank,
     return t;
 }
 
+Onnx__TensorProto *tb_tensor_nodata(tb_model *m, const char *name, int dtype, int rank, const int64_t *dims)
+{
+    Onnx__TensorProto *t = tb_tensor(m, name, dtype, rank, dims, NULL, 0);
+    t->has_raw_data = 0;
+    return t;
+}
+
+#define TB_SET_FIELD(field)                                              \
+    do {                                                                 \
+        t->n_##field = n;                                                \
+        t->field = tb_alloc(m, (n ? n : 1) * sizeof *t->field);          \
+        if (n) memcpy(t->field, v, n * sizeof *t->field);                \
+    } while (0)
+
+void tb_set_float_data(tb_model *m, Onnx__TensorProto *t, size_t n, const float *v) { TB_SET_FIELD(float_data); }
+void tb_set_int32_data(tb_model *m, Onnx__TensorProto *t, size_t n, const int32_t *v) { TB_SET_FIELD(int32_data); }
+void tb_set_int64_data(tb_model *m, Onnx__TensorProto *t, size_t n, const int64_t *v) { TB_SET_FIELD(int64_data); }
+void tb_set_double_data(tb_model *m, Onnx__TensorProto *t, size_t n, const double *v) { TB_SET_FIELD(double_data); }
+void tb_set_uint64_data(tb_model *m, Onnx__TensorProto *t, size_t n, const uint64_t *v) { TB_SET_FIELD(uint64_data); }
+
+static void add_entry(tb_model *m, Onnx__TensorProto *t, const char *key, const char *value)
+{
+    Onnx__StringStringEntryProto *e = tb_alloc(m, sizeof *e);
+    onnx__string_string_entry_proto__init(e);
+    e->key = tb_str(m, key);
+    e->value = tb_str(m, value);
+    TB_APPEND(m, t->n_external_data, t->external_data, e);
+}
+
+void tb_set_external(tb_model *m, Onnx__TensorProto *t, const char *location, int64_t offset, int64_t length)
+{
+    char num[32];
+    t->has_raw_data = 0;
+    t->raw_data.len = 0;
+    t->has_data_location = 1;
+    t->data_location = ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
+    if (location) add_entry(m, t, "location", location);
+    if (offset >= 0) {
+        snprintf(num, sizeof num, "%lld", (long long)offset);
+        add_entry(m, t, "offset", num);
+    }
+    if (length >= 0) {
+        snprintf(num, sizeof num, "%lld", (long long)length);
+        add_entry(m, t, "length", num);
+    }
+}
+
 static size_t numel(int rank, const int64_t *dims)
 {
     size_t n = 1;
@@ -274,6 +325,69 @@ obn_status tb_load(tb_model *m, obn_model **out)
     size_t len;
     const uint8_t *bytes = tb_pack(m, &len);
     return obn_model_load_buffer(bytes, len, NULL, out);
+}
+
+obn_status tb_load_dir(tb_model *m, const char *base_dir, obn_model **out)
+{
+    size_t len;
+    const uint8_t *bytes = tb_pack(m, &len);
+    return obn_model_load_buffer(bytes, len, base_dir, out);
+}
+
+void tb_save(tb_model *m, const char *path)
+{
+    size_t len;
+    const uint8_t *bytes = tb_pack(m, &len);
+    tb_write_file(path, bytes, len);
+}
+
+void tb_write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) abort();
+    if (len && fwrite(data, 1, len, f) != len) abort();
+    if (fclose(f) != 0) abort();
+}
+
+char *tb_tmpdir(void)
+{
+    const char *base = getenv("TMPDIR");
+    char *p = tb_path(base && base[0] ? base : "/tmp", "onnxbn-test-XXXXXX");
+    if (!mkdtemp(p)) abort();
+    return p;
+}
+
+char *tb_path(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (!p) abort();
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void tb_rmtree(const char *dir)
+{
+    if (dir) nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int tb_has_all(const char *msg, ...)
+{
+    va_list ap;
+    va_start(ap, msg);
+    int ok = 1;
+    for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *))
+        if (!strstr(msg, s)) ok = 0;
+    va_end(ap);
+    return ok;
 }
 
 obn_status tb_run(const obn_model *model, int threads, int passes, size_t n_in, obn_tensor *const *inputs,

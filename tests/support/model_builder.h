@@ -37,6 +37,19 @@ Onnx__TensorProto *tb_add_init(tb_model *m, Onnx__TensorProto *t);
 Onnx__TensorProto *tb_init_f32(tb_model *m, const char *name, int rank, const int64_t *dims, const float *data);
 Onnx__TensorProto *tb_init_i64(tb_model *m, const char *name, int rank, const int64_t *dims, const int64_t *data);
 
+/* A tensor with no data at all (fill a typed field with tb_set_*_data, or
+ * point it at external data with tb_set_external). */
+Onnx__TensorProto *tb_tensor_nodata(tb_model *m, const char *name, int dtype, int rank, const int64_t *dims);
+void tb_set_float_data(tb_model *m, Onnx__TensorProto *t, size_t n, const float *v);
+void tb_set_int32_data(tb_model *m, Onnx__TensorProto *t, size_t n, const int32_t *v);
+void tb_set_int64_data(tb_model *m, Onnx__TensorProto *t, size_t n, const int64_t *v);
+void tb_set_double_data(tb_model *m, Onnx__TensorProto *t, size_t n, const double *v);
+void tb_set_uint64_data(tb_model *m, Onnx__TensorProto *t, size_t n, const uint64_t *v);
+/* Moves the tensor's data to an external file: drops raw_data and sets
+ * data_location=EXTERNAL with the given keys (location NULL, offset < 0 or
+ * length < 0: that key is left out). */
+void tb_set_external(tb_model *m, Onnx__TensorProto *t, const char *location, int64_t offset, int64_t length);
+
 /* A node; inputs/outputs are comma-separated names ("x,,w": empty = omitted). */
 Onnx__NodeProto *tb_node(tb_model *m, const char *op_type, const char *name, const char *inputs,
                          const char *outputs);
@@ -52,6 +65,22 @@ const uint8_t *tb_pack(tb_model *m, size_t *len);
 /* Packs and loads; returns the status and sets *out (NULL on failure). */
 obn_status tb_load(tb_model *m, obn_model **out);
 
+/* Packs and loads with a base folder for external data. */
+obn_status tb_load_dir(tb_model *m, const char *base_dir, obn_model **out);
+/* Packs and writes the model to `path`; aborts on I/O errors. */
+void tb_save(tb_model *m, const char *path);
+
+/* --- files --- */
+
+/* Writes bytes to a file (aborts on errors). */
+void tb_write_file(const char *path, const void *data, size_t len);
+/* Creates a fresh temporary directory; returns a malloc'd path. */
+char *tb_tmpdir(void);
+/* "dir/name" in a malloc'd string. */
+char *tb_path(const char *dir, const char *name);
+/* Removes a directory tree (symlinks are removed, not followed). */
+void tb_rmtree(const char *dir);
+
 /* --- running --- */
 
 /* Runs a model (session with `threads`, passes as given) on float inputs
@@ -64,6 +93,10 @@ obn_status tb_run(const obn_model *model, int threads, int passes, size_t n_in, 
 obn_tensor *tb_f32(size_t rank, const int64_t *dims, const float *data);
 /* Float tensor filled from a seeded generator with values in [lo, hi). */
 obn_tensor *tb_f32_random(size_t rank, const int64_t *dims, uint64_t seed, float lo, float hi);
+
+/* True if `msg` contains every one of the NULL-terminated strings (see
+ * TB_HAS in tb_check.h). */
+int tb_has_all(const char *msg, ...);
 
 /* Max |a-b| over all elements where both are float tensors of equal shape;
  * returns -1 if dtypes or shapes differ. */
