@@ -2,6 +2,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "status.h"
 
@@ -71,7 +72,7 @@ obn_status obn_proto_check_nesting(const void *data, size_t size, const Protobuf
         return obn_err(OBN_E_PARSE, "%s: messages are nested more than %d levels deep (corrupt or hostile file)",
                        source, OBN_MAX_PROTO_DEPTH);
     default:
-        return obn_err(OBN_E_PARSE, "%s: not a valid %s (the protobuf is truncated or corrupt)", source,
-                       desc->short_name);
+        return obn_err(OBN_E_PARSE, "%s: not a valid ONNX %s (the protobuf is truncated or corrupt)", source,
+                       strcmp(desc->short_name, "ModelProto") == 0 ? "model" : desc->short_name);
     }
 }

@@ -44,7 +44,7 @@ expect 0 "output 'output': float \[1,8,16,16\]" -- "$bin" run "$model" -o "$tmp/
 [ -s "$tmp/out1/output.pb" ] || { echo "FAIL: run -o did not write output.pb"; fails=$((fails + 1)); }
 expect 2 "no input named 'nope'" -- "$bin" run "$model" -i "nope=$tmp/x.pb"
 expect 2 "cannot open" -- "$bin" run "$model" -i "input=$tmp/missing.pb"
-expect 2 "input 'input': has shape \[2,3\]" -- "$bin" run "$model" -i "input=$models/convbnrelu/test_data_set_0/output_0.pb"
+expect 2 "input 'input': has shape \[1,8,16,16\]" -- "$bin" run "$model" -i "input=$models/convbnrelu/test_data_set_0/output_0.pb"
 expect 2 "threads" -- "$bin" run "$model" --threads 0
 expect 2 "unknown option" -- "$bin" run "$model" --bogus
 
