@@ -4,7 +4,7 @@
     /usr/bin/python3 models/export.py --out DIR [--models NAME ...] [--opset N]
                                       [--bn keep|fold] [--batch B ...] [--dynamic]
 
-For each model this writes DIR/<name>_op<opset>_<bn>/model.onnx and one
+For each model this writes DIR/<name>_op<opset>_<bn>[_dyn]/model.onnx and one
 test_data_set_K per batch size with input_0.pb and output_0.pb (the logits
 PyTorch computes), which `onnxbn test` compares against.
 
@@ -100,7 +100,7 @@ def save_pb(array, name, path):
 
 def export(name, out_dir, opset, bn, batches, dynamic, seed):
     model, side, gen = build(name, seed)
-    case = f"{name}_op{opset}_{bn}"
+    case = f"{name}_op{opset}_{bn}" + ("_dyn" if dynamic else "")
     case_dir = os.path.join(out_dir, case)
     os.makedirs(case_dir, exist_ok=True)
     path = os.path.join(case_dir, "model.onnx")

@@ -176,6 +176,7 @@ static int compare_output(const char *name, const obn_tensor *got, const obn_ten
 typedef struct {
     int verbose;
     int threads;
+    int no_passes;
 } test_opts;
 
 static result_kind classify(obn_status s) { return s == OBN_E_UNSUPPORTED ? R_UNSUPPORTED : R_ERROR; }
@@ -266,6 +267,7 @@ static result_kind run_test(const char *dir, const test_opts *o, char *msg, size
     obn_session_options opts;
     obn_session_options_init(&opts);
     opts.threads = o->threads;
+    opts.enable_passes = !o->no_passes;
     s = obn_session_create(m, &opts, &sess);
     if (s != OBN_OK) {
         snprintf(msg, cap, "%s", obn_last_error());
@@ -339,11 +341,13 @@ static int check_expectations(const char *list_path, const test_result *results,
 
 int cmd_test(int argc, char **argv)
 {
-    test_opts o = {0, 0};
+    test_opts o = {0, 0, 0};
     str_list expects = {0}, roots = {0}, tests = {0};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) {
             o.verbose = 1;
+        } else if (strcmp(argv[i], "--no-fuse") == 0) {
+            o.no_passes = 1;
         } else if (strcmp(argv[i], "--expect") == 0) {
             if (i + 1 >= argc) return cli_usage("test: --expect needs a manifest file");
             list_push(&expects, argv[++i]);

@@ -19,7 +19,7 @@ static void usage(FILE *f)
             "      FILE is an ONNX TensorProto (.pb) or NumPy (.npy) file; inputs not given\n"
             "      are filled with seeded random values. Prints a summary of each output\n"
             "      and, with -o, writes DIR/<output-name>.pb\n"
-            "  onnxbn test [--verbose] [--expect LIST] [--threads N] [--rtol R] [--atol A] PATH...\n"
+            "  onnxbn test [--verbose] [--expect LIST] [--threads N] [--rtol R] [--atol A] [--no-fuse] PATH...\n"
             "      runs ONNX backend-test folders (model.onnx + test_data_set_*), or every\n"
             "      such folder below PATH; --expect LIST names tests that must pass;\n"
             "      outputs match when |got - expected| <= atol + rtol*|expected|\n"
