@@ -41,6 +41,7 @@ static void run_f32(obn_unop op, const float *x, float *y, int64_t n, float alph
     case OBN_UN_THRESHOLDED_RELU: MAP(v > alpha ? v : 0.0f); break;
     case OBN_UN_SIN: MAP(sinf(v)); break;
     case OBN_UN_COS: MAP(cosf(v)); break;
+    case OBN_UN_LEAKY_RELU: MAP(v >= 0.0f ? v : alpha * v); break;
     }
 }
 
@@ -81,6 +82,7 @@ double obn_unary_f64(obn_unop op, double v, double alpha, double beta)
     case OBN_UN_THRESHOLDED_RELU: return v > alpha ? v : 0.0;
     case OBN_UN_SIN: return sin(v);
     case OBN_UN_COS: return cos(v);
+    case OBN_UN_LEAKY_RELU: return v >= 0 ? v : alpha * v;
     }
     return v;
 }

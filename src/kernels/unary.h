@@ -28,7 +28,8 @@ typedef enum obn_unop {
     OBN_UN_SOFTSIGN,     /* x / (1 + |x|) */
     OBN_UN_THRESHOLDED_RELU, /* x > alpha ? x : 0 */
     OBN_UN_SIN,
-    OBN_UN_COS
+    OBN_UN_COS,
+    OBN_UN_LEAKY_RELU    /* x >= 0 ? x : alpha*x */
 } obn_unop;
 
 /* y = op(x); alpha and beta are the op's parameters where it has any.
