@@ -1,7 +1,8 @@
 /* Element-wise arithmetic with broadcasting: Add, Sub, Mul, Div (1, 6, 7, 13,
  * 14), Pow (1, 7, 12, 13, 15), Mod (10, 13), PRelu (1, 6, 7, 9, 16).
  *
- * Versions 7+ broadcast numpy-style (PRelu: slope to X only). Versions 1 and
+ * Versions 7+ broadcast numpy-style (PRelu: slope to X only; PRelu 1/6 apply
+ * a 1-D slope of C values per channel). Versions 1 and
  * 6 of Add/Sub/Mul/Div/Pow use the legacy rule instead: without
  * broadcast=1 the shapes must be equal; with it, B's shape is matched against
  * A's starting at `axis` (default: B aligned to A's trailing dims).
@@ -57,6 +58,16 @@ static obn_status arith_parse(const obn_node *n, int v, void *out)
     return OBN_OK;
 }
 
+/* PRelu 1/6: a 1-D slope of C values applies per channel (axis 1), as in
+ * Caffe; numpy alignment (with the last axis) only came with version 7. */
+static bool legacy_channel_slope(const obn_op_ctx *ctx)
+{
+    const arith_attrs *a = ctx->attrs;
+    const obn_tensor *x = ctx->inputs[0], *s = ctx->inputs[1];
+    return a->kind == K_PRELU && ctx->since_version < 7 && s->rank == 1 && s->numel > 1 && x->rank >= 2 &&
+           s->dims[0] == x->dims[1];
+}
+
 static bool is_legacy(const obn_op_ctx *ctx)
 {
     const arith_attrs *a = ctx->attrs;
@@ -104,6 +115,7 @@ static obn_status arith_infer(obn_op_ctx *ctx)
         OBN_TRY(obn_legacy_broadcast_dims(ctx, a->legacy_broadcast, a->axis, bdims));
         return obn_set_output(ctx, 0, x->dtype, x->rank, x->dims);
     }
+    if (legacy_channel_slope(ctx)) return obn_set_output(ctx, 0, x->dtype, x->rank, x->dims);
     int rank;
     int64_t dims[OBN_MAX_RANK];
     static const int both[2] = {0, 1};
@@ -131,6 +143,10 @@ static void make_geometry(const obn_op_ctx *ctx, obn_bcast *g)
     if (is_legacy(ctx)) {
         const arith_attrs *at = ctx->attrs;
         obn_legacy_broadcast_dims(ctx, at->legacy_broadcast, at->axis, bdims); /* checked by infer */
+        ranks[1] = a->rank;
+        dims[1] = bdims;
+    } else if (legacy_channel_slope(ctx)) {
+        for (int d = 0; d < a->rank; d++) bdims[d] = d == 1 ? b->dims[0] : 1;
         ranks[1] = a->rank;
         dims[1] = bdims;
     }

@@ -306,6 +306,19 @@ START_TEST(prelu_per_channel)
 {
     const int64_t dx[4] = {2, 3, 2, 2}, ds[3] = {3, 1, 1};
     check_broadcast("PRelu", 2, 4, dx, 3, ds);
+    /* PRelu-6: a 1-D slope of C values is per channel (axis 1), not numpy-aligned */
+    const int64_t x3[3] = {2, 3, 4}, c3[1] = {3};
+    float xv[24], sv[3] = {0.1f, 0.2f, 0.3f};
+    ot_fill(xv, 24, 8, -2, 2);
+    tb_model *legacy = binary_model("PRelu", 6, OBN_FLOAT, 3, x3, OBN_FLOAT, 1, c3);
+    obn_tensor *in[2] = {ot_tensor(OBN_FLOAT, 3, x3, xv), ot_tensor(OBN_FLOAT, 1, c3, sv)}, *y;
+    OT_RUN_OK(legacy, 2, in, 1, &y);
+    double want[24];
+    for (int i = 0; i < 24; i++) want[i] = xv[i] >= 0 ? xv[i] : (double)xv[i] * sv[(i / 4) % 3];
+    ot_expect_f32(y, want, 24, 1e-6);
+    ot_destroy(2, in);
+    obn_tensor_destroy(y);
+    tb_free(legacy);
     /* the slope must broadcast to X, not the other way */
     const int64_t big[4] = {2, 3, 2, 2}, small[2] = {2, 2};
     tb_model *m = binary_model("PRelu", 16, OBN_FLOAT, 2, small, OBN_FLOAT, 4, big);
