@@ -86,7 +86,7 @@ static obn_status pad_infer(obn_op_ctx *ctx)
     for (int d = 0; d < x->rank; d++) {
         int64_t pb = pads[d], pe = pads[x->rank + d], n = x->dims[d];
         /* |pad| beyond the tensor size limit can only be an error */
-        if (pb > ((int64_t)1 << 40) || pe > ((int64_t)1 << 40) || n + pb + pe < 0 || pb < -n || pe < -n)
+        if (pb < -n || pe < -n || pb > ((int64_t)1 << 40) || pe > ((int64_t)1 << 40) || n + pb + pe < 0)
             return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "pads %lld/%lld are invalid for axis %d of size %lld", (long long)pb,
                                (long long)pe, d, (long long)n);
         if (a->mode != MODE_CONSTANT && n == 0 && (pb > 0 || pe > 0))

@@ -33,7 +33,9 @@ static obn_status range_length(const obn_op_ctx *ctx, int64_t *len)
         /* in 128-bit-free form: the distance fits in uint64 */
         uint64_t dist = d > 0 ? (l > s ? (uint64_t)l - (uint64_t)s : 0) : (s > l ? (uint64_t)s - (uint64_t)l : 0);
         uint64_t step = d > 0 ? (uint64_t)d : 0 - (uint64_t)d;
-        *len = (int64_t)(dist / step + (dist % step != 0));
+        uint64_t n = dist / step + (dist % step != 0);
+        if (n > (uint64_t)INT64_MAX) return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "range of %llu elements is too large", (unsigned long long)n);
+        *len = (int64_t)n;
         return OBN_OK;
     }
     if (vals[2] == 0 || !isfinite(vals[0]) || !isfinite(vals[1]) || !isfinite(vals[2]))

@@ -124,7 +124,7 @@ static obn_status make_plan(const obn_op_ctx *ctx, slice_plan *p)
         }
         int64_t len = 0;
         if (st > 0 && e > s) len = (e - s - 1) / st + 1;
-        else if (st < 0 && s > e) len = (s - e - 1) / (-st) + 1;
+        else if (st < 0 && s > e) len = (int64_t)((uint64_t)(s - e - 1) / (0 - (uint64_t)st)) + 1; /* -INT64_MIN safe */
         p->start[ax] = len ? s : 0;
         p->step[ax] = st;
         p->len[ax] = len;

@@ -88,6 +88,7 @@ static obn_status un_infer(obn_op_ctx *ctx)
                                    ? OBN_FLOAT_TYPES
                                    : legacy_float;
     if (s->op == OBN_UN_CELU) allowed = float32_only;
+    if (s->op == OBN_UN_HARDSWISH) allowed = legacy_float; /* HardSwish-14 has no bfloat16 */
     if (s->wider_since && ctx->since_version >= s->wider_since)
         allowed = s->types == TY_SIGNED ? signed_types : OBN_NUMERIC_TYPES;
     OBN_TRY(obn_check_input_dtype(ctx, 0, "X", allowed));

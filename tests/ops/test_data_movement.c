@@ -232,6 +232,7 @@ START_TEST(slice_cases)
         {1, {INT64_MAX}, {INT64_MIN}, {-1}, {-2}, 1, 1},           /* extreme values clamp */
         {1, {10}, {20}, {0}, {1}, 1, 0},                           /* empty result */
         {1, {-100}, {-200}, {2}, {-1}, 1, 1},                      /* start clamps to 0: one element */
+        {1, {-1}, {INT64_MIN}, {0}, {INT64_MIN}, 1, 1},            /* most negative step: one element */
         {2, {-3, 1}, {INT64_MAX, 4}, {-1, -2}, {2, 2}, 1, 1},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
@@ -472,6 +473,14 @@ START_TEST(pad_types_and_errors)
     tb_node(m, "Pad", "pad", "x,pads", "y");
     tb_output(m, "y", OBN_INT64, -1, NULL);
     OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "pads -2/-2 are invalid");
+    tb_free(m);
+    const int64_t hostile[2] = {INT64_MIN, INT64_MIN};
+    m = tb_new(13);
+    tb_input(m, "x", OBN_INT64, 1, xd);
+    tb_init_i64(m, "pads", 1, two, hostile);
+    tb_node(m, "Pad", "pad", "x,pads", "y");
+    tb_output(m, "y", OBN_INT64, -1, NULL);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "are invalid for axis 0");
     tb_free(m);
     m = tb_new(13);
     tb_input(m, "x", OBN_INT64, 1, xd);
