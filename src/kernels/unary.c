@@ -42,6 +42,15 @@ static void run_f32(obn_unop op, const float *x, float *y, int64_t n, float alph
     case OBN_UN_SIN: MAP(sinf(v)); break;
     case OBN_UN_COS: MAP(cosf(v)); break;
     case OBN_UN_LEAKY_RELU: MAP(v >= 0.0f ? v : alpha * v); break;
+    case OBN_UN_TAN: MAP(tanf(v)); break;
+    case OBN_UN_ASIN: MAP(asinf(v)); break;
+    case OBN_UN_ACOS: MAP(acosf(v)); break;
+    case OBN_UN_ATAN: MAP(atanf(v)); break;
+    case OBN_UN_SINH: MAP(sinhf(v)); break;
+    case OBN_UN_COSH: MAP(coshf(v)); break;
+    case OBN_UN_ASINH: MAP(asinhf(v)); break;
+    case OBN_UN_ACOSH: MAP(acoshf(v)); break;
+    case OBN_UN_ATANH: MAP(atanhf(v)); break;
     }
 }
 
@@ -83,6 +92,15 @@ double obn_unary_f64(obn_unop op, double v, double alpha, double beta)
     case OBN_UN_SIN: return sin(v);
     case OBN_UN_COS: return cos(v);
     case OBN_UN_LEAKY_RELU: return v >= 0 ? v : alpha * v;
+    case OBN_UN_TAN: return tan(v);
+    case OBN_UN_ASIN: return asin(v);
+    case OBN_UN_ACOS: return acos(v);
+    case OBN_UN_ATAN: return atan(v);
+    case OBN_UN_SINH: return sinh(v);
+    case OBN_UN_COSH: return cosh(v);
+    case OBN_UN_ASINH: return asinh(v);
+    case OBN_UN_ACOSH: return acosh(v);
+    case OBN_UN_ATANH: return atanh(v);
     }
     return v;
 }

@@ -29,7 +29,16 @@ typedef enum obn_unop {
     OBN_UN_THRESHOLDED_RELU, /* x > alpha ? x : 0 */
     OBN_UN_SIN,
     OBN_UN_COS,
-    OBN_UN_LEAKY_RELU    /* x >= 0 ? x : alpha*x */
+    OBN_UN_LEAKY_RELU,   /* x >= 0 ? x : alpha*x */
+    OBN_UN_TAN,
+    OBN_UN_ASIN,
+    OBN_UN_ACOS,
+    OBN_UN_ATAN,
+    OBN_UN_SINH,
+    OBN_UN_COSH,
+    OBN_UN_ASINH,
+    OBN_UN_ACOSH,
+    OBN_UN_ATANH
 } obn_unop;
 
 /* y = op(x); alpha and beta are the op's parameters where it has any.

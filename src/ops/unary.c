@@ -2,7 +2,8 @@
  * Sigmoid, Tanh, Exp, Log, Sqrt, Reciprocal, Floor, Ceil, Abs, Neg (1, 6, 13),
  * HardSigmoid, Elu, Selu (1, 6), HardSwish (14), LeakyRelu (1, 6, 16),
  * Erf, Sign (9, 13), Round (11), Celu (12), Softplus, Softsign (1),
- * ThresholdedRelu (10), Sin, Cos (7).
+ * ThresholdedRelu (10), Sin, Cos, Tan, Asin, Acos, Atan (7), Sinh, Cosh, Asinh,
+ * Acosh, Atanh (9).
  *
  * float32 runs the streaming kernel; float16/bfloat16/double go through the
  * double form of the same function; the integer types of Abs, Neg, Sign and
@@ -53,6 +54,15 @@ static const un_spec specs[] = {
     {"ThresholdedRelu", OBN_UN_THRESHOLDED_RELU, "alpha", NULL, 1.0f, 0, TY_FLOAT, 0},
     {"Sin", OBN_UN_SIN, NULL, NULL, 0, 0, TY_FLOAT, 0},
     {"Cos", OBN_UN_COS, NULL, NULL, 0, 0, TY_FLOAT, 0},
+    {"Tan", OBN_UN_TAN, NULL, NULL, 0, 0, TY_FLOAT, 0},
+    {"Asin", OBN_UN_ASIN, NULL, NULL, 0, 0, TY_FLOAT, 0},
+    {"Acos", OBN_UN_ACOS, NULL, NULL, 0, 0, TY_FLOAT, 0},
+    {"Atan", OBN_UN_ATAN, NULL, NULL, 0, 0, TY_FLOAT, 0},
+    {"Sinh", OBN_UN_SINH, NULL, NULL, 0, 0, TY_FLOAT, 0},
+    {"Cosh", OBN_UN_COSH, NULL, NULL, 0, 0, TY_FLOAT, 0},
+    {"Asinh", OBN_UN_ASINH, NULL, NULL, 0, 0, TY_FLOAT, 0},
+    {"Acosh", OBN_UN_ACOSH, NULL, NULL, 0, 0, TY_FLOAT, 0},
+    {"Atanh", OBN_UN_ATANH, NULL, NULL, 0, 0, TY_FLOAT, 0},
     {"LeakyRelu", OBN_UN_LEAKY_RELU, "alpha", NULL, 0.01f, 0, TY_FLOAT, 0},
 };
 
@@ -143,6 +153,7 @@ static const int v12[] = {12, 0};
 static const int v1[] = {1, 0};
 static const int v10[] = {10, 0};
 static const int v7[] = {7, 0};
+static const int v9[] = {9, 0};
 static const char *const no_attrs[] = {NULL};
 static const char *const legacy_attrs[] = {"consumed_inputs", NULL};
 static const char *const alpha_legacy[] = {"alpha", "consumed_inputs", NULL};
@@ -202,5 +213,23 @@ UNARY_OP(obn_op_sin, "Sin", v7, no_attrs);
 OBN_REGISTER_OP(obn_op_sin);
 UNARY_OP(obn_op_cos, "Cos", v7, no_attrs);
 OBN_REGISTER_OP(obn_op_cos);
+UNARY_OP(obn_op_tan, "Tan", v7, no_attrs);
+OBN_REGISTER_OP(obn_op_tan);
+UNARY_OP(obn_op_asin, "Asin", v7, no_attrs);
+OBN_REGISTER_OP(obn_op_asin);
+UNARY_OP(obn_op_acos, "Acos", v7, no_attrs);
+OBN_REGISTER_OP(obn_op_acos);
+UNARY_OP(obn_op_atan, "Atan", v7, no_attrs);
+OBN_REGISTER_OP(obn_op_atan);
+UNARY_OP(obn_op_sinh, "Sinh", v9, no_attrs);
+OBN_REGISTER_OP(obn_op_sinh);
+UNARY_OP(obn_op_cosh, "Cosh", v9, no_attrs);
+OBN_REGISTER_OP(obn_op_cosh);
+UNARY_OP(obn_op_asinh, "Asinh", v9, no_attrs);
+OBN_REGISTER_OP(obn_op_asinh);
+UNARY_OP(obn_op_acosh, "Acosh", v9, no_attrs);
+OBN_REGISTER_OP(obn_op_acosh);
+UNARY_OP(obn_op_atanh, "Atanh", v9, no_attrs);
+OBN_REGISTER_OP(obn_op_atanh);
 UNARY_OP(obn_op_leaky_relu, "LeakyRelu", v1_6_16, alpha_legacy);
 OBN_REGISTER_OP(obn_op_leaky_relu);

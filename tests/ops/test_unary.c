@@ -34,6 +34,15 @@ static double r_leaky(double x, double a, double b) { (void)b; return x >= 0 ? x
 static double r_thresholded(double x, double a, double b) { (void)b; return x > a ? x : 0; }
 static double r_celu(double x, double a, double b) { (void)b; return fmax(0, x) + fmin(0, a * (exp(x / a) - 1)); }
 static double r_round(double x, double a, double b) { (void)a, (void)b; return nearbyint(x); }
+static double r_tan(double x, double a, double b) { (void)a, (void)b; return tan(x); }
+static double r_asin(double x, double a, double b) { (void)a, (void)b; return asin(x); }
+static double r_acos(double x, double a, double b) { (void)a, (void)b; return acos(x); }
+static double r_atan(double x, double a, double b) { (void)a, (void)b; return atan(x); }
+static double r_sinh(double x, double a, double b) { (void)a, (void)b; return sinh(x); }
+static double r_cosh(double x, double a, double b) { (void)a, (void)b; return cosh(x); }
+static double r_asinh(double x, double a, double b) { (void)a, (void)b; return asinh(x); }
+static double r_acosh(double x, double a, double b) { (void)a, (void)b; return acosh(x); }
+static double r_atanh(double x, double a, double b) { (void)a, (void)b; return atanh(x); }
 
 static const unary_case cases[] = {
     {"Sigmoid", 13, r_sigmoid, NULL, NULL, 0, 0, -20, 20},
@@ -62,6 +71,15 @@ static const unary_case cases[] = {
     {"ThresholdedRelu", 10, r_thresholded, "alpha", NULL, 0.7f, 0, -3, 3},
     {"Celu", 12, r_celu, "alpha", NULL, 2.0f, 0, -3, 3},
     {"Round", 11, r_round, NULL, NULL, 0, 0, -4, 4},
+    {"Tan", 7, r_tan, NULL, NULL, 0, 0, -1.5f, 1.5f},
+    {"Asin", 7, r_asin, NULL, NULL, 0, 0, -1, 1},
+    {"Acos", 7, r_acos, NULL, NULL, 0, 0, -1, 1},
+    {"Atan", 7, r_atan, NULL, NULL, 0, 0, -10, 10},
+    {"Sinh", 9, r_sinh, NULL, NULL, 0, 0, -5, 5},
+    {"Cosh", 9, r_cosh, NULL, NULL, 0, 0, -5, 5},
+    {"Asinh", 9, r_asinh, NULL, NULL, 0, 0, -10, 10},
+    {"Acosh", 9, r_acosh, NULL, NULL, 0, 0, 1, 10},
+    {"Atanh", 9, r_atanh, NULL, NULL, 0, 0, -0.99f, 0.99f},
 };
 
 static tb_model *unary_model(const unary_case *c, obn_dtype dt, int rank, const int64_t *dims)
