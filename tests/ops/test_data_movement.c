@@ -1,4 +1,4 @@
-/* Data-movement ops: Concat, Split, Slice, Gather, Pad, Expand, Tile,
+/* Data-movement ops: Concat, Split, Slice, Gather, Pad, Expand, Tile, ScatterND,
  * against references built here by index arithmetic, for several element
  * types (the ops move bytes, so int8/int64/bool/float16 must work alike),
  * plus their errors. */
@@ -561,6 +561,62 @@ START_TEST(expand_tile_errors)
 }
 END_TEST
 
+START_TEST(scatter_nd_forms)
+{
+    /* data [4,3]; rows -1 and 1 replaced (k=1), then single elements (k=2) added */
+    const int64_t xd[2] = {4, 3}, i1d[2] = {2, 1}, u1d[2] = {2, 3}, rows[2] = {-1, 1};
+    float x[12], u1[6] = {10, 11, 12, 20, 21, 22};
+    for (int i = 0; i < 12; i++) x[i] = (float)i;
+    tb_model *m = tb_new(16);
+    tb_input(m, "x", OBN_FLOAT, 2, xd);
+    tb_init_i64(m, "i", 2, i1d, rows);
+    tb_init_f32(m, "u", 2, u1d, u1);
+    tb_node(m, "ScatterND", "sc", "x,i,u", "y");
+    tb_output(m, "y", OBN_FLOAT, -1, NULL);
+    obn_tensor *in = ot_tensor(OBN_FLOAT, 2, xd, x), *y;
+    OT_RUN_OK(m, 1, &in, 1, &y);
+    const double w1[12] = {0, 1, 2, 20, 21, 22, 6, 7, 8, 10, 11, 12};
+    ot_expect_f32(y, w1, 12, 0);
+    obn_tensor_destroy(y);
+    tb_free(m);
+    const int64_t i2d[2] = {3, 2}, u2d[1] = {3}, cells[6] = {0, 0, 3, 2, 0, 0};
+    const float u2[3] = {100, 200, 1000};
+    m = tb_new(16);
+    tb_input(m, "x", OBN_FLOAT, 2, xd);
+    tb_init_i64(m, "i", 2, i2d, cells);
+    tb_init_f32(m, "u", 1, u2d, u2);
+    tb_attr_string(m, tb_node(m, "ScatterND", "sc", "x,i,u", "y"), "reduction", "add");
+    tb_output(m, "y", OBN_FLOAT, -1, NULL);
+    OT_RUN_OK(m, 1, &in, 1, &y);
+    const double w2[12] = {1100, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 211};
+    ot_expect_f32(y, w2, 12, 0);
+    obn_tensor_destroy(y);
+    tb_free(m);
+    /* errors: updates of the wrong shape; an index out of range (run time) */
+    m = tb_new(13);
+    tb_input(m, "x", OBN_FLOAT, 2, xd);
+    tb_init_i64(m, "i", 2, i1d, rows);
+    tb_init_f32(m, "u", 1, u2d, u2);
+    tb_node(m, "ScatterND", "sc", "x,i,u", "y");
+    tb_output(m, "y", OBN_FLOAT, -1, NULL);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "\"sc\"", "'updates' has shape [3]", "data.shape[1:]");
+    tb_free(m);
+    const int64_t far[2] = {4, 0};
+    m = tb_new(13);
+    tb_input(m, "x", OBN_FLOAT, 2, xd);
+    tb_input(m, "i", OBN_INT64, 2, i1d);
+    tb_init_f32(m, "u", 2, u1d, u1);
+    tb_node(m, "ScatterND", "sc", "x,i,u", "y");
+    tb_output(m, "y", OBN_FLOAT, -1, NULL);
+    obn_tensor *ins[2] = {in, ot_tensor(OBN_INT64, 2, i1d, far)};
+    ck_assert_int_eq(ot_run(m, 2, ins, 1, &y), OBN_E_RUNTIME);
+    ot_expect_message("index 4", "axis 0 of size 4", (const char *)NULL);
+    obn_tensor_destroy(ins[1]);
+    tb_free(m);
+    obn_tensor_destroy(in);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("data_movement");
@@ -577,6 +633,7 @@ int main(void)
     tcase_add_test(t, pad_types_and_errors);
     tcase_add_loop_test(t, expand_and_tile, 0, nt);
     tcase_add_test(t, expand_tile_errors);
+    tcase_add_test(t, scatter_nd_forms);
     suite_add_tcase(s, t);
     return ot_main(s);
 }
