@@ -302,6 +302,29 @@ START_TEST(pow_mixed_types)
 }
 END_TEST
 
+START_TEST(pow_square_fast_path)
+{
+    /* exponent 2 as a broadcast scalar (LayerNorm decompositions): x*x, NaN and inf kept */
+    const int64_t dx[2] = {3, 40000}, one[1] = {1};
+    int64_t n = 120000;
+    float *x = malloc((size_t)n * 4), two = 2.0f;
+    ot_fill(x, n, 12, -3, 3);
+    x[0] = NAN;
+    x[1] = -INFINITY;
+    tb_model *m = binary_model("Pow", 15, OBN_FLOAT, 2, dx, OBN_FLOAT, 1, one);
+    obn_tensor *in[2] = {ot_tensor(OBN_FLOAT, 2, dx, x), ot_tensor(OBN_FLOAT, 1, one, &two)}, *y;
+    OT_RUN_OK(m, 2, in, 1, &y);
+    double *want = malloc((size_t)n * sizeof *want);
+    for (int64_t i = 0; i < n; i++) want[i] = pow(x[i], 2.0);
+    ot_expect_f32(y, want, n, 1e-7);
+    free(want);
+    free(x);
+    ot_destroy(2, in);
+    obn_tensor_destroy(y);
+    tb_free(m);
+}
+END_TEST
+
 START_TEST(prelu_per_channel)
 {
     const int64_t dx[4] = {2, 3, 2, 2}, ds[3] = {3, 1, 1};
@@ -355,6 +378,7 @@ int main(void)
     tcase_add_test(t, double_and_half);
     tcase_add_test(t, legacy_broadcast_attribute);
     tcase_add_test(t, pow_mixed_types);
+    tcase_add_test(t, pow_square_fast_path);
     tcase_add_test(t, prelu_per_channel);
     tcase_add_test(t, shape_and_type_errors);
     suite_add_tcase(s, t);
