@@ -145,12 +145,34 @@ static int try_rows_f32(obn_redop op, const red_geom *g, const float *x, float *
     return 1;
 }
 
+/* Sum/mean/sum of squares over a contiguous run (LayerNorm decompositions
+ * reduce the last axis): a plain loop the compiler vectorises. */
+static int try_contiguous_f32(obn_redop op, const red_geom *g, const float *x, float *y, int threads)
+{
+    if (g->n_red != 1 || g->red_strides[0] != 1) return 0;
+    if (op != OBN_RED_SUM && op != OBN_RED_MEAN && op != OBN_RED_SUMSQ && op != OBN_RED_L2) return 0;
+    const int64_t len = g->count;
+    const int square = op == OBN_RED_SUMSQ || op == OBN_RED_L2;
+#pragma omp parallel for schedule(static) num_threads(threads) if (g->outputs > 1 && g->outputs * len > 4096)
+    for (int64_t o = 0; o < g->outputs; o++) {
+        const float *r = x + kept_offset(g, o);
+        double acc = 0;
+        if (square)
+            for (int64_t i = 0; i < len; i++) acc += (double)r[i] * r[i];
+        else
+            for (int64_t i = 0; i < len; i++) acc += r[i];
+        y[o] = (float)finish(op, acc, len, 0);
+    }
+    return 1;
+}
+
 void obn_reduce_f32(obn_redop op, const float *x, float *y, int rank, const int64_t *dims,
                     const unsigned char *reduced, int threads)
 {
     red_geom g;
     make_geom(&g, rank, dims, reduced);
     if (g.count > 0 && try_rows_f32(op, &g, x, y, threads)) return;
+    if (g.count > 0 && try_contiguous_f32(op, &g, x, y, threads)) return;
 #pragma omp parallel for schedule(static) num_threads(threads) if (g.outputs > 1 && g.outputs * g.count > 4096)
     for (int64_t o = 0; o < g.outputs; o++)
         y[o] = (float)reduce_one_f32(op, &g, x, kept_offset(&g, o));
