@@ -1,0 +1,148 @@
+#include "pool.h"
+
+#include <float.h>
+#include <math.h>
+
+/* Window of output position o along one axis: kernel taps [lo, hi) fall
+ * inside the input, and the window starts at input coordinate *start. */
+static inline void tap_range(const obn_pool_geom *g, int a, int64_t o, int64_t *start, int64_t *lo, int64_t *hi)
+{
+    int64_t s = o * g->stride[a] - g->pad_begin[a], d = g->dilation[a], k = g->kernel[a];
+    int64_t l = s < 0 ? (-s + d - 1) / d : 0;
+    int64_t h = g->in[a] - s <= 0 ? 0 : (g->in[a] - s + d - 1) / d;
+    if (h > k) h = k;
+    if (l > h) l = h;
+    *start = s;
+    *lo = l;
+    *hi = h;
+}
+
+/* Spatial index of (i0, i1, i2) in the plane, row- or column-major. */
+static inline int64_t spatial_index(const obn_pool_geom *g, int64_t i0, int64_t i1, int64_t i2, int col_major)
+{
+    if (!col_major) return (i0 * g->in[1] + i1) * g->in[2] + i2;
+    return (i2 * g->in[1] + i1) * g->in[0] + i0;
+}
+
+#define DEFINE_MAXPOOL(NAME, T, LOWEST)                                                                   \
+    void NAME(const obn_pool_geom *g, const T *x, T *y, int64_t *indices, int col_major, int threads)    \
+    {                                                                                                     \
+        const int64_t in_plane = g->in[0] * g->in[1] * g->in[2];                                          \
+        const int64_t out_plane = g->out[0] * g->out[1] * g->out[2];                                      \
+        _Pragma("omp parallel for schedule(static) num_threads(threads) if (g->planes > 1)")             \
+        for (int64_t p = 0; p < g->planes; p++) {                                                         \
+            const T *xp = x + p * in_plane;                                                               \
+            int64_t yo = p * out_plane;                                                                   \
+            for (int64_t o0 = 0; o0 < g->out[0]; o0++) {                                                  \
+                int64_t s0, l0, h0;                                                                       \
+                tap_range(g, 0, o0, &s0, &l0, &h0);                                                       \
+                for (int64_t o1 = 0; o1 < g->out[1]; o1++) {                                              \
+                    int64_t s1, l1, h1;                                                                   \
+                    tap_range(g, 1, o1, &s1, &l1, &h1);                                                   \
+                    for (int64_t o2 = 0; o2 < g->out[2]; o2++, yo++) {                                    \
+                        int64_t s2, l2, h2;                                                               \
+                        tap_range(g, 2, o2, &s2, &l2, &h2);                                               \
+                        T best = LOWEST;                                                                  \
+                        int64_t bi = -1;                                                                  \
+                        for (int64_t k0 = l0; k0 < h0; k0++) {                                            \
+                            int64_t i0 = s0 + k0 * g->dilation[0];                                        \
+                            for (int64_t k1 = l1; k1 < h1; k1++) {                                        \
+                                int64_t i1 = s1 + k1 * g->dilation[1];                                    \
+                                const T *row = xp + (i0 * g->in[1] + i1) * g->in[2];                      \
+                                for (int64_t k2 = l2; k2 < h2; k2++) {                                    \
+                                    int64_t i2 = s2 + k2 * g->dilation[2];                                \
+                                    if (row[i2] > best || bi < 0) {                                       \
+                                        best = row[i2];                                                   \
+                                        bi = spatial_index(g, i0, i1, i2, col_major);                     \
+                                    }                                                                     \
+                                }                                                                         \
+                            }                                                                             \
+                        }                                                                                 \
+                        y[yo] = best;                                                                     \
+                        if (indices) indices[yo] = p * in_plane + (bi < 0 ? 0 : bi);                      \
+                    }                                                                                     \
+                }                                                                                         \
+            }                                                                                             \
+        }                                                                                                 \
+    }
+
+DEFINE_MAXPOOL(obn_maxpool_f32, float, -INFINITY)
+DEFINE_MAXPOOL(obn_maxpool_f64, double, -INFINITY)
+DEFINE_MAXPOOL(obn_maxpool_i8, int8_t, INT8_MIN)
+DEFINE_MAXPOOL(obn_maxpool_u8, uint8_t, 0)
+
+/* Taps of the window along axis a inside [-pad_begin, in + pad_end). */
+static inline int64_t padded_taps(const obn_pool_geom *g, int a, int64_t start)
+{
+    int64_t d = g->dilation[a], lo_edge = -g->pad_begin[a], hi_edge = g->in[a] + g->pad_end[a];
+    int64_t n = 0;
+    for (int64_t k = 0; k < g->kernel[a]; k++) {
+        int64_t i = start + k * d;
+        n += i >= lo_edge && i < hi_edge;
+    }
+    return n;
+}
+
+#define DEFINE_AVGPOOL(NAME, T, ACC)                                                                      \
+    void NAME(const obn_pool_geom *g, const T *x, T *y, int count_include_pad, int threads)              \
+    {                                                                                                     \
+        const int64_t in_plane = g->in[0] * g->in[1] * g->in[2];                                          \
+        const int64_t out_plane = g->out[0] * g->out[1] * g->out[2];                                      \
+        _Pragma("omp parallel for schedule(static) num_threads(threads) if (g->planes > 1)")             \
+        for (int64_t p = 0; p < g->planes; p++) {                                                         \
+            const T *xp = x + p * in_plane;                                                               \
+            T *yp = y + p * out_plane;                                                                    \
+            for (int64_t o0 = 0; o0 < g->out[0]; o0++) {                                                  \
+                int64_t s0, l0, h0;                                                                       \
+                tap_range(g, 0, o0, &s0, &l0, &h0);                                                       \
+                int64_t c0 = count_include_pad ? padded_taps(g, 0, s0) : h0 - l0;                         \
+                for (int64_t o1 = 0; o1 < g->out[1]; o1++) {                                              \
+                    int64_t s1, l1, h1;                                                                   \
+                    tap_range(g, 1, o1, &s1, &l1, &h1);                                                   \
+                    int64_t c1 = count_include_pad ? padded_taps(g, 1, s1) : h1 - l1;                     \
+                    for (int64_t o2 = 0; o2 < g->out[2]; o2++) {                                          \
+                        int64_t s2, l2, h2;                                                               \
+                        tap_range(g, 2, o2, &s2, &l2, &h2);                                               \
+                        int64_t c2 = count_include_pad ? padded_taps(g, 2, s2) : h2 - l2;                 \
+                        ACC sum = 0;                                                                      \
+                        for (int64_t k0 = l0; k0 < h0; k0++) {                                            \
+                            int64_t i0 = s0 + k0 * g->dilation[0];                                        \
+                            for (int64_t k1 = l1; k1 < h1; k1++) {                                        \
+                                int64_t i1 = s1 + k1 * g->dilation[1];                                    \
+                                const T *row = xp + (i0 * g->in[1] + i1) * g->in[2];                      \
+                                for (int64_t k2 = l2; k2 < h2; k2++) sum += row[s2 + k2 * g->dilation[2]]; \
+                            }                                                                             \
+                        }                                                                                 \
+                        int64_t count = c0 * c1 * c2;                                                     \
+                        yp[(o0 * g->out[1] + o1) * g->out[2] + o2] = count ? (T)(sum / (ACC)count) : (T)NAN; \
+                    }                                                                                     \
+                }                                                                                         \
+            }                                                                                             \
+        }                                                                                                 \
+    }
+
+DEFINE_AVGPOOL(obn_avgpool_f32, float, float)
+DEFINE_AVGPOOL(obn_avgpool_f64, double, double)
+
+void obn_global_avgpool_f32(const float *x, float *y, int64_t planes, int64_t size, int threads)
+{
+#pragma omp parallel for schedule(static) num_threads(threads) if (planes > 1 && planes * size > 4096)
+    for (int64_t p = 0; p < planes; p++) {
+        const float *xp = x + p * size;
+        double sum = 0;
+        for (int64_t i = 0; i < size; i++) sum += xp[i];
+        y[p] = size ? (float)(sum / (double)size) : NAN;
+    }
+}
+
+void obn_global_maxpool_f32(const float *x, float *y, int64_t planes, int64_t size, int threads)
+{
+#pragma omp parallel for schedule(static) num_threads(threads) if (planes > 1 && planes * size > 4096)
+    for (int64_t p = 0; p < planes; p++) {
+        const float *xp = x + p * size;
+        float best = -INFINITY;
+        for (int64_t i = 0; i < size; i++)
+            if (xp[i] > best || xp[i] != xp[i]) best = xp[i];
+        y[p] = best;
+    }
+}

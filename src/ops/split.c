@@ -1,0 +1,123 @@
+/* Split (1, 2, 11, 13): cuts the input along `axis` (default 0; negative
+ * counts from the end, as exporters emit it even for versions < 11) into the outputs. Part sizes come from `split` (an attribute in
+ * 1/2/11, an optional input in 1 and 13) or are equal (the axis must then
+ * divide evenly). Any storable type; omitted outputs are skipped. */
+#include "kernels/copy.h"
+#include "op_helpers.h"
+
+#define SPLIT_MAX_OUTPUTS 1024
+
+typedef struct {
+    int64_t axis;
+    int n_split; /* attribute; -1 if absent */
+} split_attrs;
+
+static obn_status split_parse(const obn_node *n, int v, void *out)
+{
+    split_attrs *a = out;
+    if (v >= 13 && obn_node_attr(n, "split"))
+        return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'split' is not part of Split-%d (it is an input)", v);
+    OBN_TRY(obn_attr_get_int(n, "axis", 0, &a->axis));
+    const obn_attr *s = obn_node_attr(n, "split");
+    if (s && s->type != OBN_ATTR_INTS)
+        return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'split' has type %s, expected INTS", obn_attr_type_name(s->type));
+    a->n_split = s ? (int)(s->n < SPLIT_MAX_OUTPUTS ? s->n : SPLIT_MAX_OUTPUTS) : -1;
+    return OBN_OK;
+}
+
+/* Part sizes along the axis into sizes[0..n_outputs). */
+static obn_status split_sizes(const obn_op_ctx *ctx, int *axis, int64_t *sizes)
+{
+    const split_attrs *a = ctx->attrs;
+    const obn_tensor *x = ctx->inputs[0];
+    int n = ctx->n_outputs;
+    if (n > SPLIT_MAX_OUTPUTS) return obn_ctx_err(ctx, OBN_E_UNSUPPORTED, "has %d outputs (at most %d supported)", n, SPLIT_MAX_OUTPUTS);
+    if (x->rank == 0) return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "cannot split a scalar");
+    OBN_TRY(obn_norm_axis(ctx, a->axis, x->rank, false, axis));
+    int64_t dim = x->dims[*axis];
+    bool from_input = obn_has_input(ctx, 1);
+    if (from_input && (ctx->since_version == 2 || ctx->since_version == 11))
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "Split-%d takes 'split' as an attribute, not an input", ctx->since_version);
+    if (from_input && a->n_split >= 0)
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "'split' is given both as input and attribute");
+    size_t count = 0;
+    if (from_input) {
+        OBN_TRY(obn_read_int_input(ctx, 1, "split", SPLIT_MAX_OUTPUTS, sizes, &count));
+    } else if (a->n_split >= 0) {
+        const obn_attr *s = obn_node_attr(ctx->node, "split");
+        count = s->n;
+        if (count > SPLIT_MAX_OUTPUTS)
+            return obn_ctx_err(ctx, OBN_E_UNSUPPORTED, "attribute 'split' has %zu values (at most %d)", count, SPLIT_MAX_OUTPUTS);
+        for (size_t i = 0; i < count; i++) sizes[i] = s->ints[i];
+    } else {
+        if (dim % n != 0)
+            return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "axis %d of size %lld cannot be split into %d equal parts", *axis,
+                               (long long)dim, n);
+        for (int k = 0; k < n; k++) sizes[k] = dim / n;
+        return OBN_OK;
+    }
+    if ((int)count != n)
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "'split' has %zu values for %d outputs", count, n);
+    int64_t total = 0;
+    for (int k = 0; k < n; k++) {
+        if (sizes[k] < 0 || sizes[k] > dim - total)
+            return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "'split' sizes do not add up to axis %d of size %lld", *axis,
+                               (long long)dim);
+        total += sizes[k];
+    }
+    if (total != dim)
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "'split' sizes add up to %lld, but axis %d has size %lld",
+                           (long long)total, *axis, (long long)dim);
+    return OBN_OK;
+}
+
+static obn_status split_infer(obn_op_ctx *ctx)
+{
+    int64_t sizes[SPLIT_MAX_OUTPUTS];
+    int axis;
+    OBN_TRY(split_sizes(ctx, &axis, sizes));
+    const obn_tensor *x = ctx->inputs[0];
+    int64_t dims[OBN_MAX_RANK];
+    for (int d = 0; d < x->rank; d++) dims[d] = x->dims[d];
+    for (int k = 0; k < ctx->n_outputs; k++) {
+        dims[axis] = sizes[k];
+        OBN_TRY(obn_set_output(ctx, k, x->dtype, x->rank, dims));
+    }
+    return OBN_OK;
+}
+
+static obn_status split_run(obn_op_ctx *ctx)
+{
+    int64_t sizes[SPLIT_MAX_OUTPUTS];
+    int axis;
+    OBN_TRY(split_sizes(ctx, &axis, sizes));
+    const obn_tensor *x = ctx->inputs[0];
+    size_t inner = (size_t)obn_dims_product(x->dims, axis + 1, x->rank) * obn_dtype_size(x->dtype);
+    void *ys[SPLIT_MAX_OUTPUTS];
+    size_t row_bytes[SPLIT_MAX_OUTPUTS];
+    for (int k = 0; k < ctx->n_outputs; k++) {
+        ys[k] = obn_has_output(ctx, k) ? ctx->outputs[k]->data : NULL;
+        row_bytes[k] = (size_t)sizes[k] * inner;
+    }
+    obn_split_rows(x->data, ctx->n_outputs, ys, row_bytes, obn_dims_product(x->dims, 0, axis), ctx->threads);
+    return OBN_OK;
+}
+
+static const int versions[] = {1, 2, 11, 13, 0};
+static const char *const attr_names[] = {"axis", "split", NULL};
+
+const obn_op obn_op_split = {
+    .domain = "",
+    .op_type = "Split",
+    .since_versions = versions,
+    .attr_names = attr_names,
+    .min_inputs = 1,
+    .max_inputs = 2,
+    .min_outputs = 1,
+    .max_outputs = SPLIT_MAX_OUTPUTS,
+    .attrs_size = sizeof(split_attrs),
+    .parse = split_parse,
+    .infer = split_infer,
+    .run = split_run,
+};
+OBN_REGISTER_OP(obn_op_split);

@@ -1,0 +1,156 @@
+/* Cast and CastLike between the storable types: exact expectations written
+ * out by hand (truncation toward zero, saturation of out-of-range floats,
+ * wrap-around of integer narrowing, bool as != 0, float16/bfloat16 rounding
+ * to nearest even), Cast-1's string form, and the unsupported string type. */
+#include "op_testing.h"
+
+static obn_tensor *cast(int version, obn_dtype from, obn_dtype to, int64_t n, const void *x, const char *to_name)
+{
+    const int64_t d[1] = {n};
+    tb_model *m = tb_new(version);
+    tb_input(m, "x", from, 1, d);
+    Onnx__NodeProto *node = tb_node(m, "Cast", "c", "x", "y");
+    if (to_name) tb_attr_string(m, node, "to", to_name);
+    else tb_attr_int(m, node, "to", to);
+    tb_output(m, "y", to, -1, NULL);
+    obn_tensor *in = ot_tensor(from, 1, d, x), *y;
+    OT_RUN_OK(m, 1, &in, 1, &y);
+    obn_tensor_destroy(in);
+    tb_free(m);
+    return y;
+}
+
+START_TEST(float_to_integers)
+{
+    const float x[6] = {2.9f, -2.9f, NAN, 1e20f, -1e20f, 300.0f};
+    obn_tensor *y = cast(13, OBN_FLOAT, OBN_INT64, 6, x, NULL);
+    const int64_t w64[6] = {2, -2, 0, INT64_MAX, INT64_MIN, 300};
+    ot_expect_i64(y, w64, 6);
+    obn_tensor_destroy(y);
+    y = cast(13, OBN_FLOAT, OBN_UINT8, 6, x, NULL);
+    const uint8_t w8[6] = {2, 254, 0, 255, 0, 44}; /* wrap of the truncated value */
+    ot_expect_bytes(y, OBN_UINT8, w8, 6);
+    obn_tensor_destroy(y);
+    y = cast(13, OBN_FLOAT, OBN_BOOL, 6, x, NULL);
+    const uint8_t wb[6] = {1, 1, 1, 1, 1, 1};
+    ot_expect_bytes(y, OBN_BOOL, wb, 6);
+    obn_tensor_destroy(y);
+}
+END_TEST
+
+START_TEST(integers_between_themselves)
+{
+    const int64_t x[4] = {-1, 256, 70000, 0};
+    obn_tensor *y = cast(13, OBN_INT64, OBN_INT16, 4, x, NULL);
+    const int16_t w16[4] = {-1, 256, 4464, 0};
+    ot_expect_bytes(y, OBN_INT16, w16, 4);
+    obn_tensor_destroy(y);
+    y = cast(13, OBN_INT64, OBN_UINT32, 4, x, NULL);
+    const uint32_t wu[4] = {UINT32_MAX, 256, 70000, 0};
+    ot_expect_bytes(y, OBN_UINT32, wu, 4);
+    obn_tensor_destroy(y);
+    const int32_t x32[3] = {-5, 7, INT32_MIN};
+    y = cast(13, OBN_INT32, OBN_INT64, 3, x32, NULL);
+    const int64_t w64[3] = {-5, 7, INT32_MIN};
+    ot_expect_i64(y, w64, 3);
+    obn_tensor_destroy(y);
+    const uint64_t big[1] = {UINT64_MAX};
+    y = cast(13, OBN_UINT64, OBN_DOUBLE, 1, big, NULL);
+    const double wd[1] = {18446744073709551616.0};
+    ot_expect_bytes(y, OBN_DOUBLE, wd, 1);
+    obn_tensor_destroy(y);
+    const int64_t i64[3] = {-3, 0, 9};
+    y = cast(13, OBN_INT64, OBN_FLOAT, 3, i64, NULL);
+    const double wf[3] = {-3, 0, 9};
+    ot_expect_f32(y, wf, 3, 0);
+    obn_tensor_destroy(y);
+}
+END_TEST
+
+START_TEST(half_types)
+{
+    /* 1 + 2^-11 is halfway between two float16 values: ties to even (1.0);
+     * 1 + 3*2^-11 rounds up to 1 + 2^-9 */
+    const float x[4] = {1.0f + 1.0f / 2048, 1.0f + 3.0f / 2048, 65520.0f, -0.0f};
+    obn_tensor *y = cast(13, OBN_FLOAT, OBN_FLOAT16, 4, x, NULL);
+    const uint16_t wh[4] = {0x3C00, 0x3C02, 0x7C00, 0x8000};
+    ot_expect_bytes(y, OBN_FLOAT16, wh, 4);
+    obn_tensor_destroy(y);
+    y = cast(13, OBN_FLOAT, OBN_BFLOAT16, 4, x, NULL);
+    const uint16_t wb[4] = {0x3F80, 0x3F80, 0x4780, 0x8000};
+    ot_expect_bytes(y, OBN_BFLOAT16, wb, 4);
+    obn_tensor_destroy(y);
+    const uint16_t h[2] = {0x3555, 0xC000}; /* 0.33325195..., -2 */
+    y = cast(13, OBN_FLOAT16, OBN_DOUBLE, 2, h, NULL);
+    const double wd[2] = {0.333251953125, -2};
+    ot_expect_bytes(y, OBN_DOUBLE, wd, 2);
+    obn_tensor_destroy(y);
+}
+END_TEST
+
+START_TEST(cast1_string_form_and_castlike)
+{
+    const float x[2] = {1.5f, -7.25f};
+    obn_tensor *y = cast(1, OBN_FLOAT, OBN_DOUBLE, 2, x, "DOUBLE");
+    const double wd[2] = {1.5, -7.25};
+    ot_expect_bytes(y, OBN_DOUBLE, wd, 2);
+    obn_tensor_destroy(y);
+    /* CastLike takes the target type from its second input */
+    const int64_t d[1] = {2};
+    tb_model *m = tb_new(15);
+    tb_input(m, "x", OBN_FLOAT, 1, d);
+    tb_input(m, "like", OBN_INT32, 1, d);
+    tb_node(m, "CastLike", "cl", "x,like", "y");
+    tb_output(m, "y", OBN_INT32, -1, NULL);
+    const int32_t like[2] = {0, 0}, wi[2] = {1, -7};
+    obn_tensor *in[2] = {ot_tensor(OBN_FLOAT, 1, d, x), ot_tensor(OBN_INT32, 1, d, like)};
+    OT_RUN_OK(m, 2, in, 1, &y);
+    ot_expect_bytes(y, OBN_INT32, wi, 2);
+    ot_destroy(2, in);
+    obn_tensor_destroy(y);
+    tb_free(m);
+}
+END_TEST
+
+START_TEST(cast_errors)
+{
+    const int64_t d[1] = {2};
+    tb_model *m = tb_new(13);
+    tb_input(m, "x", OBN_FLOAT, 1, d);
+    tb_attr_int(m, tb_node(m, "Cast", "c", "x", "y"), "to", OBN_STRING);
+    tb_output(m, "y", OBN_FLOAT, -1, NULL);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "\"c\"", "string");
+    tb_free(m);
+    m = tb_new(13);
+    tb_input(m, "x", OBN_FLOAT, 1, d);
+    tb_attr_int(m, tb_node(m, "Cast", "c", "x", "y"), "to", 99);
+    tb_output(m, "y", OBN_FLOAT, -1, NULL);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "'to' is 99");
+    tb_free(m);
+    m = tb_new(13);
+    tb_input(m, "x", OBN_FLOAT, 1, d);
+    tb_node(m, "Cast", "c", "x", "y");
+    tb_output(m, "y", OBN_FLOAT, -1, NULL);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "'to' is required");
+    tb_free(m);
+    m = tb_new(9);
+    tb_input(m, "x", OBN_FLOAT, 1, d);
+    tb_attr_int(m, tb_node(m, "Cast", "c", "x", "y"), "to", OBN_BFLOAT16);
+    tb_output(m, "y", OBN_FLOAT, -1, NULL);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "bfloat16", "Cast-9");
+    tb_free(m);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cast");
+    TCase *t = tcase_create("cast");
+    tcase_add_test(t, float_to_integers);
+    tcase_add_test(t, integers_between_themselves);
+    tcase_add_test(t, half_types);
+    tcase_add_test(t, cast1_string_form_and_castlike);
+    tcase_add_test(t, cast_errors);
+    suite_add_tcase(s, t);
+    return ot_main(s);
+}

@@ -1,0 +1,193 @@
+/* LayerNormalization, Dropout (inference) and Range against references
+ * computed here. LayerNormalization tolerance 1e-5 relative. */
+#include "op_testing.h"
+
+static void check_layernorm(int64_t axis, bool with_bias, bool with_stats, float eps)
+{
+    const int64_t xd[3] = {2, 3, 8};
+    int a = (int)(axis < 0 ? axis + 3 : axis);
+    int64_t len = ot_numel(3 - a, xd + a), rows = 48 / len;
+    float x[48], scale[48], bias[48];
+    ot_fill(x, 48, 3, -4, 4);
+    ot_fill(scale, len, 4, 0.5f, 1.5f);
+    ot_fill(bias, len, 5, -1, 1);
+    tb_model *m = tb_new(17);
+    tb_input(m, "x", OBN_FLOAT, 3, xd);
+    tb_init_f32(m, "s", 3 - a, xd + a, scale);
+    tb_init_f32(m, "b", 3 - a, xd + a, bias);
+    Onnx__NodeProto *n = tb_node(m, "LayerNormalization", "ln", with_bias ? "x,s,b" : "x,s", with_stats ? "y,mean,inv" : "y");
+    tb_attr_int(m, n, "axis", axis);
+    tb_attr_float(m, n, "epsilon", eps);
+    tb_output(m, "y", OBN_FLOAT, -1, NULL);
+    if (with_stats) {
+        tb_output(m, "mean", OBN_FLOAT, -1, NULL);
+        tb_output(m, "inv", OBN_FLOAT, -1, NULL);
+    }
+    obn_tensor *in = ot_tensor(OBN_FLOAT, 3, xd, x), *y[3];
+    OT_RUN_OK(m, 1, &in, with_stats ? 3 : 1, y);
+    double want[48], mean[48], inv[48];
+    for (int64_t r = 0; r < rows; r++) {
+        double mu = 0, var = 0;
+        for (int64_t i = 0; i < len; i++) mu += x[r * len + i];
+        mu /= (double)len;
+        for (int64_t i = 0; i < len; i++) var += (x[r * len + i] - mu) * (x[r * len + i] - mu);
+        var /= (double)len;
+        mean[r] = mu;
+        inv[r] = 1 / sqrt(var + eps);
+        for (int64_t i = 0; i < len; i++)
+            want[r * len + i] = (x[r * len + i] - mu) * inv[r] * scale[i] + (with_bias ? bias[i] : 0);
+    }
+    ot_expect_f32(y[0], want, 48, 1e-5);
+    if (with_stats) {
+        int64_t sd[3] = {a > 0 ? 2 : 1, a > 1 ? 3 : 1, 1};
+        ot_expect_shape(y[1], 3, sd);
+        ot_expect_f32(y[1], mean, rows, 1e-5);
+        ot_expect_f32(y[2], inv, rows, 1e-5);
+    }
+    obn_tensor_destroy(in);
+    ot_destroy(with_stats ? 3 : 1, y);
+    tb_free(m);
+}
+
+START_TEST(layernorm_axes)
+{
+    for (int64_t axis = -3; axis < 3; axis++) {
+        check_layernorm(axis, true, false, 1e-5f);
+        check_layernorm(axis, false, true, 1e-2f);
+    }
+}
+END_TEST
+
+START_TEST(layernorm_errors)
+{
+    const int64_t xd[2] = {2, 4}, sd[1] = {3};
+    const float s[3] = {1, 1, 1};
+    tb_model *m = tb_new(17);
+    tb_input(m, "x", OBN_FLOAT, 2, xd);
+    tb_init_f32(m, "s", 1, sd, s);
+    tb_node(m, "LayerNormalization", "ln", "x,s", "y");
+    tb_output(m, "y", OBN_FLOAT, -1, NULL);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "\"ln\"", "'Scale'", "[3]");
+    tb_free(m);
+    m = tb_new(17);
+    tb_input(m, "x", OBN_FLOAT, 2, xd);
+    tb_init_f32(m, "s", 1, sd, s);
+    tb_attr_int(m, tb_node(m, "LayerNormalization", "ln", "x,s", "y"), "stash_type", 11);
+    tb_output(m, "y", OBN_FLOAT, -1, NULL);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "'stash_type'");
+    tb_free(m);
+}
+END_TEST
+
+static tb_model *dropout_model(int version, const char *inputs, const char *outputs, float ratio, int training)
+{
+    const int64_t d[2] = {3, 4};
+    tb_model *m = tb_new(version);
+    tb_input(m, "x", OBN_FLOAT, 2, d);
+    if (version >= 12) {
+        tb_add_init(m, tb_tensor(m, "ratio", OBN_FLOAT, 0, NULL, &ratio, 4));
+        uint8_t t = (uint8_t)training;
+        tb_add_init(m, tb_tensor(m, "training", OBN_BOOL, 0, NULL, &t, 1));
+    }
+    Onnx__NodeProto *n = tb_node(m, "Dropout", "drop", inputs, outputs);
+    if (version < 12) tb_attr_float(m, n, "ratio", ratio);
+    tb_output(m, "y", OBN_FLOAT, -1, NULL);
+    if (strchr(outputs, ',')) tb_output(m, "mask", version >= 10 ? OBN_BOOL : OBN_FLOAT, -1, NULL);
+    return m;
+}
+
+START_TEST(dropout_inference)
+{
+    const int64_t d[2] = {3, 4};
+    float x[12];
+    double want[12];
+    for (int i = 0; i < 12; i++) want[i] = x[i] = (float)i - 5.5f;
+    obn_tensor *in = ot_tensor(OBN_FLOAT, 2, d, x), *y[2];
+    const int versions[5] = {7, 10, 12, 13, 13};
+    for (int k = 0; k < 5; k++) {
+        bool ins = versions[k] >= 12;
+        tb_model *m = dropout_model(versions[k], ins ? (k == 4 ? "x,ratio,training" : "x,ratio") : "x", "y,mask",
+                                    0.3f, k == 4 ? 0 : 1);
+        OT_RUN_OK(m, 1, &in, 2, y);
+        ot_expect_f32(y[0], want, 12, 0);
+        if (versions[k] >= 10) {
+            const uint8_t ones[12] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+            ot_expect_bytes(y[1], OBN_BOOL, ones, 12);
+        } else {
+            const double ones[12] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+            ot_expect_f32(y[1], ones, 12, 0);
+        }
+        ot_destroy(2, y);
+        tb_free(m);
+    }
+    /* training with ratio 0 is the identity too; with ratio > 0 it is random: rejected */
+    tb_model *m = dropout_model(13, "x,ratio,training", "y", 0.0f, 1);
+    OT_RUN_OK(m, 1, &in, 1, y);
+    ot_expect_f32(y[0], want, 12, 0);
+    obn_tensor_destroy(y[0]);
+    tb_free(m);
+    m = dropout_model(13, "x,ratio,training", "y", 0.5f, 1);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "\"drop\"", "training_mode", "ratio 0.5");
+    tb_free(m);
+    m = dropout_model(13, "x,ratio", "y", 1.5f, 0);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "'ratio' is 1.5");
+    tb_free(m);
+    obn_tensor_destroy(in);
+}
+END_TEST
+
+static obn_tensor *range(obn_dtype dt, const void *start, const void *limit, const void *delta, obn_status *st)
+{
+    tb_model *m = tb_new(11);
+    size_t es = obn_dtype_size(dt);
+    tb_add_init(m, tb_tensor(m, "s", dt, 0, NULL, start, es));
+    tb_add_init(m, tb_tensor(m, "l", dt, 0, NULL, limit, es));
+    tb_add_init(m, tb_tensor(m, "d", dt, 0, NULL, delta, es));
+    tb_node(m, "Range", "range", "s,l,d", "y");
+    tb_output(m, "y", dt, -1, NULL);
+    obn_tensor *y = NULL;
+    *st = ot_run(m, 0, NULL, 1, &y);
+    tb_free(m);
+    return y;
+}
+
+START_TEST(range_values)
+{
+    obn_status st;
+    const int64_t s = 10, l = -3, d = -4, w[4] = {10, 6, 2, -2};
+    obn_tensor *y = range(OBN_INT64, &s, &l, &d, &st);
+    ck_assert_int_eq(st, OBN_OK);
+    ot_expect_i64(y, w, 4);
+    obn_tensor_destroy(y);
+    const float fs = 1, fl = 2, fd = 0.25f;
+    y = range(OBN_FLOAT, &fs, &fl, &fd, &st);
+    ck_assert_int_eq(st, OBN_OK);
+    const double fw[4] = {1, 1.25, 1.5, 1.75};
+    ot_expect_f32(y, fw, 4, 0);
+    obn_tensor_destroy(y);
+    const int32_t is = 5, il = 5, id = 1;
+    y = range(OBN_INT32, &is, &il, &id, &st); /* empty */
+    ck_assert_int_eq(st, OBN_OK);
+    ck_assert_int_eq(obn_tensor_numel(y), 0);
+    obn_tensor_destroy(y);
+    const int64_t zero = 0;
+    y = range(OBN_INT64, &s, &l, &zero, &st);
+    ck_assert_int_eq(st, OBN_E_INVALID_MODEL);
+    ot_expect_message("\"range\"", "'delta' is 0", (const char *)NULL);
+    const int64_t lo = INT64_MIN, hi = INT64_MAX, one = 1;
+    y = range(OBN_INT64, &lo, &hi, &one, &st); /* 2^64 elements: rejected, no overflow */
+    ck_assert_int_ne(st, OBN_OK);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("norm_misc");
+    TCase *t = tcase_create("norm_misc");
+    tcase_add_test(t, layernorm_axes);
+    tcase_add_test(t, layernorm_errors);
+    tcase_add_test(t, dropout_inference);
+    tcase_add_test(t, range_values);
+    suite_add_tcase(s, t);
+    return ot_main(s);
+}
