@@ -9,4 +9,5 @@ py=$1 onnxbn=$2 models=$3 out=$4
 rm -rf "$out"
 "$py" "$models/make_small.py" --out "$out"
 ls "$out" >"$out.list"
-"$onnxbn" test --atol 1e-5 --expect "$out.list" "$out"
+"$onnxbn" test --atol 1e-5 --expect "$out.list" "$out"   # graph passes on (BN folded)
+"$onnxbn" test --atol 1e-5 --no-fuse --expect "$out.list" "$out"   # BN kernels
