@@ -52,6 +52,48 @@ class ConvBnRelu(torch.nn.Module):
         return self.relu(self.bn2(self.conv2(x)))
 
 
+class ResBlockNet(torch.nn.Module):
+    """A small ResNet: stem, a basic block, a downsampling block with a 1x1
+    projection shortcut, global pooling and a linear classifier."""
+
+    def __init__(self, width=8, classes=10):
+        super().__init__()
+        w = width
+        self.stem = torch.nn.Sequential(torch.nn.Conv2d(3, w, 3, padding=1, bias=False), torch.nn.BatchNorm2d(w),
+                                        torch.nn.ReLU())
+        self.a1 = torch.nn.Sequential(torch.nn.Conv2d(w, w, 3, padding=1, bias=False), torch.nn.BatchNorm2d(w),
+                                      torch.nn.ReLU(), torch.nn.Conv2d(w, w, 3, padding=1, bias=False),
+                                      torch.nn.BatchNorm2d(w))
+        self.b1 = torch.nn.Sequential(torch.nn.Conv2d(w, 2 * w, 3, stride=2, padding=1, bias=False),
+                                      torch.nn.BatchNorm2d(2 * w), torch.nn.ReLU(),
+                                      torch.nn.Conv2d(2 * w, 2 * w, 3, padding=1, bias=False),
+                                      torch.nn.BatchNorm2d(2 * w))
+        self.proj = torch.nn.Sequential(torch.nn.Conv2d(w, 2 * w, 1, stride=2, bias=False), torch.nn.BatchNorm2d(2 * w))
+        self.relu = torch.nn.ReLU()
+        self.head = torch.nn.Linear(2 * w, classes)
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = self.relu(x + self.a1(x))
+        x = self.relu(self.proj(x) + self.b1(x))
+        x = torch.flatten(torch.nn.functional.adaptive_avg_pool2d(x, 1), 1)
+        return self.head(x)
+
+
+class MlpBn(torch.nn.Module):
+    """Linear -> BatchNorm1d -> ReLU, twice, then a classifier."""
+
+    def __init__(self, features=12, hidden=16, classes=5):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(features, hidden), torch.nn.BatchNorm1d(hidden),
+                                       torch.nn.ReLU(), torch.nn.Linear(hidden, hidden, bias=False),
+                                       torch.nn.BatchNorm1d(hidden), torch.nn.ReLU(),
+                                       torch.nn.Linear(hidden, classes))
+
+    def forward(self, x):
+        return self.net(x)
+
+
 # name -> (module factory, input shape, opset)
 CASES = {
     "convbnrelu": (lambda: ConvBnRelu(2), (1, 3, 16, 16), 13),
@@ -63,6 +105,10 @@ CASES = {
     "convbnrelu_opset11": (lambda: ConvBnRelu(2), (2, 3, 9, 9), 11),
     "convbnrelu_opset15": (lambda: ConvBnRelu(2), (2, 3, 9, 9), 15),
     "convbnrelu_opset17": (lambda: ConvBnRelu(2), (2, 3, 9, 9), 17),
+    "resblock": (lambda: ResBlockNet(), (2, 3, 16, 16), 13),
+    "resblock_opset15": (lambda: ResBlockNet(), (2, 3, 16, 16), 15),
+    "mlp_bn1d": (lambda: MlpBn(), (6, 12), 13),
+    "mlp_bn1d_opset9": (lambda: MlpBn(), (6, 12), 9),
 }
 
 
