@@ -17,7 +17,9 @@ sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo=sudo; fi
 pkgs="build-essential cmake pkg-config libprotobuf-c-dev protobuf-c-compiler libonnx-dev check libonnx-testdata"
 if [ "$with_python" -eq 1 ]; then
-    pkgs="$pkgs python3 python3-numpy python3-onnx python3-torch python3-torchvision nodejs npm"
+    pkgs="$pkgs python3 python3-numpy python3-onnx python3-torch python3-torchvision"
+    # npm fetches ONNX Runtime for the comparisons (bench/setup_ort.sh)
+    command -v npm >/dev/null || pkgs="$pkgs nodejs npm"
 fi
 $sudo apt-get update -qq
 # shellcheck disable=SC2086
