@@ -224,9 +224,13 @@ static obn_status fold_into_conv(fold_ctx *fc, int ci, obn_node *bn, const bn_af
         return OBN_OK;
     }
     if (!weights_supported(fc, w, "weight") || (b && !weights_supported(fc, b, "bias"))) return OBN_OK;
-    int64_t group = obn_pass_attr_int(conv, "group", 1);
-    int64_t m = transposed ? w->dims[1] * group : w->dims[0];
-    if (group < 1 || a->c != m || (b && b->numel != m) || (transposed && w->dims[0] % group)) {
+    int64_t group = obn_pass_attr_int(conv, "group", 1), m = w->dims[0];
+    if (group < 1 || (transposed && __builtin_mul_overflow(w->dims[1], group, &m))) {
+        snprintf(fc->why, sizeof fc->why, "%s '%s' has group=%lld, not a usable group count", conv->op_type,
+                 conv->name, (long long)group);
+        return OBN_OK;
+    }
+    if (a->c != m || (b && b->numel != m) || (transposed && w->dims[0] % group)) {
         snprintf(fc->why, sizeof fc->why, "%s '%s' has %lld output channels but the BN has %lld", conv->op_type,
                  conv->name, (long long)m, (long long)a->c);
         return OBN_OK;

@@ -196,6 +196,33 @@ START_TEST(conv_transpose)
 }
 END_TEST
 
+/* ConvTranspose with a group so large that M = W.shape[1]*group overflows:
+ * the fold refuses (the op rejects the node later) without overflowing. */
+START_TEST(conv_transpose_huge_group)
+{
+    tb_model *tm = tb_new(13);
+    int64_t xd[4] = {1, 4, 5, 6}, wd[4] = {4, 3, 3, 3};
+    tb_input(tm, "x", OBN_FLOAT, 4, xd);
+    init_random(tm, "W", 4, wd, -1.0f, 1.0f);
+    Onnx__NodeProto *n = tb_node(tm, "ConvTranspose", "deconv", "x,W", "t");
+    tb_attr_int(tm, n, "group", INT64_MAX / 2);
+    bn_params(tm, "bn1", 3);
+    bn_node(tm, "bn1", "t", "y");
+    tb_output(tm, "y", OBN_FLOAT, -1, NULL);
+    obn_model *model = NULL, *opt = NULL;
+    ck_assert_msg(tb_load(tm, &model) == OBN_OK, "load: %s", obn_last_error());
+    ck_assert_msg(obn_model_optimize(model, NULL, &opt) == OBN_OK, "optimize: %s", obn_last_error());
+    ck_assert_int_eq(count_op(opt, "BatchNormalization"), 1);
+    if (!log_has(opt, "kept BatchNormalization 'bn1'") || !log_has(opt, "group")) {
+        dump_log(opt);
+        ck_abort_msg("pass log lacks the reason");
+    }
+    obn_model_destroy(opt);
+    obn_model_destroy(model);
+    tb_free(tm);
+}
+END_TEST
+
 /* a[M,K] -> Gemm -> BN over N */
 static void gemm_case(int trans_b, float alpha, float beta, int c_kind)
 {
@@ -456,6 +483,7 @@ static Suite *suite(void)
     tcase_add_test(t, conv_grouped_depthwise_strided_dilated);
     tcase_add_loop_test(t, every_bn_version, 0, 6);
     tcase_add_test(t, conv_transpose);
+    tcase_add_test(t, conv_transpose_huge_group);
     tcase_add_test(t, gemm_variants);
     tcase_add_test(t, matmul_and_matmul_add);
     tcase_add_test(t, bn_then_conv);

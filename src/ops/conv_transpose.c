@@ -1,0 +1,364 @@
+/* ConvTranspose (1, 11), float32: N-d transposed convolution with groups,
+ * strides, dilations, output_padding, explicit pads or output_shape or
+ * automatic padding, and an optional bias.
+ *
+ * Shapes: X [N, C, D1..Dn], W [C, M/group, k1..kn], B [M], Y [N, M, O1..On].
+ * Per spatial axis, with dk = (k-1)*dilation + 1 and
+ *   full = stride*(D-1) + output_padding + dk   (the uncropped result):
+ *   pads (NOTSET)  O = full - pad_begin - pad_end
+ *   VALID          O = full (no padding)
+ *   output_shape   O = output_shape; total = full - O is split as below
+ *                  (pads are ignored)
+ *   SAME_UPPER/    O = D * stride; total = full - O split as below
+ *   SAME_LOWER
+ * Split of total (ConvTranspose-11): SAME_UPPER puts the odd pixel at the
+ * end (pad_begin = total/2), everything else at the beginning (pad_begin =
+ * total - total/2). ConvTranspose-1's text has this rule reversed, against
+ * its own auto_pad description; ONNX issue #1609 recorded that as a typo
+ * and opset 11 fixed the text, so both versions use the fixed rule here, and
+ * SAME means O = D * stride in both (version 1's "output size matches the
+ * input" was copied from Conv). A negative total (O larger than full) pads
+ * nothing: the extra positions are at the end and hold the bias, as
+ * output_padding's do; the spec's integer division does not say how a
+ * negative total would split.
+ * Constant weights are packed for the GEMM once per plan (prepare). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/conv_transpose.h"
+#include "op_util.h"
+
+#define MAXD OBN_CONV_MAX_DIMS
+
+typedef enum { PAD_NOTSET, PAD_SAME_UPPER, PAD_SAME_LOWER, PAD_VALID } auto_pad_mode;
+static const char *const auto_pad_names[] = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"};
+
+typedef struct {
+    int64_t kernel_shape[MAXD], strides[MAXD], dilations[MAXD], pads[2 * MAXD];
+    int64_t output_padding[MAXD], output_shape[MAXD];
+    size_t n_kernel_shape, n_strides, n_dilations, n_pads, n_output_padding, n_output_shape;
+    int64_t group;
+    auto_pad_mode auto_pad;
+} convt_attrs;
+
+enum { IN_X, IN_W, IN_B };
+
+/* Every entry of an INTS attribute is >= min. */
+static obn_status check_min(const obn_node *n, const char *name, const int64_t *v, size_t count, int64_t min)
+{
+    for (size_t i = 0; i < count; i++)
+        if (v[i] < min)
+            return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute '%s' has value %lld at index %zu; must be >= %lld",
+                                name, (long long)v[i], i, (long long)min);
+    return OBN_OK;
+}
+
+static obn_status parse_auto_pad(const obn_node *n, auto_pad_mode *out)
+{
+    const char *s;
+    OBN_TRY(obn_attr_get_string(n, "auto_pad", "NOTSET", &s));
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, auto_pad_names[i]) == 0) {
+            *out = (auto_pad_mode)i;
+            return OBN_OK;
+        }
+    return obn_node_err(n, OBN_E_INVALID_MODEL,
+                        "attribute 'auto_pad' is \"%s\"; expected NOTSET, SAME_UPPER, SAME_LOWER or VALID", s);
+}
+
+static obn_status convt_parse(const obn_node *n, int v, void *out)
+{
+    convt_attrs *a = out;
+    (void)v;
+    OBN_TRY(obn_attr_get_ints(n, "kernel_shape", MAXD, a->kernel_shape, &a->n_kernel_shape));
+    OBN_TRY(obn_attr_get_ints(n, "strides", MAXD, a->strides, &a->n_strides));
+    OBN_TRY(obn_attr_get_ints(n, "dilations", MAXD, a->dilations, &a->n_dilations));
+    OBN_TRY(obn_attr_get_ints(n, "pads", 2 * MAXD, a->pads, &a->n_pads));
+    OBN_TRY(obn_attr_get_ints(n, "output_padding", MAXD, a->output_padding, &a->n_output_padding));
+    OBN_TRY(obn_attr_get_ints(n, "output_shape", MAXD, a->output_shape, &a->n_output_shape));
+    OBN_TRY(obn_attr_get_int(n, "group", 1, &a->group));
+    OBN_TRY(parse_auto_pad(n, &a->auto_pad));
+    OBN_TRY(check_min(n, "kernel_shape", a->kernel_shape, a->n_kernel_shape, 1));
+    OBN_TRY(check_min(n, "strides", a->strides, a->n_strides, 1));
+    OBN_TRY(check_min(n, "dilations", a->dilations, a->n_dilations, 1));
+    OBN_TRY(check_min(n, "pads", a->pads, a->n_pads, 0));
+    OBN_TRY(check_min(n, "output_padding", a->output_padding, a->n_output_padding, 0));
+    OBN_TRY(check_min(n, "output_shape", a->output_shape, a->n_output_shape, 1));
+    if (a->group < 1)
+        return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'group' is %lld; must be >= 1", (long long)a->group);
+    if (a->auto_pad != PAD_NOTSET)
+        for (size_t i = 0; i < a->n_pads; i++)
+            if (a->pads[i] != 0)
+                return obn_node_err(n, OBN_E_INVALID_MODEL,
+                                    "attributes 'pads' and 'auto_pad' (%s) cannot be used together",
+                                    auto_pad_names[a->auto_pad]);
+    return OBN_OK;
+}
+
+/* An attribute list must have `want` entries (or be absent). */
+static obn_status check_len(const obn_op_ctx *ctx, const char *name, size_t have, int want, int nd)
+{
+    if (have == 0 || have == (size_t)want) return OBN_OK;
+    char sh[OBN_SHAPE_STR_CAP];
+    const obn_tensor *x = ctx->inputs[IN_X];
+    return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
+                       "attribute '%s' has %zu values, expected %d for input 'X' ('%s') of shape %s (%d spatial "
+                       "dimension%s)",
+                       name, have, want, obn_in_name(ctx, IN_X), obn_shape_str(x->rank, x->dims, sh, sizeof sh),
+                       nd, nd == 1 ? "" : "s");
+}
+
+static obn_status check_attr_lengths(const obn_op_ctx *ctx, int nd)
+{
+    const convt_attrs *a = ctx->attrs;
+    OBN_TRY(check_len(ctx, "kernel_shape", a->n_kernel_shape, nd, nd));
+    OBN_TRY(check_len(ctx, "strides", a->n_strides, nd, nd));
+    OBN_TRY(check_len(ctx, "dilations", a->n_dilations, nd, nd));
+    OBN_TRY(check_len(ctx, "pads", a->n_pads, 2 * nd, nd));
+    OBN_TRY(check_len(ctx, "output_padding", a->n_output_padding, nd, nd));
+    return check_len(ctx, "output_shape", a->n_output_shape, nd, nd);
+}
+
+/* W against X, group, kernel_shape and B. */
+static obn_status check_weights(const obn_op_ctx *ctx, int nd)
+{
+    const convt_attrs *a = ctx->attrs;
+    const obn_tensor *x = ctx->inputs[IN_X], *w = ctx->inputs[IN_W];
+    char xs[OBN_SHAPE_STR_CAP], ws[OBN_SHAPE_STR_CAP];
+    obn_shape_str(x->rank, x->dims, xs, sizeof xs);
+    obn_shape_str(w->rank, w->dims, ws, sizeof ws);
+    if (w->rank != x->rank)
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'W' ('%s') has shape %s, expected rank %d like 'X' %s",
+                           obn_in_name(ctx, IN_W), ws, x->rank, xs);
+    for (int i = 0; i < nd && a->n_kernel_shape; i++)
+        if (a->kernel_shape[i] != w->dims[2 + i])
+            return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
+                               "attribute 'kernel_shape' [%d] is %lld, but input 'W' ('%s') of shape %s has %lld",
+                               i, (long long)a->kernel_shape[i], obn_in_name(ctx, IN_W), ws,
+                               (long long)w->dims[2 + i]);
+    for (int i = 0; i < nd; i++)
+        if (w->dims[2 + i] < 1)
+            return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'W' ('%s') has shape %s: kernel sizes must be >= 1",
+                               obn_in_name(ctx, IN_W), ws);
+    int64_t c = x->dims[1], m;
+    if (w->dims[0] != c)
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
+                           "input 'W' ('%s') %s has W.shape[0]=%lld, but 'X' ('%s') %s has C=%lld channels",
+                           obn_in_name(ctx, IN_W), ws, (long long)w->dims[0], obn_in_name(ctx, IN_X), xs,
+                           (long long)c);
+    if (c % a->group != 0)
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
+                           "input 'X' ('%s') %s has C=%lld channels, not divisible by group=%lld",
+                           obn_in_name(ctx, IN_X), xs, (long long)c, (long long)a->group);
+    if (__builtin_mul_overflow(w->dims[1], a->group, &m))
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
+                           "output channels M = W.shape[1]*group = %lld*%lld overflow (input 'W' ('%s') %s)",
+                           (long long)w->dims[1], (long long)a->group, obn_in_name(ctx, IN_W), ws);
+    if (obn_has_input(ctx, IN_B)) {
+        const obn_tensor *b = ctx->inputs[IN_B];
+        if (b->rank != 1 || b->numel != m) {
+            char bs[OBN_SHAPE_STR_CAP];
+            return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
+                               "input 'B' ('%s') has shape %s, expected [%lld] (M = W.shape[1]*group = %lld*%lld, "
+                               "'W' %s)",
+                               obn_in_name(ctx, IN_B), obn_shape_str(b->rank, b->dims, bs, sizeof bs), (long long)m,
+                               (long long)w->dims[1], (long long)a->group, ws);
+        }
+    }
+    return OBN_OK;
+}
+
+/* Error for an overflowing size on axis i. */
+static obn_status overflow_err(const obn_op_ctx *ctx, int i, const char *what)
+{
+    char xs[OBN_SHAPE_STR_CAP];
+    const obn_tensor *x = ctx->inputs[IN_X];
+    return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "%s overflows on spatial axis %d (input 'X' ('%s') %s)", what, i,
+                       obn_in_name(ctx, IN_X), obn_shape_str(x->rank, x->dims, xs, sizeof xs));
+}
+
+/* Output size and leading padding of spatial axis i (formulas at the top). */
+static obn_status axis_geometry(const obn_op_ctx *ctx, obn_conv_shape *s, int i)
+{
+    const convt_attrs *a = ctx->attrs;
+    int nd = s->nd;
+    int64_t in = s->in[i], k = s->kernel[i], st = s->stride[i], d = s->dilation[i];
+    int64_t op = a->n_output_padding ? a->output_padding[i] : 0, dk, full, out, pb, pe, total;
+    if (op >= st && op >= d)
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
+                           "attribute 'output_padding' [%d] is %lld; must be less than the stride (%lld) or the "
+                           "dilation (%lld)",
+                           i, (long long)op, (long long)st, (long long)d);
+    if (__builtin_mul_overflow(k - 1, d, &dk) || __builtin_add_overflow(dk, 1, &dk))
+        return overflow_err(ctx, i, "the dilated kernel (k-1)*dilation+1");
+    if (__builtin_mul_overflow(st, in - 1, &full) || __builtin_add_overflow(full, op, &full) ||
+        __builtin_add_overflow(full, dk, &full))
+        return overflow_err(ctx, i, "the output size stride*(in-1) + output_padding + dilated kernel");
+    const char *rule;
+    if (a->n_output_shape || a->auto_pad == PAD_SAME_UPPER || a->auto_pad == PAD_SAME_LOWER) {
+        rule = a->n_output_shape ? "output_shape" : auto_pad_names[a->auto_pad];
+        if (a->n_output_shape) out = a->output_shape[i];
+        else if (__builtin_mul_overflow(in, st, &out)) return overflow_err(ctx, i, "in*stride (auto_pad SAME)");
+        if (__builtin_sub_overflow(full, out, &total)) return overflow_err(ctx, i, "the total padding");
+        pb = total < 0 ? 0 : a->auto_pad == PAD_SAME_UPPER ? total / 2 : total - total / 2;
+        pe = total - pb;
+    } else {
+        pb = a->n_pads && a->auto_pad == PAD_NOTSET ? a->pads[i] : 0;
+        pe = a->n_pads && a->auto_pad == PAD_NOTSET ? a->pads[nd + i] : 0;
+        rule = a->auto_pad == PAD_VALID ? "VALID" : "pads";
+        if (__builtin_sub_overflow(full, pb, &out) || __builtin_sub_overflow(out, pe, &out))
+            return overflow_err(ctx, i, "the output size minus pads");
+    }
+    if (out < 1) {
+        char xs[OBN_SHAPE_STR_CAP];
+        const obn_tensor *x = ctx->inputs[IN_X];
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
+                           "output spatial axis %d would be empty (%lld): input 'X' ('%s') %s has size %lld there, "
+                           "stride %lld, dilated kernel %lld, output_padding %lld, pads %lld+%lld (from %s)",
+                           i, (long long)out, obn_in_name(ctx, IN_X), obn_shape_str(x->rank, x->dims, xs, sizeof xs),
+                           (long long)in, (long long)st, (long long)dk, (long long)op, (long long)pb, (long long)pe,
+                           rule);
+    }
+    s->out[i] = out;
+    s->pad[i] = pb;
+    return OBN_OK;
+}
+
+/* Checks the inputs and fills the kernel's shape description. */
+static obn_status convt_shape_of(const obn_op_ctx *ctx, obn_conv_shape *s)
+{
+    const convt_attrs *a = ctx->attrs;
+    const obn_tensor *x = ctx->inputs[IN_X], *w = ctx->inputs[IN_W];
+    OBN_TRY(obn_check_input_dtype(ctx, IN_X, "X", OBN_FLOAT32_ONLY));
+    OBN_TRY(obn_check_same_dtype(ctx, IN_W, "W", IN_X, "X"));
+    if (obn_has_input(ctx, IN_B)) OBN_TRY(obn_check_same_dtype(ctx, IN_B, "B", IN_X, "X"));
+    OBN_TRY(obn_check_rank(ctx, IN_X, "X", 3, 2 + MAXD));
+    int nd = x->rank - 2;
+    OBN_TRY(check_attr_lengths(ctx, nd));
+    OBN_TRY(check_weights(ctx, nd));
+    memset(s, 0, sizeof *s);
+    s->nd = nd;
+    s->batch = x->dims[0];
+    s->in_channels = x->dims[1];
+    s->out_channels = w->dims[1] * a->group; /* checked in check_weights */
+    s->groups = a->group;
+    for (int i = 0; i < nd; i++) {
+        s->in[i] = x->dims[2 + i];
+        s->kernel[i] = w->dims[2 + i];
+        s->stride[i] = a->n_strides ? a->strides[i] : 1;
+        s->dilation[i] = a->n_dilations ? a->dilations[i] : 1;
+        OBN_TRY(axis_geometry(ctx, s, i));
+    }
+    return OBN_OK;
+}
+
+static obn_status convt_infer(obn_op_ctx *ctx)
+{
+    obn_conv_shape s;
+    OBN_TRY(convt_shape_of(ctx, &s));
+    int64_t dims[2 + MAXD] = {s.batch, s.out_channels};
+    for (int i = 0; i < s.nd; i++) dims[2 + i] = s.out[i];
+    return obn_set_output(ctx, 0, OBN_FLOAT, 2 + s.nd, dims);
+}
+
+typedef struct {
+    obn_conv_shape shape;
+    obn_conv_transpose_weights *packed; /* NULL: weights not constant, or nothing to multiply */
+    size_t workspace_bytes;
+} convt_state;
+
+static void convt_free_state(void *p)
+{
+    convt_state *st = p;
+    if (!st) return;
+    obn_conv_transpose_weights_free(st->packed);
+    free(st);
+}
+
+/* Geometry once per plan, and the weights packed when they are constant. */
+static obn_status convt_prepare(obn_op_ctx *ctx, void **state)
+{
+    if (ctx->node->act.kind != OBN_ACT_NONE) /* no pass fuses into ConvTranspose: never run without it */
+        return obn_ctx_err(ctx, OBN_E_UNSUPPORTED, "a fused activation on ConvTranspose is not supported");
+    convt_state *st = calloc(1, sizeof *st);
+    if (!st) return OBN_OOM();
+    obn_status s = convt_shape_of(ctx, &st->shape);
+    if (s != OBN_OK) {
+        free(st);
+        return s;
+    }
+    const obn_tensor *w = ctx->inputs[IN_W];
+    if (ctx->inputs[IN_X]->numel == 0 || ctx->outputs[0]->numel == 0) { /* no kernel call (see convt_run) */
+        *state = st;
+        return OBN_OK;
+    }
+    if (w->data) {
+        st->packed = obn_conv_transpose_pack_weights(&st->shape, w->data);
+        if (!st->packed) {
+            free(st);
+            return OBN_OOM();
+        }
+    }
+    st->workspace_bytes = obn_conv_transpose_workspace_size(&st->shape, ctx->threads);
+    *state = st;
+    return OBN_OK;
+}
+
+static size_t convt_workspace(const obn_op_ctx *ctx)
+{
+    const convt_state *st = ctx->state;
+    return st ? st->workspace_bytes : 0;
+}
+
+/* An empty X (no channels, or an empty axis) leaves only the bias: the
+ * kernel is not called, as its size products assume X is not empty. */
+static void bias_only(const obn_conv_shape *s, const float *bias, float *y)
+{
+    int64_t plane = 1;
+    for (int i = 0; i < s->nd; i++) plane *= s->out[i];
+    for (int64_t p = 0; p < s->batch * s->out_channels; p++) {
+        float v = bias ? bias[p % s->out_channels] : 0.0f;
+        for (int64_t i = 0; i < plane; i++) y[p * plane + i] = v;
+    }
+}
+
+static obn_status convt_run(obn_op_ctx *ctx)
+{
+    const convt_state *st = ctx->state;
+    const obn_tensor *x = ctx->inputs[IN_X], *w = ctx->inputs[IN_W];
+    obn_tensor *y = ctx->outputs[0];
+    const float *bias = obn_has_input(ctx, IN_B) ? ctx->inputs[IN_B]->data : NULL;
+    if (y->numel == 0) return OBN_OK;
+    if (x->numel == 0) {
+        bias_only(&st->shape, bias, y->data);
+        return OBN_OK;
+    }
+    if (obn_conv_transpose_run(&st->shape, x->data, w->data, st->packed, bias, y->data, ctx->workspace,
+                               st->workspace_bytes, ctx->threads))
+        return OBN_OOM();
+    return OBN_OK;
+}
+
+static const int versions[] = {1, 11, 0};
+static const char *const attr_names[] = {"auto_pad",       "dilations",    "group", "kernel_shape",
+                                         "output_padding", "output_shape", "pads",  "strides",
+                                         NULL};
+
+const obn_op obn_op_conv_transpose = {
+    .domain = "",
+    .op_type = "ConvTranspose",
+    .since_versions = versions,
+    .attr_names = attr_names,
+    .min_inputs = 2,
+    .max_inputs = 3,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .attrs_size = sizeof(convt_attrs),
+    .parse = convt_parse,
+    .infer = convt_infer,
+    .run = convt_run,
+    .prepare = convt_prepare,
+    .free_state = convt_free_state,
+    .workspace = convt_workspace,
+};
+OBN_REGISTER_OP(obn_op_conv_transpose);
