@@ -8,10 +8,10 @@ For each model this writes DIR/<name>_op<opset>_<bn>[_dyn]/model.onnx and one
 test_data_set_K per batch size with input_0.pb and output_0.pb (the logits
 PyTorch computes), which `onnxbn test` compares against.
 
-Weights are random (nothing can be downloaded) but made realistic: BN running
-statistics are first measured on random batches (so activations stay in a
-sane range through 50+ layers), then BN affine parameters and statistics are
-perturbed so that every BatchNormalization matters.
+Weights are random (nothing can be downloaded) but made realistic: BN affine
+parameters are random, BN running statistics are measured on random batches
+(so activations stay in a sane range through 50+ layers) and then perturbed,
+so that every BatchNormalization matters.
 
 --bn keep   exports with training=TrainingMode.PRESERVE from eval mode: BN
             stays as its own node (what onnxbn's folding pass is for).
@@ -62,12 +62,22 @@ def bn_layers(model):
 
 
 def calibrate_and_perturb(model, side, gen):
-    """Running stats measured on random data, then perturbed; random affine."""
+    """Random BN affine parameters, then running statistics measured on random
+    data with everything else in eval mode (dropout and stochastic depth off),
+    then a small perturbation of those statistics so that BN matters but the
+    network stays well conditioned (logits of order 1-100, so float32
+    rounding stays far below the comparison tolerance)."""
     bns = bn_layers(model)
+    with torch.no_grad():
+        for m in bns:
+            c = m.num_features
+            m.weight.copy_(torch.rand(c, generator=gen) * 1.0 + 0.5)
+            m.bias.copy_(torch.randn(c, generator=gen) * 0.2)
+            m.reset_running_stats()
+            m.momentum = None  # cumulative average over the calibration batches
+    model.eval()
     for m in bns:
-        m.reset_running_stats()
-        m.momentum = None  # cumulative average over the calibration batches
-    model.train()
+        m.train()
     with torch.no_grad():
         for _ in range(2):
             model(torch.randn(4, 3, side, side, generator=gen))
@@ -75,8 +85,6 @@ def calibrate_and_perturb(model, side, gen):
     with torch.no_grad():
         for m in bns:
             c = m.num_features
-            m.weight.copy_(torch.rand(c, generator=gen) * 1.0 + 0.5)
-            m.bias.copy_(torch.randn(c, generator=gen) * 0.2)
             m.running_mean.add_(torch.randn(c, generator=gen) * 0.1 * m.running_var.sqrt())
             m.running_var.mul_(torch.rand(c, generator=gen) * 0.4 + 0.8)
             m.momentum = 0.1
