@@ -88,6 +88,24 @@ def calibrate_and_perturb(model, side, gen):
             m.running_mean.add_(torch.randn(c, generator=gen) * 0.1 * m.running_var.sqrt())
             m.running_var.mul_(torch.rand(c, generator=gen) * 0.4 + 0.8)
             m.momentum = 0.1
+    normalise_logits(model, side, gen)
+
+
+def normalise_logits(model, side, gen):
+    """Scales the classifier (the last Linear) so that logits have unit
+    spread. Random heads (inception_v3 draws them with std 0.1) otherwise give
+    logits in the hundreds, where float32's own rounding (PyTorch float32 vs
+    float64 differ by ~5e-4 there) exceeds an absolute tolerance of 1e-4."""
+    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    if not linears:
+        return
+    head = linears[-1]
+    with torch.no_grad():
+        spread = float(model(torch.randn(2, 3, side, side, generator=gen)).std())
+        if spread > 0:
+            head.weight.div_(spread)
+            if head.bias is not None:
+                head.bias.div_(spread)
 
 
 def build(name, seed):
