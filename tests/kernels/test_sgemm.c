@@ -7,6 +7,8 @@
  * plus 1e-6 absolute. A wrong tile or index gives O(1) errors.
  * Epilogues: row/column bias, clamp (Relu, Clip), leaky slope, clamp+leaky. */
 #include <check.h>
+
+#include "tb_check.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,11 +305,4 @@ static Suite *suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *r = srunner_create(suite());
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? 1 : 0;
-}
+int main(void) { return tb_run_suite(suite()); }

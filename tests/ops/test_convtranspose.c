@@ -14,6 +14,7 @@
 
 #include "kernels/cpu.h"
 #include "model_builder.h"
+#include "tb_check.h"
 
 typedef struct {
     int nd;
@@ -583,11 +584,4 @@ static Suite *suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *r = srunner_create(suite());
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? 1 : 0;
-}
+int main(void) { return tb_run_suite(suite()); }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "model_builder.h"
+#include "tb_check.h"
 
 static obn_tensor *run_transpose(int dtype, int rank, const int64_t *dims, const void *data, const int64_t *perm,
                                  int threads)
@@ -166,11 +167,4 @@ static Suite *suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *r = srunner_create(suite());
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? 1 : 0;
-}
+int main(void) { return tb_run_suite(suite()); }

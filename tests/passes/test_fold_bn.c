@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "model_builder.h"
+#include "tb_check.h"
 
 #define RTOL 1e-4
 #define ATOL 1e-5
@@ -498,11 +499,4 @@ static Suite *suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *r = srunner_create(suite());
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? 1 : 0;
-}
+int main(void) { return tb_run_suite(suite()); }
