@@ -3,7 +3,7 @@
 # onnxbn on the bundled Conv->BatchNorm->ReLU model.
 set -eu
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh --no-python
+scripts/install-deps.sh --if-missing --no-python
 scripts/build.sh
 model=models/convbnrelu/model.onnx
 echo

@@ -1,10 +1,15 @@
 #!/bin/sh
-# The README's second command: build and run the whole test suite (unit
-# tests, ONNX conformance, CLI, PyTorch-exported models, and a full rebuild
-# under AddressSanitizer + UndefinedBehaviorSanitizer). Extra arguments go to
+# The README's second command: install what is missing, build, and run the
+# whole test suite (unit tests, ONNX conformance, CLI, PyTorch-exported
+# models incl. the torchvision zoo, and a full rebuild under
+# AddressSanitizer + UndefinedBehaviorSanitizer). Extra arguments go to
 # ctest, e.g.  scripts/test.sh -L fast   (the quick subset)
 set -eu
 cd "$(dirname "$0")/.."
+scripts/install-deps.sh --if-missing
+# ONNX Runtime for the optimize test's cross-check; without network the
+# test skips that check and says so
+bench/setup_ort.sh || echo "note: could not install onnxruntime-node; the ONNX Runtime cross-check will be skipped"
 scripts/build.sh
 cd build
 exec ctest --output-on-failure "$@"
