@@ -137,6 +137,15 @@ const void *obn_tensor_cdata(const obn_tensor *tensor);
 /* Name read from a .pb file, or "" . Borrowed: valid while the tensor lives. */
 const char *obn_tensor_name(const obn_tensor *tensor);
 
+/* ---------------------------------------------------------------- operators */
+
+/* The operators onnxbn implements. For index < obn_operator_count():
+ * *domain ("" = ai.onnx), *op_type and *since_versions (the operator
+ * versions implemented, ascending, 0-terminated). All borrowed, static. A
+ * model's node resolves to the highest implemented version <= its opset. */
+size_t obn_operator_count(void);
+obn_status obn_operator(size_t index, const char **domain, const char **op_type, const int **since_versions);
+
 /* ---------------------------------------------------------------- models */
 
 typedef struct obn_model obn_model;

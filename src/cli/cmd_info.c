@@ -119,3 +119,35 @@ int cmd_info(int argc, char **argv)
     obn_model_destroy(m);
     return rc;
 }
+
+typedef struct {
+    const char *domain, *op_type;
+    const int *versions;
+} op_row;
+
+static int cmp_op_row(const void *a, const void *b)
+{
+    const op_row *x = a, *y = b;
+    int c = strcmp(x->op_type, y->op_type);
+    return c ? c : strcmp(x->domain, y->domain);
+}
+
+/* onnxbn ops: the registry, sorted by op type. */
+int cmd_ops(int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1) return cli_usage("ops: takes no arguments");
+    size_t n = obn_operator_count();
+    op_row *rows = calloc(n + 1, sizeof *rows);
+    if (!rows) return cli_usage("out of memory");
+    for (size_t i = 0; i < n; i++) obn_operator(i, &rows[i].domain, &rows[i].op_type, &rows[i].versions);
+    qsort(rows, n, sizeof *rows, cmp_op_row);
+    for (size_t i = 0; i < n; i++) {
+        printf("%s%s%-28s", rows[i].domain, rows[i].domain[0] ? "." : "", rows[i].op_type);
+        for (const int *v = rows[i].versions; *v; v++) printf(" %d", *v);
+        printf("\n");
+    }
+    printf("%zu operators\n", n);
+    free(rows);
+    return CLI_OK;
+}

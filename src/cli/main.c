@@ -27,6 +27,9 @@ static void usage(FILE *f)
             "  onnxbn bench MODEL [--runs N] [--warmup N] [--threads N] [--batch B] [--no-fuse] [--json]\n"
             "      times runs on seeded random inputs; reports median, min and p90\n"
             "\n"
+            "  onnxbn ops\n"
+            "      the operators onnxbn implements, with their versions\n"
+            "\n"
             "exit status: 0 success, 1 a test or comparison failed, 2 bad usage or a model\n"
             "or input that cannot be loaded\n",
             obn_version());
@@ -44,6 +47,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "test") == 0) return cmd_test(argc - 1, argv + 1);
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 1, argv + 1);
     if (strcmp(cmd, "optimize") == 0) return cmd_optimize(argc - 1, argv + 1);
+    if (strcmp(cmd, "ops") == 0) return cmd_ops(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return CLI_OK;

@@ -19,6 +19,18 @@ static const obn_op *const all_ops[] = {
 static const size_t n_ops = sizeof all_ops / sizeof all_ops[0];
 
 size_t obn_registry_count(void) { return n_ops; }
+
+size_t obn_operator_count(void) { return n_ops; }
+
+obn_status obn_operator(size_t index, const char **domain, const char **op_type, const int **since_versions)
+{
+    if (!domain || !op_type || !since_versions) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_operator: NULL argument");
+    if (index >= n_ops) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_operator: index %zu out of range (%zu)", index, n_ops);
+    *domain = all_ops[index]->domain;
+    *op_type = all_ops[index]->op_type;
+    *since_versions = all_ops[index]->since_versions;
+    return OBN_OK;
+}
 const obn_op *obn_registry_at(size_t i) { return i < n_ops ? all_ops[i] : NULL; }
 
 const obn_op *obn_registry_find(const char *domain, const char *op_type, int64_t opset,

@@ -28,6 +28,7 @@ expect() {
 expect 2 "usage" -- "$bin"
 expect 2 "unknown command" -- "$bin" frobnicate
 expect 0 "onnxbn test" -- "$bin" help
+expect 0 "BatchNormalization *1 6 7 9 14 15" -- "$bin" ops
 expect 0 "BatchNormalization *2" -- "$bin" info "$model"
 expect 0 "ai.onnx=13" -- "$bin" info "$model"
 expect 0 "input *float *\[1,3,16,16\]" -- "$bin" info "$model"
