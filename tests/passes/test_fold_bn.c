@@ -460,6 +460,21 @@ START_TEST(activation_fusion)
     obn_model_destroy(opt);
     tb_free(tm);
 
+    /* Clip's attribute form (opset < 11) */
+    tm = tb_new(9);
+    tb_input(tm, "a", OBN_FLOAT, 2, ad);
+    init_random(tm, "B", 2, bd, -1.0f, 1.0f);
+    int64_t cd[1] = {5};
+    init_random(tm, "C", 1, cd, -1.0f, 1.0f); /* C is required before Gemm-11 */
+    tb_node(tm, "Gemm", "fc", "a,B,C", "t");
+    Onnx__NodeProto *clip6 = tb_node(tm, "Clip", "clip6", "t", "y");
+    tb_attr_float(tm, clip6, "min", -0.25f);
+    tb_attr_float(tm, clip6, "max", 0.5f);
+    tb_output(tm, "y", OBN_FLOAT, -1, NULL);
+    opt = check_fold(tm, 2, ad, 1, "fused Clip 'clip6' into Gemm 'fc'");
+    obn_model_destroy(opt);
+    tb_free(tm);
+
     tm = tb_new(9);
     int64_t xd2[4] = {1, 2, 5, 5}, wd[4] = {3, 2, 3, 3};
     tb_input(tm, "x", OBN_FLOAT, 4, xd2);
