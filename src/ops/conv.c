@@ -11,6 +11,7 @@
  * Constant weights are packed for the GEMM once per plan (prepare). An
  * activation fused into the node by the fuse_activation pass runs in the
  * kernel epilogue. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -295,6 +296,22 @@ static obn_status conv_run(obn_op_ctx *ctx)
     return OBN_OK;
 }
 
+/* "dw 3x3 s2", "1x1", "g32 3x3 s1", "3x3 s1" (OBN_PROFILE labels). */
+static void conv_describe(const obn_op_ctx *ctx, char *buf, size_t cap)
+{
+    const conv_state *st = ctx->state;
+    if (!st || cap == 0) return;
+    const obn_conv_shape *s = &st->shape;
+    obn_conv_algo algo = obn_conv_algorithm(s);
+    size_t n = 0;
+    if (algo == OBN_CONV_DEPTHWISE) n = (size_t)snprintf(buf, cap, "dw ");
+    else if (s->groups > 1) n = (size_t)snprintf(buf, cap, "g%lld ", (long long)s->groups);
+    else buf[0] = '\0';
+    for (int i = 0; i < s->nd && n < cap; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%lld", i ? "x" : "", (long long)s->kernel[i]);
+    if (n < cap && algo != OBN_CONV_POINTWISE) snprintf(buf + n, cap - n, " s%lld", (long long)s->stride[s->nd - 1]);
+}
+
 static const int versions[] = {1, 11, 0};
 static const char *const attr_names[] = {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides", NULL};
 
@@ -314,5 +331,6 @@ const obn_op obn_op_conv = {
     .prepare = conv_prepare,
     .free_state = conv_free_state,
     .workspace = conv_workspace,
+    .describe = conv_describe,
 };
 OBN_REGISTER_OP(obn_op_conv);
