@@ -12,6 +12,22 @@
  * split across threads well (about a millisecond of one core's work). */
 #define OBN_CONV_UNIT_SMALL ((int64_t)1 << 24)
 
+/* Budget of one im2col chunk: half of a 512 KiB L2 (Zen 2/3; a quarter of
+ * the 1-2 MiB of recent Intel cores), leaving the rest to the GEMM's A
+ * blocks (src/kernels/sgemm_avx2.c: mc x kc = 120 KiB). Written and read back
+ * while it is hot, the im2col matrix never goes out to memory. */
+#define OBN_CONV_COL_CACHE_BYTES ((int64_t)256 << 10)
+
+/* Chunks and thread shares of im2col columns are multiples of this: the
+ * widest SGEMM panel (OBN_SGEMM_MAX_NR), so every chunk starts on a panel
+ * boundary whatever the kernel. */
+#define OBN_CONV_COL_GRANULE 32
+
+/* Fewest columns per chunk, even when K x chunk outgrows the cache budget
+ * (deep layers: K = 512*9): every chunk streams all of the weights again,
+ * so narrow chunks would read a large A many times for little work. */
+#define OBN_CONV_COL_MIN_CHUNK 64
+
 struct obn_conv_weights {
     int64_t groups;
     obn_sgemm_packed **per_group;
@@ -21,6 +37,7 @@ typedef struct {
     int64_t mg, cg, k, n;   /* per group: output channels, input channels, GEMM depth, output positions */
     int64_t in_size;        /* input plane size (product of in[]) */
     int64_t chunk;          /* im2col columns per chunk */
+    size_t pad_bytes;       /* im2col from a padded copy of the input (1-D, 2-D): its size, else 0 */
 } conv_dims;
 
 /* Per-group GEMM sizes (Y[mg x n] = W[mg x k] * col[k x n]) and the im2col
@@ -39,11 +56,14 @@ static conv_dims dims_of(const obn_conv_shape *s)
     d.mg = s->out_channels / s->groups;
     d.cg = s->in_channels / s->groups;
     d.k = d.cg * kvol;
-    /* whole columns when K x N fits OBN_CONV_COL_BYTES, else chunks of a
-     * multiple of 64 columns (a multiple of every kernel's NR) */
-    int64_t fit = d.k > 0 ? OBN_CONV_COL_BYTES / (d.k * (int64_t)sizeof(float)) : d.n;
-    d.chunk = d.n <= fit ? d.n : (fit / 64 > 0 ? fit / 64 * 64 : 64);
+    /* im2col columns per chunk: as many whole granules as keep the K x chunk
+     * block inside OBN_CONV_COL_CACHE_BYTES (at least one granule), so the
+     * GEMM reads it back from cache, not from memory */
+    int64_t fit = d.k > 0 ? OBN_CONV_COL_CACHE_BYTES / (d.k * (int64_t)sizeof(float)) : d.n;
+    d.chunk = fit / OBN_CONV_COL_GRANULE * OBN_CONV_COL_GRANULE;
+    if (d.chunk < OBN_CONV_COL_MIN_CHUNK) d.chunk = OBN_CONV_COL_MIN_CHUNK;
     if (d.chunk > d.n) d.chunk = d.n;
+    d.pad_bytes = s->nd <= 2 ? ((size_t)obn_im2col_padded_floats(s, d.cg) * sizeof(float) + 63) & ~(size_t)63 : 0;
     return d;
 }
 
@@ -117,21 +137,36 @@ static obn_sgemm_call group_call(const conv_dims *d, const float *w, const obn_c
 static size_t col_bytes(const conv_dims *d)
 {
     int64_t cols = (d->chunk + OBN_SGEMM_MAX_NR - 1) / OBN_SGEMM_MAX_NR * OBN_SGEMM_MAX_NR;
-    return ((size_t)(d->k * cols) * sizeof(float) + 63) & ~(size_t)63;
+    /* + one panel row of slack that obn_im2col_panels_padded may write */
+    return ((size_t)(d->k * cols + OBN_SGEMM_MAX_NR) * sizeof(float) + 63) & ~(size_t)63;
+}
+
+/* Whether one image-group's im2col columns are split between the threads
+ * (each fills and multiplies its own chunks, in its own cache, with no
+ * barrier), rather than each chunk being filled and multiplied by all
+ * threads together (the GEMM then splits the rows too: better when there
+ * are too few columns to share out evenly). */
+static int split_columns(const conv_dims *d, int threads)
+{
+    int64_t granules = (d->n + OBN_CONV_COL_GRANULE - 1) / OBN_CONV_COL_GRANULE;
+    return threads > 1 && (granules >= 4 * (int64_t)threads || (granules >= threads && granules % threads == 0));
 }
 
 /* Scratch of one (image, group) unit run with `threads` threads: the
  * im2col chunk plus the SGEMM's packing buffers (upper bound: weights not
- * pre-packed). */
+ * pre-packed), once per thread when the columns are split. */
 static size_t unit_workspace(const conv_dims *d, obn_conv_algo algo, int threads)
 {
     float dummy = 0.0f;
     obn_sgemm_packed view;
+    int split = algo == OBN_CONV_IM2COL && split_columns(d, threads);
     obn_sgemm_packed_b_view(&view, &dummy, d->k, d->chunk, NULL);
     obn_sgemm_call c = group_call(d, &dummy, NULL, NULL, 0, &dummy, d->n, algo == OBN_CONV_IM2COL ? &view : NULL,
                                   algo == OBN_CONV_IM2COL ? d->chunk : d->n, &dummy);
     size_t col = algo == OBN_CONV_IM2COL ? col_bytes(d) : 0;
-    return col + ((obn_sgemm_workspace_size(&c, threads) + 63) & ~(size_t)63);
+    size_t one = col + ((obn_sgemm_workspace_size(&c, split ? 1 : threads) + 63) & ~(size_t)63);
+    size_t pad = algo == OBN_CONV_IM2COL ? d->pad_bytes : 0; /* shared by the threads */
+    return pad + (split ? (size_t)threads * one : one);
 }
 
 /* Many small independent GEMMs (groups, or a batch of small images) go one
@@ -165,7 +200,29 @@ typedef struct {
     float *y;
 } conv_job;
 
-/* Image b, group g: Y[b, g] = W[g] * col(X[b, g]), in column chunks. */
+/* im2col columns [n0, n1) of image-group (xg, g) in chunks: each chunk is
+ * filled into ws in panel layout and multiplied, with `threads` threads. */
+static int im2col_columns(const conv_job *j, const float *xg, const float *padded, float *yg, int64_t g, int64_t n0,
+                          int64_t n1, char *ws, size_t ws_bytes, int threads)
+{
+    const conv_dims *d = &j->d;
+    size_t cb = col_bytes(d);
+    const obn_sgemm_packed *like = j->pw ? j->pw->per_group[g] : NULL;
+    int nr = obn_sgemm_b_panel_width(like);
+    if (ws_bytes < cb) return -1;
+    for (int64_t c0 = n0; c0 < n1; c0 += d->chunk) {
+        int64_t c1 = c0 + d->chunk < n1 ? c0 + d->chunk : n1;
+        obn_sgemm_packed view;
+        if (padded) obn_im2col_panels_padded(j->s, padded, d->cg, c0, c1, nr, (float *)ws);
+        else obn_im2col_panels(j->s, xg, d->cg, c0, c1, nr, (float *)ws, threads);
+        obn_sgemm_packed_b_view(&view, (float *)ws, d->k, c1 - c0, like);
+        obn_sgemm_call c = group_call(d, j->w, j->pw, j->ep, g, NULL, 0, &view, c1 - c0, yg + c0);
+        if (obn_sgemm_run(&c, ws + cb, ws_bytes - cb, threads)) return -1;
+    }
+    return 0;
+}
+
+/* Image b, group g: Y[b, g] = W[g] * col(X[b, g]). */
 static int run_unit(const conv_job *j, int64_t b, int64_t g, char *ws, size_t ws_bytes, int threads)
 {
     const conv_dims *d = &j->d;
@@ -175,19 +232,27 @@ static int run_unit(const conv_job *j, int64_t b, int64_t g, char *ws, size_t ws
         obn_sgemm_call c = group_call(d, j->w, j->pw, j->ep, g, xg, d->n, NULL, d->n, yg);
         return obn_sgemm_run(&c, ws, ws_bytes, threads) ? -1 : 0;
     }
-    size_t cb = col_bytes(d);
-    const obn_sgemm_packed *like = j->pw ? j->pw->per_group[g] : NULL;
-    int nr = obn_sgemm_b_panel_width(like);
-    if (ws_bytes < cb) return -1;
-    for (int64_t n0 = 0; n0 < d->n; n0 += d->chunk) {
-        int64_t n1 = n0 + d->chunk < d->n ? n0 + d->chunk : d->n;
-        obn_sgemm_packed view;
-        obn_im2col_panels(j->s, xg, d->cg, n0, n1, nr, (float *)ws, threads);
-        obn_sgemm_packed_b_view(&view, (float *)ws, d->k, n1 - n0, like);
-        obn_sgemm_call c = group_call(d, j->w, j->pw, j->ep, g, NULL, 0, &view, n1 - n0, yg + n0);
-        if (obn_sgemm_run(&c, ws + cb, ws_bytes - cb, threads)) return -1;
+    const float *padded = NULL;
+    if (d->pad_bytes) {
+        if (ws_bytes < d->pad_bytes) return -1;
+        obn_im2col_pad(j->s, xg, d->cg, (float *)ws, threads);
+        padded = (const float *)ws;
+        ws += d->pad_bytes;
+        ws_bytes -= d->pad_bytes;
     }
-    return 0;
+    if (!split_columns(d, threads)) return im2col_columns(j, xg, padded, yg, g, 0, d->n, ws, ws_bytes, threads);
+    /* each thread an equal share of whole granules, in its own workspace */
+    size_t per = ws_bytes / (size_t)threads & ~(size_t)63;
+    int64_t granules = (d->n + OBN_CONV_COL_GRANULE - 1) / OBN_CONV_COL_GRANULE;
+    int failed = 0;
+#pragma omp parallel num_threads(threads) reduction(| : failed)
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        int64_t n0 = granules * t / nt * OBN_CONV_COL_GRANULE, n1 = granules * (t + 1) / nt * OBN_CONV_COL_GRANULE;
+        if (n1 > d->n) n1 = d->n;
+        if (n0 < n1) failed |= im2col_columns(j, xg, padded, yg, g, n0, n1, ws + (size_t)t * per, per, 1);
+    }
+    return failed ? -1 : 0;
 }
 
 /* Pointwise and im2col paths: units in sequence with parallel kernels, or

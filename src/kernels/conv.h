@@ -8,8 +8,10 @@
  *              per channel would have M = multiplier, mostly padding);
  *   im2col     everything else: the receptive fields are copied into a
  *              K x N matrix (K = C/groups * kernel volume, N = output
- *              positions; in column chunks bounded by OBN_CONV_COL_BYTES)
- *              and multiplied by the weights with the packed SGEMM.
+ *              positions) and multiplied by the weights with the packed
+ *              SGEMM, in column chunks small enough to stay in L2 between
+ *              the copy and the multiply; with several threads each takes
+ *              its own share of the columns when there are enough.
  * Per group, Y[M/g x N] = W[M/g x K] * col[K x N]: the weights are the A
  * operand, so they can be packed once (obn_conv_pack_weights).
  * Epilogue: per-output-channel bias, then a [lo, hi] clamp and/or a leaky
@@ -22,8 +24,9 @@
 
 #define OBN_CONV_MAX_DIMS 6
 
-/* im2col column chunk limit: 8 MiB keeps the column block inside a typical
- * L3 while the GEMM packs it, and bounds the workspace for huge inputs. */
+/* Column chunk limit of the ConvTranspose GEMM (conv_transpose.c): 8 MiB
+ * keeps the column block inside a typical L3 and bounds the workspace for
+ * huge inputs. */
 #define OBN_CONV_COL_BYTES ((int64_t)8 << 20)
 
 typedef struct obn_conv_shape {

@@ -15,4 +15,19 @@
 void obn_im2col_panels(const obn_conv_shape *s, const float *xg, int64_t cg, int64_t n0, int64_t n1, int nr,
                        float *dst, int threads);
 
+/* The same panels for 1-D and 2-D convolutions, read from a zero-padded
+ * copy of the group's input made once per image-group by obn_im2col_pad:
+ * every panel row is then one fixed-size copy per output row it touches, with
+ * no bounds checks. With a horizontal stride s the copy holds s phase
+ * planes (columns p, p+s, p+2s, ... of the padded rows), so that strided
+ * taps are contiguous too.
+ *
+ * obn_im2col_padded_floats: size of the copy, including the slack the
+ * fixed-size reads run into past its end. obn_im2col_panels_padded writes up
+ * to OBN_SGEMM_MAX_NR floats past the last panel (dst needs that slack). */
+int64_t obn_im2col_padded_floats(const obn_conv_shape *s, int64_t cg);
+void obn_im2col_pad(const obn_conv_shape *s, const float *xg, int64_t cg, float *padded, int threads);
+void obn_im2col_panels_padded(const obn_conv_shape *s, const float *padded, int64_t cg, int64_t n0, int64_t n1,
+                              int nr, float *dst);
+
 #endif
