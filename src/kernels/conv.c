@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "conv_depthwise.h"
+#include "conv_direct.h"
+#include "cpu.h"
 #include "im2col.h"
 #include "sgemm.h"
 
@@ -27,6 +29,15 @@
  * (deep layers: K = 512*9): every chunk streams all of the weights again,
  * so narrow chunks would read a large A many times for little work. */
 #define OBN_CONV_COL_MIN_CHUNK 64
+
+/* Groups of at most this many input channels take the direct kernel (AVX2):
+ * up to here a per-group GEMM has K = cg * kernel volume too shallow and M
+ * too narrow to keep its tiles busy (ResNeXt's 4-16 channels per group). */
+#define OBN_CONV_DIRECT_MAX_CG 16
+
+/* Direct convolutions below this many multiply-adds run on one thread
+ * (waking a thread costs a few microseconds, ~2^16 FMAs of one core). */
+#define OBN_CONV_DIRECT_PARALLEL_MIN ((int64_t)1 << 16)
 
 struct obn_conv_weights {
     int64_t groups;
@@ -69,6 +80,9 @@ static conv_dims dims_of(const obn_conv_shape *s)
 
 obn_conv_algo obn_conv_algorithm(const obn_conv_shape *s)
 {
+    if (s->groups > 1 && s->nd <= 2 && s->in_channels / s->groups <= OBN_CONV_DIRECT_MAX_CG &&
+        s->kernel[0] * (s->nd == 2 ? s->kernel[1] : 1) <= OBN_CONV_DIRECT_MAX_TAPS && obn_cpu_isa() >= OBN_ISA_AVX2)
+        return OBN_CONV_DIRECT;
     if (s->groups == s->in_channels && s->groups > 1 && s->nd <= 2) return OBN_CONV_DEPTHWISE;
     for (int i = 0; i < s->nd; i++)
         if (s->kernel[i] != 1 || s->stride[i] != 1 || s->pad[i] != 0 || s->out[i] != s->in[i])
@@ -86,7 +100,8 @@ void obn_conv_weights_free(obn_conv_weights *pw)
 
 obn_conv_weights *obn_conv_pack_weights(const obn_conv_shape *s, const float *w, int *none_needed)
 {
-    *none_needed = obn_conv_algorithm(s) == OBN_CONV_DEPTHWISE;
+    obn_conv_algo algo = obn_conv_algorithm(s);
+    *none_needed = algo == OBN_CONV_DEPTHWISE || algo == OBN_CONV_DIRECT;
     if (*none_needed) return NULL;
     conv_dims d = dims_of(s);
     obn_conv_weights *pw = calloc(1, sizeof *pw);
@@ -185,6 +200,7 @@ size_t obn_conv_workspace_size(const obn_conv_shape *s, int threads)
     obn_conv_algo algo = obn_conv_algorithm(s);
     if (algo == OBN_CONV_DEPTHWISE) return 0;
     conv_dims d = dims_of(s);
+    if (algo == OBN_CONV_DIRECT) return (size_t)threads * d.pad_bytes;
     if (d.n == 0 || d.mg == 0) return 0;
     if (outer_parallel(s, &d, threads)) return (size_t)threads * unit_workspace(&d, algo, 1);
     return unit_workspace(&d, algo, threads);
@@ -273,6 +289,40 @@ static int run_gemm_path(const conv_job *j, char *ws, size_t ws_bytes, int threa
     return failed ? -1 : 0;
 }
 
+/* Image-group u of the direct path, padded into `pad`. */
+static void direct_unit(const conv_job *j, const obn_direct_geom *g, int64_t u, float *pad)
+{
+    const obn_conv_shape *s = j->s;
+    const conv_dims *d = &j->d;
+    int64_t b = u / s->groups, grp = u % s->groups;
+    obn_im2col_pad(s, j->x + (b * s->in_channels + grp * d->cg) * d->in_size, d->cg, pad, 1);
+    const float *bias = j->ep && j->ep->bias ? j->ep->bias + grp * d->mg : NULL;
+    obn_conv_direct_avx2(g, pad, j->w + grp * d->mg * d->k, bias, j->ep,
+                         j->y + (b * s->out_channels + grp * d->mg) * d->n);
+}
+
+/* Direct path: the image-groups spread over the threads, each padded into
+ * its thread's share of the workspace (d.pad_bytes each). */
+static int run_direct(const conv_job *j, char *ws, int threads)
+{
+    const obn_conv_shape *s = j->s;
+    const conv_dims *d = &j->d;
+    obn_direct_geom g = {d->cg, d->mg, s->nd == 2 ? s->out[0] : 1, s->out[s->nd - 1],
+                         s->nd == 2 ? s->kernel[0] : 1, s->kernel[s->nd - 1], s->nd == 2 ? s->stride[0] : 1,
+                         s->stride[s->nd - 1], s->nd == 2 ? s->dilation[0] : 1, s->dilation[s->nd - 1], 0, 0};
+    obn_im2col_pad_dims(s, &g.hp, &g.wq);
+    int64_t units = s->batch * s->groups;
+    double work = (double)units * (double)d->mg * (double)d->n * (double)d->k;
+    if (threads > 1 && units > 1 && work >= (double)OBN_CONV_DIRECT_PARALLEL_MIN) {
+#pragma omp parallel for schedule(static) num_threads(threads)
+        for (int64_t u = 0; u < units; u++)
+            direct_unit(j, &g, u, (float *)(ws + (size_t)omp_get_thread_num() * d->pad_bytes));
+    } else {
+        for (int64_t u = 0; u < units; u++) direct_unit(j, &g, u, (float *)ws);
+    }
+    return 0;
+}
+
 int obn_conv_run(const obn_conv_shape *s, const float *x, const float *w, const obn_conv_weights *pw,
                  const obn_conv_epilogue *ep, float *y, void *workspace, size_t workspace_bytes, int threads)
 {
@@ -290,7 +340,8 @@ int obn_conv_run(const obn_conv_shape *s, const float *x, const float *w, const 
         workspace_bytes = need;
     }
     conv_job j = {s, dims_of(s), algo, x, w, pw, ep, y};
-    int rc = run_gemm_path(&j, workspace, workspace_bytes, threads);
+    int rc = algo == OBN_CONV_DIRECT ? run_direct(&j, workspace, threads)
+                                     : run_gemm_path(&j, workspace, workspace_bytes, threads);
     free(own);
     return rc;
 }

@@ -4,8 +4,13 @@
  * Algorithms (obn_conv_algorithm picks one):
  *   pointwise  1x..x1 kernel, stride 1, no padding: the input plane of a
  *              group already is the GEMM's B matrix (no copy);
- *   depthwise  groups == in_channels, 1-D or 2-D: a direct kernel (a GEMM
- *              per channel would have M = multiplier, mostly padding);
+ *   direct     (AVX2) 1-D or 2-D with groups > 1 and few input channels
+ *              per group, depthwise included: per group, a zero-padded copy
+ *              of its input, then register blocks of output channels x
+ *              outputs along a row (a GEMM per group would have M = the
+ *              few output channels of a group, mostly padding);
+ *   depthwise  (other ISA levels) groups == in_channels, 1-D or 2-D: a
+ *              direct row-by-row kernel;
  *   im2col     everything else: the receptive fields are copied into a
  *              K x N matrix (K = C/groups * kernel volume, N = output
  *              positions) and multiplied by the weights with the packed
@@ -49,9 +54,10 @@ typedef struct obn_conv_epilogue {
     float slope;
 } obn_conv_epilogue;
 
-typedef enum obn_conv_algo { OBN_CONV_IM2COL, OBN_CONV_POINTWISE, OBN_CONV_DEPTHWISE } obn_conv_algo;
+typedef enum obn_conv_algo { OBN_CONV_IM2COL, OBN_CONV_POINTWISE, OBN_CONV_DEPTHWISE, OBN_CONV_DIRECT } obn_conv_algo;
 
-/* The algorithm obn_conv_run uses for this shape. The caller must have
+/* The algorithm obn_conv_run uses for this shape at the current ISA level
+ * (obn_cpu_isa). The caller must have
  * checked the shape (sizes >= 1, channels divisible by groups, out[]
  * consistent with in/kernel/stride/dilation/padding) and that neither x nor
  * y is empty, so every size product here fits in int64. */
@@ -59,8 +65,9 @@ obn_conv_algo obn_conv_algorithm(const obn_conv_shape *s);
 
 /* Weights W[out_channels][in_channels/groups][kernel...] packed once for the
  * GEMM (one packed A per group). NULL when out of memory; NULL is also
- * acceptable to obn_conv_run (it then packs per call). Depthwise shapes need
- * no packing: obn_conv_pack_weights returns NULL and sets *none_needed. */
+ * acceptable to obn_conv_run (it then packs per call). Depthwise and direct
+ * shapes need no packing: obn_conv_pack_weights returns NULL and sets
+ * *none_needed. */
 typedef struct obn_conv_weights obn_conv_weights;
 obn_conv_weights *obn_conv_pack_weights(const obn_conv_shape *s, const float *w, int *none_needed);
 void obn_conv_weights_free(obn_conv_weights *pw);

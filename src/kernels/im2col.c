@@ -184,6 +184,13 @@ static pad_geom pad_geometry(const obn_conv_shape *s)
     return g;
 }
 
+void obn_im2col_pad_dims(const obn_conv_shape *s, int64_t *hp, int64_t *wq)
+{
+    pad_geom g = pad_geometry(s);
+    *hp = g.hp;
+    *wq = g.wq;
+}
+
 int64_t obn_im2col_padded_floats(const obn_conv_shape *s, int64_t cg)
 {
     pad_geom g = pad_geometry(s);
@@ -192,6 +199,7 @@ int64_t obn_im2col_padded_floats(const obn_conv_shape *s, int64_t cg)
 
 /* Phase plane p of one channel: padded row i, column j holds input
  * (i - ph, j*sw + p - pw), zero outside the input. */
+OBN_SIMD_CLONES
 static void pad_phase(const pad_geom *g, const float *xc, int64_t p, float *dst)
 {
     for (int64_t i = 0; i < g->hp; i++) {
@@ -209,6 +217,8 @@ static void pad_phase(const pad_geom *g, const float *xc, int64_t p, float *dst)
         if (lo > hi) lo = hi;
         for (int64_t j = 0; j < lo; j++) dr[j] = 0.0f;
         if (g->sw == 1) memcpy(dr + lo, xr + lo + off, (size_t)(hi - lo) * sizeof(float));
+        else if (g->sw == 2) /* a constant stride: vectorised with permutes */
+            for (int64_t j = lo; j < hi; j++) dr[j] = xr[2 * j + off];
         else
             for (int64_t j = lo; j < hi; j++) dr[j] = xr[j * g->sw + off];
         for (int64_t j = hi; j < g->wq; j++) dr[j] = 0.0f;
@@ -220,8 +230,12 @@ void obn_im2col_pad(const obn_conv_shape *s, const float *xg, int64_t cg, float 
     pad_geom g = pad_geometry(s);
     int64_t in_plane = g.ih * g.iw, phase = g.hp * g.wq, planes = cg * g.sw;
     int par = threads > 1 && planes > 1 && (double)planes * (double)phase >= (double)OBN_IM2COL_PARALLEL_MIN;
-#pragma omp parallel for schedule(static) num_threads(threads) if (par)
-    for (int64_t q = 0; q < planes; q++) pad_phase(&g, xg + (q / g.sw) * in_plane, q % g.sw, padded + q * phase);
+    if (par) {
+#pragma omp parallel for schedule(static) num_threads(threads)
+        for (int64_t q = 0; q < planes; q++) pad_phase(&g, xg + (q / g.sw) * in_plane, q % g.sw, padded + q * phase);
+    } else { /* no OpenMP call at all: this also runs inside other parallel regions */
+        for (int64_t q = 0; q < planes; q++) pad_phase(&g, xg + (q / g.sw) * in_plane, q % g.sw, padded + q * phase);
+    }
     memset(padded + planes * phase, 0, OBN_SGEMM_MAX_NR * sizeof(float)); /* the slack: read, never used */
 }
 

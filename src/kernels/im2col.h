@@ -26,6 +26,8 @@ void obn_im2col_panels(const obn_conv_shape *s, const float *xg, int64_t cg, int
  * fixed-size reads run into past its end. obn_im2col_panels_padded writes up
  * to OBN_SGEMM_MAX_NR floats past the last panel (dst needs that slack). */
 int64_t obn_im2col_padded_floats(const obn_conv_shape *s, int64_t cg);
+/* Rows (hp) and row length (wq) of one phase plane of the padded copy. */
+void obn_im2col_pad_dims(const obn_conv_shape *s, int64_t *hp, int64_t *wq);
 void obn_im2col_pad(const obn_conv_shape *s, const float *xg, int64_t cg, float *padded, int threads);
 void obn_im2col_panels_padded(const obn_conv_shape *s, const float *padded, int64_t cg, int64_t n0, int64_t n1,
                               int nr, float *dst);

@@ -304,7 +304,7 @@ static void conv_describe(const obn_op_ctx *ctx, char *buf, size_t cap)
     const obn_conv_shape *s = &st->shape;
     obn_conv_algo algo = obn_conv_algorithm(s);
     size_t n = 0;
-    if (algo == OBN_CONV_DEPTHWISE) n = (size_t)snprintf(buf, cap, "dw ");
+    if (s->groups > 1 && s->groups == s->in_channels) n = (size_t)snprintf(buf, cap, "dw ");
     else if (s->groups > 1) n = (size_t)snprintf(buf, cap, "g%lld ", (long long)s->groups);
     else buf[0] = '\0';
     for (int i = 0; i < s->nd && n < cap; i++)
