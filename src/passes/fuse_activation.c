@@ -1,5 +1,6 @@
 /* Activation fusion: a Relu, Clip or LeakyRelu whose input is produced by a
- * Conv or Gemm (or Relu after an unfoldable BatchNormalization) becomes part
+ * Conv or Gemm (or a Relu after an unfoldable BatchNormalization or an Add,
+ * as in residual blocks) becomes part
  * of that node, applied in its kernel epilogue while the output tile is still
  * in registers or cache: one pass over the activation instead of two. The IR
  * keeps what export needs to write the standard node back out. */
@@ -61,6 +62,7 @@ static bool producer_accepts(const obn_node *p, obn_act_kind kind)
 {
     if (obn_pass_is(p, "Conv") || obn_pass_is(p, "Gemm")) return true;
     if (obn_pass_is(p, "BatchNormalization")) return kind == OBN_ACT_RELU;
+    if (obn_pass_is(p, "Add")) return kind == OBN_ACT_RELU; /* residual blocks: Add -> Relu */
     return false;
 }
 

@@ -474,6 +474,72 @@ START_TEST(activation_fusion)
 }
 END_TEST
 
+/* x -> Conv -> Add(., x) -> Relu, as in a residual block. */
+static tb_model *residual_block(int also_output_sum)
+{
+    tb_model *tm = tb_new(13);
+    int64_t xd[4] = {2, 4, 9, 5}, wd[4] = {4, 4, 3, 3}, p[4] = {1, 1, 1, 1};
+    tb_input(tm, "x", OBN_FLOAT, 4, xd);
+    init_random(tm, "W", 4, wd, -1.0f, 1.0f);
+    tb_attr_ints(tm, tb_node(tm, "Conv", "conv", "x,W", "c"), "pads", 4, p);
+    tb_node(tm, "Add", "add", "c,x", "s");
+    tb_node(tm, "Relu", "relu", "s", "y");
+    tb_output(tm, "y", OBN_FLOAT, -1, NULL);
+    if (also_output_sum) tb_output(tm, "s", OBN_FLOAT, -1, NULL);
+    return tm;
+}
+
+START_TEST(residual_add_relu_fusion)
+{
+    /* the Relu rides in the Add; the saved model has it back as a node */
+    tb_model *tm = residual_block(0);
+    int64_t xd[4] = {2, 4, 9, 5};
+    obn_model *opt = check_fold(tm, 4, xd, 1, "fused Relu 'relu' into Add 'add'");
+    ck_assert_int_eq(count_op(opt, "Relu"), 0);
+    obn_model_destroy(opt);
+    tb_free(tm);
+
+    /* the sum is also a graph output: not fused */
+    tm = residual_block(1);
+    obn_model *model = NULL;
+    ck_assert_int_eq(tb_load(tm, &model), OBN_OK);
+    ck_assert_int_eq(obn_model_optimize(model, NULL, &opt), OBN_OK);
+    ck_assert_int_eq(count_op(opt, "Relu"), 1);
+    obn_model_destroy(opt);
+    obn_model_destroy(model);
+    tb_free(tm);
+}
+END_TEST
+
+/* int8 Add + Relu fused: the Relu sees the wrapped int8 sum, as unfused. */
+START_TEST(fused_add_relu_integer_wraps_first)
+{
+    tb_model *tm = tb_new(14);
+    int64_t d[1] = {4};
+    tb_input(tm, "a", OBN_INT8, 1, d);
+    tb_input(tm, "b", OBN_INT8, 1, d);
+    tb_node(tm, "Add", "add", "a,b", "s");
+    tb_node(tm, "Relu", "relu", "s", "y");
+    tb_output(tm, "y", OBN_INT8, -1, NULL);
+    const int8_t a[4] = {100, -5, 3, -100}, b[4] = {100, 2, 4, -100}; /* 200 wraps to -56; -200 to 56 */
+    const int8_t want[4] = {0, 0, 7, 56};
+    obn_model *model = NULL;
+    ck_assert_int_eq(tb_load(tm, &model), OBN_OK);
+    obn_tensor *in[2], *y[2] = {NULL, NULL};
+    ck_assert_int_eq(obn_tensor_create(OBN_INT8, 1, d, a, &in[0]), OBN_OK);
+    ck_assert_int_eq(obn_tensor_create(OBN_INT8, 1, d, b, &in[1]), OBN_OK);
+    for (int passes = 0; passes < 2; passes++) {
+        ck_assert_msg(tb_run(model, 1, passes, 2, in, 1, &y[passes]) == OBN_OK, "run: %s", obn_last_error());
+        ck_assert_int_eq(memcmp(obn_tensor_cdata(y[passes]), want, 4), 0);
+        obn_tensor_destroy(y[passes]);
+    }
+    obn_tensor_destroy(in[0]);
+    obn_tensor_destroy(in[1]);
+    obn_model_destroy(model);
+    tb_free(tm);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("fold_bn");
@@ -495,6 +561,8 @@ static Suite *suite(void)
     tcase_add_test(t, negative_training_mode);
     tcase_add_test(t, extreme_parameters_stay_finite);
     tcase_add_test(t, activation_fusion);
+    tcase_add_test(t, residual_add_relu_fusion);
+    tcase_add_test(t, fused_add_relu_integer_wraps_first);
     suite_add_tcase(s, t);
     return s;
 }
