@@ -102,6 +102,8 @@ static void run_f32(obn_unop op, const float *x, float *y, int64_t n, float alph
     case OBN_UN_ASINH: MAP(asinhf(v)); break;
     case OBN_UN_ACOSH: MAP(acoshf(v)); break;
     case OBN_UN_ATANH: MAP(atanhf(v)); break;
+    case OBN_UN_SWISH: MAP(v * sigmoid_f(v)); break;
+    case OBN_UN_SWISH_HARD: MAP(v * clamp01(alpha * v + beta)); break;
     }
 }
 
@@ -152,6 +154,8 @@ double obn_unary_f64(obn_unop op, double v, double alpha, double beta)
     case OBN_UN_ASINH: return asinh(v);
     case OBN_UN_ACOSH: return acosh(v);
     case OBN_UN_ATANH: return atanh(v);
+    case OBN_UN_SWISH: return v * (1.0 / (1.0 + exp(-v)));
+    case OBN_UN_SWISH_HARD: return v * fmax(0.0, fmin(1.0, alpha * v + beta));
     }
     return v;
 }

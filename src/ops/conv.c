@@ -10,13 +10,15 @@
  *               at the end (UPPER) or the beginning (LOWER).
  * Constant weights are packed for the GEMM once per plan (prepare). An
  * activation fused into the node by the fuse_activation pass runs in the
- * kernel epilogue. */
+ * kernel epilogue (a swish, x * Sigmoid(x) or x * HardSigmoid(x): in one
+ * pass right after the kernel). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fused_act.h"
 #include "kernels/conv.h"
+#include "kernels/unary.h"
 #include "op_util.h"
 
 #define MAXD OBN_CONV_MAX_DIMS
@@ -251,6 +253,16 @@ static void bias_only(const obn_conv_shape *s, const obn_conv_epilogue *ep, floa
     }
 }
 
+/* A swish fused by the fuse_activation pass (x * Sigmoid(x), x *
+ * HardSigmoid(x)): one streaming pass over the output after the kernel,
+ * with the same float operations as the separate nodes. */
+static void apply_swish(const obn_node *n, float *y, int64_t count, int threads)
+{
+    if (n->act.kind == OBN_ACT_SWISH) obn_unary_f32(OBN_UN_SWISH, y, y, count, 0.0f, 0.0f, threads);
+    if (n->act.kind == OBN_ACT_HARD_SWISH)
+        obn_unary_f32(OBN_UN_SWISH_HARD, y, y, count, n->act.alpha, n->act.beta, threads);
+}
+
 static obn_status conv_run(obn_op_ctx *ctx)
 {
     const conv_state *st = ctx->state;
@@ -262,11 +274,11 @@ static obn_status conv_run(obn_op_ctx *ctx)
                             act.leaky, act.slope};
     if (x->numel == 0) {
         bias_only(&st->shape, &ep, y->data);
-        return OBN_OK;
-    }
-    if (obn_conv_run(&st->shape, x->data, w->data, st->packed, &ep, y->data, ctx->workspace, st->workspace_bytes,
-                     ctx->threads))
+    } else if (obn_conv_run(&st->shape, x->data, w->data, st->packed, &ep, y->data, ctx->workspace,
+                            st->workspace_bytes, ctx->threads)) {
         return OBN_OOM();
+    }
+    apply_swish(ctx->node, y->data, y->numel, ctx->threads);
     return OBN_OK;
 }
 

@@ -38,8 +38,12 @@ static void step_label(const obn_step *st, char *buf, size_t cap)
     const obn_node *n = st->ctx.node;
     char variant[64] = "";
     if (n->op->describe) n->op->describe(&st->ctx, variant, sizeof variant);
+    const char *act = n->act.kind == OBN_ACT_NONE         ? ""
+                      : n->act.kind == OBN_ACT_SWISH      ? "x*Sigmoid"
+                      : n->act.kind == OBN_ACT_HARD_SWISH ? "x*HardSigmoid"
+                                                          : n->act.op_type;
     snprintf(buf, cap, "%s%s%s%s%s%s", n->op_type, variant[0] ? "[" : "", variant, variant[0] ? "]" : "",
-             n->act.kind != OBN_ACT_NONE ? "+" : "", n->act.kind != OBN_ACT_NONE ? n->act.op_type : "");
+             act[0] ? "+" : "", act);
 }
 
 typedef struct {
