@@ -68,8 +68,8 @@ static conv_dims dims_of(const obn_conv_shape *s)
     d.cg = s->in_channels / s->groups;
     d.k = d.cg * kvol;
     /* im2col columns per chunk: as many whole granules as keep the K x chunk
-     * block inside OBN_CONV_COL_CACHE_BYTES (at least one granule), so the
-     * GEMM reads it back from cache, not from memory */
+     * block inside OBN_CONV_COL_CACHE_BYTES (but OBN_CONV_COL_MIN_CHUNK at
+     * least), so the GEMM reads it back from cache, not from memory */
     int64_t fit = d.k > 0 ? OBN_CONV_COL_CACHE_BYTES / (d.k * (int64_t)sizeof(float)) : d.n;
     d.chunk = fit / OBN_CONV_COL_GRANULE * OBN_CONV_COL_GRANULE;
     if (d.chunk < OBN_CONV_COL_MIN_CHUNK) d.chunk = OBN_CONV_COL_MIN_CHUNK;

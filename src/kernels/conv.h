@@ -16,11 +16,15 @@
  *              positions) and multiplied by the weights with the packed
  *              SGEMM, in column chunks small enough to stay in L2 between
  *              the copy and the multiply; with several threads each takes
- *              its own share of the columns when there are enough.
+ *              its own share of the columns when there are enough. 1-D and
+ *              2-D convolutions fill the chunks from a zero-padded copy of
+ *              the input (one plane per horizontal stride phase), so that
+ *              every piece is a plain fixed-size copy.
  * Per group, Y[M/g x N] = W[M/g x K] * col[K x N]: the weights are the A
  * operand, so they can be packed once (obn_conv_pack_weights).
  * Epilogue: per-output-channel bias, then a [lo, hi] clamp and/or a leaky
- * slope for negatives, applied inside the GEMM tile / the depthwise row. No ONNX knowledge here. */
+ * slope for negatives, applied inside the GEMM tile / the direct kernel's
+ * registers / the depthwise row. No ONNX knowledge here. */
 #ifndef OBN_KERNELS_CONV_H
 #define OBN_KERNELS_CONV_H
 
