@@ -290,14 +290,14 @@ static int run_gemm_path(const conv_job *j, char *ws, size_t ws_bytes, int threa
 }
 
 /* Image-group u of the direct path, padded into `pad`. */
-static void direct_unit(const conv_job *j, const obn_direct_geom *g, int64_t u, float *pad)
+static void direct_unit(const conv_job *j, const obn_conv2d_geom *g, int64_t u, float *pad)
 {
     const obn_conv_shape *s = j->s;
     const conv_dims *d = &j->d;
     int64_t b = u / s->groups, grp = u % s->groups;
     obn_im2col_pad(s, j->x + (b * s->in_channels + grp * d->cg) * d->in_size, d->cg, pad, 1);
     const float *bias = j->ep && j->ep->bias ? j->ep->bias + grp * d->mg : NULL;
-    obn_conv_direct_avx2(g, pad, j->w + grp * d->mg * d->k, bias, j->ep,
+    obn_conv_direct_avx2(g, d->cg, d->mg, pad, j->w + grp * d->mg * d->k, bias, j->ep,
                          j->y + (b * s->out_channels + grp * d->mg) * d->n);
 }
 
@@ -307,10 +307,7 @@ static int run_direct(const conv_job *j, char *ws, int threads)
 {
     const obn_conv_shape *s = j->s;
     const conv_dims *d = &j->d;
-    obn_direct_geom g = {d->cg, d->mg, s->nd == 2 ? s->out[0] : 1, s->out[s->nd - 1],
-                         s->nd == 2 ? s->kernel[0] : 1, s->kernel[s->nd - 1], s->nd == 2 ? s->stride[0] : 1,
-                         s->stride[s->nd - 1], s->nd == 2 ? s->dilation[0] : 1, s->dilation[s->nd - 1], 0, 0};
-    obn_im2col_pad_dims(s, &g.hp, &g.wq);
+    obn_conv2d_geom g = obn_conv2d_geometry(s);
     int64_t units = s->batch * s->groups;
     double work = (double)units * (double)d->mg * (double)d->n * (double)d->k;
     if (threads > 1 && units > 1 && work >= (double)OBN_CONV_DIRECT_PARALLEL_MIN) {

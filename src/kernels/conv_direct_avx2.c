@@ -37,7 +37,7 @@ static inline __attribute__((always_inline)) __m256 epilogue(__m256 v, const obn
 /* MB output channels (weights w, rows of cg*taps; outputs y, planes of
  * oh*ow) x the row block [ox, ox + 8*NV) of output row oy. off[t]: where
  * tap t of channel 0 reads, relative to the output's position. */
-static inline __attribute__((always_inline)) void block(const obn_direct_geom *g, const float *padded,
+static inline __attribute__((always_inline)) void block(const obn_conv2d_geom *g, int64_t cg, const float *padded,
                                                        const int64_t *off, const float *w, const float *bias,
                                                        const obn_conv_epilogue *ep, float *y, int64_t oy,
                                                        int64_t ox, const int MB, const int NV)
@@ -45,9 +45,9 @@ static inline __attribute__((always_inline)) void block(const obn_direct_geom *g
     __m256 acc[4][4];
     for (int mb = 0; mb < MB; mb++)
         for (int v = 0; v < NV; v++) acc[mb][v] = _mm256_set1_ps(bias ? bias[mb] : 0.0f);
-    const int64_t taps = g->kh * g->kw, cstride = g->sw * g->hp * g->wq, wrow = g->cg * taps;
+    const int64_t taps = g->kh * g->kw, cstride = g->sw * g->hp * g->wq, wrow = cg * taps;
     const float *xc = padded + oy * g->sh * g->wq + ox;
-    for (int64_t c = 0; c < g->cg; c++, xc += cstride) {
+    for (int64_t c = 0; c < cg; c++, xc += cstride) {
         const float *wc = w + c * taps;
         for (int64_t t = 0; t < taps; t++) {
             const float *src = xc + off[t];
@@ -73,19 +73,19 @@ static inline __attribute__((always_inline)) void block(const obn_direct_geom *g
 }
 
 /* Every output row of MB channels, in row blocks of 8*NV outputs. */
-static inline __attribute__((always_inline)) void channels(const obn_direct_geom *g, const float *padded,
+static inline __attribute__((always_inline)) void channels(const obn_conv2d_geom *g, int64_t cg, const float *padded,
                                                           const int64_t *off, const float *w, const float *bias,
                                                           const obn_conv_epilogue *ep, float *y, const int MB,
                                                           const int NV)
 {
     for (int64_t oy = 0; oy < g->oh; oy++)
-        for (int64_t ox = 0; ox < g->ow; ox += 8 * NV) block(g, padded, off, w, bias, ep, y, oy, ox, MB, NV);
+        for (int64_t ox = 0; ox < g->ow; ox += 8 * NV) block(g, cg, padded, off, w, bias, ep, y, oy, ox, MB, NV);
 }
 
-void obn_conv_direct_avx2(const obn_direct_geom *g, const float *padded, const float *w, const float *bias,
-                          const obn_conv_epilogue *ep, float *y)
+void obn_conv_direct_avx2(const obn_conv2d_geom *g, int64_t cg, int64_t mg, const float *padded, const float *w,
+                          const float *bias, const obn_conv_epilogue *ep, float *y)
 {
-    const int64_t taps = g->kh * g->kw, wrow = g->cg * taps, plane = g->oh * g->ow, phase = g->hp * g->wq;
+    const int64_t taps = g->kh * g->kw, wrow = cg * taps, plane = g->oh * g->ow, phase = g->hp * g->wq;
     int64_t off[OBN_CONV_DIRECT_MAX_TAPS];
     for (int64_t ky = 0; ky < g->kh; ky++)
         for (int64_t kx = 0; kx < g->kw; kx++) {
@@ -93,12 +93,12 @@ void obn_conv_direct_avx2(const obn_direct_geom *g, const float *padded, const f
             off[ky * g->kw + kx] = (t % g->sw) * phase + ky * g->dh * g->wq + t / g->sw;
         }
     int64_t m = 0;
-    if (g->mg == 1) { /* depthwise: long row blocks */
-        channels(g, padded, off, w, bias, ep, y, 1, 4);
+    if (mg == 1) { /* depthwise: long row blocks */
+        channels(g, cg, padded, off, w, bias, ep, y, 1, 4);
         return;
     }
-    for (; m + 4 <= g->mg; m += 4)
-        channels(g, padded, off, w + m * wrow, bias ? bias + m : NULL, ep, y + m * plane, 4, 2);
-    for (; m < g->mg; m++)
-        channels(g, padded, off, w + m * wrow, bias ? bias + m : NULL, ep, y + m * plane, 1, 4);
+    for (; m + 4 <= mg; m += 4)
+        channels(g, cg, padded, off, w + m * wrow, bias ? bias + m : NULL, ep, y + m * plane, 4, 2);
+    for (; m < mg; m++)
+        channels(g, cg, padded, off, w + m * wrow, bias ? bias + m : NULL, ep, y + m * plane, 1, 4);
 }

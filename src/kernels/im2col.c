@@ -155,16 +155,9 @@ void obn_im2col_panels(const obn_conv_shape *s, const float *xg, int64_t cg, int
 
 /* ------------------------------------------------------ from a padded copy */
 
-/* 2-D geometry of the padded copy (1-D as H = 1): hp rows of wq columns per
- * phase plane, sw phase planes per channel. */
-typedef struct {
-    int64_t ih, iw, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw;
-    int64_t hp, wq;
-} pad_geom;
-
-static pad_geom pad_geometry(const obn_conv_shape *s)
+obn_conv2d_geom obn_conv2d_geometry(const obn_conv_shape *s)
 {
-    pad_geom g;
+    obn_conv2d_geom g;
     int two = s->nd == 2, w = two ? 1 : 0;
     g.ih = two ? s->in[0] : 1;
     g.oh = two ? s->out[0] : 1;
@@ -184,23 +177,16 @@ static pad_geom pad_geometry(const obn_conv_shape *s)
     return g;
 }
 
-void obn_im2col_pad_dims(const obn_conv_shape *s, int64_t *hp, int64_t *wq)
-{
-    pad_geom g = pad_geometry(s);
-    *hp = g.hp;
-    *wq = g.wq;
-}
-
 int64_t obn_im2col_padded_floats(const obn_conv_shape *s, int64_t cg)
 {
-    pad_geom g = pad_geometry(s);
+    obn_conv2d_geom g = obn_conv2d_geometry(s);
     return cg * g.sw * g.hp * g.wq + OBN_SGEMM_MAX_NR;
 }
 
 /* Phase plane p of one channel: padded row i, column j holds input
  * (i - ph, j*sw + p - pw), zero outside the input. */
 OBN_SIMD_CLONES
-static void pad_phase(const pad_geom *g, const float *xc, int64_t p, float *dst)
+static void pad_phase(const obn_conv2d_geom *g, const float *xc, int64_t p, float *dst)
 {
     for (int64_t i = 0; i < g->hp; i++) {
         float *dr = dst + i * g->wq;
@@ -227,7 +213,7 @@ static void pad_phase(const pad_geom *g, const float *xc, int64_t p, float *dst)
 
 void obn_im2col_pad(const obn_conv_shape *s, const float *xg, int64_t cg, float *padded, int threads)
 {
-    pad_geom g = pad_geometry(s);
+    obn_conv2d_geom g = obn_conv2d_geometry(s);
     int64_t in_plane = g.ih * g.iw, phase = g.hp * g.wq, planes = cg * g.sw;
     int par = threads > 1 && planes > 1 && (double)planes * (double)phase >= (double)OBN_IM2COL_PARALLEL_MIN;
     if (par) {
@@ -258,7 +244,7 @@ static inline void copy_nr(float *dst, const float *src, int nr)
  * next run's (and, for the last, into the next row, or the slack after the
  * last panel), which is overwritten afterwards. Lanes past the chunk's
  * last column are zeroed. */
-static void fill_panel_padded(const pad_geom *g, const float *padded, int64_t k, int64_t first, int64_t w, int nr,
+static void fill_panel_padded(const obn_conv2d_geom *g, const float *padded, int64_t k, int64_t first, int64_t w, int nr,
                               float *panel)
 {
     int64_t lane[OBN_SGEMM_MAX_NR], src[OBN_SGEMM_MAX_NR];
@@ -286,7 +272,7 @@ static void fill_panel_padded(const pad_geom *g, const float *padded, int64_t k,
 void obn_im2col_panels_padded(const obn_conv_shape *s, const float *padded, int64_t cg, int64_t n0, int64_t n1,
                               int nr, float *dst)
 {
-    pad_geom g = pad_geometry(s);
+    obn_conv2d_geom g = obn_conv2d_geometry(s);
     int64_t k = cg * g.kh * g.kw, panels = (n1 - n0 + nr - 1) / nr;
     for (int64_t q = 0; q < panels; q++) {
         int64_t first = n0 + q * nr, w = n1 - first < nr ? n1 - first : nr;
