@@ -5,19 +5,20 @@
 # median over rounds of each round's median, and the ratio onnxbn / ORT
 # (below 1 = onnxbn faster). The machine is shared and noisy: compare ratios,
 # not absolute numbers across days.
-# usage: bench/compare.sh [-r ROUNDS] [-n RUNS] [-t THREADS] [-b BATCH] MODEL...
+# -F skips the no-fuse column (a third fewer runs; the column shows -).
+# usage: bench/compare.sh [-r ROUNDS] [-n RUNS] [-t THREADS] [-b BATCH] [-F] MODEL...
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 onnxbn=${ONNXBN:-$here/../build/onnxbn}
-rounds=5 runs=20 threads=2 batch=1
-while getopts r:n:t:b: opt; do
+rounds=5 runs=20 threads=2 batch=1 nofuse=1
+while getopts r:n:t:b:F opt; do
     case $opt in
-    r) rounds=$OPTARG ;; n) runs=$OPTARG ;; t) threads=$OPTARG ;; b) batch=$OPTARG ;;
+    r) rounds=$OPTARG ;; n) runs=$OPTARG ;; t) threads=$OPTARG ;; b) batch=$OPTARG ;; F) nofuse=0 ;;
     *) exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
-[ $# -gt 0 ] || { echo "usage: bench/compare.sh [-r ROUNDS] [-n RUNS] [-t THREADS] [-b BATCH] MODEL..." >&2; exit 2; }
+[ $# -gt 0 ] || { echo "usage: bench/compare.sh [-r ROUNDS] [-n RUNS] [-t THREADS] [-b BATCH] [-F] MODEL..." >&2; exit 2; }
 "$here/setup_ort.sh" >/dev/null
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 field() { sed -n "s/.*\"$1\": *\([0-9.eE+-]*\).*/\1/p"; }
@@ -27,7 +28,11 @@ for model in "$@"; do
     i=0
     while [ $i -lt "$rounds" ]; do
         "$onnxbn" bench "$model" --runs "$runs" --threads "$threads" --batch "$batch" --json | field median_ms >>"$a"
-        "$onnxbn" bench "$model" --runs "$runs" --threads "$threads" --batch "$batch" --no-fuse --json | field median_ms >>"$b"
+        if [ "$nofuse" = 1 ]; then
+            "$onnxbn" bench "$model" --runs "$runs" --threads "$threads" --batch "$batch" --no-fuse --json | field median_ms >>"$b"
+        else
+            echo nan >>"$b"
+        fi
         node "$here/ort_bench.js" "$model" --runs "$runs" --threads "$threads" --batch "$batch" --json | field median_ms >>"$c"
         i=$((i + 1))
     done

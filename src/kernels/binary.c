@@ -48,7 +48,19 @@ static void run_f32(obn_binop op, const float *a, int sa, const float *b, int sb
     }
 }
 
+OBN_CLONES
+static void relu_f32(float *y, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) y[i] = y[i] < 0.0f ? 0.0f : y[i];
+}
+
 void obn_binary_f32(obn_binop op, const obn_bcast *g, const float *a, const float *b, float *y, int threads)
+{
+    obn_binary_f32_act(op, g, a, b, y, 0, threads);
+}
+
+void obn_binary_f32_act(obn_binop op, const obn_bcast *g, const float *a, const float *b, float *y, int relu,
+                        int threads)
 {
     const int64_t inner = g->inner;
     const int sa = (int)obn_bcast_inner_stride(g, 0), sb = (int)obn_bcast_inner_stride(g, 1);
@@ -64,5 +76,6 @@ void obn_binary_f32(obn_binop op, const obn_bcast *g, const float *a, const floa
         obn_bcast_row(g, row, off);
         int64_t start = c * chunk, len = inner - start < chunk ? inner - start : chunk;
         run_f32(op, a + off[0] + start * sa, sa, b + off[1] + start * sb, sb, y + row * inner + start, len);
+        if (relu) relu_f32(y + row * inner + start, len);
     }
 }

@@ -22,4 +22,10 @@ typedef enum obn_binop {
  * static schedule. y must not alias a or b unless it has the same geometry. */
 void obn_binary_f32(obn_binop op, const obn_bcast *g, const float *a, const float *b, float *y, int threads);
 
+/* The same, then y = max(y, 0) (NaN stays NaN, -0 stays -0, as Relu) when
+ * relu is nonzero, on each chunk while it is still in cache: an Add of a
+ * residual block with its Relu fused in (fuse_activation pass). */
+void obn_binary_f32_act(obn_binop op, const obn_bcast *g, const float *a, const float *b, float *y, int relu,
+                        int threads);
+
 #endif

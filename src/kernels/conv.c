@@ -5,12 +5,39 @@
 #include <string.h>
 
 #include "conv_depthwise.h"
+#include "conv_direct.h"
+#include "cpu.h"
 #include "im2col.h"
 #include "sgemm.h"
 
 /* An (image, group) GEMM below this many multiply-adds is too small to
  * split across threads well (about a millisecond of one core's work). */
 #define OBN_CONV_UNIT_SMALL ((int64_t)1 << 24)
+
+/* Budget of one im2col chunk: half of a 512 KiB L2 (Zen 2/3; a quarter of
+ * the 1-2 MiB of recent Intel cores), leaving the rest to the GEMM's A
+ * blocks (src/kernels/sgemm_avx2.c: mc x kc = 120 KiB). Written and read back
+ * while it is hot, the im2col matrix never goes out to memory. */
+#define OBN_CONV_COL_CACHE_BYTES ((int64_t)256 << 10)
+
+/* Chunks and thread shares of im2col columns are multiples of this: the
+ * widest SGEMM panel (OBN_SGEMM_MAX_NR), so every chunk starts on a panel
+ * boundary whatever the kernel. */
+#define OBN_CONV_COL_GRANULE 32
+
+/* Fewest columns per chunk, even when K x chunk outgrows the cache budget
+ * (deep layers: K = 512*9): every chunk streams all of the weights again,
+ * so narrow chunks would read a large A many times for little work. */
+#define OBN_CONV_COL_MIN_CHUNK 64
+
+/* Groups of at most this many input channels take the direct kernel (AVX2):
+ * up to here a per-group GEMM has K = cg * kernel volume too shallow and M
+ * too narrow to keep its tiles busy (ResNeXt's 4-16 channels per group). */
+#define OBN_CONV_DIRECT_MAX_CG 16
+
+/* Direct convolutions below this many multiply-adds run on one thread
+ * (waking a thread costs a few microseconds, ~2^16 FMAs of one core). */
+#define OBN_CONV_DIRECT_PARALLEL_MIN ((int64_t)1 << 16)
 
 struct obn_conv_weights {
     int64_t groups;
@@ -21,6 +48,7 @@ typedef struct {
     int64_t mg, cg, k, n;   /* per group: output channels, input channels, GEMM depth, output positions */
     int64_t in_size;        /* input plane size (product of in[]) */
     int64_t chunk;          /* im2col columns per chunk */
+    size_t pad_bytes;       /* im2col from a padded copy of the input (1-D, 2-D): its size, else 0 */
 } conv_dims;
 
 /* Per-group GEMM sizes (Y[mg x n] = W[mg x k] * col[k x n]) and the im2col
@@ -39,16 +67,22 @@ static conv_dims dims_of(const obn_conv_shape *s)
     d.mg = s->out_channels / s->groups;
     d.cg = s->in_channels / s->groups;
     d.k = d.cg * kvol;
-    /* whole columns when K x N fits OBN_CONV_COL_BYTES, else chunks of a
-     * multiple of 64 columns (a multiple of every kernel's NR) */
-    int64_t fit = d.k > 0 ? OBN_CONV_COL_BYTES / (d.k * (int64_t)sizeof(float)) : d.n;
-    d.chunk = d.n <= fit ? d.n : (fit / 64 > 0 ? fit / 64 * 64 : 64);
+    /* im2col columns per chunk: as many whole granules as keep the K x chunk
+     * block inside OBN_CONV_COL_CACHE_BYTES (but OBN_CONV_COL_MIN_CHUNK at
+     * least), so the GEMM reads it back from cache, not from memory */
+    int64_t fit = d.k > 0 ? OBN_CONV_COL_CACHE_BYTES / (d.k * (int64_t)sizeof(float)) : d.n;
+    d.chunk = fit / OBN_CONV_COL_GRANULE * OBN_CONV_COL_GRANULE;
+    if (d.chunk < OBN_CONV_COL_MIN_CHUNK) d.chunk = OBN_CONV_COL_MIN_CHUNK;
     if (d.chunk > d.n) d.chunk = d.n;
+    d.pad_bytes = s->nd <= 2 ? ((size_t)obn_im2col_padded_floats(s, d.cg) * sizeof(float) + 63) & ~(size_t)63 : 0;
     return d;
 }
 
 obn_conv_algo obn_conv_algorithm(const obn_conv_shape *s)
 {
+    if (s->groups > 1 && s->nd <= 2 && s->in_channels / s->groups <= OBN_CONV_DIRECT_MAX_CG &&
+        s->kernel[0] * (s->nd == 2 ? s->kernel[1] : 1) <= OBN_CONV_DIRECT_MAX_TAPS && obn_cpu_isa() >= OBN_ISA_AVX2)
+        return OBN_CONV_DIRECT;
     if (s->groups == s->in_channels && s->groups > 1 && s->nd <= 2) return OBN_CONV_DEPTHWISE;
     for (int i = 0; i < s->nd; i++)
         if (s->kernel[i] != 1 || s->stride[i] != 1 || s->pad[i] != 0 || s->out[i] != s->in[i])
@@ -66,7 +100,8 @@ void obn_conv_weights_free(obn_conv_weights *pw)
 
 obn_conv_weights *obn_conv_pack_weights(const obn_conv_shape *s, const float *w, int *none_needed)
 {
-    *none_needed = obn_conv_algorithm(s) == OBN_CONV_DEPTHWISE;
+    obn_conv_algo algo = obn_conv_algorithm(s);
+    *none_needed = algo == OBN_CONV_DEPTHWISE || algo == OBN_CONV_DIRECT;
     if (*none_needed) return NULL;
     conv_dims d = dims_of(s);
     obn_conv_weights *pw = calloc(1, sizeof *pw);
@@ -117,21 +152,36 @@ static obn_sgemm_call group_call(const conv_dims *d, const float *w, const obn_c
 static size_t col_bytes(const conv_dims *d)
 {
     int64_t cols = (d->chunk + OBN_SGEMM_MAX_NR - 1) / OBN_SGEMM_MAX_NR * OBN_SGEMM_MAX_NR;
-    return ((size_t)(d->k * cols) * sizeof(float) + 63) & ~(size_t)63;
+    /* + one panel row of slack that obn_im2col_panels_padded may write */
+    return ((size_t)(d->k * cols + OBN_SGEMM_MAX_NR) * sizeof(float) + 63) & ~(size_t)63;
+}
+
+/* Whether one image-group's im2col columns are split between the threads
+ * (each fills and multiplies its own chunks, in its own cache, with no
+ * barrier), rather than each chunk being filled and multiplied by all
+ * threads together (the GEMM then splits the rows too: better when there
+ * are too few columns to share out evenly). */
+static int split_columns(const conv_dims *d, int threads)
+{
+    int64_t granules = (d->n + OBN_CONV_COL_GRANULE - 1) / OBN_CONV_COL_GRANULE;
+    return threads > 1 && (granules >= 4 * (int64_t)threads || (granules >= threads && granules % threads == 0));
 }
 
 /* Scratch of one (image, group) unit run with `threads` threads: the
  * im2col chunk plus the SGEMM's packing buffers (upper bound: weights not
- * pre-packed). */
+ * pre-packed), once per thread when the columns are split. */
 static size_t unit_workspace(const conv_dims *d, obn_conv_algo algo, int threads)
 {
     float dummy = 0.0f;
     obn_sgemm_packed view;
+    int split = algo == OBN_CONV_IM2COL && split_columns(d, threads);
     obn_sgemm_packed_b_view(&view, &dummy, d->k, d->chunk, NULL);
     obn_sgemm_call c = group_call(d, &dummy, NULL, NULL, 0, &dummy, d->n, algo == OBN_CONV_IM2COL ? &view : NULL,
                                   algo == OBN_CONV_IM2COL ? d->chunk : d->n, &dummy);
     size_t col = algo == OBN_CONV_IM2COL ? col_bytes(d) : 0;
-    return col + ((obn_sgemm_workspace_size(&c, threads) + 63) & ~(size_t)63);
+    size_t one = col + ((obn_sgemm_workspace_size(&c, split ? 1 : threads) + 63) & ~(size_t)63);
+    size_t pad = algo == OBN_CONV_IM2COL ? d->pad_bytes : 0; /* shared by the threads */
+    return pad + (split ? (size_t)threads * one : one);
 }
 
 /* Many small independent GEMMs (groups, or a batch of small images) go one
@@ -150,6 +200,7 @@ size_t obn_conv_workspace_size(const obn_conv_shape *s, int threads)
     obn_conv_algo algo = obn_conv_algorithm(s);
     if (algo == OBN_CONV_DEPTHWISE) return 0;
     conv_dims d = dims_of(s);
+    if (algo == OBN_CONV_DIRECT) return (size_t)threads * d.pad_bytes;
     if (d.n == 0 || d.mg == 0) return 0;
     if (outer_parallel(s, &d, threads)) return (size_t)threads * unit_workspace(&d, algo, 1);
     return unit_workspace(&d, algo, threads);
@@ -165,7 +216,29 @@ typedef struct {
     float *y;
 } conv_job;
 
-/* Image b, group g: Y[b, g] = W[g] * col(X[b, g]), in column chunks. */
+/* im2col columns [n0, n1) of image-group (xg, g) in chunks: each chunk is
+ * filled into ws in panel layout and multiplied, with `threads` threads. */
+static int im2col_columns(const conv_job *j, const float *xg, const float *padded, float *yg, int64_t g, int64_t n0,
+                          int64_t n1, char *ws, size_t ws_bytes, int threads)
+{
+    const conv_dims *d = &j->d;
+    size_t cb = col_bytes(d);
+    const obn_sgemm_packed *like = j->pw ? j->pw->per_group[g] : NULL;
+    int nr = obn_sgemm_b_panel_width(like);
+    if (ws_bytes < cb) return -1;
+    for (int64_t c0 = n0; c0 < n1; c0 += d->chunk) {
+        int64_t c1 = c0 + d->chunk < n1 ? c0 + d->chunk : n1;
+        obn_sgemm_packed view;
+        if (padded) obn_im2col_panels_padded(j->s, padded, d->cg, c0, c1, nr, (float *)ws);
+        else obn_im2col_panels(j->s, xg, d->cg, c0, c1, nr, (float *)ws, threads);
+        obn_sgemm_packed_b_view(&view, (float *)ws, d->k, c1 - c0, like);
+        obn_sgemm_call c = group_call(d, j->w, j->pw, j->ep, g, NULL, 0, &view, c1 - c0, yg + c0);
+        if (obn_sgemm_run(&c, ws + cb, ws_bytes - cb, threads)) return -1;
+    }
+    return 0;
+}
+
+/* Image b, group g: Y[b, g] = W[g] * col(X[b, g]). */
 static int run_unit(const conv_job *j, int64_t b, int64_t g, char *ws, size_t ws_bytes, int threads)
 {
     const conv_dims *d = &j->d;
@@ -175,19 +248,27 @@ static int run_unit(const conv_job *j, int64_t b, int64_t g, char *ws, size_t ws
         obn_sgemm_call c = group_call(d, j->w, j->pw, j->ep, g, xg, d->n, NULL, d->n, yg);
         return obn_sgemm_run(&c, ws, ws_bytes, threads) ? -1 : 0;
     }
-    size_t cb = col_bytes(d);
-    const obn_sgemm_packed *like = j->pw ? j->pw->per_group[g] : NULL;
-    int nr = obn_sgemm_b_panel_width(like);
-    if (ws_bytes < cb) return -1;
-    for (int64_t n0 = 0; n0 < d->n; n0 += d->chunk) {
-        int64_t n1 = n0 + d->chunk < d->n ? n0 + d->chunk : d->n;
-        obn_sgemm_packed view;
-        obn_im2col_panels(j->s, xg, d->cg, n0, n1, nr, (float *)ws, threads);
-        obn_sgemm_packed_b_view(&view, (float *)ws, d->k, n1 - n0, like);
-        obn_sgemm_call c = group_call(d, j->w, j->pw, j->ep, g, NULL, 0, &view, n1 - n0, yg + n0);
-        if (obn_sgemm_run(&c, ws + cb, ws_bytes - cb, threads)) return -1;
+    const float *padded = NULL;
+    if (d->pad_bytes) {
+        if (ws_bytes < d->pad_bytes) return -1;
+        obn_im2col_pad(j->s, xg, d->cg, (float *)ws, threads);
+        padded = (const float *)ws;
+        ws += d->pad_bytes;
+        ws_bytes -= d->pad_bytes;
     }
-    return 0;
+    if (!split_columns(d, threads)) return im2col_columns(j, xg, padded, yg, g, 0, d->n, ws, ws_bytes, threads);
+    /* each thread an equal share of whole granules, in its own workspace */
+    size_t per = ws_bytes / (size_t)threads & ~(size_t)63;
+    int64_t granules = (d->n + OBN_CONV_COL_GRANULE - 1) / OBN_CONV_COL_GRANULE;
+    int failed = 0;
+#pragma omp parallel num_threads(threads) reduction(| : failed)
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        int64_t n0 = granules * t / nt * OBN_CONV_COL_GRANULE, n1 = granules * (t + 1) / nt * OBN_CONV_COL_GRANULE;
+        if (n1 > d->n) n1 = d->n;
+        if (n0 < n1) failed |= im2col_columns(j, xg, padded, yg, g, n0, n1, ws + (size_t)t * per, per, 1);
+    }
+    return failed ? -1 : 0;
 }
 
 /* Pointwise and im2col paths: units in sequence with parallel kernels, or
@@ -208,6 +289,37 @@ static int run_gemm_path(const conv_job *j, char *ws, size_t ws_bytes, int threa
     return failed ? -1 : 0;
 }
 
+/* Image-group u of the direct path, padded into `pad`. */
+static void direct_unit(const conv_job *j, const obn_conv2d_geom *g, int64_t u, float *pad)
+{
+    const obn_conv_shape *s = j->s;
+    const conv_dims *d = &j->d;
+    int64_t b = u / s->groups, grp = u % s->groups;
+    obn_im2col_pad(s, j->x + (b * s->in_channels + grp * d->cg) * d->in_size, d->cg, pad, 1);
+    const float *bias = j->ep && j->ep->bias ? j->ep->bias + grp * d->mg : NULL;
+    obn_conv_direct_avx2(g, d->cg, d->mg, pad, j->w + grp * d->mg * d->k, bias, j->ep,
+                         j->y + (b * s->out_channels + grp * d->mg) * d->n);
+}
+
+/* Direct path: the image-groups spread over the threads, each padded into
+ * its thread's share of the workspace (d.pad_bytes each). */
+static int run_direct(const conv_job *j, char *ws, int threads)
+{
+    const obn_conv_shape *s = j->s;
+    const conv_dims *d = &j->d;
+    obn_conv2d_geom g = obn_conv2d_geometry(s);
+    int64_t units = s->batch * s->groups;
+    double work = (double)units * (double)d->mg * (double)d->n * (double)d->k;
+    if (threads > 1 && units > 1 && work >= (double)OBN_CONV_DIRECT_PARALLEL_MIN) {
+#pragma omp parallel for schedule(static) num_threads(threads)
+        for (int64_t u = 0; u < units; u++)
+            direct_unit(j, &g, u, (float *)(ws + (size_t)omp_get_thread_num() * d->pad_bytes));
+    } else {
+        for (int64_t u = 0; u < units; u++) direct_unit(j, &g, u, (float *)ws);
+    }
+    return 0;
+}
+
 int obn_conv_run(const obn_conv_shape *s, const float *x, const float *w, const obn_conv_weights *pw,
                  const obn_conv_epilogue *ep, float *y, void *workspace, size_t workspace_bytes, int threads)
 {
@@ -225,7 +337,8 @@ int obn_conv_run(const obn_conv_shape *s, const float *x, const float *w, const 
         workspace_bytes = need;
     }
     conv_job j = {s, dims_of(s), algo, x, w, pw, ep, y};
-    int rc = run_gemm_path(&j, workspace, workspace_bytes, threads);
+    int rc = algo == OBN_CONV_DIRECT ? run_direct(&j, workspace, threads)
+                                     : run_gemm_path(&j, workspace, workspace_bytes, threads);
     free(own);
     return rc;
 }

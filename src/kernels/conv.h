@@ -4,16 +4,27 @@
  * Algorithms (obn_conv_algorithm picks one):
  *   pointwise  1x..x1 kernel, stride 1, no padding: the input plane of a
  *              group already is the GEMM's B matrix (no copy);
- *   depthwise  groups == in_channels, 1-D or 2-D: a direct kernel (a GEMM
- *              per channel would have M = multiplier, mostly padding);
+ *   direct     (AVX2) 1-D or 2-D with groups > 1 and few input channels
+ *              per group, depthwise included: per group, a zero-padded copy
+ *              of its input, then register blocks of output channels x
+ *              outputs along a row (a GEMM per group would have M = the
+ *              few output channels of a group, mostly padding);
+ *   depthwise  (other ISA levels) groups == in_channels, 1-D or 2-D: a
+ *              direct row-by-row kernel;
  *   im2col     everything else: the receptive fields are copied into a
  *              K x N matrix (K = C/groups * kernel volume, N = output
- *              positions; in column chunks bounded by OBN_CONV_COL_BYTES)
- *              and multiplied by the weights with the packed SGEMM.
+ *              positions) and multiplied by the weights with the packed
+ *              SGEMM, in column chunks small enough to stay in L2 between
+ *              the copy and the multiply; with several threads each takes
+ *              its own share of the columns when there are enough. 1-D and
+ *              2-D convolutions fill the chunks from a zero-padded copy of
+ *              the input (one plane per horizontal stride phase), so that
+ *              every piece is a plain fixed-size copy.
  * Per group, Y[M/g x N] = W[M/g x K] * col[K x N]: the weights are the A
  * operand, so they can be packed once (obn_conv_pack_weights).
  * Epilogue: per-output-channel bias, then a [lo, hi] clamp and/or a leaky
- * slope for negatives, applied inside the GEMM tile / the depthwise row. No ONNX knowledge here. */
+ * slope for negatives, applied inside the GEMM tile / the direct kernel's
+ * registers / the depthwise row. No ONNX knowledge here. */
 #ifndef OBN_KERNELS_CONV_H
 #define OBN_KERNELS_CONV_H
 
@@ -22,8 +33,9 @@
 
 #define OBN_CONV_MAX_DIMS 6
 
-/* im2col column chunk limit: 8 MiB keeps the column block inside a typical
- * L3 while the GEMM packs it, and bounds the workspace for huge inputs. */
+/* Column chunk limit of the ConvTranspose GEMM (conv_transpose.c): 8 MiB
+ * keeps the column block inside a typical L3 and bounds the workspace for
+ * huge inputs. */
 #define OBN_CONV_COL_BYTES ((int64_t)8 << 20)
 
 typedef struct obn_conv_shape {
@@ -46,9 +58,10 @@ typedef struct obn_conv_epilogue {
     float slope;
 } obn_conv_epilogue;
 
-typedef enum obn_conv_algo { OBN_CONV_IM2COL, OBN_CONV_POINTWISE, OBN_CONV_DEPTHWISE } obn_conv_algo;
+typedef enum obn_conv_algo { OBN_CONV_IM2COL, OBN_CONV_POINTWISE, OBN_CONV_DEPTHWISE, OBN_CONV_DIRECT } obn_conv_algo;
 
-/* The algorithm obn_conv_run uses for this shape. The caller must have
+/* The algorithm obn_conv_run uses for this shape at the current ISA level
+ * (obn_cpu_isa). The caller must have
  * checked the shape (sizes >= 1, channels divisible by groups, out[]
  * consistent with in/kernel/stride/dilation/padding) and that neither x nor
  * y is empty, so every size product here fits in int64. */
@@ -56,8 +69,9 @@ obn_conv_algo obn_conv_algorithm(const obn_conv_shape *s);
 
 /* Weights W[out_channels][in_channels/groups][kernel...] packed once for the
  * GEMM (one packed A per group). NULL when out of memory; NULL is also
- * acceptable to obn_conv_run (it then packs per call). Depthwise shapes need
- * no packing: obn_conv_pack_weights returns NULL and sets *none_needed. */
+ * acceptable to obn_conv_run (it then packs per call). Depthwise and direct
+ * shapes need no packing: obn_conv_pack_weights returns NULL and sets
+ * *none_needed. */
 typedef struct obn_conv_weights obn_conv_weights;
 obn_conv_weights *obn_conv_pack_weights(const obn_conv_shape *s, const float *w, int *none_needed);
 void obn_conv_weights_free(obn_conv_weights *pw);

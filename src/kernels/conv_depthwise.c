@@ -5,6 +5,8 @@
  * plain vectorisable axpy. */
 #include "conv_depthwise.h"
 
+#include "im2col.h"
+
 /* Output planes below this many multiply-adds in total run on one thread
  * (thread wake-up costs a few microseconds). */
 #define OBN_DW_PARALLEL_MIN ((int64_t)1 << 16)
@@ -43,38 +45,27 @@ static int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a +
  * once per call instead of once per row and tap (a division each). */
 #define DW_MAX_KW 16
 
-/* 2-D geometry; 1-D convolutions run as H = 1. */
+/* 2-D geometry (1-D convolutions run as H = 1) and the valid output
+ * columns per tap. */
 typedef struct {
-    int64_t ih, iw, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw;
+    obn_conv2d_geom s;
     int64_t col_lo[DW_MAX_KW], col_hi[DW_MAX_KW]; /* valid output columns per tap (kw <= DW_MAX_KW) */
 } dw_geom;
 
 /* Output columns [lo, hi) whose input column ox*sw + off lies in [0, iw). */
 static void valid_columns(const dw_geom *g, int64_t off, int64_t *lo, int64_t *hi)
 {
-    *lo = off >= 0 ? 0 : (-off + g->sw - 1) / g->sw;
-    *hi = floor_div(g->iw - 1 - off, g->sw) + 1;
-    if (*hi > g->ow) *hi = g->ow;
+    *lo = off >= 0 ? 0 : (-off + g->s.sw - 1) / g->s.sw;
+    *hi = floor_div(g->s.iw - 1 - off, g->s.sw) + 1;
+    if (*hi > g->s.ow) *hi = g->s.ow;
 }
 
 static dw_geom geometry(const obn_conv_shape *s)
 {
     dw_geom g;
-    int o = s->nd == 2 ? 1 : 0; /* index of the width dimension */
-    g.ih = s->nd == 2 ? s->in[0] : 1;
-    g.oh = s->nd == 2 ? s->out[0] : 1;
-    g.kh = s->nd == 2 ? s->kernel[0] : 1;
-    g.sh = s->nd == 2 ? s->stride[0] : 1;
-    g.dh = s->nd == 2 ? s->dilation[0] : 1;
-    g.ph = s->nd == 2 ? s->pad[0] : 0;
-    g.iw = s->in[o];
-    g.ow = s->out[o];
-    g.kw = s->kernel[o];
-    g.sw = s->stride[o];
-    g.dw = s->dilation[o];
-    g.pw = s->pad[o];
-    for (int64_t kx = 0; kx < g.kw && kx < DW_MAX_KW; kx++)
-        valid_columns(&g, kx * g.dw - g.pw, &g.col_lo[kx], &g.col_hi[kx]);
+    g.s = obn_conv2d_geometry(s);
+    for (int64_t kx = 0; kx < g.s.kw && kx < DW_MAX_KW; kx++)
+        valid_columns(&g, kx * g.s.dw - g.s.pw, &g.col_lo[kx], &g.col_hi[kx]);
     return g;
 }
 
@@ -82,13 +73,13 @@ static dw_geom geometry(const obn_conv_shape *s)
  * [c0, c1), one tap at a time (handles the padded edges). */
 static inline void taps_row(const dw_geom *g, const float *xr, const float *wrow, int64_t c0, int64_t c1, float *yr)
 {
-    for (int64_t kx = 0; kx < g->kw; kx++) {
-        int64_t off = kx * g->dw - g->pw, lo, hi;
+    for (int64_t kx = 0; kx < g->s.kw; kx++) {
+        int64_t off = kx * g->s.dw - g->s.pw, lo, hi;
         if (kx < DW_MAX_KW) lo = g->col_lo[kx], hi = g->col_hi[kx];
         else valid_columns(g, off, &lo, &hi);
         if (lo < c0) lo = c0;
         if (hi > c1) hi = c1;
-        if (lo < hi) row_axpy(yr + lo, xr + lo * g->sw + off, g->sw, wrow[kx], hi - lo);
+        if (lo < hi) row_axpy(yr + lo, xr + lo * g->s.sw + off, g->s.sw, wrow[kx], hi - lo);
     }
 }
 
@@ -111,28 +102,28 @@ static void plane(const dw_geom *g, const float *x, const float *w, float bias, 
 {
     /* columns where every tap of a kernel row is inside the input */
     int64_t ilo = 0, ihi = 0;
-    if (g->kw == 3) {
+    if (g->s.kw == 3) {
         ilo = g->col_lo[0] > g->col_lo[2] ? g->col_lo[0] : g->col_lo[2];
         ihi = g->col_hi[0] < g->col_hi[2] ? g->col_hi[0] : g->col_hi[2];
     }
-    int fused = g->kw == 3 && ilo < ihi;
-    for (int64_t oy = 0; oy < g->oh; oy++) {
-        float *yr = y + oy * g->ow;
-        for (int64_t ox = 0; ox < g->ow; ox++) yr[ox] = bias;
-        for (int64_t ky = 0; ky < g->kh; ky++) {
-            int64_t iy = oy * g->sh - g->ph + ky * g->dh;
-            if (iy < 0 || iy >= g->ih) continue;
-            const float *xr = x + iy * g->iw, *wrow = w + ky * g->kw;
+    int fused = g->s.kw == 3 && ilo < ihi;
+    for (int64_t oy = 0; oy < g->s.oh; oy++) {
+        float *yr = y + oy * g->s.ow;
+        for (int64_t ox = 0; ox < g->s.ow; ox++) yr[ox] = bias;
+        for (int64_t ky = 0; ky < g->s.kh; ky++) {
+            int64_t iy = oy * g->s.sh - g->s.ph + ky * g->s.dh;
+            if (iy < 0 || iy >= g->s.ih) continue;
+            const float *xr = x + iy * g->s.iw, *wrow = w + ky * g->s.kw;
             if (fused) {
                 taps_row(g, xr, wrow, 0, ilo, yr);
-                row_3taps(yr + ilo, xr + ilo * g->sw - g->pw, g->sw, g->dw, wrow, ihi - ilo);
-                taps_row(g, xr, wrow, ihi, g->ow, yr);
+                row_3taps(yr + ilo, xr + ilo * g->s.sw - g->s.pw, g->s.sw, g->s.dw, wrow, ihi - ilo);
+                taps_row(g, xr, wrow, ihi, g->s.ow, yr);
             } else {
-                taps_row(g, xr, wrow, 0, g->ow, yr);
+                taps_row(g, xr, wrow, 0, g->s.ow, yr);
             }
         }
-        if (ep && ep->clamp) row_clamp(yr, g->ow, ep->lo, ep->hi);
-        if (ep && ep->leaky) row_leaky(yr, g->ow, ep->slope);
+        if (ep && ep->clamp) row_clamp(yr, g->s.ow, ep->lo, ep->hi);
+        if (ep && ep->leaky) row_leaky(yr, g->s.ow, ep->slope);
     }
 }
 
@@ -141,7 +132,7 @@ void obn_conv_depthwise(const obn_conv_shape *s, const float *x, const float *w,
 {
     dw_geom g = geometry(s);
     int64_t mult = s->out_channels / s->in_channels, planes = s->batch * s->out_channels;
-    int64_t in_plane = g.ih * g.iw, out_plane = g.oh * g.ow, taps = g.kh * g.kw;
+    int64_t in_plane = g.s.ih * g.s.iw, out_plane = g.s.oh * g.s.ow, taps = g.s.kh * g.s.kw;
     double work = (double)planes * (double)out_plane * (double)taps;
     int nth = threads > 1 && work >= (double)OBN_DW_PARALLEL_MIN ? threads : 1;
 #pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1)

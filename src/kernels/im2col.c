@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include "sgemm.h"
+
 /* Panels of at most this many floats in total run on one thread. */
 #define OBN_IM2COL_PARALLEL_MIN ((int64_t)1 << 15)
 
@@ -148,5 +150,132 @@ void obn_im2col_panels(const obn_conv_shape *s, const float *xg, int64_t cg, int
         for (int64_t q = 0; q < panels; q++) fill_panel(&j, q);
     } else {
         for (int64_t q = 0; q < panels; q++) fill_panel(&j, q);
+    }
+}
+
+/* ------------------------------------------------------ from a padded copy */
+
+obn_conv2d_geom obn_conv2d_geometry(const obn_conv_shape *s)
+{
+    obn_conv2d_geom g;
+    int two = s->nd == 2, w = two ? 1 : 0;
+    g.ih = two ? s->in[0] : 1;
+    g.oh = two ? s->out[0] : 1;
+    g.kh = two ? s->kernel[0] : 1;
+    g.sh = two ? s->stride[0] : 1;
+    g.dh = two ? s->dilation[0] : 1;
+    g.ph = two ? s->pad[0] : 0;
+    g.iw = s->in[w];
+    g.ow = s->out[w];
+    g.kw = s->kernel[w];
+    g.sw = s->stride[w];
+    g.dw = s->dilation[w];
+    g.pw = s->pad[w];
+    g.hp = (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+    int64_t wp = (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1;
+    g.wq = (wp + g.sw - 1) / g.sw;
+    return g;
+}
+
+int64_t obn_im2col_padded_floats(const obn_conv_shape *s, int64_t cg)
+{
+    obn_conv2d_geom g = obn_conv2d_geometry(s);
+    return cg * g.sw * g.hp * g.wq + OBN_SGEMM_MAX_NR;
+}
+
+/* Phase plane p of one channel: padded row i, column j holds input
+ * (i - ph, j*sw + p - pw), zero outside the input. */
+OBN_SIMD_CLONES
+static void pad_phase(const obn_conv2d_geom *g, const float *xc, int64_t p, float *dst)
+{
+    for (int64_t i = 0; i < g->hp; i++) {
+        float *dr = dst + i * g->wq;
+        int64_t row = i - g->ph;
+        if (row < 0 || row >= g->ih) {
+            memset(dr, 0, (size_t)g->wq * sizeof(float));
+            continue;
+        }
+        const float *xr = xc + row * g->iw;
+        /* columns j with 0 <= j*sw + p - pw < iw */
+        int64_t off = p - g->pw, lo = off >= 0 ? 0 : (-off + g->sw - 1) / g->sw;
+        int64_t hi = g->iw - off <= 0 ? 0 : (g->iw - off + g->sw - 1) / g->sw;
+        if (hi > g->wq) hi = g->wq;
+        if (lo > hi) lo = hi;
+        for (int64_t j = 0; j < lo; j++) dr[j] = 0.0f;
+        if (g->sw == 1) memcpy(dr + lo, xr + lo + off, (size_t)(hi - lo) * sizeof(float));
+        else if (g->sw == 2) /* a constant stride: vectorised with permutes */
+            for (int64_t j = lo; j < hi; j++) dr[j] = xr[2 * j + off];
+        else
+            for (int64_t j = lo; j < hi; j++) dr[j] = xr[j * g->sw + off];
+        for (int64_t j = hi; j < g->wq; j++) dr[j] = 0.0f;
+    }
+}
+
+void obn_im2col_pad(const obn_conv_shape *s, const float *xg, int64_t cg, float *padded, int threads)
+{
+    obn_conv2d_geom g = obn_conv2d_geometry(s);
+    int64_t in_plane = g.ih * g.iw, phase = g.hp * g.wq, planes = cg * g.sw;
+    int par = threads > 1 && planes > 1 && (double)planes * (double)phase >= (double)OBN_IM2COL_PARALLEL_MIN;
+    if (par) {
+#pragma omp parallel for schedule(static) num_threads(threads)
+        for (int64_t q = 0; q < planes; q++) pad_phase(&g, xg + (q / g.sw) * in_plane, q % g.sw, padded + q * phase);
+    } else { /* no OpenMP call at all: this also runs inside other parallel regions */
+        for (int64_t q = 0; q < planes; q++) pad_phase(&g, xg + (q / g.sw) * in_plane, q % g.sw, padded + q * phase);
+    }
+    memset(padded + planes * phase, 0, OBN_SGEMM_MAX_NR * sizeof(float)); /* the slack: read, never used */
+}
+
+/* nr floats from src to dst; nr is a compile-time constant in each branch,
+ * so each copy is a few vector moves. */
+static inline void copy_nr(float *dst, const float *src, int nr)
+{
+    switch (nr) {
+    case 8: __builtin_memcpy(dst, src, 8 * sizeof(float)); break;
+    case 16: __builtin_memcpy(dst, src, 16 * sizeof(float)); break;
+    case 32: __builtin_memcpy(dst, src, 32 * sizeof(float)); break;
+    default: memcpy(dst, src, (size_t)nr * sizeof(float));
+    }
+}
+
+/* Panel q of the chunk: for each of the (at most nr) output rows the panel's
+ * columns touch, one run (first lane, offset of its first output in a
+ * phase plane). Each row of the panel is then filled by copying nr floats
+ * per run, in lane order: a run's copy spills past its own lanes into the
+ * next run's (and, for the last, into the next row, or the slack after the
+ * last panel), which is overwritten afterwards. Lanes past the chunk's
+ * last column are zeroed. */
+static void fill_panel_padded(const obn_conv2d_geom *g, const float *padded, int64_t k, int64_t first, int64_t w, int nr,
+                              float *panel)
+{
+    int64_t lane[OBN_SGEMM_MAX_NR], src[OBN_SGEMM_MAX_NR];
+    int nruns = 0;
+    for (int64_t l = 0; l < w;) {
+        int64_t pos = first + l, oy = pos / g->ow, ox = pos % g->ow, len = g->ow - ox;
+        lane[nruns] = l;
+        src[nruns++] = oy * g->sh * g->wq + ox;
+        l += len;
+    }
+    int64_t phase = g->hp * g->wq, kx = 0, ky = 0, c = 0;
+    for (int64_t r = 0; r < k; r++) {
+        int64_t t = kx * g->dw;
+        const float *base = padded + (c * g->sw + t % g->sw) * phase + ky * g->dh * g->wq + t / g->sw;
+        float *dr = panel + r * nr;
+        for (int i = 0; i < nruns; i++) copy_nr(dr + lane[i], base + src[i], nr);
+        for (int64_t l = w; l < nr; l++) dr[l] = 0.0f;
+        if (++kx == g->kw) {
+            kx = 0;
+            if (++ky == g->kh) ky = 0, c++;
+        }
+    }
+}
+
+void obn_im2col_panels_padded(const obn_conv_shape *s, const float *padded, int64_t cg, int64_t n0, int64_t n1,
+                              int nr, float *dst)
+{
+    obn_conv2d_geom g = obn_conv2d_geometry(s);
+    int64_t k = cg * g.kh * g.kw, panels = (n1 - n0 + nr - 1) / nr;
+    for (int64_t q = 0; q < panels; q++) {
+        int64_t first = n0 + q * nr, w = n1 - first < nr ? n1 - first : nr;
+        fill_panel_padded(&g, padded, k, first, w, nr, dst + q * k * nr);
     }
 }

@@ -3,6 +3,8 @@
 #include <float.h>
 #include <math.h>
 
+#include "simd_clones.h"
+
 /* Window of output position o along one axis: kernel taps [lo, hi) fall
  * inside the input, and the window starts at input coordinate *start. */
 static inline void tap_range(const obn_pool_geom *g, int a, int64_t o, int64_t *start, int64_t *lo, int64_t *hi)
@@ -24,8 +26,8 @@ static inline int64_t spatial_index(const obn_pool_geom *g, int64_t i0, int64_t 
     return (i2 * g->in[1] + i1) * g->in[0] + i0;
 }
 
-#define DEFINE_MAXPOOL(NAME, T, LOWEST)                                                                   \
-    void NAME(const obn_pool_geom *g, const T *x, T *y, int64_t *indices, int col_major, int threads)    \
+#define DEFINE_MAXPOOL(SCOPE, NAME, T, LOWEST)                                                            \
+    SCOPE void NAME(const obn_pool_geom *g, const T *x, T *y, int64_t *indices, int col_major, int threads)    \
     {                                                                                                     \
         const int64_t in_plane = g->in[0] * g->in[1] * g->in[2];                                          \
         const int64_t out_plane = g->out[0] * g->out[1] * g->out[2];                                      \
@@ -66,10 +68,50 @@ static inline int64_t spatial_index(const obn_pool_geom *g, int64_t i0, int64_t 
         }                                                                                                 \
     }
 
-DEFINE_MAXPOOL(obn_maxpool_f32, float, -INFINITY)
-DEFINE_MAXPOOL(obn_maxpool_f64, double, -INFINITY)
-DEFINE_MAXPOOL(obn_maxpool_i8, int8_t, INT8_MIN)
-DEFINE_MAXPOOL(obn_maxpool_u8, uint8_t, 0)
+DEFINE_MAXPOOL(static, maxpool_f32_generic, float, -INFINITY)
+
+/* 2-D float max pooling without dilation or indices (the max pool of every
+ * CNN stem): the same visiting order and comparison as the generic loop (first
+ * tap inside the input, then strictly greater, so NaN handling matches), but
+ * one plane row at a time with the window bounds computed once per output
+ * row and column instead of per tap. */
+OBN_CLONES
+static void maxpool2d_f32_plane(const obn_pool_geom *g, const float *xp, float *yp)
+{
+    const int64_t iw = g->in[2], ow = g->out[2], kw = g->kernel[2], sw = g->stride[2], pw = g->pad_begin[2];
+    for (int64_t oy = 0; oy < g->out[1]; oy++) {
+        int64_t s1, l1, h1;
+        tap_range(g, 1, oy, &s1, &l1, &h1);
+        float *yr = yp + oy * ow;
+        for (int64_t ox = 0; ox < ow; ox++) {
+            int64_t x0 = ox * sw - pw, lo = x0 < 0 ? -x0 : 0, hi = iw - x0 < kw ? iw - x0 : kw;
+            float best = -INFINITY;
+            int first = 1;
+            if (lo < hi)
+                for (int64_t k1 = l1; k1 < h1; k1++) {
+                    const float *row = xp + (s1 + k1) * iw + x0;
+                    if (first) best = row[lo], first = 0;
+                    for (int64_t k2 = lo; k2 < hi; k2++) best = row[k2] > best ? row[k2] : best;
+                }
+            yr[ox] = best;
+        }
+    }
+}
+
+void obn_maxpool_f32(const obn_pool_geom *g, const float *x, float *y, int64_t *indices, int col_major, int threads)
+{
+    if (indices || g->in[0] != 1 || g->out[0] != 1 || g->kernel[0] != 1 || g->dilation[1] != 1 ||
+        g->dilation[2] != 1) {
+        maxpool_f32_generic(g, x, y, indices, col_major, threads);
+        return;
+    }
+    const int64_t in_plane = g->in[1] * g->in[2], out_plane = g->out[1] * g->out[2];
+#pragma omp parallel for schedule(static) num_threads(threads) if (g->planes > 1)
+    for (int64_t p = 0; p < g->planes; p++) maxpool2d_f32_plane(g, x + p * in_plane, y + p * out_plane);
+}
+DEFINE_MAXPOOL(, obn_maxpool_f64, double, -INFINITY)
+DEFINE_MAXPOOL(, obn_maxpool_i8, int8_t, INT8_MIN)
+DEFINE_MAXPOOL(, obn_maxpool_u8, uint8_t, 0)
 
 /* Taps of the window along axis a inside [-pad_begin, in + pad_end). */
 static inline int64_t padded_taps(const obn_pool_geom *g, int a, int64_t start)
@@ -124,15 +166,23 @@ static inline int64_t padded_taps(const obn_pool_geom *g, int a, int64_t start)
 DEFINE_AVGPOOL(obn_avgpool_f32, float, float)
 DEFINE_AVGPOOL(obn_avgpool_f64, double, double)
 
+/* Sum of n floats in double, in 8 interleaved partial sums (fixed order,
+ * so the loop vectorises without reassociation). */
+OBN_CLONES
+static double sum_f64(const float *x, int64_t n)
+{
+    double s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, r = 0;
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int u = 0; u < 8; u++) s[u] += (double)x[i + u];
+    for (; i < n; i++) r += x[i];
+    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7])) + r;
+}
+
 void obn_global_avgpool_f32(const float *x, float *y, int64_t planes, int64_t size, int threads)
 {
 #pragma omp parallel for schedule(static) num_threads(threads) if (planes > 1 && planes * size > 4096)
-    for (int64_t p = 0; p < planes; p++) {
-        const float *xp = x + p * size;
-        double sum = 0;
-        for (int64_t i = 0; i < size; i++) sum += xp[i];
-        y[p] = size ? (float)(sum / (double)size) : NAN;
-    }
+    for (int64_t p = 0; p < planes; p++) y[p] = size ? (float)(sum_f64(x + p * size, size) / (double)size) : NAN;
 }
 
 void obn_global_maxpool_f32(const float *x, float *y, int64_t planes, int64_t size, int threads)

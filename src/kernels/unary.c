@@ -1,6 +1,8 @@
 #include "unary.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "simd_clones.h"
 
@@ -8,6 +10,55 @@ static inline float sign_f(float x) { return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f 
 
 /* log(1 + exp(x)) without overflow for large x */
 static inline float softplus_f(float x) { return x > 0.0f ? x + log1pf(expf(-x)) : log1pf(expf(x)); }
+
+/* exp(t) for t <= 0 (NaN passes through) in branch-free arithmetic that the
+ * compiler vectorises, unlike a call to expf. t = n*ln2 + r with
+ * n = round(t / ln2) and |r| <= ln2/2, ln2 split into a part with few
+ * mantissa bits (n*ln2_hi is exact) and the rest; e^r by its Taylor series
+ * to degree 7 (remainder < 0.35^8/8! = 5e-9, under half an ulp near 1);
+ * 2^n built in the exponent field. The float n comes from the 1.5*2^23
+ * rounding trick (no float-to-int conversion, which NaN would make
+ * undefined); below -87.3 (2^n would be subnormal) the result is 0. */
+static inline float exp_nonpos(float t)
+{
+    const float log2e = 1.44269504088896341f, ln2_hi = 0.693359375f, ln2_lo = -2.12194440054690583e-4f;
+    const float round_magic = 12582912.0f; /* 1.5 * 2^23 */
+    float tc = t < -87.3f ? -87.3f : t;
+    float kf = tc * log2e + round_magic;
+    float n = kf - round_magic;
+    float r = (tc - n * ln2_hi) - n * ln2_lo;
+    float p = 1.0f / 5040.0f;
+    p = p * r + 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    uint32_t kbits, sbits;
+    memcpy(&kbits, &kf, sizeof kbits);
+    sbits = (kbits + 127u) << 23; /* low bits of kf hold n; (n + 127) << 23 is 2^n */
+    float scale;
+    memcpy(&scale, &sbits, sizeof scale);
+    float e = p * scale;
+    return t < -87.3f ? 0.0f : e;
+}
+
+/* 1 / (1 + e^-x) from e = e^-|x| <= 1, which cannot overflow. */
+static inline float sigmoid_f(float x)
+{
+    float e = exp_nonpos(-fabsf(x));
+    float s = 1.0f / (1.0f + e), es = e * s; /* both computed: the select vectorises */
+    return x < 0.0f ? es : s;
+}
+
+/* clamp to [0, 1] as fmaxf(0, fminf(1, v)) does (NaN gives 1), written with
+ * comparisons so that it vectorises */
+static inline float clamp01(float v)
+{
+    float m = v < 1.0f ? v : 1.0f;
+    return m > 0.0f ? m : 0.0f;
+}
 
 #define MAP(EXPR)                                                          \
     do {                                                                   \
@@ -18,9 +69,9 @@ OBN_CLONES
 static void run_f32(obn_unop op, const float *x, float *y, int64_t n, float alpha, float beta)
 {
     switch (op) {
-    case OBN_UN_SIGMOID: MAP(1.0f / (1.0f + expf(-v))); break;
-    case OBN_UN_HARDSIGMOID: MAP(fmaxf(0.0f, fminf(1.0f, alpha * v + beta))); break;
-    case OBN_UN_HARDSWISH: MAP(v * fmaxf(0.0f, fminf(1.0f, v * (1.0f / 6.0f) + 0.5f))); break;
+    case OBN_UN_SIGMOID: MAP(sigmoid_f(v)); break;
+    case OBN_UN_HARDSIGMOID: MAP(clamp01(alpha * v + beta)); break;
+    case OBN_UN_HARDSWISH: MAP(v * clamp01(v * (1.0f / 6.0f) + 0.5f)); break;
     case OBN_UN_TANH: MAP(tanhf(v)); break;
     case OBN_UN_EXP: MAP(expf(v)); break;
     case OBN_UN_LOG: MAP(logf(v)); break;
@@ -51,6 +102,8 @@ static void run_f32(obn_unop op, const float *x, float *y, int64_t n, float alph
     case OBN_UN_ASINH: MAP(asinhf(v)); break;
     case OBN_UN_ACOSH: MAP(acoshf(v)); break;
     case OBN_UN_ATANH: MAP(atanhf(v)); break;
+    case OBN_UN_SWISH: MAP(v * sigmoid_f(v)); break;
+    case OBN_UN_SWISH_HARD: MAP(v * clamp01(alpha * v + beta)); break;
     }
 }
 
@@ -101,6 +154,8 @@ double obn_unary_f64(obn_unop op, double v, double alpha, double beta)
     case OBN_UN_ASINH: return asinh(v);
     case OBN_UN_ACOSH: return acosh(v);
     case OBN_UN_ATANH: return atanh(v);
+    case OBN_UN_SWISH: return v * (1.0 / (1.0 + exp(-v)));
+    case OBN_UN_SWISH_HARD: return v * fmax(0.0, fmin(1.0, alpha * v + beta));
     }
     return v;
 }

@@ -38,7 +38,9 @@ typedef enum obn_unop {
     OBN_UN_COSH,
     OBN_UN_ASINH,
     OBN_UN_ACOSH,
-    OBN_UN_ATANH
+    OBN_UN_ATANH,
+    OBN_UN_SWISH,        /* x * sigmoid(x) (SiLU), as Sigmoid then Mul compute it */
+    OBN_UN_SWISH_HARD    /* x * max(0, min(1, alpha*x + beta)), as HardSigmoid then Mul */
 } obn_unop;
 
 /* y = op(x); alpha and beta are the op's parameters where it has any.

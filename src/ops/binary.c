@@ -6,6 +6,8 @@
  * 6 of Add/Sub/Mul/Div/Pow use the legacy rule instead: without
  * broadcast=1 the shapes must be equal; with it, B's shape is matched against
  * A's starting at `axis` (default: B aligned to A's trailing dims).
+ * A Relu fused into an Add by the fuse_activation pass (node->act) is applied
+ * to each result before it is stored, for every type.
  * float32 runs the broadcast kernel; the other types are computed per element:
  * integers in 64-bit integer arithmetic (Div truncates toward zero, division by
  * zero is a run-time error), float16/bfloat16/double in double. */
@@ -231,17 +233,24 @@ static obn_status run_generic(obn_op_ctx *ctx, const obn_bcast *g)
     const int64_t sa = obn_bcast_inner_stride(g, 0), sb = obn_bcast_inner_stride(g, 1);
     const bool fl = obn_dtype_is_float(y->dtype), uns = obn_dtype_is_unsigned(y->dtype);
     const bool float_exp = obn_dtype_is_float(b->dtype); /* Pow: integer base, float exponent */
+    const bool relu = ctx->node->act.kind == OBN_ACT_RELU;   /* fused by fuse_activation (Add only) */
     bool bad = false;
     for (int64_t r = 0; r < g->rows; r++) {
         int64_t off[2];
         obn_bcast_row(g, r, off);
         for (int64_t i = 0; i < g->inner; i++) {
             int64_t ia = off[0] + i * sa, ib = off[1] + i * sb, iy = r * g->inner + i;
-            if (fl) obn_store_f64(y, iy, float_op(at, obn_load_f64(a, ia), obn_load_f64(b, ib)));
-            else if (at->kind == K_POW && float_exp)
+            if (fl) {
+                double v = float_op(at, obn_load_f64(a, ia), obn_load_f64(b, ib));
+                obn_store_f64(y, iy, relu && v < 0 ? 0.0 : v);
+            } else if (at->kind == K_POW && float_exp) {
                 obn_store_i64(y, iy, obn_f64_to_i64(pow((double)obn_load_i64(a, ia), obn_load_f64(b, ib))));
-            else if (uns) obn_store_i64(y, iy, (int64_t)uint_op(at, obn_load_u64(a, ia), obn_load_u64(b, ib), &bad));
-            else obn_store_i64(y, iy, int_op(at, obn_load_i64(a, ia), obn_load_i64(b, ib), &bad));
+            } else if (uns) {
+                obn_store_i64(y, iy, (int64_t)uint_op(at, obn_load_u64(a, ia), obn_load_u64(b, ib), &bad));
+            } else {
+                obn_store_i64(y, iy, int_op(at, obn_load_i64(a, ia), obn_load_i64(b, ib), &bad));
+                if (relu && obn_load_i64(y, iy) < 0) obn_store_i64(y, iy, 0); /* on the stored (wrapped) value */
+            }
         }
     }
     if (bad) return obn_ctx_err(ctx, OBN_E_RUNTIME, "integer division by zero");
@@ -256,8 +265,8 @@ static obn_status arith_run(obn_op_ctx *ctx)
     obn_bcast g;
     make_geometry(ctx, &g);
     if (ctx->inputs[0]->dtype == OBN_FLOAT && ctx->inputs[1]->dtype == OBN_FLOAT) {
-        obn_binary_f32(kernel_op[at->kind], &g, ctx->inputs[0]->data, ctx->inputs[1]->data, ctx->outputs[0]->data,
-                       ctx->threads);
+        obn_binary_f32_act(kernel_op[at->kind], &g, ctx->inputs[0]->data, ctx->inputs[1]->data,
+                           ctx->outputs[0]->data, ctx->node->act.kind == OBN_ACT_RELU, ctx->threads);
         return OBN_OK;
     }
     return run_generic(ctx, &g);

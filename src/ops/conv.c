@@ -10,50 +10,27 @@
  *               at the end (UPPER) or the beginning (LOWER).
  * Constant weights are packed for the GEMM once per plan (prepare). An
  * activation fused into the node by the fuse_activation pass runs in the
- * kernel epilogue. */
+ * kernel epilogue (a swish, x * Sigmoid(x) or x * HardSigmoid(x): in one
+ * pass right after the kernel). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fused_act.h"
 #include "kernels/conv.h"
+#include "kernels/unary.h"
 #include "op_util.h"
 
 #define MAXD OBN_CONV_MAX_DIMS
-
-typedef enum { PAD_NOTSET, PAD_SAME_UPPER, PAD_SAME_LOWER, PAD_VALID } auto_pad_mode;
-static const char *const auto_pad_names[] = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"};
 
 typedef struct {
     int64_t kernel_shape[MAXD], strides[MAXD], dilations[MAXD], pads[2 * MAXD];
     size_t n_kernel_shape, n_strides, n_dilations, n_pads;
     int64_t group;
-    auto_pad_mode auto_pad;
+    obn_auto_pad auto_pad;
 } conv_attrs;
 
 enum { IN_X, IN_W, IN_B };
-
-/* Every entry of an INTS attribute is >= min. */
-static obn_status check_min(const obn_node *n, const char *name, const int64_t *v, size_t count, int64_t min)
-{
-    for (size_t i = 0; i < count; i++)
-        if (v[i] < min)
-            return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute '%s' has value %lld at index %zu; must be >= %lld",
-                                name, (long long)v[i], i, (long long)min);
-    return OBN_OK;
-}
-
-static obn_status parse_auto_pad(const obn_node *n, auto_pad_mode *out)
-{
-    const char *s;
-    OBN_TRY(obn_attr_get_string(n, "auto_pad", "NOTSET", &s));
-    for (int i = 0; i < 4; i++)
-        if (strcmp(s, auto_pad_names[i]) == 0) {
-            *out = (auto_pad_mode)i;
-            return OBN_OK;
-        }
-    return obn_node_err(n, OBN_E_INVALID_MODEL,
-                        "attribute 'auto_pad' is \"%s\"; expected NOTSET, SAME_UPPER, SAME_LOWER or VALID", s);
-}
 
 static obn_status conv_parse(const obn_node *n, int v, void *out)
 {
@@ -64,19 +41,19 @@ static obn_status conv_parse(const obn_node *n, int v, void *out)
     OBN_TRY(obn_attr_get_ints(n, "dilations", MAXD, a->dilations, &a->n_dilations));
     OBN_TRY(obn_attr_get_ints(n, "pads", 2 * MAXD, a->pads, &a->n_pads));
     OBN_TRY(obn_attr_get_int(n, "group", 1, &a->group));
-    OBN_TRY(parse_auto_pad(n, &a->auto_pad));
-    OBN_TRY(check_min(n, "kernel_shape", a->kernel_shape, a->n_kernel_shape, 1));
-    OBN_TRY(check_min(n, "strides", a->strides, a->n_strides, 1));
-    OBN_TRY(check_min(n, "dilations", a->dilations, a->n_dilations, 1));
-    OBN_TRY(check_min(n, "pads", a->pads, a->n_pads, 0));
+    OBN_TRY(obn_attr_get_auto_pad(n, &a->auto_pad));
+    OBN_TRY(obn_attr_check_min(n, "kernel_shape", a->kernel_shape, a->n_kernel_shape, 1));
+    OBN_TRY(obn_attr_check_min(n, "strides", a->strides, a->n_strides, 1));
+    OBN_TRY(obn_attr_check_min(n, "dilations", a->dilations, a->n_dilations, 1));
+    OBN_TRY(obn_attr_check_min(n, "pads", a->pads, a->n_pads, 0));
     if (a->group < 1)
         return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'group' is %lld; must be >= 1", (long long)a->group);
-    if (a->auto_pad != PAD_NOTSET)
+    if (a->auto_pad != OBN_PAD_NOTSET)
         for (size_t i = 0; i < a->n_pads; i++)
             if (a->pads[i] != 0)
                 return obn_node_err(n, OBN_E_INVALID_MODEL,
                                     "attributes 'pads' and 'auto_pad' (%s) cannot be used together",
-                                    auto_pad_names[a->auto_pad]);
+                                    obn_auto_pad_name(a->auto_pad));
     return OBN_OK;
 }
 
@@ -150,14 +127,14 @@ static obn_status axis_geometry(const obn_op_ctx *ctx, obn_conv_shape *s, int i)
     if (__builtin_mul_overflow(k - 1, d, &dk) || __builtin_add_overflow(dk, 1, &dk))
         return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "kernel %lld with dilation %lld overflows on axis %d",
                            (long long)k, (long long)d, i);
-    if (a->auto_pad == PAD_SAME_UPPER || a->auto_pad == PAD_SAME_LOWER) {
+    if (a->auto_pad == OBN_PAD_SAME_UPPER || a->auto_pad == OBN_PAD_SAME_LOWER) {
         out = in / st + (in % st != 0);
         int64_t total = (out - 1) * st + dk - in; /* <= dk - 1 + st: no overflow */
         if (total < 0) total = 0;
-        pb = a->auto_pad == PAD_SAME_UPPER ? total / 2 : total - total / 2;
+        pb = a->auto_pad == OBN_PAD_SAME_UPPER ? total / 2 : total - total / 2;
         pe = total - pb;
     } else {
-        if (a->auto_pad == PAD_VALID) pb = pe = 0;
+        if (a->auto_pad == OBN_PAD_VALID) pb = pe = 0;
         if (__builtin_add_overflow(in, pb, &span) || __builtin_add_overflow(span, pe, &span))
             return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "padding %lld+%lld overflows on axis %d", (long long)pb,
                                (long long)pe, i);
@@ -170,7 +147,7 @@ static obn_status axis_geometry(const obn_op_ctx *ctx, obn_conv_shape *s, int i)
                            "output spatial axis %d would be empty: input 'X' ('%s') %s has size %lld there, dilated "
                            "kernel %lld, pads %lld+%lld, stride %lld (auto_pad %s)",
                            i, obn_in_name(ctx, IN_X), obn_shape_str(x->rank, x->dims, xs, sizeof xs), (long long)in,
-                           (long long)dk, (long long)pb, (long long)pe, (long long)st, auto_pad_names[a->auto_pad]);
+                           (long long)dk, (long long)pb, (long long)pe, (long long)st, obn_auto_pad_name(a->auto_pad));
     }
     s->out[i] = out;
     s->pad[i] = pb;
@@ -276,6 +253,16 @@ static void bias_only(const obn_conv_shape *s, const obn_conv_epilogue *ep, floa
     }
 }
 
+/* A swish fused by the fuse_activation pass (x * Sigmoid(x), x *
+ * HardSigmoid(x)): one streaming pass over the output after the kernel,
+ * with the same float operations as the separate nodes. */
+static void apply_swish(const obn_node *n, float *y, int64_t count, int threads)
+{
+    if (n->act.kind == OBN_ACT_SWISH) obn_unary_f32(OBN_UN_SWISH, y, y, count, 0.0f, 0.0f, threads);
+    if (n->act.kind == OBN_ACT_HARD_SWISH)
+        obn_unary_f32(OBN_UN_SWISH_HARD, y, y, count, n->act.alpha, n->act.beta, threads);
+}
+
 static obn_status conv_run(obn_op_ctx *ctx)
 {
     const conv_state *st = ctx->state;
@@ -287,12 +274,28 @@ static obn_status conv_run(obn_op_ctx *ctx)
                             act.leaky, act.slope};
     if (x->numel == 0) {
         bias_only(&st->shape, &ep, y->data);
-        return OBN_OK;
-    }
-    if (obn_conv_run(&st->shape, x->data, w->data, st->packed, &ep, y->data, ctx->workspace, st->workspace_bytes,
-                     ctx->threads))
+    } else if (obn_conv_run(&st->shape, x->data, w->data, st->packed, &ep, y->data, ctx->workspace,
+                            st->workspace_bytes, ctx->threads)) {
         return OBN_OOM();
+    }
+    apply_swish(ctx->node, y->data, y->numel, ctx->threads);
     return OBN_OK;
+}
+
+/* "dw 3x3 s2", "1x1", "g32 3x3 s1", "3x3 s1" (OBN_PROFILE labels). */
+static void conv_describe(const obn_op_ctx *ctx, char *buf, size_t cap)
+{
+    const conv_state *st = ctx->state;
+    if (!st || cap == 0) return;
+    const obn_conv_shape *s = &st->shape;
+    obn_conv_algo algo = obn_conv_algorithm(s);
+    size_t n = 0;
+    if (s->groups > 1 && s->groups == s->in_channels) n = (size_t)snprintf(buf, cap, "dw ");
+    else if (s->groups > 1) n = (size_t)snprintf(buf, cap, "g%lld ", (long long)s->groups);
+    else buf[0] = '\0';
+    for (int i = 0; i < s->nd && n < cap; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%lld", i ? "x" : "", (long long)s->kernel[i]);
+    if (n < cap && algo != OBN_CONV_POINTWISE) snprintf(buf + n, cap - n, " s%lld", (long long)s->stride[s->nd - 1]);
 }
 
 static const int versions[] = {1, 11, 0};
@@ -314,5 +317,6 @@ const obn_op obn_op_conv = {
     .prepare = conv_prepare,
     .free_state = conv_free_state,
     .workspace = conv_workspace,
+    .describe = conv_describe,
 };
 OBN_REGISTER_OP(obn_op_conv);

@@ -30,41 +30,15 @@
 
 #define MAXD OBN_CONV_MAX_DIMS
 
-typedef enum { PAD_NOTSET, PAD_SAME_UPPER, PAD_SAME_LOWER, PAD_VALID } auto_pad_mode;
-static const char *const auto_pad_names[] = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"};
-
 typedef struct {
     int64_t kernel_shape[MAXD], strides[MAXD], dilations[MAXD], pads[2 * MAXD];
     int64_t output_padding[MAXD], output_shape[MAXD];
     size_t n_kernel_shape, n_strides, n_dilations, n_pads, n_output_padding, n_output_shape;
     int64_t group;
-    auto_pad_mode auto_pad;
+    obn_auto_pad auto_pad;
 } convt_attrs;
 
 enum { IN_X, IN_W, IN_B };
-
-/* Every entry of an INTS attribute is >= min. */
-static obn_status check_min(const obn_node *n, const char *name, const int64_t *v, size_t count, int64_t min)
-{
-    for (size_t i = 0; i < count; i++)
-        if (v[i] < min)
-            return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute '%s' has value %lld at index %zu; must be >= %lld",
-                                name, (long long)v[i], i, (long long)min);
-    return OBN_OK;
-}
-
-static obn_status parse_auto_pad(const obn_node *n, auto_pad_mode *out)
-{
-    const char *s;
-    OBN_TRY(obn_attr_get_string(n, "auto_pad", "NOTSET", &s));
-    for (int i = 0; i < 4; i++)
-        if (strcmp(s, auto_pad_names[i]) == 0) {
-            *out = (auto_pad_mode)i;
-            return OBN_OK;
-        }
-    return obn_node_err(n, OBN_E_INVALID_MODEL,
-                        "attribute 'auto_pad' is \"%s\"; expected NOTSET, SAME_UPPER, SAME_LOWER or VALID", s);
-}
 
 static obn_status convt_parse(const obn_node *n, int v, void *out)
 {
@@ -77,21 +51,21 @@ static obn_status convt_parse(const obn_node *n, int v, void *out)
     OBN_TRY(obn_attr_get_ints(n, "output_padding", MAXD, a->output_padding, &a->n_output_padding));
     OBN_TRY(obn_attr_get_ints(n, "output_shape", MAXD, a->output_shape, &a->n_output_shape));
     OBN_TRY(obn_attr_get_int(n, "group", 1, &a->group));
-    OBN_TRY(parse_auto_pad(n, &a->auto_pad));
-    OBN_TRY(check_min(n, "kernel_shape", a->kernel_shape, a->n_kernel_shape, 1));
-    OBN_TRY(check_min(n, "strides", a->strides, a->n_strides, 1));
-    OBN_TRY(check_min(n, "dilations", a->dilations, a->n_dilations, 1));
-    OBN_TRY(check_min(n, "pads", a->pads, a->n_pads, 0));
-    OBN_TRY(check_min(n, "output_padding", a->output_padding, a->n_output_padding, 0));
-    OBN_TRY(check_min(n, "output_shape", a->output_shape, a->n_output_shape, 1));
+    OBN_TRY(obn_attr_get_auto_pad(n, &a->auto_pad));
+    OBN_TRY(obn_attr_check_min(n, "kernel_shape", a->kernel_shape, a->n_kernel_shape, 1));
+    OBN_TRY(obn_attr_check_min(n, "strides", a->strides, a->n_strides, 1));
+    OBN_TRY(obn_attr_check_min(n, "dilations", a->dilations, a->n_dilations, 1));
+    OBN_TRY(obn_attr_check_min(n, "pads", a->pads, a->n_pads, 0));
+    OBN_TRY(obn_attr_check_min(n, "output_padding", a->output_padding, a->n_output_padding, 0));
+    OBN_TRY(obn_attr_check_min(n, "output_shape", a->output_shape, a->n_output_shape, 1));
     if (a->group < 1)
         return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'group' is %lld; must be >= 1", (long long)a->group);
-    if (a->auto_pad != PAD_NOTSET)
+    if (a->auto_pad != OBN_PAD_NOTSET)
         for (size_t i = 0; i < a->n_pads; i++)
             if (a->pads[i] != 0)
                 return obn_node_err(n, OBN_E_INVALID_MODEL,
                                     "attributes 'pads' and 'auto_pad' (%s) cannot be used together",
-                                    auto_pad_names[a->auto_pad]);
+                                    obn_auto_pad_name(a->auto_pad));
     return OBN_OK;
 }
 
@@ -195,17 +169,17 @@ static obn_status axis_geometry(const obn_op_ctx *ctx, obn_conv_shape *s, int i)
         __builtin_add_overflow(full, dk, &full))
         return overflow_err(ctx, i, "the output size stride*(in-1) + output_padding + dilated kernel");
     const char *rule;
-    if (a->n_output_shape || a->auto_pad == PAD_SAME_UPPER || a->auto_pad == PAD_SAME_LOWER) {
-        rule = a->n_output_shape ? "output_shape" : auto_pad_names[a->auto_pad];
+    if (a->n_output_shape || a->auto_pad == OBN_PAD_SAME_UPPER || a->auto_pad == OBN_PAD_SAME_LOWER) {
+        rule = a->n_output_shape ? "output_shape" : obn_auto_pad_name(a->auto_pad);
         if (a->n_output_shape) out = a->output_shape[i];
         else if (__builtin_mul_overflow(in, st, &out)) return overflow_err(ctx, i, "in*stride (auto_pad SAME)");
         if (__builtin_sub_overflow(full, out, &total)) return overflow_err(ctx, i, "the total padding");
-        pb = total < 0 ? 0 : a->auto_pad == PAD_SAME_UPPER ? total / 2 : total - total / 2;
+        pb = total < 0 ? 0 : a->auto_pad == OBN_PAD_SAME_UPPER ? total / 2 : total - total / 2;
         pe = total - pb;
     } else {
-        pb = a->n_pads && a->auto_pad == PAD_NOTSET ? a->pads[i] : 0;
-        pe = a->n_pads && a->auto_pad == PAD_NOTSET ? a->pads[nd + i] : 0;
-        rule = a->auto_pad == PAD_VALID ? "VALID" : "pads";
+        pb = a->n_pads && a->auto_pad == OBN_PAD_NOTSET ? a->pads[i] : 0;
+        pe = a->n_pads && a->auto_pad == OBN_PAD_NOTSET ? a->pads[nd + i] : 0;
+        rule = a->auto_pad == OBN_PAD_VALID ? "VALID" : "pads";
         if (__builtin_sub_overflow(full, pb, &out) || __builtin_sub_overflow(out, pe, &out))
             return overflow_err(ctx, i, "the output size minus pads");
     }

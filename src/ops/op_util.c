@@ -235,3 +235,29 @@ obn_status obn_norm_axis(const obn_op_ctx *ctx, int64_t axis, int rank, bool all
     *out = (int)axis;
     return OBN_OK;
 }
+
+static const char *const auto_pad_names[] = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"};
+
+const char *obn_auto_pad_name(obn_auto_pad p) { return auto_pad_names[p]; }
+
+obn_status obn_attr_get_auto_pad(const obn_node *n, obn_auto_pad *out)
+{
+    const char *s;
+    OBN_TRY(obn_attr_get_string(n, "auto_pad", "NOTSET", &s));
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, auto_pad_names[i]) == 0) {
+            *out = (obn_auto_pad)i;
+            return OBN_OK;
+        }
+    return obn_node_err(n, OBN_E_INVALID_MODEL,
+                        "attribute 'auto_pad' is \"%s\"; expected NOTSET, SAME_UPPER, SAME_LOWER or VALID", s);
+}
+
+obn_status obn_attr_check_min(const obn_node *n, const char *name, const int64_t *v, size_t count, int64_t min)
+{
+    for (size_t i = 0; i < count; i++)
+        if (v[i] < min)
+            return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute '%s' has value %lld at index %zu; must be >= %lld",
+                                name, (long long)v[i], i, (long long)min);
+    return OBN_OK;
+}

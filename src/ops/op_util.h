@@ -22,6 +22,15 @@ obn_status obn_attr_get_floats(const obn_node *n, const char *name, size_t max, 
 /* Tensor attribute (borrowed from the node); NULL when absent. */
 obn_status obn_attr_get_tensor(const obn_node *n, const char *name, const obn_tensor **out);
 
+/* The auto_pad attribute of Conv, ConvTranspose (and the pools' spec). */
+typedef enum obn_auto_pad { OBN_PAD_NOTSET, OBN_PAD_SAME_UPPER, OBN_PAD_SAME_LOWER, OBN_PAD_VALID } obn_auto_pad;
+/* "NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID". */
+const char *obn_auto_pad_name(obn_auto_pad p);
+/* Reads auto_pad (default NOTSET); another value is INVALID_MODEL. */
+obn_status obn_attr_get_auto_pad(const obn_node *n, obn_auto_pad *out);
+/* Every one of the `count` entries of INTS attribute `name` is >= min. */
+obn_status obn_attr_check_min(const obn_node *n, const char *name, const int64_t *v, size_t count, int64_t min);
+
 /* Name of input/output k for messages: the tensor name ("" if omitted). */
 const char *obn_in_name(const obn_op_ctx *ctx, int k);
 const char *obn_out_name(const obn_op_ctx *ctx, int k);

@@ -159,7 +159,32 @@ static Onnx__NodeProto *node_proto(arena *ar, const obn_graph *g, const obn_node
     return np;
 }
 
-/* The standard node for a fused activation: mid -> act -> original output. */
+static bool is_swish(obn_act_kind k) { return k == OBN_ACT_SWISH || k == OBN_ACT_HARD_SWISH; }
+
+/* The Mul of a fused swish: (mid, gate) -> original output. */
+static Onnx__NodeProto *swish_mul_proto(arena *ar, const obn_graph *g, const obn_node *n)
+{
+    const obn_fused_act *a = &n->act;
+    Onnx__NodeProto *np = NEW(ar, Onnx__NodeProto);
+    char **ins = NEW_ARRAY(ar, char *, 2);
+    char **outs = NEW_ARRAY(ar, char *, 1);
+    if (!np || !ins || !outs) return NULL;
+    onnx__node_proto__init(np);
+    np->name = a->mul_name;
+    np->op_type = (char *)"Mul";
+    np->domain = (char *)"";
+    ins[a->gate_first ? 1 : 0] = (char *)name_of(g, a->mid_value);
+    ins[a->gate_first ? 0 : 1] = (char *)name_of(g, a->gate_value);
+    outs[0] = (char *)name_of(g, n->outputs[0]);
+    np->n_input = 2;
+    np->input = ins;
+    np->n_output = 1;
+    np->output = outs;
+    return np;
+}
+
+/* The standard node for a fused activation: mid -> act -> original output
+ * (the swish kinds: mid -> act -> gate, then the Mul). */
 static Onnx__NodeProto *activation_proto(arena *ar, const obn_graph *g, const obn_node *n)
 {
     const obn_fused_act *a = &n->act;
@@ -179,11 +204,13 @@ static Onnx__NodeProto *activation_proto(arena *ar, const obn_graph *g, const ob
         ins[2] = (char *)name_of(g, a->max_value);
         np->n_input = a->max_value >= 0 ? 3 : a->min_value >= 0 ? 2 : 1;
     }
-    outs[0] = (char *)name_of(g, n->outputs[0]);
+    outs[0] = (char *)name_of(g, is_swish(a->kind) ? a->gate_value : n->outputs[0]);
     size_t na = 0;
     const char *names[2] = {NULL, NULL};
     float vals[2] = {0, 0};
     if (a->kind == OBN_ACT_LEAKY_RELU) names[0] = "alpha", vals[0] = a->alpha, na = 1;
+    if (a->kind == OBN_ACT_HARD_SWISH)
+        names[0] = "alpha", vals[0] = a->alpha, names[1] = "beta", vals[1] = a->beta, na = 2;
     if (a->kind == OBN_ACT_CLIP && a->since_version < 11) names[0] = "min", vals[0] = a->lo, names[1] = "max", vals[1] = a->hi, na = 2;
     for (size_t i = 0; i < na; i++) {
         Onnx__AttributeProto *ap = NEW(ar, Onnx__AttributeProto);
@@ -228,7 +255,8 @@ static obn_status build_graph(arena *ar, const obn_graph *g, const bool *used, O
     size_t n_init = 0, n_nodes = 0;
     for (int v = 0; v < g->n_values; v++) n_init += g->values[v].init && used[v];
     for (int i = 0; i < g->n_nodes; i++)
-        n_nodes += g->nodes[i].dead ? 0 : 1 + (g->nodes[i].act.kind != OBN_ACT_NONE);
+        if (!g->nodes[i].dead)
+            n_nodes += 1 + (g->nodes[i].act.kind != OBN_ACT_NONE) + is_swish(g->nodes[i].act.kind);
     bool inits_as_inputs = g->ir_version < 4; /* IR 3 lists initializers among the inputs */
     gp->initializer = NEW_ARRAY(ar, Onnx__TensorProto *, n_init);
     gp->node = NEW_ARRAY(ar, Onnx__NodeProto *, n_nodes);
@@ -248,6 +276,7 @@ static obn_status build_graph(arena *ar, const obn_graph *g, const bool *used, O
         if (n->dead) continue;
         if (!(gp->node[gp->n_node++] = node_proto(ar, g, n))) return OBN_OOM();
         if (n->act.kind != OBN_ACT_NONE && !(gp->node[gp->n_node++] = activation_proto(ar, g, n))) return OBN_OOM();
+        if (is_swish(n->act.kind) && !(gp->node[gp->n_node++] = swish_mul_proto(ar, g, n))) return OBN_OOM();
     }
     for (int k = 0; k < g->n_outputs; k++)
         if (!(gp->output[gp->n_output++] = value_info(ar, &g->values[g->outputs[k]]))) return OBN_OOM();

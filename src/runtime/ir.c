@@ -53,6 +53,7 @@ static void node_clear(obn_node *n)
     free(n->outputs);
     free(n->act.name);
     free(n->act.op_type);
+    free(n->act.mul_name);
     for (int i = 0; i < n->n_attrs; i++) obn_attr_clear(&n->attrs[i]);
     free(n->attrs);
     memset(n, 0, sizeof *n);
@@ -234,9 +235,10 @@ static obn_status node_copy(obn_node *dst, const obn_node *src)
     dst->op = src->op;
     dst->dead = src->dead;
     dst->act = src->act;
-    dst->act.name = dst->act.op_type = NULL;
+    dst->act.name = dst->act.op_type = dst->act.mul_name = NULL;
     if ((src->act.name && obn_strdup(src->act.name, &dst->act.name)) ||
-        (src->act.op_type && obn_strdup(src->act.op_type, &dst->act.op_type)))
+        (src->act.op_type && obn_strdup(src->act.op_type, &dst->act.op_type)) ||
+        (src->act.mul_name && obn_strdup(src->act.mul_name, &dst->act.mul_name)))
         goto oom;
     if (obn_strdup(src->name, &dst->name) || obn_strdup(src->op_type, &dst->op_type) ||
         obn_strdup(src->domain, &dst->domain) ||

@@ -63,17 +63,30 @@ typedef struct obn_value {
 /* An activation fused into the node that produces its input (graph pass
  * fuse_activation): applied in that node's kernel epilogue. Export writes it
  * back out as the original standard ONNX node. */
-typedef enum obn_act_kind { OBN_ACT_NONE = 0, OBN_ACT_RELU, OBN_ACT_CLIP, OBN_ACT_LEAKY_RELU } obn_act_kind;
+typedef enum obn_act_kind {
+    OBN_ACT_NONE = 0,
+    OBN_ACT_RELU,
+    OBN_ACT_CLIP,
+    OBN_ACT_LEAKY_RELU,
+    OBN_ACT_SWISH,      /* x * Sigmoid(x): a Sigmoid node and a Mul node (SiLU) */
+    OBN_ACT_HARD_SWISH  /* x * HardSigmoid(x): a HardSigmoid node and a Mul node */
+} obn_act_kind;
 
 typedef struct obn_fused_act {
     obn_act_kind kind;
     float lo, hi;      /* clamp bounds: Relu is [0, +inf), Clip [min, max] */
-    float alpha;       /* LeakyRelu slope */
+    float alpha;       /* LeakyRelu slope; HardSigmoid alpha */
+    float beta;        /* HardSigmoid beta */
     char *name;        /* the activation node's name */
-    char *op_type;     /* "Relu", "Clip" or "LeakyRelu" */
+    char *op_type;     /* "Relu", "Clip", "LeakyRelu", "Sigmoid" or "HardSigmoid" */
     int since_version; /* its resolved version (Clip < 11 keeps min/max as attributes) */
     int mid_value;     /* value between the producer and the activation */
     int min_value, max_value; /* Clip >= 11: its min/max inputs (or -1) */
+    /* the swish kinds: the Mul node (name) multiplying mid_value by the
+     * activation's output gate_value, in that input order unless gate_first */
+    char *mul_name;
+    int gate_value;
+    bool gate_first;
 } obn_fused_act;
 
 typedef struct obn_node {

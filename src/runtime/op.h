@@ -58,6 +58,9 @@ typedef struct obn_op {
     obn_status (*prepare)(obn_op_ctx *ctx, void **state); /* optional */
     void (*free_state)(void *state);                      /* optional */
     size_t (*workspace)(const obn_op_ctx *ctx);           /* optional */
+    /* optional: the kernel variant a planned node runs ("dw 3x3 s2"), for
+     * the OBN_PROFILE report (src/runtime/profile.h) */
+    void (*describe)(const obn_op_ctx *ctx, char *buf, size_t cap);
 } obn_op;
 
 /* Registry lookup: the implementation of (domain, op_type) for a model that

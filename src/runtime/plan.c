@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "profile.h"
 #include "status.h"
 
 /* Buffers start on 64-byte boundaries: one cache line, and the widest
@@ -14,6 +15,8 @@ static size_t align_up(size_t n) { return (n + OBN_ALIGN - 1) & ~(size_t)(OBN_AL
 void obn_plan_free(obn_plan *p)
 {
     if (!p) return;
+    obn_profile_report(p);
+    free(p->prof_sec);
     for (int i = 0; i < p->n_steps; i++) {
         obn_step *st = &p->steps[i];
         if (st->ctx.state && st->ctx.node && st->ctx.node->op->free_state)
@@ -285,6 +288,10 @@ obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,
         }
     }
     for (int i = 0; i < p->n_steps; i++) p->steps[i].ctx.workspace = p->workspace;
+    if (obn_profile_enabled() && p->n_steps && !(p->prof_sec = calloc((size_t)p->n_steps, sizeof *p->prof_sec))) {
+        s = OBN_OOM();
+        goto fail;
+    }
     free(last_use);
     return OBN_OK;
 fail:
@@ -293,9 +300,25 @@ fail:
     return s;
 }
 
+/* obn_plan_run with every step timed (OBN_PROFILE). */
+static obn_status run_profiled(obn_plan *p, int threads)
+{
+    for (int i = 0; i < p->n_steps; i++) {
+        obn_op_ctx *ctx = &p->steps[i].ctx;
+        ctx->threads = threads;
+        double t0 = obn_profile_now();
+        obn_status s = ctx->node->op->run(ctx);
+        p->prof_sec[i] += obn_profile_now() - t0;
+        if (s != OBN_OK) return s;
+    }
+    p->prof_runs++;
+    return OBN_OK;
+}
+
 obn_status obn_plan_run(obn_plan *p, const obn_graph *g, const obn_tensor *const *inputs, int threads)
 {
     for (int k = 0; k < g->n_inputs; k++) p->vals[g->inputs[k]]->data = inputs[k]->data;
+    if (p->prof_sec) return run_profiled(p, threads);
     for (int i = 0; i < p->n_steps; i++) {
         obn_op_ctx *ctx = &p->steps[i].ctx;
         ctx->threads = threads;

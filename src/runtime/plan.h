@@ -33,6 +33,8 @@ typedef struct obn_plan {
     size_t workspace_bytes;
     bool eager;          /* built with input data: every value is computed */
     int folded;          /* nodes computed at plan time */
+    double *prof_sec;    /* OBN_PROFILE: seconds per step, summed over runs (else NULL) */
+    long prof_runs;
 } obn_plan;
 
 /* Builds a plan for inputs shaped like `inputs` (one per g->inputs entry).

@@ -157,6 +157,32 @@ START_TEST(float16_sigmoid)
 }
 END_TEST
 
+/* The vectorised float32 sigmoid (own exp) at the edges of its range:
+ * infinities, NaN, underflow of e^-|x| and the rounding boundary. The
+ * clamps of HardSigmoid/HardSwish keep fmaxf/fminf's NaN results. */
+START_TEST(float32_sigmoid_edges)
+{
+    const float x[12] = {INFINITY, -INFINITY, NAN, -100.0f, 100.0f, -87.25f, -87.4f, -88.8f, 88.8f, 1e-8f, -0.0f, 20.5f};
+    const int64_t d[1] = {12};
+    double want[12];
+    for (int i = 0; i < 12; i++) want[i] = isnan(x[i]) ? NAN : 1.0 / (1.0 + exp(-(double)x[i]));
+    tb_model *m = unary_model(&cases[0], OBN_FLOAT, 1, d);
+    obn_tensor *in = ot_tensor(OBN_FLOAT, 1, d, x), *y;
+    OT_RUN_OK(m, 1, &in, 1, &y);
+    ot_expect_f32(y, want, 12, 1e-7); /* within a few ulp near 1, and 1e-7 absolute near 0 */
+    obn_tensor_destroy(y);
+    tb_free(m);
+    unary_case hs = {"HardSigmoid", 6, r_hardsigmoid, NULL, NULL, 0.2f, 0.5f, 0, 0};
+    m = unary_model(&hs, OBN_FLOAT, 1, d);
+    OT_RUN_OK(m, 1, &in, 1, &y);
+    for (int i = 0; i < 12; i++) want[i] = fmax(0, fmin(1, 0.2 * (double)x[i] + 0.5)); /* NaN -> 1 */
+    ot_expect_f32(y, want, 12, 1e-7);
+    obn_tensor_destroy(y);
+    tb_free(m);
+    obn_tensor_destroy(in);
+}
+END_TEST
+
 START_TEST(integer_abs_neg_sign)
 {
     const int64_t x[4] = {-5, 0, 7, INT64_MIN}, d[1] = {4};
@@ -334,6 +360,7 @@ int main(void)
     tcase_add_loop_test(t, float32_matches_formula, 0, n);
     tcase_add_loop_test(t, double_matches_formula, 0, n);
     tcase_add_test(t, float16_sigmoid);
+    tcase_add_test(t, float32_sigmoid_edges);
     tcase_add_test(t, integer_abs_neg_sign);
     tcase_add_test(t, unary_type_and_attribute_errors);
     tcase_add_test(t, clip_attribute_form);

@@ -489,6 +489,129 @@ START_TEST(activation_fusion)
 }
 END_TEST
 
+/* x -> Conv -> Add(., x) -> Relu, as in a residual block. */
+static tb_model *residual_block(int also_output_sum)
+{
+    tb_model *tm = tb_new(13);
+    int64_t xd[4] = {2, 4, 9, 5}, wd[4] = {4, 4, 3, 3}, p[4] = {1, 1, 1, 1};
+    tb_input(tm, "x", OBN_FLOAT, 4, xd);
+    init_random(tm, "W", 4, wd, -1.0f, 1.0f);
+    tb_attr_ints(tm, tb_node(tm, "Conv", "conv", "x,W", "c"), "pads", 4, p);
+    tb_node(tm, "Add", "add", "c,x", "s");
+    tb_node(tm, "Relu", "relu", "s", "y");
+    tb_output(tm, "y", OBN_FLOAT, -1, NULL);
+    if (also_output_sum) tb_output(tm, "s", OBN_FLOAT, -1, NULL);
+    return tm;
+}
+
+START_TEST(residual_add_relu_fusion)
+{
+    /* the Relu rides in the Add; the saved model has it back as a node */
+    tb_model *tm = residual_block(0);
+    int64_t xd[4] = {2, 4, 9, 5};
+    obn_model *opt = check_fold(tm, 4, xd, 1, "fused Relu 'relu' into Add 'add'");
+    ck_assert_int_eq(count_op(opt, "Relu"), 0);
+    obn_model_destroy(opt);
+    tb_free(tm);
+
+    /* the sum is also a graph output: not fused */
+    tm = residual_block(1);
+    obn_model *model = NULL;
+    ck_assert_int_eq(tb_load(tm, &model), OBN_OK);
+    ck_assert_int_eq(obn_model_optimize(model, NULL, &opt), OBN_OK);
+    ck_assert_int_eq(count_op(opt, "Relu"), 1);
+    obn_model_destroy(opt);
+    obn_model_destroy(model);
+    tb_free(tm);
+}
+END_TEST
+
+/* x -> Conv -> c; act(c) -> g; Mul(c, g) or Mul(g, c) -> y */
+static tb_model *swish_block(const char *act, int gate_first, int extra_use)
+{
+    tb_model *tm = tb_new(13);
+    int64_t xd[4] = {2, 3, 11, 7}, wd[4] = {5, 3, 3, 3}, p[4] = {1, 1, 1, 1};
+    tb_input(tm, "x", OBN_FLOAT, 4, xd);
+    init_random(tm, "W", 4, wd, -1.0f, 1.0f);
+    tb_attr_ints(tm, tb_node(tm, "Conv", "conv", "x,W", "c"), "pads", 4, p);
+    Onnx__NodeProto *a = tb_node(tm, act, "gate", "c", "g");
+    if (!strcmp(act, "HardSigmoid")) {
+        tb_attr_float(tm, a, "alpha", 1.0f / 6.0f);
+        tb_attr_float(tm, a, "beta", 0.5f);
+    }
+    tb_node(tm, "Mul", "mul", gate_first ? "g,c" : "c,g", "y");
+    tb_output(tm, "y", OBN_FLOAT, -1, NULL);
+    if (extra_use) tb_output(tm, "c", OBN_FLOAT, -1, NULL);
+    return tm;
+}
+
+START_TEST(swish_fusion)
+{
+    const char *acts[2] = {"Sigmoid", "HardSigmoid"};
+    int64_t xd[4] = {2, 3, 11, 7};
+    for (int k = 0; k < 4; k++) {
+        tb_model *tm = swish_block(acts[k / 2], k % 2, 0);
+        char needle[96];
+        snprintf(needle, sizeof needle, "fused %s 'gate' and Mul 'mul' into Conv 'conv'", acts[k / 2]);
+        obn_model *opt = check_fold(tm, 4, xd, 1, needle); /* also: saved, reloaded, same result */
+        ck_assert_int_eq(count_op(opt, "Mul"), 0);
+        ck_assert_int_eq(count_op(opt, acts[k / 2]), 0);
+        /* the same float operations as the separate nodes: bit-identical */
+        obn_model *model = NULL;
+        ck_assert_int_eq(tb_load(tm, &model), OBN_OK);
+        obn_tensor *x = tb_f32_random(4, xd, 99, -4.0f, 4.0f), *y[2] = {NULL, NULL};
+        for (int passes = 0; passes < 2; passes++)
+            ck_assert_msg(tb_run(model, 2, passes, 1, &x, 1, &y[passes]) == OBN_OK, "run: %s", obn_last_error());
+        ck_assert_int_eq(memcmp(obn_tensor_cdata(y[0]), obn_tensor_cdata(y[1]), obn_tensor_nbytes(y[0])), 0);
+        obn_tensor_destroy(x);
+        obn_tensor_destroy(y[0]);
+        obn_tensor_destroy(y[1]);
+        obn_model_destroy(model);
+        obn_model_destroy(opt);
+        tb_free(tm);
+    }
+    /* the Conv output is also a graph output: nothing fused */
+    tb_model *tm = swish_block("Sigmoid", 0, 1);
+    obn_model *model = NULL, *opt = NULL;
+    ck_assert_int_eq(tb_load(tm, &model), OBN_OK);
+    ck_assert_int_eq(obn_model_optimize(model, NULL, &opt), OBN_OK);
+    ck_assert_int_eq(count_op(opt, "Mul"), 1);
+    ck_assert_int_eq(count_op(opt, "Sigmoid"), 1);
+    obn_model_destroy(opt);
+    obn_model_destroy(model);
+    tb_free(tm);
+}
+END_TEST
+
+/* int8 Add + Relu fused: the Relu sees the wrapped int8 sum, as unfused. */
+START_TEST(fused_add_relu_integer_wraps_first)
+{
+    tb_model *tm = tb_new(14);
+    int64_t d[1] = {4};
+    tb_input(tm, "a", OBN_INT8, 1, d);
+    tb_input(tm, "b", OBN_INT8, 1, d);
+    tb_node(tm, "Add", "add", "a,b", "s");
+    tb_node(tm, "Relu", "relu", "s", "y");
+    tb_output(tm, "y", OBN_INT8, -1, NULL);
+    const int8_t a[4] = {100, -5, 3, -100}, b[4] = {100, 2, 4, -100}; /* 200 wraps to -56; -200 to 56 */
+    const int8_t want[4] = {0, 0, 7, 56};
+    obn_model *model = NULL;
+    ck_assert_int_eq(tb_load(tm, &model), OBN_OK);
+    obn_tensor *in[2], *y[2] = {NULL, NULL};
+    ck_assert_int_eq(obn_tensor_create(OBN_INT8, 1, d, a, &in[0]), OBN_OK);
+    ck_assert_int_eq(obn_tensor_create(OBN_INT8, 1, d, b, &in[1]), OBN_OK);
+    for (int passes = 0; passes < 2; passes++) {
+        ck_assert_msg(tb_run(model, 1, passes, 2, in, 1, &y[passes]) == OBN_OK, "run: %s", obn_last_error());
+        ck_assert_int_eq(memcmp(obn_tensor_cdata(y[passes]), want, 4), 0);
+        obn_tensor_destroy(y[passes]);
+    }
+    obn_tensor_destroy(in[0]);
+    obn_tensor_destroy(in[1]);
+    obn_model_destroy(model);
+    tb_free(tm);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("fold_bn");
@@ -510,6 +633,9 @@ static Suite *suite(void)
     tcase_add_test(t, negative_training_mode);
     tcase_add_test(t, extreme_parameters_stay_finite);
     tcase_add_test(t, activation_fusion);
+    tcase_add_test(t, residual_add_relu_fusion);
+    tcase_add_test(t, fused_add_relu_integer_wraps_first);
+    tcase_add_test(t, swish_fusion);
     suite_add_tcase(s, t);
     return s;
 }

@@ -1,0 +1,113 @@
+#include "profile.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "plan.h"
+
+/* Rows of the per-node part of the report. */
+#define PROFILE_TOP_NODES 15
+/* A kind label: op type, variant, activation. */
+#define PROFILE_LABEL_CAP 96
+
+static atomic_int enabled = -1;
+
+bool obn_profile_enabled(void)
+{
+    int e = atomic_load(&enabled);
+    if (e < 0) {
+        const char *v = getenv("OBN_PROFILE");
+        e = v && *v && strcmp(v, "0") != 0;
+        atomic_store(&enabled, e);
+    }
+    return e != 0;
+}
+
+double obn_profile_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void step_label(const obn_step *st, char *buf, size_t cap)
+{
+    const obn_node *n = st->ctx.node;
+    char variant[64] = "";
+    if (n->op->describe) n->op->describe(&st->ctx, variant, sizeof variant);
+    const char *act = n->act.kind == OBN_ACT_NONE         ? ""
+                      : n->act.kind == OBN_ACT_SWISH      ? "x*Sigmoid"
+                      : n->act.kind == OBN_ACT_HARD_SWISH ? "x*HardSigmoid"
+                                                          : n->act.op_type;
+    snprintf(buf, cap, "%s%s%s%s%s%s", n->op_type, variant[0] ? "[" : "", variant, variant[0] ? "]" : "",
+             act[0] ? "+" : "", act);
+}
+
+typedef struct {
+    char label[PROFILE_LABEL_CAP];
+    double sec;
+    int count;
+} kind_total;
+
+static int cmp_kind(const void *a, const void *b)
+{
+    double x = ((const kind_total *)a)->sec, y = ((const kind_total *)b)->sec;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static const double *sort_key;
+static int cmp_step(const void *a, const void *b)
+{
+    double x = sort_key[*(const int *)a], y = sort_key[*(const int *)b];
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+void obn_profile_report(const obn_plan *p)
+{
+    if (!p->prof_sec || p->prof_runs == 0) return;
+    kind_total *kinds = calloc((size_t)p->n_steps + 1, sizeof *kinds);
+    int *order = malloc(((size_t)p->n_steps + 1) * sizeof *order);
+    if (!kinds || !order) {
+        free(kinds);
+        free(order);
+        return;
+    }
+    int n_kinds = 0;
+    double total = 0;
+    for (int i = 0; i < p->n_steps; i++) {
+        char label[PROFILE_LABEL_CAP];
+        step_label(&p->steps[i], label, sizeof label);
+        int k = 0;
+        while (k < n_kinds && strcmp(kinds[k].label, label) != 0) k++;
+        if (k == n_kinds) snprintf(kinds[n_kinds++].label, PROFILE_LABEL_CAP, "%s", label);
+        kinds[k].sec += p->prof_sec[i];
+        kinds[k].count++;
+        total += p->prof_sec[i];
+        order[i] = i;
+    }
+    qsort(kinds, (size_t)n_kinds, sizeof *kinds, cmp_kind);
+    double per = 1e3 / (double)p->prof_runs;
+    fprintf(stderr, "OBN_PROFILE: %ld runs, %d steps, %.3f ms/run in steps\n", p->prof_runs, p->n_steps,
+            total * per);
+    fprintf(stderr, "  %-48s %6s %10s %6s\n", "kind", "nodes", "ms/run", "%");
+    for (int k = 0; k < n_kinds; k++)
+        fprintf(stderr, "  %-48s %6d %10.3f %6.1f\n", kinds[k].label, kinds[k].count, kinds[k].sec * per,
+                total > 0 ? 100.0 * kinds[k].sec / total : 0.0);
+    sort_key = p->prof_sec;
+    qsort(order, (size_t)p->n_steps, sizeof *order, cmp_step);
+    fprintf(stderr, "  slowest nodes:\n");
+    for (int r = 0; r < p->n_steps && r < PROFILE_TOP_NODES; r++) {
+        const obn_step *st = &p->steps[order[r]];
+        char label[PROFILE_LABEL_CAP], shape[OBN_SHAPE_STR_CAP] = "?";
+        step_label(st, label, sizeof label);
+        const obn_tensor *y = st->ctx.n_outputs > 0 ? st->ctx.outputs[0] : NULL;
+        if (y) obn_shape_str(y->rank, y->dims, shape, sizeof shape);
+        fprintf(stderr, "  %10.3f ms  %-40s %-28s -> %s\n", p->prof_sec[order[r]] * per, label,
+                st->ctx.node->name, shape);
+    }
+    free(kinds);
+    free(order);
+}

@@ -1,0 +1,22 @@
+/* Opt-in per-node timing (OBN_PROFILE=1 in the environment, read once):
+ * obn_plan_run times every step, and when the plan is freed (session
+ * destroyed or re-planned) a summary goes to stderr: time per kernel kind
+ * (op type, the variant the op reports through obn_op.describe, and a fused
+ * activation), then the slowest nodes. Off, it costs one predictable branch
+ * per run. Numbers include warm-up runs. */
+#ifndef OBN_PROFILE_H
+#define OBN_PROFILE_H
+
+#include <stdbool.h>
+
+struct obn_plan;
+
+bool obn_profile_enabled(void);
+
+/* Monotonic clock in seconds. */
+double obn_profile_now(void);
+
+/* Prints the plan's accumulated step times to stderr (nothing if no run). */
+void obn_profile_report(const struct obn_plan *p);
+
+#endif
