@@ -1,12 +1,16 @@
 #!/usr/bin/python3
 """Export torchvision classifiers to ONNX in the backend-test layout.
 
-    /usr/bin/python3 models/export.py --out DIR [--models NAME ...] [--opset N]
-                                      [--bn keep|fold] [--batch B ...] [--dynamic]
+    /usr/bin/python3 models/export.py --out DIR [--models NAME ...] [--opset N ...]
+                                      [--bn keep|fold ...] [--batch B ...] [--dynamic]
 
-For each model this writes DIR/<name>_op<opset>_<bn>[_dyn]/model.onnx and one
-test_data_set_K per batch size with input_0.pb and output_0.pb (the logits
-PyTorch computes), which `onnxbn test` compares against.
+For each model and each (opset, bn) pair asked for this writes
+DIR/<name>_op<opset>_<bn>[_dyn]/model.onnx and one test_data_set_K per batch
+size with input_0.pb and output_0.pb (the logits PyTorch computes), which
+`onnxbn test` compares against. DIR may contain {opset} and {bn}, replaced
+per export (e.g. --out zoo/{bn}/op{opset}). Each model is built and
+calibrated once for all its exports (the same weights and inputs in every
+one).
 
 Weights are random (nothing can be downloaded) but made realistic: BN affine
 parameters are random, BN running statistics are measured on random batches
@@ -124,10 +128,9 @@ def save_pb(array, name, path):
         f.write(numpy_helper.from_array(np.ascontiguousarray(array, dtype=np.float32), name).SerializeToString())
 
 
-def export(name, out_dir, opset, bn, batches, dynamic, seed):
-    model, side, gen = build(name, seed)
+def export(name, model, side, gen, out_dir, opset, bn, batches, dynamic):
     case = f"{name}_op{opset}_{bn}" + ("_dyn" if dynamic else "")
-    case_dir = os.path.join(out_dir, case)
+    case_dir = os.path.join(out_dir.replace("{opset}", str(opset)).replace("{bn}", bn), case)
     os.makedirs(case_dir, exist_ok=True)
     path = os.path.join(case_dir, "model.onnx")
     x0 = torch.randn(batches[0], 3, side, side, generator=gen)
@@ -159,8 +162,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
     ap.add_argument("--models", nargs="*", default=None, help="zoo names (default: all)")
-    ap.add_argument("--opset", type=int, default=13)
-    ap.add_argument("--bn", choices=["keep", "fold"], default="keep")
+    ap.add_argument("--opset", type=int, nargs="+", default=[13])
+    ap.add_argument("--bn", choices=["keep", "fold"], nargs="+", default=["keep"])
     ap.add_argument("--batch", type=int, nargs="*", default=[1])
     ap.add_argument("--dynamic", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
@@ -175,7 +178,12 @@ def main():
     for name in args.models or list(ZOO):
         if name not in ZOO:
             sys.exit(f"unknown model '{name}'; known: {', '.join(ZOO)}")
-        export(name, args.out, args.opset, args.bn, args.batch, args.dynamic, args.seed)
+        model, side, gen = build(name, args.seed)
+        state = gen.get_state()
+        for opset in args.opset:
+            for bn in args.bn:
+                gen.set_state(state)  # the same inputs for every export of this model
+                export(name, model, side, gen, args.out, opset, bn, args.batch, args.dynamic)
 
 
 if __name__ == "__main__":
