@@ -240,18 +240,20 @@ static obn_status fold_into_conv(fold_ctx *fc, int ci, obn_node *bn, const bn_af
     obn_status s = new_like(w->dtype, w->rank, w->dims, &nw);
     if (s == OBN_OK) s = new_like(w->dtype, 1, bdim, &nb);
     if (s != OBN_OK) goto out;
-    int64_t inner = 1;
-    for (int d = 2; d < w->rank; d++) inner *= w->dims[d];
     bool ok = true;
-    for (int64_t i = 0; ok && i < w->numel; i++) {
-        int64_t oc;
-        if (!transposed) {
-            oc = i / (w->numel / w->dims[0]);
-        } else { /* W is [C_in, M/group, k...]: channel j of input channel ci's group */
-            int64_t cin = i / (w->dims[1] * inner), j = (i / inner) % w->dims[1];
+    /* W is [M, C/group, k...], or for ConvTranspose [C_in, M/group, k...]
+     * where row j of input channel cin scales output channel
+     * (cin's group) * M/group + j: each row's kernel shares one s. */
+    int64_t rows = transposed ? w->dims[0] * w->dims[1] : m;
+    int64_t run = w->numel / (rows ? rows : 1);
+    for (int64_t r = 0; ok && r < rows; r++) {
+        int64_t oc = r;
+        if (transposed) {
+            int64_t cin = r / w->dims[1], j = r % w->dims[1];
             oc = (cin / (w->dims[0] / group)) * w->dims[1] + j;
         }
-        ok = store(fc, nw, i, load(w, i) * a->s[oc]);
+        double sc = a->s[oc];
+        for (int64_t i = r * run; ok && i < (r + 1) * run; i++) ok = store(fc, nw, i, load(w, i) * sc);
     }
     for (int64_t o = 0; ok && o < m; o++) ok = store(fc, nb, o, (b ? load(b, o) : 0.0) * a->s[o] + a->t[o]);
     if (!ok) goto out;
