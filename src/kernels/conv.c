@@ -39,11 +39,6 @@
  * (waking a thread costs a few microseconds, ~2^16 FMAs of one core). */
 #define OBN_CONV_DIRECT_PARALLEL_MIN ((int64_t)1 << 16)
 
-struct obn_conv_weights {
-    int64_t groups;
-    obn_sgemm_packed **per_group;
-};
-
 typedef struct {
     int64_t mg, cg, k, n;   /* per group: output channels, input channels, GEMM depth, output positions */
     int64_t in_size;        /* input plane size (product of in[]) */
@@ -90,12 +85,16 @@ obn_conv_algo obn_conv_algorithm(const obn_conv_shape *s)
     return OBN_CONV_POINTWISE;
 }
 
-void obn_conv_weights_free(obn_conv_weights *pw)
+void obn_conv_fill_bias(const obn_conv_shape *s, const obn_conv_epilogue *ep, float *y)
 {
-    if (!pw) return;
-    for (int64_t g = 0; g < pw->groups && pw->per_group; g++) obn_sgemm_packed_free(pw->per_group[g]);
-    free(pw->per_group);
-    free(pw);
+    int64_t plane = 1;
+    for (int i = 0; i < s->nd; i++) plane *= s->out[i];
+    for (int64_t p = 0; p < s->batch * s->out_channels; p++) {
+        float v = ep->bias ? ep->bias[p % s->out_channels] : 0.0f;
+        if (ep->clamp) v = v < ep->lo ? ep->lo : v > ep->hi ? ep->hi : v;
+        if (ep->leaky && v < 0.0f) v *= ep->slope;
+        for (int64_t i = 0; i < plane; i++) y[p * plane + i] = v;
+    }
 }
 
 obn_conv_weights *obn_conv_pack_weights(const obn_conv_shape *s, const float *w, int *none_needed)
@@ -104,22 +103,7 @@ obn_conv_weights *obn_conv_pack_weights(const obn_conv_shape *s, const float *w,
     *none_needed = algo == OBN_CONV_DEPTHWISE || algo == OBN_CONV_DIRECT;
     if (*none_needed) return NULL;
     conv_dims d = dims_of(s);
-    obn_conv_weights *pw = calloc(1, sizeof *pw);
-    if (!pw) return NULL;
-    pw->groups = s->groups;
-    pw->per_group = calloc((size_t)s->groups, sizeof *pw->per_group);
-    if (!pw->per_group) {
-        free(pw);
-        return NULL;
-    }
-    for (int64_t g = 0; g < s->groups; g++) {
-        pw->per_group[g] = obn_sgemm_pack_a(d.mg, d.k, w + g * d.mg * d.k, d.k, 0);
-        if (!pw->per_group[g]) {
-            obn_conv_weights_free(pw);
-            return NULL;
-        }
-    }
-    return pw;
+    return obn_sgemm_pack_a_groups(s->groups, d.mg, d.k, w, d.mg * d.k, d.k, 0);
 }
 
 /* The GEMM of one group and column chunk. B (k x cols) is the input itself

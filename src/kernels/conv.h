@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sgemm.h"
+
 #define OBN_CONV_MAX_DIMS 6
 
 /* Column chunk limit of the ConvTranspose GEMM (conv_transpose.c): 8 MiB
@@ -72,9 +74,13 @@ obn_conv_algo obn_conv_algorithm(const obn_conv_shape *s);
  * acceptable to obn_conv_run (it then packs per call). Depthwise and direct
  * shapes need no packing: obn_conv_pack_weights returns NULL and sets
  * *none_needed. */
-typedef struct obn_conv_weights obn_conv_weights;
+typedef obn_sgemm_packed_groups obn_conv_weights; /* freed by obn_sgemm_packed_groups_free */
 obn_conv_weights *obn_conv_pack_weights(const obn_conv_shape *s, const float *w, int *none_needed);
-void obn_conv_weights_free(obn_conv_weights *pw);
+
+/* y = the epilogue applied to the bias alone (zero without one): the result
+ * of a convolution (or a transposed one) whose input X is empty, for which
+ * obn_conv_run must not be called. */
+void obn_conv_fill_bias(const obn_conv_shape *s, const obn_conv_epilogue *ep, float *y);
 
 /* Scratch bytes obn_conv_run needs with up to `threads` threads. */
 size_t obn_conv_workspace_size(const obn_conv_shape *s, int threads);

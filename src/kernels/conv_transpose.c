@@ -11,11 +11,6 @@
  * conv.c). */
 #define OBN_CONVT_UNIT_SMALL ((int64_t)1 << 24)
 
-struct obn_conv_transpose_weights {
-    int64_t groups;
-    obn_sgemm_packed **per_group;
-};
-
 typedef struct {
     int64_t mg, cg, kvol;   /* per group: output channels, input channels; kernel volume */
     int64_t rows;           /* GEMM m = mg * kvol (rows of the column matrix) */
@@ -58,34 +53,11 @@ static convt_dims dims_of(const obn_conv_shape *s)
     return d;
 }
 
-void obn_conv_transpose_weights_free(obn_conv_transpose_weights *pw)
-{
-    if (!pw) return;
-    for (int64_t g = 0; g < pw->groups && pw->per_group; g++) obn_sgemm_packed_free(pw->per_group[g]);
-    free(pw->per_group);
-    free(pw);
-}
-
 obn_conv_transpose_weights *obn_conv_transpose_pack_weights(const obn_conv_shape *s, const float *w)
 {
     convt_dims d = dims_of(s);
-    obn_conv_transpose_weights *pw = calloc(1, sizeof *pw);
-    if (!pw) return NULL;
-    pw->groups = s->groups;
-    pw->per_group = calloc((size_t)s->groups, sizeof *pw->per_group);
-    if (!pw->per_group) {
-        free(pw);
-        return NULL;
-    }
     /* W_g is [cg][mg*kvol] (row stride rows); A = W_g^T */
-    for (int64_t g = 0; g < s->groups; g++) {
-        pw->per_group[g] = obn_sgemm_pack_a(d.rows, d.cg, w + g * d.cg * d.rows, d.rows, 1);
-        if (!pw->per_group[g]) {
-            obn_conv_transpose_weights_free(pw);
-            return NULL;
-        }
-    }
-    return pw;
+    return obn_sgemm_pack_a_groups(s->groups, d.rows, d.cg, w, d.cg * d.rows, d.rows, 1);
 }
 
 /* The GEMM of group g over input columns [n0, n0 + cols): C (rows x cols,

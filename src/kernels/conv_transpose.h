@@ -32,9 +32,8 @@
 /* Weights packed once (one packed A = W_g^T per group). NULL when out of
  * memory; NULL is also acceptable to obn_conv_transpose_run (it then reads
  * w directly). The shape must satisfy obn_conv_transpose_run's conditions. */
-typedef struct obn_conv_transpose_weights obn_conv_transpose_weights;
+typedef obn_sgemm_packed_groups obn_conv_transpose_weights; /* freed by obn_sgemm_packed_groups_free */
 obn_conv_transpose_weights *obn_conv_transpose_pack_weights(const obn_conv_shape *s, const float *w);
-void obn_conv_transpose_weights_free(obn_conv_transpose_weights *pw);
 
 /* Scratch bytes obn_conv_transpose_run needs with up to `threads` threads
  * (same conditions on the shape). */

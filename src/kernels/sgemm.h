@@ -103,6 +103,17 @@ obn_sgemm_packed *obn_sgemm_pack_b(int64_t k, int64_t n, const float *b, int64_t
 void obn_sgemm_packed_free(obn_sgemm_packed *p);
 size_t obn_sgemm_packed_bytes(const obn_sgemm_packed *p);
 
+/* `groups` independent left operands packed once each (grouped
+ * convolutions): group g's op(A) is m x k at a + g * group_stride. NULL when
+ * out of memory or on bad sizes. */
+typedef struct obn_sgemm_packed_groups {
+    int64_t groups;
+    obn_sgemm_packed **per_group;
+} obn_sgemm_packed_groups;
+obn_sgemm_packed_groups *obn_sgemm_pack_a_groups(int64_t groups, int64_t m, int64_t k, const float *a,
+                                                 int64_t group_stride, int64_t lda, int trans);
+void obn_sgemm_packed_groups_free(obn_sgemm_packed_groups *p);
+
 /* Panel width NR of the kernel of `like` (a packed operand the call will
  * also use), or of the current ISA level's kernel when like is NULL. */
 int obn_sgemm_b_panel_width(const obn_sgemm_packed *like);

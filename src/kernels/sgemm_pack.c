@@ -139,6 +139,36 @@ void obn_sgemm_packed_free(obn_sgemm_packed *p)
     free(p);
 }
 
+void obn_sgemm_packed_groups_free(obn_sgemm_packed_groups *p)
+{
+    if (!p) return;
+    for (int64_t g = 0; g < p->groups && p->per_group; g++) obn_sgemm_packed_free(p->per_group[g]);
+    free(p->per_group);
+    free(p);
+}
+
+obn_sgemm_packed_groups *obn_sgemm_pack_a_groups(int64_t groups, int64_t m, int64_t k, const float *a,
+                                                 int64_t group_stride, int64_t lda, int trans)
+{
+    if (groups < 1) return NULL;
+    obn_sgemm_packed_groups *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->groups = groups;
+    p->per_group = calloc((size_t)groups, sizeof *p->per_group);
+    if (!p->per_group) {
+        free(p);
+        return NULL;
+    }
+    for (int64_t g = 0; g < groups; g++) {
+        p->per_group[g] = obn_sgemm_pack_a(m, k, a + g * group_stride, lda, trans);
+        if (!p->per_group[g]) {
+            obn_sgemm_packed_groups_free(p);
+            return NULL;
+        }
+    }
+    return p;
+}
+
 int obn_sgemm_b_panel_width(const obn_sgemm_packed *like)
 {
     return like ? like->kr->nr : obn_sgemm_current_kernel()->nr;

@@ -14,82 +14,32 @@
  * pass right after the kernel). */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "fused_act.h"
-#include "kernels/conv.h"
+#include "conv_common.h"
 #include "kernels/unary.h"
 #include "op_util.h"
 
 #define MAXD OBN_CONV_MAX_DIMS
 
-typedef struct {
-    int64_t kernel_shape[MAXD], strides[MAXD], dilations[MAXD], pads[2 * MAXD];
-    size_t n_kernel_shape, n_strides, n_dilations, n_pads;
-    int64_t group;
-    obn_auto_pad auto_pad;
-} conv_attrs;
+typedef obn_conv_attrs conv_attrs;
 
 enum { IN_X, IN_W, IN_B };
 
 static obn_status conv_parse(const obn_node *n, int v, void *out)
 {
-    conv_attrs *a = out;
     (void)v;
-    OBN_TRY(obn_attr_get_ints(n, "kernel_shape", MAXD, a->kernel_shape, &a->n_kernel_shape));
-    OBN_TRY(obn_attr_get_ints(n, "strides", MAXD, a->strides, &a->n_strides));
-    OBN_TRY(obn_attr_get_ints(n, "dilations", MAXD, a->dilations, &a->n_dilations));
-    OBN_TRY(obn_attr_get_ints(n, "pads", 2 * MAXD, a->pads, &a->n_pads));
-    OBN_TRY(obn_attr_get_int(n, "group", 1, &a->group));
-    OBN_TRY(obn_attr_get_auto_pad(n, &a->auto_pad));
-    OBN_TRY(obn_attr_check_min(n, "kernel_shape", a->kernel_shape, a->n_kernel_shape, 1));
-    OBN_TRY(obn_attr_check_min(n, "strides", a->strides, a->n_strides, 1));
-    OBN_TRY(obn_attr_check_min(n, "dilations", a->dilations, a->n_dilations, 1));
-    OBN_TRY(obn_attr_check_min(n, "pads", a->pads, a->n_pads, 0));
-    if (a->group < 1)
-        return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'group' is %lld; must be >= 1", (long long)a->group);
-    if (a->auto_pad != OBN_PAD_NOTSET)
-        for (size_t i = 0; i < a->n_pads; i++)
-            if (a->pads[i] != 0)
-                return obn_node_err(n, OBN_E_INVALID_MODEL,
-                                    "attributes 'pads' and 'auto_pad' (%s) cannot be used together",
-                                    obn_auto_pad_name(a->auto_pad));
-    return OBN_OK;
-}
-
-/* An attribute list must have `want` entries (or be absent). */
-static obn_status check_len(const obn_op_ctx *ctx, const char *name, size_t have, int want, int nd)
-{
-    if (have == 0 || have == (size_t)want) return OBN_OK;
-    char sh[OBN_SHAPE_STR_CAP];
-    const obn_tensor *x = ctx->inputs[IN_X];
-    return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
-                       "attribute '%s' has %zu values, expected %d for input 'X' ('%s') of shape %s (%d spatial "
-                       "dimension%s)",
-                       name, have, want, obn_in_name(ctx, IN_X), obn_shape_str(x->rank, x->dims, sh, sizeof sh),
-                       nd, nd == 1 ? "" : "s");
+    return obn_conv_attrs_parse(n, out);
 }
 
 static obn_status check_inputs(const obn_op_ctx *ctx, int nd)
 {
     const conv_attrs *a = ctx->attrs;
     const obn_tensor *x = ctx->inputs[IN_X], *w = ctx->inputs[IN_W];
+    OBN_TRY(obn_conv_check_common(ctx, a, nd));
     char xs[OBN_SHAPE_STR_CAP], ws[OBN_SHAPE_STR_CAP];
     obn_shape_str(x->rank, x->dims, xs, sizeof xs);
     obn_shape_str(w->rank, w->dims, ws, sizeof ws);
-    if (w->rank != x->rank)
-        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'W' ('%s') has shape %s, expected rank %d like 'X' %s",
-                           obn_in_name(ctx, IN_W), ws, x->rank, xs);
-    OBN_TRY(check_len(ctx, "kernel_shape", a->n_kernel_shape, nd, nd));
-    OBN_TRY(check_len(ctx, "strides", a->n_strides, nd, nd));
-    OBN_TRY(check_len(ctx, "dilations", a->n_dilations, nd, nd));
-    OBN_TRY(check_len(ctx, "pads", a->n_pads, 2 * nd, nd));
-    for (int i = 0; i < nd && a->n_kernel_shape; i++)
-        if (a->kernel_shape[i] != w->dims[2 + i])
-            return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
-                               "attribute 'kernel_shape' [%d] is %lld, but input 'W' ('%s') of shape %s has %lld",
-                               i, (long long)a->kernel_shape[i], obn_in_name(ctx, IN_W), ws,
-                               (long long)w->dims[2 + i]);
     int64_t c = x->dims[1], m = w->dims[0], cg = w->dims[1];
     if (cg > INT64_MAX / a->group || cg * a->group != c)
         return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
@@ -101,10 +51,6 @@ static obn_status check_inputs(const obn_op_ctx *ctx, int nd)
         return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
                            "input 'W' ('%s') %s has M=%lld output channels, not divisible by group=%lld",
                            obn_in_name(ctx, IN_W), ws, (long long)m, (long long)a->group);
-    for (int i = 0; i < nd; i++)
-        if (w->dims[2 + i] < 1)
-            return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'W' ('%s') has shape %s: kernel sizes must be >= 1",
-                               obn_in_name(ctx, IN_W), ws);
     if (obn_has_input(ctx, IN_B)) {
         const obn_tensor *b = ctx->inputs[IN_B];
         if (b->rank != 1 || b->numel != m) {
@@ -165,19 +111,9 @@ static obn_status conv_shape_of(const obn_op_ctx *ctx, obn_conv_shape *s)
     OBN_TRY(obn_check_rank(ctx, IN_X, "X", 3, 2 + MAXD));
     int nd = x->rank - 2;
     OBN_TRY(check_inputs(ctx, nd));
-    memset(s, 0, sizeof *s);
-    s->nd = nd;
-    s->batch = x->dims[0];
-    s->in_channels = x->dims[1];
+    obn_conv_shape_common(ctx, a, nd, s);
     s->out_channels = w->dims[0];
-    s->groups = a->group;
-    for (int i = 0; i < nd; i++) {
-        s->in[i] = x->dims[2 + i];
-        s->kernel[i] = w->dims[2 + i];
-        s->stride[i] = a->n_strides ? a->strides[i] : 1;
-        s->dilation[i] = a->n_dilations ? a->dilations[i] : 1;
-        OBN_TRY(axis_geometry(ctx, s, i));
-    }
+    for (int i = 0; i < nd; i++) OBN_TRY(axis_geometry(ctx, s, i));
     return OBN_OK;
 }
 
@@ -200,7 +136,7 @@ static void conv_free_state(void *p)
 {
     conv_state *st = p;
     if (!st) return;
-    obn_conv_weights_free(st->packed);
+    obn_sgemm_packed_groups_free(st->packed);
     free(st);
 }
 
@@ -238,21 +174,6 @@ static size_t conv_workspace(const obn_op_ctx *ctx)
     return st ? st->workspace_bytes : 0;
 }
 
-/* An empty X (no channels, or an empty axis that padding fills) leaves only
- * the bias: the kernel is not called, as its size products assume X is not
- * empty. */
-static void bias_only(const obn_conv_shape *s, const obn_conv_epilogue *ep, float *y)
-{
-    int64_t plane = 1;
-    for (int i = 0; i < s->nd; i++) plane *= s->out[i];
-    for (int64_t p = 0; p < s->batch * s->out_channels; p++) {
-        float v = ep->bias ? ep->bias[p % s->out_channels] : 0.0f;
-        if (ep->clamp) v = v < ep->lo ? ep->lo : v > ep->hi ? ep->hi : v;
-        if (ep->leaky && v < 0.0f) v *= ep->slope;
-        for (int64_t i = 0; i < plane; i++) y[p * plane + i] = v;
-    }
-}
-
 /* A swish fused by the fuse_activation pass (x * Sigmoid(x), x *
  * HardSigmoid(x)): one streaming pass over the output after the kernel,
  * with the same float operations as the separate nodes. */
@@ -273,7 +194,7 @@ static obn_status conv_run(obn_op_ctx *ctx)
     obn_conv_epilogue ep = {obn_has_input(ctx, IN_B) ? ctx->inputs[IN_B]->data : NULL, act.clamp, act.lo, act.hi,
                             act.leaky, act.slope};
     if (x->numel == 0) {
-        bias_only(&st->shape, &ep, y->data);
+        obn_conv_fill_bias(&st->shape, &ep, y->data);
     } else if (obn_conv_run(&st->shape, x->data, w->data, st->packed, &ep, y->data, ctx->workspace,
                             st->workspace_bytes, ctx->threads)) {
         return OBN_OOM();

@@ -23,19 +23,16 @@
  * negative total would split.
  * Constant weights are packed for the GEMM once per plan (prepare). */
 #include <stdlib.h>
-#include <string.h>
 
+#include "conv_common.h"
 #include "kernels/conv_transpose.h"
-#include "op_util.h"
 
 #define MAXD OBN_CONV_MAX_DIMS
 
 typedef struct {
-    int64_t kernel_shape[MAXD], strides[MAXD], dilations[MAXD], pads[2 * MAXD];
+    obn_conv_attrs c; /* as Conv's */
     int64_t output_padding[MAXD], output_shape[MAXD];
-    size_t n_kernel_shape, n_strides, n_dilations, n_pads, n_output_padding, n_output_shape;
-    int64_t group;
-    obn_auto_pad auto_pad;
+    size_t n_output_padding, n_output_shape;
 } convt_attrs;
 
 enum { IN_X, IN_W, IN_B };
@@ -44,76 +41,25 @@ static obn_status convt_parse(const obn_node *n, int v, void *out)
 {
     convt_attrs *a = out;
     (void)v;
-    OBN_TRY(obn_attr_get_ints(n, "kernel_shape", MAXD, a->kernel_shape, &a->n_kernel_shape));
-    OBN_TRY(obn_attr_get_ints(n, "strides", MAXD, a->strides, &a->n_strides));
-    OBN_TRY(obn_attr_get_ints(n, "dilations", MAXD, a->dilations, &a->n_dilations));
-    OBN_TRY(obn_attr_get_ints(n, "pads", 2 * MAXD, a->pads, &a->n_pads));
+    OBN_TRY(obn_conv_attrs_parse(n, &a->c));
     OBN_TRY(obn_attr_get_ints(n, "output_padding", MAXD, a->output_padding, &a->n_output_padding));
     OBN_TRY(obn_attr_get_ints(n, "output_shape", MAXD, a->output_shape, &a->n_output_shape));
-    OBN_TRY(obn_attr_get_int(n, "group", 1, &a->group));
-    OBN_TRY(obn_attr_get_auto_pad(n, &a->auto_pad));
-    OBN_TRY(obn_attr_check_min(n, "kernel_shape", a->kernel_shape, a->n_kernel_shape, 1));
-    OBN_TRY(obn_attr_check_min(n, "strides", a->strides, a->n_strides, 1));
-    OBN_TRY(obn_attr_check_min(n, "dilations", a->dilations, a->n_dilations, 1));
-    OBN_TRY(obn_attr_check_min(n, "pads", a->pads, a->n_pads, 0));
     OBN_TRY(obn_attr_check_min(n, "output_padding", a->output_padding, a->n_output_padding, 0));
-    OBN_TRY(obn_attr_check_min(n, "output_shape", a->output_shape, a->n_output_shape, 1));
-    if (a->group < 1)
-        return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'group' is %lld; must be >= 1", (long long)a->group);
-    if (a->auto_pad != OBN_PAD_NOTSET)
-        for (size_t i = 0; i < a->n_pads; i++)
-            if (a->pads[i] != 0)
-                return obn_node_err(n, OBN_E_INVALID_MODEL,
-                                    "attributes 'pads' and 'auto_pad' (%s) cannot be used together",
-                                    obn_auto_pad_name(a->auto_pad));
-    return OBN_OK;
+    return obn_attr_check_min(n, "output_shape", a->output_shape, a->n_output_shape, 1);
 }
 
-/* An attribute list must have `want` entries (or be absent). */
-static obn_status check_len(const obn_op_ctx *ctx, const char *name, size_t have, int want, int nd)
-{
-    if (have == 0 || have == (size_t)want) return OBN_OK;
-    char sh[OBN_SHAPE_STR_CAP];
-    const obn_tensor *x = ctx->inputs[IN_X];
-    return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
-                       "attribute '%s' has %zu values, expected %d for input 'X' ('%s') of shape %s (%d spatial "
-                       "dimension%s)",
-                       name, have, want, obn_in_name(ctx, IN_X), obn_shape_str(x->rank, x->dims, sh, sizeof sh),
-                       nd, nd == 1 ? "" : "s");
-}
-
-static obn_status check_attr_lengths(const obn_op_ctx *ctx, int nd)
-{
-    const convt_attrs *a = ctx->attrs;
-    OBN_TRY(check_len(ctx, "kernel_shape", a->n_kernel_shape, nd, nd));
-    OBN_TRY(check_len(ctx, "strides", a->n_strides, nd, nd));
-    OBN_TRY(check_len(ctx, "dilations", a->n_dilations, nd, nd));
-    OBN_TRY(check_len(ctx, "pads", a->n_pads, 2 * nd, nd));
-    OBN_TRY(check_len(ctx, "output_padding", a->n_output_padding, nd, nd));
-    return check_len(ctx, "output_shape", a->n_output_shape, nd, nd);
-}
-
-/* W against X, group, kernel_shape and B. */
+/* The attributes' lengths, and W against X, group, kernel_shape and B. */
 static obn_status check_weights(const obn_op_ctx *ctx, int nd)
 {
-    const convt_attrs *a = ctx->attrs;
+    const convt_attrs *t = ctx->attrs;
+    const obn_conv_attrs *a = &t->c;
     const obn_tensor *x = ctx->inputs[IN_X], *w = ctx->inputs[IN_W];
+    OBN_TRY(obn_conv_check_common(ctx, a, nd));
+    OBN_TRY(obn_conv_check_len(ctx, "output_padding", t->n_output_padding, nd, nd));
+    OBN_TRY(obn_conv_check_len(ctx, "output_shape", t->n_output_shape, nd, nd));
     char xs[OBN_SHAPE_STR_CAP], ws[OBN_SHAPE_STR_CAP];
     obn_shape_str(x->rank, x->dims, xs, sizeof xs);
     obn_shape_str(w->rank, w->dims, ws, sizeof ws);
-    if (w->rank != x->rank)
-        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'W' ('%s') has shape %s, expected rank %d like 'X' %s",
-                           obn_in_name(ctx, IN_W), ws, x->rank, xs);
-    for (int i = 0; i < nd && a->n_kernel_shape; i++)
-        if (a->kernel_shape[i] != w->dims[2 + i])
-            return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
-                               "attribute 'kernel_shape' [%d] is %lld, but input 'W' ('%s') of shape %s has %lld",
-                               i, (long long)a->kernel_shape[i], obn_in_name(ctx, IN_W), ws,
-                               (long long)w->dims[2 + i]);
-    for (int i = 0; i < nd; i++)
-        if (w->dims[2 + i] < 1)
-            return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'W' ('%s') has shape %s: kernel sizes must be >= 1",
-                               obn_in_name(ctx, IN_W), ws);
     int64_t c = x->dims[1], m;
     if (w->dims[0] != c)
         return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
@@ -154,10 +100,11 @@ static obn_status overflow_err(const obn_op_ctx *ctx, int i, const char *what)
 /* Output size and leading padding of spatial axis i (formulas at the top). */
 static obn_status axis_geometry(const obn_op_ctx *ctx, obn_conv_shape *s, int i)
 {
-    const convt_attrs *a = ctx->attrs;
+    const convt_attrs *t = ctx->attrs;
+    const obn_conv_attrs *a = &t->c;
     int nd = s->nd;
     int64_t in = s->in[i], k = s->kernel[i], st = s->stride[i], d = s->dilation[i];
-    int64_t op = a->n_output_padding ? a->output_padding[i] : 0, dk, full, out, pb, pe, total;
+    int64_t op = t->n_output_padding ? t->output_padding[i] : 0, dk, full, out, pb, pe, total;
     if (op >= st && op >= d)
         return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
                            "attribute 'output_padding' [%d] is %lld; must be less than the stride (%lld) or the "
@@ -169,9 +116,9 @@ static obn_status axis_geometry(const obn_op_ctx *ctx, obn_conv_shape *s, int i)
         __builtin_add_overflow(full, dk, &full))
         return overflow_err(ctx, i, "the output size stride*(in-1) + output_padding + dilated kernel");
     const char *rule;
-    if (a->n_output_shape || a->auto_pad == OBN_PAD_SAME_UPPER || a->auto_pad == OBN_PAD_SAME_LOWER) {
-        rule = a->n_output_shape ? "output_shape" : obn_auto_pad_name(a->auto_pad);
-        if (a->n_output_shape) out = a->output_shape[i];
+    if (t->n_output_shape || a->auto_pad == OBN_PAD_SAME_UPPER || a->auto_pad == OBN_PAD_SAME_LOWER) {
+        rule = t->n_output_shape ? "output_shape" : obn_auto_pad_name(a->auto_pad);
+        if (t->n_output_shape) out = t->output_shape[i];
         else if (__builtin_mul_overflow(in, st, &out)) return overflow_err(ctx, i, "in*stride (auto_pad SAME)");
         if (__builtin_sub_overflow(full, out, &total)) return overflow_err(ctx, i, "the total padding");
         pb = total < 0 ? 0 : a->auto_pad == OBN_PAD_SAME_UPPER ? total / 2 : total - total / 2;
@@ -201,28 +148,17 @@ static obn_status axis_geometry(const obn_op_ctx *ctx, obn_conv_shape *s, int i)
 /* Checks the inputs and fills the kernel's shape description. */
 static obn_status convt_shape_of(const obn_op_ctx *ctx, obn_conv_shape *s)
 {
-    const convt_attrs *a = ctx->attrs;
+    const obn_conv_attrs *a = &((const convt_attrs *)ctx->attrs)->c;
     const obn_tensor *x = ctx->inputs[IN_X], *w = ctx->inputs[IN_W];
     OBN_TRY(obn_check_input_dtype(ctx, IN_X, "X", OBN_FLOAT32_ONLY));
     OBN_TRY(obn_check_same_dtype(ctx, IN_W, "W", IN_X, "X"));
     if (obn_has_input(ctx, IN_B)) OBN_TRY(obn_check_same_dtype(ctx, IN_B, "B", IN_X, "X"));
     OBN_TRY(obn_check_rank(ctx, IN_X, "X", 3, 2 + MAXD));
     int nd = x->rank - 2;
-    OBN_TRY(check_attr_lengths(ctx, nd));
     OBN_TRY(check_weights(ctx, nd));
-    memset(s, 0, sizeof *s);
-    s->nd = nd;
-    s->batch = x->dims[0];
-    s->in_channels = x->dims[1];
+    obn_conv_shape_common(ctx, a, nd, s);
     s->out_channels = w->dims[1] * a->group; /* checked in check_weights */
-    s->groups = a->group;
-    for (int i = 0; i < nd; i++) {
-        s->in[i] = x->dims[2 + i];
-        s->kernel[i] = w->dims[2 + i];
-        s->stride[i] = a->n_strides ? a->strides[i] : 1;
-        s->dilation[i] = a->n_dilations ? a->dilations[i] : 1;
-        OBN_TRY(axis_geometry(ctx, s, i));
-    }
+    for (int i = 0; i < nd; i++) OBN_TRY(axis_geometry(ctx, s, i));
     return OBN_OK;
 }
 
@@ -245,7 +181,7 @@ static void convt_free_state(void *p)
 {
     convt_state *st = p;
     if (!st) return;
-    obn_conv_transpose_weights_free(st->packed);
+    obn_sgemm_packed_groups_free(st->packed);
     free(st);
 }
 
@@ -284,18 +220,6 @@ static size_t convt_workspace(const obn_op_ctx *ctx)
     return st ? st->workspace_bytes : 0;
 }
 
-/* An empty X (no channels, or an empty axis) leaves only the bias: the
- * kernel is not called, as its size products assume X is not empty. */
-static void bias_only(const obn_conv_shape *s, const float *bias, float *y)
-{
-    int64_t plane = 1;
-    for (int i = 0; i < s->nd; i++) plane *= s->out[i];
-    for (int64_t p = 0; p < s->batch * s->out_channels; p++) {
-        float v = bias ? bias[p % s->out_channels] : 0.0f;
-        for (int64_t i = 0; i < plane; i++) y[p * plane + i] = v;
-    }
-}
-
 static obn_status convt_run(obn_op_ctx *ctx)
 {
     const convt_state *st = ctx->state;
@@ -304,7 +228,8 @@ static obn_status convt_run(obn_op_ctx *ctx)
     const float *bias = obn_has_input(ctx, IN_B) ? ctx->inputs[IN_B]->data : NULL;
     if (y->numel == 0) return OBN_OK;
     if (x->numel == 0) {
-        bias_only(&st->shape, bias, y->data);
+        obn_conv_epilogue ep = {.bias = bias};
+        obn_conv_fill_bias(&st->shape, &ep, y->data);
         return OBN_OK;
     }
     if (obn_conv_transpose_run(&st->shape, x->data, w->data, st->packed, bias, y->data, ctx->workspace,

@@ -139,7 +139,7 @@ static void check_case(const conv_case *c, int threads, int packed)
                       threads, packed, obn_isa_name(obn_cpu_isa()), (long long)i, y[i], v);
     }
     ck_assert_msg(y[yn] == SENTINEL, "wrote past the output");
-    obn_conv_weights_free(pw);
+    obn_sgemm_packed_groups_free(pw);
     free(ws);
     free(x);
     free(w);

@@ -1,0 +1,85 @@
+/* Attributes and checks Conv and ConvTranspose share (conv_common.h). */
+#include "conv_common.h"
+
+#include <string.h>
+
+enum { IN_X, IN_W };
+
+#define MAXD OBN_CONV_MAX_DIMS
+
+obn_status obn_conv_attrs_parse(const obn_node *n, obn_conv_attrs *a)
+{
+    OBN_TRY(obn_attr_get_ints(n, "kernel_shape", MAXD, a->kernel_shape, &a->n_kernel_shape));
+    OBN_TRY(obn_attr_get_ints(n, "strides", MAXD, a->strides, &a->n_strides));
+    OBN_TRY(obn_attr_get_ints(n, "dilations", MAXD, a->dilations, &a->n_dilations));
+    OBN_TRY(obn_attr_get_ints(n, "pads", 2 * MAXD, a->pads, &a->n_pads));
+    OBN_TRY(obn_attr_get_int(n, "group", 1, &a->group));
+    OBN_TRY(obn_attr_get_auto_pad(n, &a->auto_pad));
+    OBN_TRY(obn_attr_check_min(n, "kernel_shape", a->kernel_shape, a->n_kernel_shape, 1));
+    OBN_TRY(obn_attr_check_min(n, "strides", a->strides, a->n_strides, 1));
+    OBN_TRY(obn_attr_check_min(n, "dilations", a->dilations, a->n_dilations, 1));
+    OBN_TRY(obn_attr_check_min(n, "pads", a->pads, a->n_pads, 0));
+    if (a->group < 1)
+        return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'group' is %lld; must be >= 1", (long long)a->group);
+    if (a->auto_pad != OBN_PAD_NOTSET)
+        for (size_t i = 0; i < a->n_pads; i++)
+            if (a->pads[i] != 0)
+                return obn_node_err(n, OBN_E_INVALID_MODEL,
+                                    "attributes 'pads' and 'auto_pad' (%s) cannot be used together",
+                                    obn_auto_pad_name(a->auto_pad));
+    return OBN_OK;
+}
+
+obn_status obn_conv_check_len(const obn_op_ctx *ctx, const char *name, size_t have, int want, int nd)
+{
+    if (have == 0 || have == (size_t)want) return OBN_OK;
+    char sh[OBN_SHAPE_STR_CAP];
+    const obn_tensor *x = ctx->inputs[IN_X];
+    return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
+                       "attribute '%s' has %zu values, expected %d for input 'X' ('%s') of shape %s (%d spatial "
+                       "dimension%s)",
+                       name, have, want, obn_in_name(ctx, IN_X), obn_shape_str(x->rank, x->dims, sh, sizeof sh),
+                       nd, nd == 1 ? "" : "s");
+}
+
+obn_status obn_conv_check_common(const obn_op_ctx *ctx, const obn_conv_attrs *a, int nd)
+{
+    const obn_tensor *x = ctx->inputs[IN_X], *w = ctx->inputs[IN_W];
+    OBN_TRY(obn_conv_check_len(ctx, "kernel_shape", a->n_kernel_shape, nd, nd));
+    OBN_TRY(obn_conv_check_len(ctx, "strides", a->n_strides, nd, nd));
+    OBN_TRY(obn_conv_check_len(ctx, "dilations", a->n_dilations, nd, nd));
+    OBN_TRY(obn_conv_check_len(ctx, "pads", a->n_pads, 2 * nd, nd));
+    char xs[OBN_SHAPE_STR_CAP], ws[OBN_SHAPE_STR_CAP];
+    obn_shape_str(x->rank, x->dims, xs, sizeof xs);
+    obn_shape_str(w->rank, w->dims, ws, sizeof ws);
+    if (w->rank != x->rank)
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'W' ('%s') has shape %s, expected rank %d like 'X' %s",
+                           obn_in_name(ctx, IN_W), ws, x->rank, xs);
+    for (int i = 0; i < nd && a->n_kernel_shape; i++)
+        if (a->kernel_shape[i] != w->dims[2 + i])
+            return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
+                               "attribute 'kernel_shape' [%d] is %lld, but input 'W' ('%s') of shape %s has %lld",
+                               i, (long long)a->kernel_shape[i], obn_in_name(ctx, IN_W), ws,
+                               (long long)w->dims[2 + i]);
+    for (int i = 0; i < nd; i++)
+        if (w->dims[2 + i] < 1)
+            return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'W' ('%s') has shape %s: kernel sizes must be >= 1",
+                               obn_in_name(ctx, IN_W), ws);
+    return OBN_OK;
+}
+
+void obn_conv_shape_common(const obn_op_ctx *ctx, const obn_conv_attrs *a, int nd, obn_conv_shape *s)
+{
+    const obn_tensor *x = ctx->inputs[IN_X], *w = ctx->inputs[IN_W];
+    memset(s, 0, sizeof *s);
+    s->nd = nd;
+    s->batch = x->dims[0];
+    s->in_channels = x->dims[1];
+    s->groups = a->group;
+    for (int i = 0; i < nd; i++) {
+        s->in[i] = x->dims[2 + i];
+        s->kernel[i] = w->dims[2 + i];
+        s->stride[i] = a->n_strides ? a->strides[i] : 1;
+        s->dilation[i] = a->n_dilations ? a->dilations[i] : 1;
+    }
+}

@@ -1,0 +1,36 @@
+/* What Conv and ConvTranspose share: their common attributes and the checks
+ * of those attributes and of W against X, and the part of the kernel's shape
+ * description both fill the same way. X is input 0 and W input 1 of both. */
+#ifndef OBN_OPS_CONV_COMMON_H
+#define OBN_OPS_CONV_COMMON_H
+
+#include "kernels/conv.h"
+#include "op_util.h"
+
+typedef struct {
+    int64_t kernel_shape[OBN_CONV_MAX_DIMS], strides[OBN_CONV_MAX_DIMS], dilations[OBN_CONV_MAX_DIMS];
+    int64_t pads[2 * OBN_CONV_MAX_DIMS];
+    size_t n_kernel_shape, n_strides, n_dilations, n_pads;
+    int64_t group;
+    obn_auto_pad auto_pad;
+} obn_conv_attrs;
+
+/* Reads kernel_shape, strides, dilations, pads, group and auto_pad and
+ * checks their ranges (sizes >= 1, pads >= 0, group >= 1, pads not together
+ * with an auto_pad other than NOTSET). */
+obn_status obn_conv_attrs_parse(const obn_node *n, obn_conv_attrs *a);
+
+/* Attribute `name` must have `want` values or be absent (X has nd spatial
+ * axes). */
+obn_status obn_conv_check_len(const obn_op_ctx *ctx, const char *name, size_t have, int want, int nd);
+
+/* The common attributes' lengths against nd; W's rank against X's;
+ * kernel_shape against W's kernel sizes, which must be >= 1. */
+obn_status obn_conv_check_common(const obn_op_ctx *ctx, const obn_conv_attrs *a, int nd);
+
+/* Fills nd, batch, in_channels, groups and per axis in, kernel, stride and
+ * dilation of *s (zeroing the rest) from X, W and the attributes; after
+ * obn_conv_check_common. */
+void obn_conv_shape_common(const obn_op_ctx *ctx, const obn_conv_attrs *a, int nd, obn_conv_shape *s);
+
+#endif
