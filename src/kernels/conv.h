@@ -35,11 +35,6 @@
 
 #define OBN_CONV_MAX_DIMS 6
 
-/* Column chunk limit of the ConvTranspose GEMM (conv_transpose.c): 8 MiB
- * keeps the column block inside a typical L3 and bounds the workspace for
- * huge inputs. */
-#define OBN_CONV_COL_BYTES ((int64_t)8 << 20)
-
 typedef struct obn_conv_shape {
     int nd;                     /* spatial dimensions, 1..OBN_CONV_MAX_DIMS */
     int64_t batch, in_channels, out_channels, groups;

@@ -6,6 +6,10 @@
 #include "col2im.h"
 #include "sgemm.h"
 
+/* Column chunk limit of the GEMM: 8 MiB keeps the column block inside a
+ * typical L3 and bounds the workspace for huge inputs. */
+#define OBN_CONVT_COL_BYTES ((int64_t)8 << 20)
+
 /* An (image, group) unit below this many multiply-adds is too small to split
  * across threads well (about a millisecond of one core's work; as in
  * conv.c). */
@@ -30,7 +34,7 @@ static int is_pointwise(const obn_conv_shape *s)
 }
 
 /* Per-group GEMM sizes and the column chunk width: whole columns when
- * rows x n fits OBN_CONV_COL_BYTES, else chunks of a multiple of 64 columns
+ * rows x n fits OBN_CONVT_COL_BYTES, else chunks of a multiple of 64 columns
  * (a multiple of every SGEMM kernel's panel width). */
 static convt_dims dims_of(const obn_conv_shape *s)
 {
@@ -47,7 +51,7 @@ static convt_dims dims_of(const obn_conv_shape *s)
     d.cg = s->in_channels / s->groups;
     d.rows = d.mg * d.kvol;
     d.pointwise = is_pointwise(s);
-    int64_t fit = d.rows > 0 ? OBN_CONV_COL_BYTES / (d.rows * (int64_t)sizeof(float)) : d.n;
+    int64_t fit = d.rows > 0 ? OBN_CONVT_COL_BYTES / (d.rows * (int64_t)sizeof(float)) : d.n;
     d.chunk = d.pointwise || d.n <= fit ? d.n : (fit / 64 > 0 ? fit / 64 * 64 : 64);
     if (d.chunk > d.n) d.chunk = d.n;
     return d;

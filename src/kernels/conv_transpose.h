@@ -17,10 +17,10 @@
  *   cols[mg*kvol x n] = W_g^T [mg*kvol x cg] * X_g [cg x n]   (packed SGEMM)
  *   Y_g = bias; col2im scatter-adds every row (channel, tap) of cols into
  *   Y_g at the output positions its columns land on.
- * The GEMM runs over column chunks bounded by OBN_CONV_COL_BYTES. A 1x..x1
- * kernel with stride 1 and no padding whose output equals its input needs no
- * scatter: the GEMM writes Y_g with the bias in its epilogue. W_g^T is the
- * GEMM's A operand, so constant weights are packed once
+ * The GEMM runs over column chunks of at most 8 MiB. A 1x..x1 kernel with
+ * stride 1 and no padding whose output equals its input needs no scatter:
+ * the GEMM writes Y_g with the bias in its epilogue. W_g^T is the GEMM's A
+ * operand, so constant weights are packed once
  * (obn_conv_transpose_pack_weights). No ONNX knowledge here. */
 #ifndef OBN_KERNELS_CONV_TRANSPOSE_H
 #define OBN_KERNELS_CONV_TRANSPOSE_H

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "op.h"
-#include "registry.h"
 
 #define OBN_OP_ENTRY(symbol) extern const obn_op symbol;
 #include "ops_list.h"
@@ -18,8 +17,6 @@ static const obn_op *const all_ops[] = {
 
 static const size_t n_ops = sizeof all_ops / sizeof all_ops[0];
 
-size_t obn_registry_count(void) { return n_ops; }
-
 size_t obn_operator_count(void) { return n_ops; }
 
 obn_status obn_operator(size_t index, const char **domain, const char **op_type, const int **since_versions)
@@ -31,7 +28,6 @@ obn_status obn_operator(size_t index, const char **domain, const char **op_type,
     *since_versions = all_ops[index]->since_versions;
     return OBN_OK;
 }
-const obn_op *obn_registry_at(size_t i) { return i < n_ops ? all_ops[i] : NULL; }
 
 const obn_op *obn_registry_find(const char *domain, const char *op_type, int64_t opset,
                                 int *since_version)

@@ -300,30 +300,17 @@ fail:
     return s;
 }
 
-/* obn_plan_run with every step timed (OBN_PROFILE). */
-static obn_status run_profiled(obn_plan *p, int threads)
-{
-    for (int i = 0; i < p->n_steps; i++) {
-        obn_op_ctx *ctx = &p->steps[i].ctx;
-        ctx->threads = threads;
-        double t0 = obn_profile_now();
-        obn_status s = ctx->node->op->run(ctx);
-        p->prof_sec[i] += obn_profile_now() - t0;
-        if (s != OBN_OK) return s;
-    }
-    p->prof_runs++;
-    return OBN_OK;
-}
-
 obn_status obn_plan_run(obn_plan *p, const obn_graph *g, const obn_tensor *const *inputs, int threads)
 {
     for (int k = 0; k < g->n_inputs; k++) p->vals[g->inputs[k]]->data = inputs[k]->data;
-    if (p->prof_sec) return run_profiled(p, threads);
     for (int i = 0; i < p->n_steps; i++) {
         obn_op_ctx *ctx = &p->steps[i].ctx;
         ctx->threads = threads;
+        double t0 = p->prof_sec ? obn_profile_now() : 0.0; /* OBN_PROFILE: every step timed */
         obn_status s = ctx->node->op->run(ctx);
+        if (p->prof_sec) p->prof_sec[i] += obn_profile_now() - t0;
         if (s != OBN_OK) return s;
     }
+    if (p->prof_sec) p->prof_runs++;
     return OBN_OK;
 }

@@ -58,10 +58,14 @@ static int cmp_kind(const void *a, const void *b)
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
-static const double *sort_key;
+typedef struct {
+    double sec;
+    int step;
+} step_time;
+
 static int cmp_step(const void *a, const void *b)
 {
-    double x = sort_key[*(const int *)a], y = sort_key[*(const int *)b];
+    double x = ((const step_time *)a)->sec, y = ((const step_time *)b)->sec;
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
@@ -69,7 +73,7 @@ void obn_profile_report(const obn_plan *p)
 {
     if (!p->prof_sec || p->prof_runs == 0) return;
     kind_total *kinds = calloc((size_t)p->n_steps + 1, sizeof *kinds);
-    int *order = malloc(((size_t)p->n_steps + 1) * sizeof *order);
+    step_time *order = malloc(((size_t)p->n_steps + 1) * sizeof *order);
     if (!kinds || !order) {
         free(kinds);
         free(order);
@@ -86,7 +90,7 @@ void obn_profile_report(const obn_plan *p)
         kinds[k].sec += p->prof_sec[i];
         kinds[k].count++;
         total += p->prof_sec[i];
-        order[i] = i;
+        order[i] = (step_time){p->prof_sec[i], i};
     }
     qsort(kinds, (size_t)n_kinds, sizeof *kinds, cmp_kind);
     double per = 1e3 / (double)p->prof_runs;
@@ -96,16 +100,15 @@ void obn_profile_report(const obn_plan *p)
     for (int k = 0; k < n_kinds; k++)
         fprintf(stderr, "  %-48s %6d %10.3f %6.1f\n", kinds[k].label, kinds[k].count, kinds[k].sec * per,
                 total > 0 ? 100.0 * kinds[k].sec / total : 0.0);
-    sort_key = p->prof_sec;
     qsort(order, (size_t)p->n_steps, sizeof *order, cmp_step);
     fprintf(stderr, "  slowest nodes:\n");
     for (int r = 0; r < p->n_steps && r < PROFILE_TOP_NODES; r++) {
-        const obn_step *st = &p->steps[order[r]];
+        const obn_step *st = &p->steps[order[r].step];
         char label[PROFILE_LABEL_CAP], shape[OBN_SHAPE_STR_CAP] = "?";
         step_label(st, label, sizeof label);
         const obn_tensor *y = st->ctx.n_outputs > 0 ? st->ctx.outputs[0] : NULL;
         if (y) obn_shape_str(y->rank, y->dims, shape, sizeof shape);
-        fprintf(stderr, "  %10.3f ms  %-40s %-28s -> %s\n", p->prof_sec[order[r]] * per, label,
+        fprintf(stderr, "  %10.3f ms  %-40s %-28s -> %s\n", order[r].sec * per, label,
                 st->ctx.node->name, shape);
     }
     free(kinds);

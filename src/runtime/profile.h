@@ -2,8 +2,8 @@
  * obn_plan_run times every step, and when the plan is freed (session
  * destroyed or re-planned) a summary goes to stderr: time per kernel kind
  * (op type, the variant the op reports through obn_op.describe, and a fused
- * activation), then the slowest nodes. Off, it costs one predictable branch
- * per run. Numbers include warm-up runs. */
+ * activation), then the slowest nodes. Off, it costs a predictable branch
+ * per step. Numbers include warm-up runs. */
 #ifndef OBN_PROFILE_H
 #define OBN_PROFILE_H
 
