@@ -20,7 +20,6 @@
 #include "kernels/unary.h"
 #include "op_util.h"
 
-#define MAXD OBN_CONV_MAX_DIMS
 
 typedef obn_conv_attrs conv_attrs;
 
@@ -104,12 +103,9 @@ static obn_status axis_geometry(const obn_op_ctx *ctx, obn_conv_shape *s, int i)
 static obn_status conv_shape_of(const obn_op_ctx *ctx, obn_conv_shape *s)
 {
     const conv_attrs *a = ctx->attrs;
-    const obn_tensor *x = ctx->inputs[IN_X], *w = ctx->inputs[IN_W];
-    OBN_TRY(obn_check_input_dtype(ctx, IN_X, "X", OBN_FLOAT32_ONLY));
-    OBN_TRY(obn_check_same_dtype(ctx, IN_W, "W", IN_X, "X"));
-    if (obn_has_input(ctx, IN_B)) OBN_TRY(obn_check_same_dtype(ctx, IN_B, "B", IN_X, "X"));
-    OBN_TRY(obn_check_rank(ctx, IN_X, "X", 3, 2 + MAXD));
-    int nd = x->rank - 2;
+    const obn_tensor *w = ctx->inputs[IN_W];
+    int nd;
+    OBN_TRY(obn_conv_check_types(ctx, &nd));
     OBN_TRY(check_inputs(ctx, nd));
     obn_conv_shape_common(ctx, a, nd, s);
     s->out_channels = w->dims[0];
@@ -121,9 +117,7 @@ static obn_status conv_infer(obn_op_ctx *ctx)
 {
     obn_conv_shape s;
     OBN_TRY(conv_shape_of(ctx, &s));
-    int64_t dims[2 + MAXD] = {s.batch, s.out_channels};
-    for (int i = 0; i < s.nd; i++) dims[2 + i] = s.out[i];
-    return obn_set_output(ctx, 0, OBN_FLOAT, 2 + s.nd, dims);
+    return obn_conv_set_output(ctx, &s);
 }
 
 typedef struct {

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-enum { IN_X, IN_W };
+enum { IN_X, IN_W, IN_B };
 
 #define MAXD OBN_CONV_MAX_DIMS
 
@@ -27,6 +27,16 @@ obn_status obn_conv_attrs_parse(const obn_node *n, obn_conv_attrs *a)
                 return obn_node_err(n, OBN_E_INVALID_MODEL,
                                     "attributes 'pads' and 'auto_pad' (%s) cannot be used together",
                                     obn_auto_pad_name(a->auto_pad));
+    return OBN_OK;
+}
+
+obn_status obn_conv_check_types(const obn_op_ctx *ctx, int *nd)
+{
+    OBN_TRY(obn_check_input_dtype(ctx, IN_X, "X", OBN_FLOAT32_ONLY));
+    OBN_TRY(obn_check_same_dtype(ctx, IN_W, "W", IN_X, "X"));
+    if (obn_has_input(ctx, IN_B)) OBN_TRY(obn_check_same_dtype(ctx, IN_B, "B", IN_X, "X"));
+    OBN_TRY(obn_check_rank(ctx, IN_X, "X", 3, 2 + MAXD));
+    *nd = ctx->inputs[IN_X]->rank - 2;
     return OBN_OK;
 }
 
@@ -82,4 +92,11 @@ void obn_conv_shape_common(const obn_op_ctx *ctx, const obn_conv_attrs *a, int n
         s->stride[i] = a->n_strides ? a->strides[i] : 1;
         s->dilation[i] = a->n_dilations ? a->dilations[i] : 1;
     }
+}
+
+obn_status obn_conv_set_output(obn_op_ctx *ctx, const obn_conv_shape *s)
+{
+    int64_t dims[2 + MAXD] = {s->batch, s->out_channels};
+    for (int i = 0; i < s->nd; i++) dims[2 + i] = s->out[i];
+    return obn_set_output(ctx, 0, OBN_FLOAT, 2 + s->nd, dims);
 }

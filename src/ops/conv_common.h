@@ -20,6 +20,10 @@ typedef struct {
  * with an auto_pad other than NOTSET). */
 obn_status obn_conv_attrs_parse(const obn_node *n, obn_conv_attrs *a);
 
+/* X, W and B (when given) float32, X of rank 3 to 2 + OBN_CONV_MAX_DIMS:
+ * *nd spatial axes. */
+obn_status obn_conv_check_types(const obn_op_ctx *ctx, int *nd);
+
 /* Attribute `name` must have `want` values or be absent (X has nd spatial
  * axes). */
 obn_status obn_conv_check_len(const obn_op_ctx *ctx, const char *name, size_t have, int want, int nd);
@@ -32,5 +36,8 @@ obn_status obn_conv_check_common(const obn_op_ctx *ctx, const obn_conv_attrs *a,
  * dilation of *s (zeroing the rest) from X, W and the attributes; after
  * obn_conv_check_common. */
 void obn_conv_shape_common(const obn_op_ctx *ctx, const obn_conv_attrs *a, int nd, obn_conv_shape *s);
+
+/* Declares Y [batch, out_channels, out...] (float32). */
+obn_status obn_conv_set_output(obn_op_ctx *ctx, const obn_conv_shape *s);
 
 #endif
