@@ -145,6 +145,14 @@ const char *obn_tensor_name(const obn_tensor *tensor);
  * model's node resolves to the highest implemented version <= its opset. */
 size_t obn_operator_count(void);
 obn_status obn_operator(size_t index, const char **domain, const char **op_type, const int **since_versions);
+/* The formal inputs and outputs of version `since_version` of operator
+ * `index`, in the spec's order and with its names, separated by spaces
+ * ("X W ?B"): a leading '?' marks an optional one, a trailing "..." a
+ * variadic last one ("?name..." may have no entries). Loading a model
+ * refuses a node that leaves a required one out or gives it the empty name.
+ * Borrowed, static. OBN_E_INVALID_ARGUMENT when the operator does not
+ * implement that version. */
+obn_status obn_operator_signature(size_t index, int since_version, const char **inputs, const char **outputs);
 
 /* ---------------------------------------------------------------- models */
 

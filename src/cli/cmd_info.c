@@ -1,4 +1,6 @@
 /* onnxbn info MODEL */
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +125,7 @@ int cmd_info(int argc, char **argv)
 typedef struct {
     const char *domain, *op_type;
     const int *versions;
+    size_t index;
 } op_row;
 
 static int cmp_op_row(const void *a, const void *b)
@@ -132,20 +135,33 @@ static int cmp_op_row(const void *a, const void *b)
     return c ? c : strcmp(x->domain, y->domain);
 }
 
-/* onnxbn ops: the registry, sorted by op type. */
+/* onnxbn ops [--signatures]: the registry, sorted by op type; with
+ * --signatures one line per version with its formal inputs and outputs. */
 int cmd_ops(int argc, char **argv)
 {
-    (void)argv;
-    if (argc > 1) return cli_usage("ops: takes no arguments");
+    bool signatures = argc == 2 && strcmp(argv[1], "--signatures") == 0;
+    if (argc > 1 && !signatures) return cli_usage("ops: the only option is --signatures");
     size_t n = obn_operator_count();
     op_row *rows = calloc(n + 1, sizeof *rows);
     if (!rows) return cli_usage("out of memory");
-    for (size_t i = 0; i < n; i++) obn_operator(i, &rows[i].domain, &rows[i].op_type, &rows[i].versions);
+    for (size_t i = 0; i < n; i++) {
+        obn_operator(i, &rows[i].domain, &rows[i].op_type, &rows[i].versions);
+        rows[i].index = i;
+    }
     qsort(rows, n, sizeof *rows, cmp_op_row);
     for (size_t i = 0; i < n; i++) {
-        printf("%s%s%-28s", rows[i].domain, rows[i].domain[0] ? "." : "", rows[i].op_type);
-        for (const int *v = rows[i].versions; *v; v++) printf(" %d", *v);
-        printf("\n");
+        const char *dot = rows[i].domain[0] ? "." : "";
+        if (!signatures) {
+            printf("%s%s%-28s", rows[i].domain, dot, rows[i].op_type);
+            for (const int *v = rows[i].versions; *v; v++) printf(" %d", *v);
+            printf("\n");
+            continue;
+        }
+        for (const int *v = rows[i].versions; *v; v++) {
+            const char *ins = "", *outs = "";
+            obn_operator_signature(rows[i].index, *v, &ins, &outs);
+            printf("%s%s%s-%d\t%s\t%s\n", rows[i].domain, dot, rows[i].op_type, *v, ins, outs);
+        }
     }
     printf("%zu operators\n", n);
     free(rows);

@@ -27,8 +27,9 @@ static void usage(FILE *f)
             "  onnxbn bench MODEL [--runs N] [--warmup N] [--threads N] [--batch B] [--no-fuse] [--json]\n"
             "      times runs on seeded random inputs; reports median, min and p90\n"
             "\n"
-            "  onnxbn ops\n"
-            "      the operators onnxbn implements, with their versions\n"
+            "  onnxbn ops [--signatures]\n"
+            "      the operators onnxbn implements, with their versions; --signatures:\n"
+            "      each version's inputs and outputs ('?' optional, '...' variadic)\n"
             "\n"
             "exit status: 0 success, 1 a test or comparison failed, 2 bad usage or a model\n"
             "or input that cannot be loaded\n",

@@ -297,15 +297,14 @@ static const int versions[] = {1, 6, 7, 9, 14, 15, 0};
 static const char *const attr_names[] = {"epsilon", "momentum", "spatial", "is_test", "consumed_inputs",
                                          "training_mode", NULL};
 
+static const obn_op_sig batchnorm_sigs[] = {{1, "X scale B mean var", "Y ?mean ?var ?saved_mean ?saved_var"}, {14, "X scale B input_mean input_var", "Y ?running_mean ?running_var"}, {0}};
+
 const obn_op obn_op_batchnorm = {
     .domain = "",
     .op_type = "BatchNormalization",
     .since_versions = versions,
     .attr_names = attr_names,
-    .min_inputs = 5,
-    .max_inputs = 5,
-    .min_outputs = 1,
-    .max_outputs = 5,
+    .sigs = batchnorm_sigs,
     .attrs_size = sizeof(bn_attrs),
     .parse = bn_parse,
     .infer = bn_infer,

@@ -280,23 +280,27 @@ static const int pow_versions[] = {1, 7, 12, 13, 15, 0};
 static const int mod_versions[] = {10, 13, 0};
 static const int prelu_versions[] = {1, 6, 7, 9, 16, 0};
 
-#define ARITH_OP(sym, name, vers, attrs)                                                              \
+static const obn_op_sig arith_sigs[] = {{1, "A B", "C"}, {0}};
+static const obn_op_sig pow_sigs[] = {{1, "X Y", "Z"}, {0}};
+static const obn_op_sig prelu_sigs[] = {{1, "X slope", "Y"}, {0}};
+
+#define ARITH_OP(sym, name, vers, attrs, sig)                                                         \
     const obn_op sym = {.domain = "", .op_type = name, .since_versions = vers, .attr_names = attrs,   \
-                        .min_inputs = 2, .max_inputs = 2, .min_outputs = 1, .max_outputs = 1,         \
+                        .sigs = sig,                                                                  \
                         .attrs_size = sizeof(arith_attrs), .parse = arith_parse, .infer = arith_infer, \
                         .run = arith_run}
 
-ARITH_OP(obn_op_add, "Add", arith_versions, legacy_attrs);
+ARITH_OP(obn_op_add, "Add", arith_versions, legacy_attrs, arith_sigs);
 OBN_REGISTER_OP(obn_op_add);
-ARITH_OP(obn_op_sub, "Sub", arith_versions, legacy_attrs);
+ARITH_OP(obn_op_sub, "Sub", arith_versions, legacy_attrs, arith_sigs);
 OBN_REGISTER_OP(obn_op_sub);
-ARITH_OP(obn_op_mul, "Mul", arith_versions, legacy_attrs);
+ARITH_OP(obn_op_mul, "Mul", arith_versions, legacy_attrs, arith_sigs);
 OBN_REGISTER_OP(obn_op_mul);
-ARITH_OP(obn_op_div, "Div", arith_versions, legacy_attrs);
+ARITH_OP(obn_op_div, "Div", arith_versions, legacy_attrs, arith_sigs);
 OBN_REGISTER_OP(obn_op_div);
-ARITH_OP(obn_op_pow, "Pow", pow_versions, legacy_attrs);
+ARITH_OP(obn_op_pow, "Pow", pow_versions, legacy_attrs, pow_sigs);
 OBN_REGISTER_OP(obn_op_pow);
-ARITH_OP(obn_op_mod, "Mod", mod_versions, mod_attrs);
+ARITH_OP(obn_op_mod, "Mod", mod_versions, mod_attrs, arith_sigs);
 OBN_REGISTER_OP(obn_op_mod);
-ARITH_OP(obn_op_prelu, "PRelu", prelu_versions, prelu_attrs);
+ARITH_OP(obn_op_prelu, "PRelu", prelu_versions, prelu_attrs, prelu_sigs);
 OBN_REGISTER_OP(obn_op_prelu);

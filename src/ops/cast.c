@@ -122,15 +122,14 @@ static const int castlike_versions[] = {15, 0};
 static const char *const cast_attr_names[] = {"to", NULL};
 static const char *const no_attrs[] = {NULL};
 
+static const obn_op_sig cast_sigs[] = {{1, "input", "output"}, {0}};
+
 const obn_op obn_op_cast = {
     .domain = "",
     .op_type = "Cast",
     .since_versions = cast_versions,
     .attr_names = cast_attr_names,
-    .min_inputs = 1,
-    .max_inputs = 1,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = cast_sigs,
     .attrs_size = sizeof(cast_attrs),
     .parse = cast_parse,
     .infer = cast_infer,
@@ -138,15 +137,14 @@ const obn_op obn_op_cast = {
 };
 OBN_REGISTER_OP(obn_op_cast);
 
+static const obn_op_sig cast_like_sigs[] = {{15, "input target_type", "output"}, {0}};
+
 const obn_op obn_op_cast_like = {
     .domain = "",
     .op_type = "CastLike",
     .since_versions = castlike_versions,
     .attr_names = no_attrs,
-    .min_inputs = 2,
-    .max_inputs = 2,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = cast_like_sigs,
     .attrs_size = sizeof(cast_attrs),
     .parse = cast_parse,
     .infer = cast_infer,

@@ -31,9 +31,6 @@ static obn_status clip_infer(obn_op_ctx *ctx)
     static const obn_dtype v12[] = {OBN_FLOAT16, OBN_FLOAT, OBN_DOUBLE, OBN_INT8, OBN_INT16, OBN_INT32,
                                     OBN_INT64, OBN_UINT8, OBN_UINT16, OBN_UINT32, OBN_UINT64, OBN_UNDEFINED};
     int v = ctx->since_version;
-    if (v < 11 && ctx->n_inputs > 1)
-        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "has %d inputs; Clip-%d takes one (bounds are attributes)",
-                           ctx->n_inputs, v);
     OBN_TRY(obn_check_input_dtype(ctx, 0, "input", v >= 13 ? OBN_NUMERIC_TYPES : v >= 12 ? v12 : legacy));
     static const char *const roles[3] = {"input", "min", "max"};
     for (int k = 1; k < 3; k++) {
@@ -94,15 +91,14 @@ static obn_status clip_run(obn_op_ctx *ctx)
 static const int versions[] = {1, 6, 11, 12, 13, 0};
 static const char *const attr_names[] = {"min", "max", "consumed_inputs", NULL};
 
+static const obn_op_sig clip_sigs[] = {{1, "input", "output"}, {11, "input ?min ?max", "output"}, {0}};
+
 const obn_op obn_op_clip = {
     .domain = "",
     .op_type = "Clip",
     .since_versions = versions,
     .attr_names = attr_names,
-    .min_inputs = 1,
-    .max_inputs = 3,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = clip_sigs,
     .attrs_size = sizeof(clip_attrs),
     .parse = clip_parse,
     .infer = clip_infer,

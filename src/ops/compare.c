@@ -164,27 +164,30 @@ static const int le_versions[] = {12, 16, 0};
 static const int logic_versions[] = {1, 7, 0};
 static const int not_versions[] = {1, 0};
 
-#define CMP_OP(sym, name, vers, attrs, nin)                                                         \
+static const obn_op_sig binary_sigs[] = {{1, "A B", "C"}, {0}};
+static const obn_op_sig not_sigs[] = {{1, "X", "Y"}, {0}};
+
+#define CMP_OP(sym, name, vers, attrs, sig)                                                         \
     const obn_op sym = {.domain = "", .op_type = name, .since_versions = vers, .attr_names = attrs, \
-                        .min_inputs = nin, .max_inputs = nin, .min_outputs = 1, .max_outputs = 1,  \
+                        .sigs = sig,                                                                \
                         .attrs_size = sizeof(cmp_attrs), .parse = cmp_parse, .infer = cmp_infer,  \
                         .run = cmp_run}
 
-CMP_OP(obn_op_equal, "Equal", eq_versions, legacy_attrs, 2);
+CMP_OP(obn_op_equal, "Equal", eq_versions, legacy_attrs, binary_sigs);
 OBN_REGISTER_OP(obn_op_equal);
-CMP_OP(obn_op_less, "Less", lt_versions, legacy_attrs, 2);
+CMP_OP(obn_op_less, "Less", lt_versions, legacy_attrs, binary_sigs);
 OBN_REGISTER_OP(obn_op_less);
-CMP_OP(obn_op_greater, "Greater", lt_versions, legacy_attrs, 2);
+CMP_OP(obn_op_greater, "Greater", lt_versions, legacy_attrs, binary_sigs);
 OBN_REGISTER_OP(obn_op_greater);
-CMP_OP(obn_op_less_or_equal, "LessOrEqual", le_versions, no_attrs, 2);
+CMP_OP(obn_op_less_or_equal, "LessOrEqual", le_versions, no_attrs, binary_sigs);
 OBN_REGISTER_OP(obn_op_less_or_equal);
-CMP_OP(obn_op_greater_or_equal, "GreaterOrEqual", le_versions, no_attrs, 2);
+CMP_OP(obn_op_greater_or_equal, "GreaterOrEqual", le_versions, no_attrs, binary_sigs);
 OBN_REGISTER_OP(obn_op_greater_or_equal);
-CMP_OP(obn_op_and, "And", logic_versions, legacy_attrs, 2);
+CMP_OP(obn_op_and, "And", logic_versions, legacy_attrs, binary_sigs);
 OBN_REGISTER_OP(obn_op_and);
-CMP_OP(obn_op_or, "Or", logic_versions, legacy_attrs, 2);
+CMP_OP(obn_op_or, "Or", logic_versions, legacy_attrs, binary_sigs);
 OBN_REGISTER_OP(obn_op_or);
-CMP_OP(obn_op_xor, "Xor", logic_versions, legacy_attrs, 2);
+CMP_OP(obn_op_xor, "Xor", logic_versions, legacy_attrs, binary_sigs);
 OBN_REGISTER_OP(obn_op_xor);
-CMP_OP(obn_op_not, "Not", not_versions, no_attrs, 1);
+CMP_OP(obn_op_not, "Not", not_versions, no_attrs, not_sigs);
 OBN_REGISTER_OP(obn_op_not);

@@ -80,15 +80,14 @@ static obn_status concat_run(obn_op_ctx *ctx)
 static const int versions[] = {1, 4, 11, 13, 0};
 static const char *const attr_names[] = {"axis", NULL};
 
+static const obn_op_sig concat_sigs[] = {{1, "inputs...", "concat_result"}, {0}};
+
 const obn_op obn_op_concat = {
     .domain = "",
     .op_type = "Concat",
     .since_versions = versions,
     .attr_names = attr_names,
-    .min_inputs = 1,
-    .max_inputs = 1 << 20,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = concat_sigs,
     .attrs_size = sizeof(concat_attrs),
     .parse = concat_parse,
     .infer = concat_infer,

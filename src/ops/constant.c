@@ -80,15 +80,14 @@ static obn_status constant_run(obn_op_ctx *ctx)
 
 static const int constant_versions[] = {1, 9, 11, 12, 13, 0};
 
+static const obn_op_sig constant_sigs[] = {{1, "", "output"}, {0}};
+
 const obn_op obn_op_constant = {
     .domain = "",
     .op_type = "Constant",
     .since_versions = constant_versions,
     .attr_names = value_attrs,
-    .min_inputs = 0,
-    .max_inputs = 0,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = constant_sigs,
     .parse = constant_parse,
     .infer = constant_infer,
     .run = constant_run,
@@ -150,15 +149,14 @@ static obn_status cos_run(obn_op_ctx *ctx)
 static const int cos_versions[] = {9, 0};
 static const char *const cos_attrs[] = {"value", NULL};
 
+static const obn_op_sig constant_of_shape_sigs[] = {{9, "input", "output"}, {0}};
+
 const obn_op obn_op_constant_of_shape = {
     .domain = "",
     .op_type = "ConstantOfShape",
     .since_versions = cos_versions,
     .attr_names = cos_attrs,
-    .min_inputs = 1,
-    .max_inputs = 1,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = constant_of_shape_sigs,
     .parse = cos_parse,
     .infer = cos_infer,
     .run = cos_run,

@@ -216,15 +216,14 @@ static void conv_describe(const obn_op_ctx *ctx, char *buf, size_t cap)
 static const int versions[] = {1, 11, 0};
 static const char *const attr_names[] = {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides", NULL};
 
+static const obn_op_sig conv_sigs[] = {{1, "X W ?B", "Y"}, {0}};
+
 const obn_op obn_op_conv = {
     .domain = "",
     .op_type = "Conv",
     .since_versions = versions,
     .attr_names = attr_names,
-    .min_inputs = 2,
-    .max_inputs = 3,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = conv_sigs,
     .attrs_size = sizeof(conv_attrs),
     .parse = conv_parse,
     .infer = conv_infer,

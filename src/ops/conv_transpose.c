@@ -238,15 +238,14 @@ static const char *const attr_names[] = {"auto_pad",       "dilations",    "grou
                                          "output_padding", "output_shape", "pads",  "strides",
                                          NULL};
 
+static const obn_op_sig conv_transpose_sigs[] = {{1, "X W ?B", "Y"}, {0}};
+
 const obn_op obn_op_conv_transpose = {
     .domain = "",
     .op_type = "ConvTranspose",
     .since_versions = versions,
     .attr_names = attr_names,
-    .min_inputs = 2,
-    .max_inputs = 3,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = conv_transpose_sigs,
     .attrs_size = sizeof(convt_attrs),
     .parse = convt_parse,
     .infer = convt_infer,

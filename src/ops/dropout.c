@@ -58,7 +58,6 @@ static obn_status dropout_infer(obn_op_ctx *ctx)
     static const obn_dtype boolean[] = {OBN_BOOL, OBN_UNDEFINED};
     int v = ctx->since_version;
     OBN_TRY(obn_check_input_dtype(ctx, 0, "data", v >= 13 ? OBN_FLOAT_TYPES : legacy));
-    if (v < 12 && ctx->n_inputs > 1) return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "Dropout-%d takes one input", v);
     if (obn_has_input(ctx, 1)) OBN_TRY(obn_check_input_dtype(ctx, 1, "ratio", v >= 13 ? OBN_FLOAT_TYPES : legacy));
     if (obn_has_input(ctx, 2)) {
         OBN_TRY(obn_check_input_dtype(ctx, 2, "training_mode", boolean));
@@ -86,15 +85,14 @@ static obn_status dropout_run(obn_op_ctx *ctx)
 static const int versions[] = {1, 6, 7, 10, 12, 13, 0};
 static const char *const attr_names[] = {"ratio", "is_test", "consumed_inputs", "seed", NULL};
 
+static const obn_op_sig dropout_sigs[] = {{1, "data", "output ?mask"}, {12, "data ?ratio ?training_mode", "output ?mask"}, {0}};
+
 const obn_op obn_op_dropout = {
     .domain = "",
     .op_type = "Dropout",
     .since_versions = versions,
     .attr_names = attr_names,
-    .min_inputs = 1,
-    .max_inputs = 3,
-    .min_outputs = 1,
-    .max_outputs = 2,
+    .sigs = dropout_sigs,
     .attrs_size = sizeof(dropout_attrs),
     .parse = dropout_parse,
     .infer = dropout_infer,

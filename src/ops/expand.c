@@ -87,15 +87,14 @@ static obn_status expand_run(obn_op_ctx *ctx)
 static const int expand_versions[] = {8, 13, 0};
 static const char *const no_attrs[] = {NULL};
 
+static const obn_op_sig expand_sigs[] = {{8, "input shape", "output"}, {0}};
+
 const obn_op obn_op_expand = {
     .domain = "",
     .op_type = "Expand",
     .since_versions = expand_versions,
     .attr_names = no_attrs,
-    .min_inputs = 2,
-    .max_inputs = 2,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = expand_sigs,
     .parse = no_attrs_parse,
     .infer = expand_infer,
     .run = expand_run,
@@ -159,15 +158,14 @@ static obn_status tile_run(obn_op_ctx *ctx)
 
 static const int tile_versions[] = {6, 13, 0};
 
+static const obn_op_sig tile_sigs[] = {{6, "input repeats", "output"}, {0}};
+
 const obn_op obn_op_tile = {
     .domain = "",
     .op_type = "Tile",
     .since_versions = tile_versions,
     .attr_names = no_attrs,
-    .min_inputs = 2,
-    .max_inputs = 2,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = tile_sigs,
     .parse = no_attrs_parse,
     .infer = tile_infer,
     .run = tile_run,
@@ -217,15 +215,14 @@ static obn_status where_run(obn_op_ctx *ctx)
 
 static const int where_versions[] = {9, 16, 0};
 
+static const obn_op_sig where_sigs[] = {{9, "condition X Y", "output"}, {0}};
+
 const obn_op obn_op_where = {
     .domain = "",
     .op_type = "Where",
     .since_versions = where_versions,
     .attr_names = no_attrs,
-    .min_inputs = 3,
-    .max_inputs = 3,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = where_sigs,
     .parse = no_attrs_parse,
     .infer = where_infer,
     .run = where_run,

@@ -73,15 +73,14 @@ static obn_status gather_run(obn_op_ctx *ctx)
 static const int versions[] = {1, 11, 13, 0};
 static const char *const attr_names[] = {"axis", NULL};
 
+static const obn_op_sig gather_sigs[] = {{1, "data indices", "output"}, {0}};
+
 const obn_op obn_op_gather = {
     .domain = "",
     .op_type = "Gather",
     .since_versions = versions,
     .attr_names = attr_names,
-    .min_inputs = 2,
-    .max_inputs = 2,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = gather_sigs,
     .attrs_size = sizeof(gather_attrs),
     .parse = gather_parse,
     .infer = gather_infer,

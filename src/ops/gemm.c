@@ -78,8 +78,6 @@ static obn_status gemm_geometry(const obn_op_ctx *ctx, gemm_geom *g)
     OBN_TRY(obn_check_input_dtype(ctx, IN_A, "A", OBN_FLOAT32_ONLY));
     OBN_TRY(obn_check_same_dtype(ctx, IN_B, "B", IN_A, "A"));
     if (obn_has_input(ctx, IN_C)) OBN_TRY(obn_check_same_dtype(ctx, IN_C, "C", IN_A, "A"));
-    else if (ctx->since_version < 11)
-        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'C' is required before Gemm-11");
     OBN_TRY(obn_check_rank(ctx, IN_A, "A", 2, 2));
     OBN_TRY(obn_check_rank(ctx, IN_B, "B", 2, 2));
     const obn_tensor *ta = ctx->inputs[IN_A], *tb = ctx->inputs[IN_B];
@@ -210,15 +208,14 @@ static obn_status gemm_run(obn_op_ctx *ctx)
 static const int versions[] = {1, 6, 7, 9, 11, 13, 0};
 static const char *const attr_names[] = {"alpha", "beta", "transA", "transB", "broadcast", NULL};
 
+static const obn_op_sig gemm_sigs[] = {{1, "A B C", "Y"}, {11, "A B ?C", "Y"}, {0}};
+
 const obn_op obn_op_gemm = {
     .domain = "",
     .op_type = "Gemm",
     .since_versions = versions,
     .attr_names = attr_names,
-    .min_inputs = 2,
-    .max_inputs = 3,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = gemm_sigs,
     .attrs_size = sizeof(gemm_attrs),
     .parse = gemm_parse,
     .infer = gemm_infer,

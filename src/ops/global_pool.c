@@ -55,15 +55,14 @@ static obn_status gpool_run(obn_op_ctx *ctx)
 static const int versions[] = {1, 0};
 static const char *const attr_names[] = {NULL};
 
+static const obn_op_sig global_average_pool_sigs[] = {{1, "X", "Y"}, {0}};
+
 const obn_op obn_op_global_average_pool = {
     .domain = "",
     .op_type = "GlobalAveragePool",
     .since_versions = versions,
     .attr_names = attr_names,
-    .min_inputs = 1,
-    .max_inputs = 1,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = global_average_pool_sigs,
     .attrs_size = sizeof(gpool_attrs),
     .parse = gpool_parse,
     .infer = gpool_infer,
@@ -71,15 +70,14 @@ const obn_op obn_op_global_average_pool = {
 };
 OBN_REGISTER_OP(obn_op_global_average_pool);
 
+static const obn_op_sig global_max_pool_sigs[] = {{1, "X", "Y"}, {0}};
+
 const obn_op obn_op_global_max_pool = {
     .domain = "",
     .op_type = "GlobalMaxPool",
     .since_versions = versions,
     .attr_names = attr_names,
-    .min_inputs = 1,
-    .max_inputs = 1,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = global_max_pool_sigs,
     .attrs_size = sizeof(gpool_attrs),
     .parse = gpool_parse,
     .infer = gpool_infer,

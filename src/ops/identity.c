@@ -27,15 +27,14 @@ static obn_status identity_run(obn_op_ctx *ctx)
 static const int versions[] = {1, 13, 14, 16, 0};
 static const char *const attr_names[] = {NULL};
 
+static const obn_op_sig identity_sigs[] = {{1, "input", "output"}, {0}};
+
 const obn_op obn_op_identity = {
     .domain = "",
     .op_type = "Identity",
     .since_versions = versions,
     .attr_names = attr_names,
-    .min_inputs = 1,
-    .max_inputs = 1,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = identity_sigs,
     .parse = identity_parse,
     .infer = identity_infer,
     .run = identity_run,

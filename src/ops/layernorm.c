@@ -98,15 +98,14 @@ static obn_status ln_run(obn_op_ctx *ctx)
 static const int versions[] = {17, 0};
 static const char *const attr_names[] = {"axis", "epsilon", "stash_type", NULL};
 
+static const obn_op_sig layer_normalization_sigs[] = {{17, "X Scale ?B", "Y ?Mean ?InvStdDev"}, {0}};
+
 const obn_op obn_op_layer_normalization = {
     .domain = "",
     .op_type = "LayerNormalization",
     .since_versions = versions,
     .attr_names = attr_names,
-    .min_inputs = 2,
-    .max_inputs = 3,
-    .min_outputs = 1,
-    .max_outputs = 3,
+    .sigs = layer_normalization_sigs,
     .attrs_size = sizeof(ln_attrs),
     .parse = ln_parse,
     .infer = ln_infer,

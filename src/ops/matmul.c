@@ -201,15 +201,14 @@ static obn_status matmul_run(obn_op_ctx *ctx)
 static const int versions[] = {1, 9, 13, 0};
 static const char *const attr_names[] = {NULL};
 
+static const obn_op_sig matmul_sigs[] = {{1, "A B", "Y"}, {0}};
+
 const obn_op obn_op_matmul = {
     .domain = "",
     .op_type = "MatMul",
     .since_versions = versions,
     .attr_names = attr_names,
-    .min_inputs = 2,
-    .max_inputs = 2,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = matmul_sigs,
     .attrs_size = 0,
     .parse = matmul_parse,
     .infer = matmul_infer,

@@ -50,11 +50,9 @@ static obn_status read_pads(const obn_op_ctx *ctx, int64_t *pads)
     const obn_tensor *x = ctx->inputs[0];
     size_t n;
     if (ctx->since_version < 11) {
-        if (ctx->n_inputs > 1) return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "Pad-%d takes one input", ctx->since_version);
         n = (size_t)a->n_pads;
         memcpy(pads, a->pads, n * sizeof *pads);
     } else {
-        if (!obn_has_input(ctx, 1)) return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'pads' is required");
         if (ctx->inputs[1]->dtype != OBN_INT64)
             return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'pads' ('%s') has type %s, expected int64", obn_in_name(ctx, 1),
                                obn_dtype_name(ctx->inputs[1]->dtype));
@@ -170,15 +168,14 @@ static obn_status pad_run(obn_op_ctx *ctx)
 static const int versions[] = {1, 2, 11, 13, 0};
 static const char *const attr_names[] = {"mode", "pads", "paddings", "value", NULL};
 
+static const obn_op_sig pad_sigs[] = {{1, "data", "output"}, {11, "data pads ?constant_value", "output"}, {0}};
+
 const obn_op obn_op_pad = {
     .domain = "",
     .op_type = "Pad",
     .since_versions = versions,
     .attr_names = attr_names,
-    .min_inputs = 1,
-    .max_inputs = 3,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = pad_sigs,
     .attrs_size = sizeof(pad_attrs),
     .parse = pad_parse,
     .infer = pad_infer,

@@ -209,15 +209,14 @@ static const char *const max_attrs[] = {"kernel_shape", "strides", "pads", "auto
 static const char *const avg_attrs[] = {"kernel_shape", "strides", "pads", "auto_pad", "ceil_mode",
                                         "count_include_pad", NULL};
 
+static const obn_op_sig maxpool_sigs[] = {{1, "X", "Y"}, {8, "X", "Y ?Indices"}, {0}};
+
 const obn_op obn_op_maxpool = {
     .domain = "",
     .op_type = "MaxPool",
     .since_versions = max_versions,
     .attr_names = max_attrs,
-    .min_inputs = 1,
-    .max_inputs = 1,
-    .min_outputs = 1,
-    .max_outputs = 2,
+    .sigs = maxpool_sigs,
     .attrs_size = sizeof(pool_attrs),
     .parse = pool_parse,
     .infer = pool_infer,
@@ -225,15 +224,14 @@ const obn_op obn_op_maxpool = {
 };
 OBN_REGISTER_OP(obn_op_maxpool);
 
+static const obn_op_sig averagepool_sigs[] = {{1, "X", "Y"}, {0}};
+
 const obn_op obn_op_averagepool = {
     .domain = "",
     .op_type = "AveragePool",
     .since_versions = avg_versions,
     .attr_names = avg_attrs,
-    .min_inputs = 1,
-    .max_inputs = 1,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = averagepool_sigs,
     .attrs_size = sizeof(pool_attrs),
     .parse = pool_parse,
     .infer = pool_infer,

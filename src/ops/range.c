@@ -73,15 +73,14 @@ static obn_status range_run(obn_op_ctx *ctx)
 static const int versions[] = {11, 0};
 static const char *const attr_names[] = {NULL};
 
+static const obn_op_sig range_sigs[] = {{11, "start limit delta", "output"}, {0}};
+
 const obn_op obn_op_range = {
     .domain = "",
     .op_type = "Range",
     .since_versions = versions,
     .attr_names = attr_names,
-    .min_inputs = 3,
-    .max_inputs = 3,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = range_sigs,
     .parse = range_parse,
     .infer = range_infer,
     .run = range_run,

@@ -101,8 +101,6 @@ static obn_status red_infer(obn_op_ctx *ctx)
     bool minmax = a->op == OBN_RED_MAX || a->op == OBN_RED_MIN;
     const obn_dtype *allowed = minmax && v >= 13 ? minmax13 : minmax && v >= 12 ? minmax12 : v >= 13 ? v13 : legacy;
     OBN_TRY(obn_check_input_dtype(ctx, 0, "data", allowed));
-    if (ctx->n_inputs > 1 && !axes_is_input(ctx))
-        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "%s-%d takes one input", ctx->node->op_type, v);
     unsigned char reduced[OBN_MAX_RANK];
     OBN_TRY(reduced_axes(ctx, reduced));
     const obn_tensor *x = ctx->inputs[0];
@@ -246,29 +244,32 @@ static const int minmax_versions[] = {1, 11, 12, 13, 0};
 static const char *const attr_names[] = {"axes", "keepdims", NULL};
 static const char *const sum_attr_names[] = {"axes", "keepdims", "noop_with_empty_axes", NULL};
 
-#define REDUCE_OP(sym, name, vers, attrs, max_in)                                                   \
+static const obn_op_sig reduce_sigs[] = {{1, "data", "reduced"}, {0}};
+static const obn_op_sig sum_sigs[] = {{1, "data", "reduced"}, {13, "data ?axes", "reduced"}, {0}};
+
+#define REDUCE_OP(sym, name, vers, attrs, sig)                                                      \
     const obn_op sym = {.domain = "", .op_type = name, .since_versions = vers, .attr_names = attrs, \
-                        .min_inputs = 1, .max_inputs = max_in, .min_outputs = 1, .max_outputs = 1, \
+                        .sigs = sig,                                                                \
                         .attrs_size = sizeof(red_attrs), .parse = red_parse, .infer = red_infer,  \
                         .run = red_run}
 
-REDUCE_OP(obn_op_reduce_mean, "ReduceMean", versions, attr_names, 1);
+REDUCE_OP(obn_op_reduce_mean, "ReduceMean", versions, attr_names, reduce_sigs);
 OBN_REGISTER_OP(obn_op_reduce_mean);
-REDUCE_OP(obn_op_reduce_sum, "ReduceSum", versions, sum_attr_names, 2);
+REDUCE_OP(obn_op_reduce_sum, "ReduceSum", versions, sum_attr_names, sum_sigs);
 OBN_REGISTER_OP(obn_op_reduce_sum);
-REDUCE_OP(obn_op_reduce_max, "ReduceMax", minmax_versions, attr_names, 1);
+REDUCE_OP(obn_op_reduce_max, "ReduceMax", minmax_versions, attr_names, reduce_sigs);
 OBN_REGISTER_OP(obn_op_reduce_max);
-REDUCE_OP(obn_op_reduce_min, "ReduceMin", minmax_versions, attr_names, 1);
+REDUCE_OP(obn_op_reduce_min, "ReduceMin", minmax_versions, attr_names, reduce_sigs);
 OBN_REGISTER_OP(obn_op_reduce_min);
-REDUCE_OP(obn_op_reduce_prod, "ReduceProd", versions, attr_names, 1);
+REDUCE_OP(obn_op_reduce_prod, "ReduceProd", versions, attr_names, reduce_sigs);
 OBN_REGISTER_OP(obn_op_reduce_prod);
-REDUCE_OP(obn_op_reduce_l1, "ReduceL1", versions, attr_names, 1);
+REDUCE_OP(obn_op_reduce_l1, "ReduceL1", versions, attr_names, reduce_sigs);
 OBN_REGISTER_OP(obn_op_reduce_l1);
-REDUCE_OP(obn_op_reduce_l2, "ReduceL2", versions, attr_names, 1);
+REDUCE_OP(obn_op_reduce_l2, "ReduceL2", versions, attr_names, reduce_sigs);
 OBN_REGISTER_OP(obn_op_reduce_l2);
-REDUCE_OP(obn_op_reduce_sum_square, "ReduceSumSquare", versions, attr_names, 1);
+REDUCE_OP(obn_op_reduce_sum_square, "ReduceSumSquare", versions, attr_names, reduce_sigs);
 OBN_REGISTER_OP(obn_op_reduce_sum_square);
-REDUCE_OP(obn_op_reduce_log_sum, "ReduceLogSum", versions, attr_names, 1);
+REDUCE_OP(obn_op_reduce_log_sum, "ReduceLogSum", versions, attr_names, reduce_sigs);
 OBN_REGISTER_OP(obn_op_reduce_log_sum);
-REDUCE_OP(obn_op_reduce_log_sum_exp, "ReduceLogSumExp", versions, attr_names, 1);
+REDUCE_OP(obn_op_reduce_log_sum_exp, "ReduceLogSumExp", versions, attr_names, reduce_sigs);
 OBN_REGISTER_OP(obn_op_reduce_log_sum_exp);

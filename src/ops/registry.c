@@ -29,6 +29,23 @@ obn_status obn_operator(size_t index, const char **domain, const char **op_type,
     return OBN_OK;
 }
 
+obn_status obn_operator_signature(size_t index, int since_version, const char **inputs, const char **outputs)
+{
+    if (!inputs || !outputs) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_operator_signature: NULL argument");
+    if (index >= n_ops)
+        return obn_err(OBN_E_INVALID_ARGUMENT, "obn_operator_signature: index %zu out of range (%zu)", index, n_ops);
+    const obn_op *op = all_ops[index];
+    bool implemented = false;
+    for (const int *v = op->since_versions; *v; v++) implemented |= *v == since_version;
+    const obn_op_sig *sig = implemented ? obn_op_sig_find(op, since_version) : NULL;
+    if (!sig)
+        return obn_err(OBN_E_INVALID_ARGUMENT, "obn_operator_signature: %s does not implement version %d",
+                       op->op_type, since_version);
+    *inputs = sig->inputs;
+    *outputs = sig->outputs;
+    return OBN_OK;
+}
+
 const obn_op *obn_registry_find(const char *domain, const char *op_type, int64_t opset,
                                 int *since_version)
 {

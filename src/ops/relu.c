@@ -68,15 +68,14 @@ static obn_status relu_run(obn_op_ctx *ctx)
 static const int versions[] = {1, 6, 13, 14, 0};
 static const char *const attr_names[] = {"consumed_inputs", NULL};
 
+static const obn_op_sig relu_sigs[] = {{1, "X", "Y"}, {0}};
+
 const obn_op obn_op_relu = {
     .domain = "",
     .op_type = "Relu",
     .since_versions = versions,
     .attr_names = attr_names,
-    .min_inputs = 1,
-    .max_inputs = 1,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = relu_sigs,
     .parse = relu_parse,
     .infer = relu_infer,
     .run = relu_run,

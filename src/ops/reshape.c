@@ -58,9 +58,6 @@ static obn_status read_list(const obn_op_ctx *ctx, const char *role, int64_t *li
 {
     const reshape_attrs *a = ctx->attrs;
     *present = true;
-    if (ctx->n_inputs > 1 && a->n_list >= 0)
-        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "has input '%s' although %s-%d takes it as an attribute", role,
-                           ctx->node->op_type, ctx->since_version);
     if (a->n_list >= 0) {
         *n = (size_t)a->n_list;
         memcpy(list, a->list, *n * sizeof *list);
@@ -83,8 +80,6 @@ static obn_status reshape_dims(const obn_op_ctx *ctx, int *rank, int64_t *dims)
     const obn_tensor *x = ctx->inputs[0];
     size_t n;
     bool present;
-    if (ctx->since_version >= 5 && ctx->n_inputs < 2)
-        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'shape' is required by Reshape-%d", ctx->since_version);
     OBN_TRY(read_list(ctx, "shape", dims, &n, &present));
     int infer_at = -1;
     int64_t known = 1;
@@ -178,9 +173,8 @@ static obn_status unsqueeze_dims(const obn_op_ctx *ctx, int *rank, int64_t *dims
     int64_t axes[OBN_MAX_RANK];
     int norm[OBN_MAX_RANK];
     size_t n;
-    bool present;
+    bool present; /* always: the attribute (parse) or the input (the signature) */
     OBN_TRY(read_list(ctx, "axes", axes, &n, &present));
-    if (!present) return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'axes' is required by Unsqueeze-%d", ctx->since_version);
     int out_rank = x->rank + (int)n;
     if (out_rank > OBN_MAX_RANK)
         return obn_ctx_err(ctx, OBN_E_UNSUPPORTED, "output rank %d exceeds onnxbn's maximum %d", out_rank, OBN_MAX_RANK);
@@ -220,17 +214,22 @@ static const char *const reshape_attr_names[] = {"shape", "allowzero", "consumed
 static const char *const flatten_attr_names[] = {"axis", NULL};
 static const char *const axes_attr_names[] = {"axes", NULL};
 
-#define RESHAPE_OP(sym, name, vers, attrs, max_in)                                                    \
+static const obn_op_sig reshape_sigs[] = {{1, "data", "reshaped"}, {5, "data shape", "reshaped"}, {0}};
+static const obn_op_sig flatten_sigs[] = {{1, "input", "output"}, {0}};
+static const obn_op_sig squeeze_sigs[] = {{1, "data", "squeezed"}, {13, "data ?axes", "squeezed"}, {0}};
+static const obn_op_sig unsqueeze_sigs[] = {{1, "data", "expanded"}, {13, "data axes", "expanded"}, {0}};
+
+#define RESHAPE_OP(sym, name, vers, attrs, sig)                                                       \
     const obn_op sym = {.domain = "", .op_type = name, .since_versions = vers, .attr_names = attrs,   \
-                        .min_inputs = 1, .max_inputs = max_in, .min_outputs = 1, .max_outputs = 1,   \
+                        .sigs = sig,                                                                  \
                         .attrs_size = sizeof(reshape_attrs), .parse = reshape_parse,                 \
                         .infer = reshape_infer, .run = reshape_run}
 
-RESHAPE_OP(obn_op_reshape, "Reshape", reshape_versions, reshape_attr_names, 2);
+RESHAPE_OP(obn_op_reshape, "Reshape", reshape_versions, reshape_attr_names, reshape_sigs);
 OBN_REGISTER_OP(obn_op_reshape);
-RESHAPE_OP(obn_op_flatten, "Flatten", flatten_versions, flatten_attr_names, 1);
+RESHAPE_OP(obn_op_flatten, "Flatten", flatten_versions, flatten_attr_names, flatten_sigs);
 OBN_REGISTER_OP(obn_op_flatten);
-RESHAPE_OP(obn_op_squeeze, "Squeeze", squeeze_versions, axes_attr_names, 2);
+RESHAPE_OP(obn_op_squeeze, "Squeeze", squeeze_versions, axes_attr_names, squeeze_sigs);
 OBN_REGISTER_OP(obn_op_squeeze);
-RESHAPE_OP(obn_op_unsqueeze, "Unsqueeze", squeeze_versions, axes_attr_names, 2);
+RESHAPE_OP(obn_op_unsqueeze, "Unsqueeze", squeeze_versions, axes_attr_names, unsqueeze_sigs);
 OBN_REGISTER_OP(obn_op_unsqueeze);

@@ -104,15 +104,14 @@ static obn_status scatter_run(obn_op_ctx *ctx)
 static const int versions[] = {11, 13, 16, 0};
 static const char *const attr_names[] = {"reduction", NULL};
 
+static const obn_op_sig scatter_nd_sigs[] = {{11, "data indices updates", "output"}, {0}};
+
 const obn_op obn_op_scatter_nd = {
     .domain = "",
     .op_type = "ScatterND",
     .since_versions = versions,
     .attr_names = attr_names,
-    .min_inputs = 3,
-    .max_inputs = 3,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = scatter_nd_sigs,
     .attrs_size = sizeof(scatter_attrs),
     .parse = scatter_parse,
     .infer = scatter_infer,

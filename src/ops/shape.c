@@ -50,15 +50,14 @@ static obn_status shape_run(obn_op_ctx *ctx)
 static const int shape_versions[] = {1, 13, 15, 0};
 static const char *const shape_attr_names[] = {"start", "end", NULL};
 
+static const obn_op_sig shape_sigs[] = {{1, "data", "shape"}, {0}};
+
 const obn_op obn_op_shape = {
     .domain = "",
     .op_type = "Shape",
     .since_versions = shape_versions,
     .attr_names = shape_attr_names,
-    .min_inputs = 1,
-    .max_inputs = 1,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = shape_sigs,
     .attrs_size = sizeof(shape_attrs),
     .flags = OBN_OP_SHAPE_ONLY,
     .parse = shape_parse,
@@ -86,15 +85,14 @@ static obn_status size_run(obn_op_ctx *ctx)
 static const int size_versions[] = {1, 13, 0};
 static const char *const no_attrs[] = {NULL};
 
+static const obn_op_sig size_sigs[] = {{1, "data", "size"}, {0}};
+
 const obn_op obn_op_size = {
     .domain = "",
     .op_type = "Size",
     .since_versions = size_versions,
     .attr_names = no_attrs,
-    .min_inputs = 1,
-    .max_inputs = 1,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = size_sigs,
     .flags = OBN_OP_SHAPE_ONLY,
     .parse = size_parse,
     .infer = size_infer,

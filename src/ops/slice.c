@@ -47,9 +47,6 @@ static obn_status read_params(const obn_op_ctx *ctx, int64_t *starts, int64_t *e
     const slice_attrs *a = ctx->attrs;
     size_t ns, ne, na = 0, nt = 0;
     if (ctx->since_version < 10) {
-        if (ctx->n_inputs > 1)
-            return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "Slice-%d takes one input (starts/ends are attributes)",
-                               ctx->since_version);
         ns = (size_t)a->n_starts;
         ne = (size_t)a->n_ends;
         memcpy(starts, a->starts, ns * sizeof *starts);
@@ -60,7 +57,6 @@ static obn_status read_params(const obn_op_ctx *ctx, int64_t *starts, int64_t *e
             memcpy(axes, a->axes, na * sizeof *axes);
         }
     } else {
-        if (ctx->n_inputs < 3) return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "inputs 'starts' and 'ends' are required");
         /* read every present input first, so that a later one's type error
          * is reported even when an earlier one defers */
         obn_status s1 = obn_read_int_input(ctx, 1, "starts", OBN_MAX_RANK, starts, &ns);
@@ -184,15 +180,14 @@ static obn_status slice_run(obn_op_ctx *ctx)
 static const int versions[] = {1, 10, 11, 13, 0};
 static const char *const attr_names[] = {"starts", "ends", "axes", NULL};
 
+static const obn_op_sig slice_sigs[] = {{1, "data", "output"}, {10, "data starts ends ?axes ?steps", "output"}, {0}};
+
 const obn_op obn_op_slice = {
     .domain = "",
     .op_type = "Slice",
     .since_versions = versions,
     .attr_names = attr_names,
-    .min_inputs = 1,
-    .max_inputs = 5,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = slice_sigs,
     .attrs_size = sizeof(slice_attrs),
     .parse = slice_parse,
     .infer = slice_infer,

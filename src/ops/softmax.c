@@ -79,15 +79,14 @@ static obn_status softmax_run(obn_op_ctx *ctx)
 static const int versions[] = {1, 11, 13, 0};
 static const char *const attr_names[] = {"axis", NULL};
 
+static const obn_op_sig softmax_sigs[] = {{1, "input", "output"}, {0}};
+
 const obn_op obn_op_softmax = {
     .domain = "",
     .op_type = "Softmax",
     .since_versions = versions,
     .attr_names = attr_names,
-    .min_inputs = 1,
-    .max_inputs = 1,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = softmax_sigs,
     .attrs_size = sizeof(softmax_attrs),
     .parse = softmax_parse,
     .infer = softmax_infer,
@@ -95,15 +94,14 @@ const obn_op obn_op_softmax = {
 };
 OBN_REGISTER_OP(obn_op_softmax);
 
+static const obn_op_sig log_softmax_sigs[] = {{1, "input", "output"}, {0}};
+
 const obn_op obn_op_log_softmax = {
     .domain = "",
     .op_type = "LogSoftmax",
     .since_versions = versions,
     .attr_names = attr_names,
-    .min_inputs = 1,
-    .max_inputs = 1,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = log_softmax_sigs,
     .attrs_size = sizeof(softmax_attrs),
     .parse = softmax_parse,
     .infer = softmax_infer,

@@ -106,15 +106,14 @@ static obn_status split_run(obn_op_ctx *ctx)
 static const int versions[] = {1, 2, 11, 13, 0};
 static const char *const attr_names[] = {"axis", "split", NULL};
 
+static const obn_op_sig split_sigs[] = {{1, "input ?split", "outputs..."}, {2, "input", "outputs..."}, {13, "input ?split", "outputs..."}, {0}};
+
 const obn_op obn_op_split = {
     .domain = "",
     .op_type = "Split",
     .since_versions = versions,
     .attr_names = attr_names,
-    .min_inputs = 1,
-    .max_inputs = 2,
-    .min_outputs = 1,
-    .max_outputs = SPLIT_MAX_OUTPUTS,
+    .sigs = split_sigs,
     .attrs_size = sizeof(split_attrs),
     .parse = split_parse,
     .infer = split_infer,

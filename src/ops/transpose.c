@@ -67,15 +67,14 @@ static obn_status transpose_run(obn_op_ctx *ctx)
 static const int versions[] = {1, 13, 0};
 static const char *const attr_names[] = {"perm", NULL};
 
+static const obn_op_sig transpose_sigs[] = {{1, "data", "transposed"}, {0}};
+
 const obn_op obn_op_transpose = {
     .domain = "",
     .op_type = "Transpose",
     .since_versions = versions,
     .attr_names = attr_names,
-    .min_inputs = 1,
-    .max_inputs = 1,
-    .min_outputs = 1,
-    .max_outputs = 1,
+    .sigs = transpose_sigs,
     .attrs_size = sizeof(transpose_attrs),
     .parse = transpose_parse,
     .infer = transpose_infer,

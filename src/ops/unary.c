@@ -161,75 +161,79 @@ static const char *const alpha_beta_legacy[] = {"alpha", "beta", "consumed_input
 static const char *const alpha_gamma_legacy[] = {"alpha", "gamma", "consumed_inputs", NULL};
 static const char *const alpha_only[] = {"alpha", NULL};
 
-#define UNARY_OP(sym, name, vers, attrs)                                                            \
+/* The spec names the tensors X/Y or input/output, depending on the op. */
+static const obn_op_sig xy_sigs[] = {{1, "X", "Y"}, {0}};
+static const obn_op_sig io_sigs[] = {{1, "input", "output"}, {0}};
+
+#define UNARY_OP(sym, name, vers, attrs, sig)                                                       \
     const obn_op sym = {.domain = "", .op_type = name, .since_versions = vers, .attr_names = attrs, \
-                        .min_inputs = 1, .max_inputs = 1, .min_outputs = 1, .max_outputs = 1,      \
+                        .sigs = sig,                                                                \
                         .attrs_size = sizeof(un_attrs), .parse = un_parse, .infer = un_infer,     \
                         .run = un_run}
 
-UNARY_OP(obn_op_sigmoid, "Sigmoid", v1_6_13, legacy_attrs);
+UNARY_OP(obn_op_sigmoid, "Sigmoid", v1_6_13, legacy_attrs, xy_sigs);
 OBN_REGISTER_OP(obn_op_sigmoid);
-UNARY_OP(obn_op_hard_sigmoid, "HardSigmoid", v1_6, alpha_beta_legacy);
+UNARY_OP(obn_op_hard_sigmoid, "HardSigmoid", v1_6, alpha_beta_legacy, xy_sigs);
 OBN_REGISTER_OP(obn_op_hard_sigmoid);
-UNARY_OP(obn_op_hard_swish, "HardSwish", v14, no_attrs);
+UNARY_OP(obn_op_hard_swish, "HardSwish", v14, no_attrs, xy_sigs);
 OBN_REGISTER_OP(obn_op_hard_swish);
-UNARY_OP(obn_op_tanh, "Tanh", v1_6_13, legacy_attrs);
+UNARY_OP(obn_op_tanh, "Tanh", v1_6_13, legacy_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_tanh);
-UNARY_OP(obn_op_exp, "Exp", v1_6_13, legacy_attrs);
+UNARY_OP(obn_op_exp, "Exp", v1_6_13, legacy_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_exp);
-UNARY_OP(obn_op_log, "Log", v1_6_13, legacy_attrs);
+UNARY_OP(obn_op_log, "Log", v1_6_13, legacy_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_log);
-UNARY_OP(obn_op_sqrt, "Sqrt", v1_6_13, legacy_attrs);
+UNARY_OP(obn_op_sqrt, "Sqrt", v1_6_13, legacy_attrs, xy_sigs);
 OBN_REGISTER_OP(obn_op_sqrt);
-UNARY_OP(obn_op_abs, "Abs", v1_6_13, legacy_attrs);
+UNARY_OP(obn_op_abs, "Abs", v1_6_13, legacy_attrs, xy_sigs);
 OBN_REGISTER_OP(obn_op_abs);
-UNARY_OP(obn_op_neg, "Neg", v1_6_13, legacy_attrs);
+UNARY_OP(obn_op_neg, "Neg", v1_6_13, legacy_attrs, xy_sigs);
 OBN_REGISTER_OP(obn_op_neg);
-UNARY_OP(obn_op_floor, "Floor", v1_6_13, legacy_attrs);
+UNARY_OP(obn_op_floor, "Floor", v1_6_13, legacy_attrs, xy_sigs);
 OBN_REGISTER_OP(obn_op_floor);
-UNARY_OP(obn_op_ceil, "Ceil", v1_6_13, legacy_attrs);
+UNARY_OP(obn_op_ceil, "Ceil", v1_6_13, legacy_attrs, xy_sigs);
 OBN_REGISTER_OP(obn_op_ceil);
-UNARY_OP(obn_op_round, "Round", v11, no_attrs);
+UNARY_OP(obn_op_round, "Round", v11, no_attrs, xy_sigs);
 OBN_REGISTER_OP(obn_op_round);
-UNARY_OP(obn_op_reciprocal, "Reciprocal", v1_6_13, legacy_attrs);
+UNARY_OP(obn_op_reciprocal, "Reciprocal", v1_6_13, legacy_attrs, xy_sigs);
 OBN_REGISTER_OP(obn_op_reciprocal);
-UNARY_OP(obn_op_erf, "Erf", v9_13, no_attrs);
+UNARY_OP(obn_op_erf, "Erf", v9_13, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_erf);
-UNARY_OP(obn_op_sign, "Sign", v9_13, no_attrs);
+UNARY_OP(obn_op_sign, "Sign", v9_13, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_sign);
-UNARY_OP(obn_op_elu, "Elu", v1_6, alpha_legacy);
+UNARY_OP(obn_op_elu, "Elu", v1_6, alpha_legacy, xy_sigs);
 OBN_REGISTER_OP(obn_op_elu);
-UNARY_OP(obn_op_selu, "Selu", v1_6, alpha_gamma_legacy);
+UNARY_OP(obn_op_selu, "Selu", v1_6, alpha_gamma_legacy, xy_sigs);
 OBN_REGISTER_OP(obn_op_selu);
-UNARY_OP(obn_op_celu, "Celu", v12, alpha_only);
+UNARY_OP(obn_op_celu, "Celu", v12, alpha_only, xy_sigs);
 OBN_REGISTER_OP(obn_op_celu);
-UNARY_OP(obn_op_softplus, "Softplus", v1, no_attrs);
+UNARY_OP(obn_op_softplus, "Softplus", v1, no_attrs, xy_sigs);
 OBN_REGISTER_OP(obn_op_softplus);
-UNARY_OP(obn_op_softsign, "Softsign", v1, no_attrs);
+UNARY_OP(obn_op_softsign, "Softsign", v1, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_softsign);
-UNARY_OP(obn_op_thresholded_relu, "ThresholdedRelu", v10, alpha_only);
+UNARY_OP(obn_op_thresholded_relu, "ThresholdedRelu", v10, alpha_only, xy_sigs);
 OBN_REGISTER_OP(obn_op_thresholded_relu);
-UNARY_OP(obn_op_sin, "Sin", v7, no_attrs);
+UNARY_OP(obn_op_sin, "Sin", v7, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_sin);
-UNARY_OP(obn_op_cos, "Cos", v7, no_attrs);
+UNARY_OP(obn_op_cos, "Cos", v7, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_cos);
-UNARY_OP(obn_op_tan, "Tan", v7, no_attrs);
+UNARY_OP(obn_op_tan, "Tan", v7, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_tan);
-UNARY_OP(obn_op_asin, "Asin", v7, no_attrs);
+UNARY_OP(obn_op_asin, "Asin", v7, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_asin);
-UNARY_OP(obn_op_acos, "Acos", v7, no_attrs);
+UNARY_OP(obn_op_acos, "Acos", v7, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_acos);
-UNARY_OP(obn_op_atan, "Atan", v7, no_attrs);
+UNARY_OP(obn_op_atan, "Atan", v7, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_atan);
-UNARY_OP(obn_op_sinh, "Sinh", v9, no_attrs);
+UNARY_OP(obn_op_sinh, "Sinh", v9, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_sinh);
-UNARY_OP(obn_op_cosh, "Cosh", v9, no_attrs);
+UNARY_OP(obn_op_cosh, "Cosh", v9, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_cosh);
-UNARY_OP(obn_op_asinh, "Asinh", v9, no_attrs);
+UNARY_OP(obn_op_asinh, "Asinh", v9, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_asinh);
-UNARY_OP(obn_op_acosh, "Acosh", v9, no_attrs);
+UNARY_OP(obn_op_acosh, "Acosh", v9, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_acosh);
-UNARY_OP(obn_op_atanh, "Atanh", v9, no_attrs);
+UNARY_OP(obn_op_atanh, "Atanh", v9, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_atanh);
-UNARY_OP(obn_op_leaky_relu, "LeakyRelu", v1_6_16, alpha_legacy);
+UNARY_OP(obn_op_leaky_relu, "LeakyRelu", v1_6_16, alpha_legacy, xy_sigs);
 OBN_REGISTER_OP(obn_op_leaky_relu);

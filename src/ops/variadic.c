@@ -131,17 +131,22 @@ static const char *const attrs[] = {"consumed_inputs", NULL};
 static const int sum_versions[] = {1, 6, 8, 13, 0};
 static const int minmax_versions[] = {1, 6, 8, 12, 13, 0};
 
-#define VAR_OP(sym, name, vers)                                                                      \
+static const obn_op_sig sum_sigs[] = {{1, "data_0...", "sum"}, {0}};
+static const obn_op_sig mean_sigs[] = {{1, "data_0...", "mean"}, {0}};
+static const obn_op_sig max_sigs[] = {{1, "data_0...", "max"}, {0}};
+static const obn_op_sig min_sigs[] = {{1, "data_0...", "min"}, {0}};
+
+#define VAR_OP(sym, name, vers, sig)                                                                 \
     const obn_op sym = {.domain = "", .op_type = name, .since_versions = vers, .attr_names = attrs,  \
-                        .min_inputs = 1, .max_inputs = 64, .min_outputs = 1, .max_outputs = 1,      \
+                        .sigs = sig,                                                                 \
                         .attrs_size = sizeof(var_attrs), .parse = var_parse, .infer = var_infer,   \
                         .run = var_run}
 
-VAR_OP(obn_op_sum, "Sum", sum_versions);
+VAR_OP(obn_op_sum, "Sum", sum_versions, sum_sigs);
 OBN_REGISTER_OP(obn_op_sum);
-VAR_OP(obn_op_mean, "Mean", sum_versions);
+VAR_OP(obn_op_mean, "Mean", sum_versions, mean_sigs);
 OBN_REGISTER_OP(obn_op_mean);
-VAR_OP(obn_op_max, "Max", minmax_versions);
+VAR_OP(obn_op_max, "Max", minmax_versions, max_sigs);
 OBN_REGISTER_OP(obn_op_max);
-VAR_OP(obn_op_min, "Min", minmax_versions);
+VAR_OP(obn_op_min, "Min", minmax_versions, min_sigs);
 OBN_REGISTER_OP(obn_op_min);

@@ -403,24 +403,6 @@ static obn_status check_attr_names(const obn_node *n, const obn_op *op)
     return OBN_OK;
 }
 
-static obn_status check_io_counts(const obn_node *n, const obn_op *op, const obn_graph *g)
-{
-    char d[OBN_NODE_DESC_CAP];
-    obn_node_desc(n, d, sizeof d);
-    if (n->n_inputs < op->min_inputs || n->n_inputs > op->max_inputs)
-        return obn_err(OBN_E_INVALID_MODEL, "%s: has %d inputs, expected %d to %d", d, n->n_inputs,
-                       op->min_inputs, op->max_inputs);
-    if (n->n_outputs < op->min_outputs || n->n_outputs > op->max_outputs)
-        return obn_err(OBN_E_INVALID_MODEL, "%s: has %d outputs, expected %d to %d", d, n->n_outputs,
-                       op->min_outputs, op->max_outputs);
-    for (int k = 0; k < op->min_inputs; k++)
-        if (n->inputs[k] < 0)
-            return obn_err(OBN_E_INVALID_MODEL, "%s: required input #%d is empty", d, k);
-    if (n->outputs[0] < 0) return obn_err(OBN_E_INVALID_MODEL, "%s: its first output is empty", d);
-    (void)g;
-    return OBN_OK;
-}
-
 obn_status obn_graph_resolve(obn_graph *g)
 {
     for (int i = 0; i < g->n_nodes; i++) {
@@ -435,7 +417,7 @@ obn_status obn_graph_resolve(obn_graph *g)
         if (!op) return obn_err_prefix(OBN_E_UNSUPPORTED, "%s: ", obn_node_desc(n, d, sizeof d));
         n->op = op;
         n->since_version = sv;
-        OBN_TRY(check_io_counts(n, op, g));
+        OBN_TRY(obn_check_node_io(n, op, sv));
         OBN_TRY(check_attr_names(n, op));
         void *attrs = calloc(1, op->attrs_size ? op->attrs_size : 1);
         if (!attrs) return OBN_OOM();

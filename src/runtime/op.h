@@ -43,13 +43,27 @@ enum {
                                     Size): computed at plan time */
 };
 
+/* The formal inputs and outputs of an operator version, in the spec's order
+ * and with its names, separated by spaces: "X W ?B". A leading '?' marks an
+ * optional one (the node may leave it out or give the empty name); a
+ * trailing "..." marks the last one as variadic (one or more entries;
+ * "?name..." also allows none). The loader checks every node against the
+ * signature of its resolved version (obn_check_node_io): a required input or
+ * output that is missing or empty is refused there, for every op, so an op's
+ * infer and run never see NULL in a required position. */
+typedef struct obn_op_sig {
+    int since_version; /* applies from this version up to the next entry's */
+    const char *inputs;
+    const char *outputs;
+} obn_op_sig;
+
 typedef struct obn_op {
     const char *domain;          /* "" for ai.onnx */
     const char *op_type;
     const int *since_versions;   /* every spec version implemented, ascending, 0-terminated */
     const char *const *attr_names; /* attributes understood; others are rejected; NULL-terminated */
-    int min_inputs, max_inputs;
-    int min_outputs, max_outputs;
+    const obn_op_sig *sigs;      /* ascending since_version, terminated by an entry with since_version 0;
+                                    the first entry's version is at most since_versions[0] */
     size_t attrs_size;
     unsigned flags;
     obn_status (*parse)(const obn_node *node, int since_version, void *attrs);
@@ -69,6 +83,15 @@ typedef struct obn_op {
  * is unknown or no implemented version applies. */
 const obn_op *obn_registry_find(const char *domain, const char *op_type, int64_t opset,
                                 int *since_version);
+
+/* The signature that applies to version `since_version` of op (NULL if
+ * none does). */
+const obn_op_sig *obn_op_sig_find(const obn_op *op, int since_version);
+
+/* Checks node n's inputs and outputs against the signature of its resolved
+ * version: counts, and no required one missing or empty. The message names
+ * the node, the formal input and the signature. */
+obn_status obn_check_node_io(const obn_node *n, const obn_op *op, int since_version);
 
 /* Highest ai.onnx opset whose operator versions the registry tracks. */
 #define OBN_MAX_ONNX_OPSET 17

@@ -3,7 +3,9 @@
 every implemented ai.onnx operator, each spec version up to the highest opset
 onnxbn accepts must be implemented, or a model at that opset would silently
 run an older version's semantics. A version listed that the spec does not
-have is an error too.
+have is an error too. Each implemented version's signature (formal inputs
+and outputs, which are optional or variadic: what the loader enforces) must
+be the spec's.
 
 usage: check_registry.py ONNXBN MAX_OPSET
 """
@@ -17,6 +19,39 @@ import onnx.defs
 KNOWN_GAPS = {
     ("Tile", 1): "Tile-1 (tiles/axis as float inputs) is inconsistent in the spec itself",
 }
+
+
+def spec_signature(params):
+    """The spec's formal parameters in onnxbn's notation: "X W ?B", "inputs..."."""
+    opt = onnx.defs.OpSchema.FormalParameterOption
+    out = []
+    for p in params:
+        name = p.name[:-3] if p.name.endswith("...") else p.name
+        if p.option == opt.Optional:
+            out.append("?" + name)
+        elif p.option == opt.Variadic:
+            out.append(("?" if getattr(p, "min_arity", 1) == 0 else "") + name + "...")
+        else:
+            out.append(name)
+    return " ".join(out)
+
+
+def check_signatures(onnxbn, max_opset, problems):
+    out = subprocess.run([onnxbn, "ops", "--signatures"], check=True, capture_output=True, text=True).stdout
+    checked = 0
+    for line in out.splitlines():
+        if "\t" not in line:
+            continue  # the count line
+        op_version, ins, outs = line.split("\t")
+        name, version = op_version.rsplit("-", 1)
+        if "." in name or int(version) > max_opset:
+            continue
+        schema = onnx.defs.get_schema(name, int(version), "")
+        want = (spec_signature(schema.inputs), spec_signature(schema.outputs))
+        if (ins, outs) != want:
+            problems.append(f"{name}-{version}: signature inputs '{ins}' outputs '{outs}', spec: '{want[0]}' / '{want[1]}'")
+        checked += 1
+    return checked
 
 
 def main():
@@ -43,9 +78,11 @@ def main():
                 problems.append(f"{name}: spec version {v} is not implemented (implemented: {sorted(ours)})")
         for v in sorted(ours - want):
             problems.append(f"{name}: version {v} is not a spec version (spec: {sorted(want)})")
+    signatures = check_signatures(onnxbn, max_opset, problems)
     for p in problems:
         print(p)
-    print(f"{checked} operators checked against onnx {onnx.__version__}: {len(problems)} problem(s)")
+    print(f"{checked} operators and {signatures} signatures checked against onnx {onnx.__version__}: "
+          f"{len(problems)} problem(s)")
     sys.exit(1 if problems else 0)
 
 

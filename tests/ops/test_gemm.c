@@ -271,7 +271,7 @@ START_TEST(shape_errors)
     ck_assert_int_eq(create_status(tm), OBN_OK);
     tb_free(tm);
     tm = error_model(9, 3, 2, -1, NULL, &n); /* C required before 11 */
-    EXPECT_ERROR(tm, OBN_E_INVALID_MODEL, "'C'", "Gemm-11");
+    EXPECT_ERROR(tm, OBN_E_INVALID_MODEL, "required input 'C' (#2) is missing", "Gemm-9: A B C");
     tm = error_model(13, 3, 2, -1, NULL, &n);
     tb_attr_int(tm, n, "broadcast", 1);
     EXPECT_ERROR(tm, OBN_E_INVALID_MODEL, "'broadcast'", "Gemm-13");
