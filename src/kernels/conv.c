@@ -1,6 +1,7 @@
 #include "conv.h"
 
 #include <omp.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "cpu.h"
 #include "im2col.h"
 #include "sgemm.h"
+#include "winograd.h"
 
 /* An (image, group) GEMM below this many multiply-adds is too small to
  * split across threads well (about a millisecond of one core's work). */
@@ -38,6 +40,41 @@
 /* Direct convolutions below this many multiply-adds run on one thread
  * (waking a thread costs a few microseconds, ~2^16 FMAs of one core). */
 #define OBN_CONV_DIRECT_PARALLEL_MIN ((int64_t)1 << 16)
+
+/* Winograd pays for its transforms from this many channels in and out
+ * (below, the GEMMs are too shallow to dominate), and needs at least this
+ * many 4x4 tiles in all (one GEMM panel of columns). */
+#define OBN_WINO_MIN_CHANNELS 16
+#define OBN_WINO_MIN_TILES 16
+
+struct obn_conv_weights {
+    obn_sgemm_packed_groups *gemm;
+    obn_winograd_weights *wino;
+};
+
+/* -1: not read yet from OBN_WINOGRAD */
+static atomic_int winograd_enabled = -1;
+
+void obn_conv_set_winograd(int enabled) { atomic_store(&winograd_enabled, enabled ? 1 : 0); }
+
+static int winograd_on(void)
+{
+    int e = atomic_load(&winograd_enabled);
+    if (e < 0) {
+        const char *v = getenv("OBN_WINOGRAD");
+        e = !(v && strcmp(v, "0") == 0);
+        atomic_store(&winograd_enabled, e);
+    }
+    return e;
+}
+
+static int winograd_pays(const obn_conv_shape *s)
+{
+    if (!obn_winograd_applicable(s) || !winograd_on()) return 0;
+    int64_t tiles = s->batch * ((s->out[0] + 3) / 4) * ((s->out[1] + 3) / 4);
+    return s->in_channels >= OBN_WINO_MIN_CHANNELS && s->out_channels >= OBN_WINO_MIN_CHANNELS &&
+           tiles >= OBN_WINO_MIN_TILES;
+}
 
 typedef struct {
     int64_t mg, cg, k, n;   /* per group: output channels, input channels, GEMM depth, output positions */
@@ -75,6 +112,7 @@ static conv_dims dims_of(const obn_conv_shape *s)
 
 obn_conv_algo obn_conv_algorithm(const obn_conv_shape *s)
 {
+    if (winograd_pays(s)) return OBN_CONV_WINOGRAD;
     if (s->groups > 1 && s->nd <= 2 && s->in_channels / s->groups <= OBN_CONV_DIRECT_MAX_CG &&
         s->kernel[0] * (s->nd == 2 ? s->kernel[1] : 1) <= OBN_CONV_DIRECT_MAX_TAPS && obn_cpu_isa() >= OBN_ISA_AVX2)
         return OBN_CONV_DIRECT;
@@ -102,8 +140,27 @@ obn_conv_weights *obn_conv_pack_weights(const obn_conv_shape *s, const float *w,
     obn_conv_algo algo = obn_conv_algorithm(s);
     *none_needed = algo == OBN_CONV_DEPTHWISE || algo == OBN_CONV_DIRECT;
     if (*none_needed) return NULL;
-    conv_dims d = dims_of(s);
-    return obn_sgemm_pack_a_groups(s->groups, d.mg, d.k, w, d.mg * d.k, d.k, 0);
+    obn_conv_weights *pw = calloc(1, sizeof *pw);
+    if (!pw) return NULL;
+    if (algo == OBN_CONV_WINOGRAD) {
+        pw->wino = obn_winograd_pack(s, w);
+    } else {
+        conv_dims d = dims_of(s);
+        pw->gemm = obn_sgemm_pack_a_groups(s->groups, d.mg, d.k, w, d.mg * d.k, d.k, 0);
+    }
+    if (!pw->wino && !pw->gemm) {
+        free(pw);
+        return NULL;
+    }
+    return pw;
+}
+
+void obn_conv_weights_free(obn_conv_weights *pw)
+{
+    if (!pw) return;
+    obn_sgemm_packed_groups_free(pw->gemm);
+    obn_winograd_weights_free(pw->wino);
+    free(pw);
 }
 
 /* The GEMM of one group and column chunk. B (k x cols) is the input itself
@@ -114,7 +171,7 @@ static obn_sgemm_call group_call(const conv_dims *d, const float *w, const obn_c
                                  const obn_sgemm_packed *packed_b, int64_t cols, float *y)
 {
     obn_sgemm_call c = {.m = d->mg, .n = cols, .k = d->k, .alpha = 1.0f, .beta = 0.0f, .c = y, .ldc = d->n};
-    if (pw) c.a.packed = pw->per_group[g];
+    if (pw && pw->gemm) c.a.packed = pw->gemm->per_group[g];
     else c.a = (obn_sgemm_operand){w + g * d->mg * d->k, d->k, 0, NULL};
     c.b = (obn_sgemm_operand){b, ldb, 0, packed_b};
     if (ep && ep->bias) {
@@ -179,15 +236,26 @@ static int outer_parallel(const obn_conv_shape *s, const conv_dims *d, int threa
     return s->groups >= threads || unit_work < (double)OBN_CONV_UNIT_SMALL;
 }
 
-size_t obn_conv_workspace_size(const obn_conv_shape *s, int threads)
+/* The im2col path's scratch for a shape whatever algorithm it would pick. */
+static size_t im2col_workspace(const obn_conv_shape *s, obn_conv_algo algo, int threads)
 {
-    obn_conv_algo algo = obn_conv_algorithm(s);
-    if (algo == OBN_CONV_DEPTHWISE) return 0;
     conv_dims d = dims_of(s);
-    if (algo == OBN_CONV_DIRECT) return (size_t)threads * d.pad_bytes;
     if (d.n == 0 || d.mg == 0) return 0;
     if (outer_parallel(s, &d, threads)) return (size_t)threads * unit_workspace(&d, algo, 1);
     return unit_workspace(&d, algo, threads);
+}
+
+size_t obn_conv_workspace_size(const obn_conv_shape *s, int threads)
+{
+    obn_conv_algo algo = obn_conv_algorithm(s);
+    if (algo == OBN_CONV_WINOGRAD) { /* or im2col, when the weights were not packed */
+        size_t wino = obn_winograd_workspace_size(s, NULL), col = im2col_workspace(s, OBN_CONV_IM2COL, threads);
+        return wino > col ? wino : col;
+    }
+    if (algo == OBN_CONV_DEPTHWISE) return 0;
+    conv_dims d = dims_of(s);
+    if (algo == OBN_CONV_DIRECT) return (size_t)threads * d.pad_bytes;
+    return im2col_workspace(s, algo, threads);
 }
 
 typedef struct {
@@ -207,7 +275,7 @@ static int im2col_columns(const conv_job *j, const float *xg, const float *padde
 {
     const conv_dims *d = &j->d;
     size_t cb = col_bytes(d);
-    const obn_sgemm_packed *like = j->pw ? j->pw->per_group[g] : NULL;
+    const obn_sgemm_packed *like = j->pw && j->pw->gemm ? j->pw->gemm->per_group[g] : NULL;
     int nr = obn_sgemm_b_panel_width(like);
     if (ws_bytes < cb) return -1;
     for (int64_t c0 = n0; c0 < n1; c0 += d->chunk) {
@@ -320,6 +388,12 @@ int obn_conv_run(const obn_conv_shape *s, const float *x, const float *w, const 
         workspace = own;
         workspace_bytes = need;
     }
+    if (algo == OBN_CONV_WINOGRAD && pw && pw->wino) {
+        obn_winograd_run(s, x, pw->wino, ep, y, workspace, threads);
+        free(own);
+        return 0;
+    }
+    if (algo == OBN_CONV_WINOGRAD) algo = OBN_CONV_IM2COL;
     conv_job j = {s, dims_of(s), algo, x, w, pw, ep, y};
     int rc = algo == OBN_CONV_DIRECT ? run_direct(&j, workspace, threads)
                                      : run_gemm_path(&j, workspace, workspace_bytes, threads);

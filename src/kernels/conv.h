@@ -55,7 +55,13 @@ typedef struct obn_conv_epilogue {
     float slope;
 } obn_conv_epilogue;
 
-typedef enum obn_conv_algo { OBN_CONV_IM2COL, OBN_CONV_POINTWISE, OBN_CONV_DEPTHWISE, OBN_CONV_DIRECT } obn_conv_algo;
+typedef enum obn_conv_algo {
+    OBN_CONV_IM2COL,
+    OBN_CONV_POINTWISE,
+    OBN_CONV_DEPTHWISE,
+    OBN_CONV_DIRECT,
+    OBN_CONV_WINOGRAD /* src/kernels/winograd.h; needs packed weights, else runs as im2col */
+} obn_conv_algo;
 
 /* The algorithm obn_conv_run uses for this shape at the current ISA level
  * (obn_cpu_isa). The caller must have
@@ -64,13 +70,20 @@ typedef enum obn_conv_algo { OBN_CONV_IM2COL, OBN_CONV_POINTWISE, OBN_CONV_DEPTH
  * y is empty, so every size product here fits in int64. */
 obn_conv_algo obn_conv_algorithm(const obn_conv_shape *s);
 
-/* Weights W[out_channels][in_channels/groups][kernel...] packed once for the
- * GEMM (one packed A per group). NULL when out of memory; NULL is also
- * acceptable to obn_conv_run (it then packs per call). Depthwise and direct
- * shapes need no packing: obn_conv_pack_weights returns NULL and sets
- * *none_needed. */
-typedef obn_sgemm_packed_groups obn_conv_weights; /* freed by obn_sgemm_packed_groups_free */
+/* Turns the Winograd algorithm off (0) or on (1, the default) for
+ * obn_conv_algorithm in this process; the environment variable
+ * OBN_WINOGRAD=0 turns it off at start-up. */
+void obn_conv_set_winograd(int enabled);
+
+/* Weights W[out_channels][in_channels/groups][kernel...] prepared once for
+ * the algorithm: packed for the GEMM (one packed A per group), or
+ * transformed for Winograd. NULL when out of memory; NULL is also acceptable
+ * to obn_conv_run (it then packs per call, and runs a Winograd shape as
+ * im2col). Depthwise and direct shapes need no packing:
+ * obn_conv_pack_weights returns NULL and sets *none_needed. */
+typedef struct obn_conv_weights obn_conv_weights;
 obn_conv_weights *obn_conv_pack_weights(const obn_conv_shape *s, const float *w, int *none_needed);
+void obn_conv_weights_free(obn_conv_weights *pw);
 
 /* y = the epilogue applied to the bias alone (zero without one): the result
  * of a convolution (or a transposed one) whose input X is empty, for which

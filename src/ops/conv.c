@@ -130,7 +130,7 @@ static void conv_free_state(void *p)
 {
     conv_state *st = p;
     if (!st) return;
-    obn_sgemm_packed_groups_free(st->packed);
+    obn_conv_weights_free(st->packed);
     free(st);
 }
 
@@ -205,7 +205,8 @@ static void conv_describe(const obn_op_ctx *ctx, char *buf, size_t cap)
     const obn_conv_shape *s = &st->shape;
     obn_conv_algo algo = obn_conv_algorithm(s);
     size_t n = 0;
-    if (s->groups > 1 && s->groups == s->in_channels) n = (size_t)snprintf(buf, cap, "dw ");
+    if (algo == OBN_CONV_WINOGRAD) n = (size_t)snprintf(buf, cap, "wino ");
+    else if (s->groups > 1 && s->groups == s->in_channels) n = (size_t)snprintf(buf, cap, "dw ");
     else if (s->groups > 1) n = (size_t)snprintf(buf, cap, "g%lld ", (long long)s->groups);
     else buf[0] = '\0';
     for (int i = 0; i < s->nd && n < cap; i++)

@@ -139,7 +139,7 @@ static void check_case(const conv_case *c, int threads, int packed)
                       threads, packed, obn_isa_name(obn_cpu_isa()), (long long)i, y[i], v);
     }
     ck_assert_msg(y[yn] == SENTINEL, "wrote past the output");
-    obn_sgemm_packed_groups_free(pw);
+    obn_conv_weights_free(pw);
     free(ws);
     free(x);
     free(w);
@@ -181,6 +181,14 @@ static const conv_case cases[] = {
     {2, 1, 4, 4, 4, {7, 9}, {3, 3}, {1, 1}, {1, 1}, {0, 0}, 0},      /* no padding */
     {2, 1, 3, 3, 3, {11, 10}, {7, 7}, {3, 3}, {1, 1}, {3, 3}, 2},
     {1, 1, 8, 8, 8, {70}, {3}, {1}, {1}, {1}, 2},                    /* 1-D depthwise */
+    /* Winograd F(4x4, 3x3) (3x3, stride 1, >= 16 channels, >= 16 tiles) */
+    {2, 1, 16, 16, 1, {16, 16}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 1},  /* 16 tiles: one panel */
+    {2, 1, 19, 23, 1, {30, 27}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 2},  /* partial edge tiles, M % MR */
+    {2, 3, 32, 20, 1, {7, 7}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 5},    /* 4 tiles per image: images share blocks */
+    {2, 2, 16, 24, 1, {13, 9}, {3, 3}, {1, 1}, {1, 1}, {0, 0}, 3},   /* no padding */
+    {2, 1, 24, 16, 1, {10, 22}, {3, 3}, {1, 1}, {1, 1}, {2, 2}, 4},  /* padding 2 */
+    {2, 1, 300, 17, 1, {9, 10}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 2},  /* C beyond one K block */
+    {2, 1, 64, 64, 1, {56, 56}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 2},  /* several blocks (ResNet layer 1) */
 };
 #define N_CASES (int)(sizeof cases / sizeof cases[0])
 
@@ -192,6 +200,16 @@ START_TEST(every_path_every_isa_and_threads)
     ck_assert_int_eq(obn_cpu_force((obn_isa)level), level);
     for (int i = 0; i < N_CASES; i++)
         for (int packed = 0; packed < 2; packed++) check_case(&cases[i], threads, packed);
+}
+END_TEST
+
+/* The same cases with Winograd turned off: the 3x3 shapes then take the
+ * im2col path, which must agree too. */
+START_TEST(without_winograd)
+{
+    obn_conv_set_winograd(0);
+    for (int i = 0; i < N_CASES; i++) check_case(&cases[i], 2, 1);
+    obn_conv_set_winograd(1);
 }
 END_TEST
 
@@ -218,6 +236,7 @@ static Suite *suite(void)
     TCase *t = tcase_create("conv");
     tcase_set_timeout(t, 300);
     tcase_add_loop_test(t, every_path_every_isa_and_threads, 0, 6);
+    tcase_add_test(t, without_winograd);
     tcase_add_test(t, no_workspace);
     suite_add_tcase(s, t);
     return s;

@@ -1,0 +1,314 @@
+#include "winograd.h"
+
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu.h"
+#include "sgemm_internal.h"
+
+#define OBN_WINO_ISA portable
+#include "winograd_tx.h"
+
+/* The AVX2 and AVX-512 builds of winograd_tx.h (winograd_avx2.c,
+ * winograd_avx512.c). */
+void obn_wino_input8_avx2(const float *const base[8], int64_t rs, float *v, int64_t xs);
+void obn_wino_output8_avx2(const float *m, int64_t xs, float bias, const obn_conv_epilogue *ep, float *const out[8],
+                           const int rows[8], const int cols[8], int64_t os);
+void obn_wino_input8_avx512(const float *const base[8], int64_t rs, float *v, int64_t xs);
+void obn_wino_output8_avx512(const float *m, int64_t xs, float bias, const obn_conv_epilogue *ep, float *const out[8],
+                             const int rows[8], const int cols[8], int64_t os);
+
+typedef void (*wino_input_fn)(const float *const base[8], int64_t rs, float *v, int64_t xs);
+typedef void (*wino_output_fn)(const float *m, int64_t xs, float bias, const obn_conv_epilogue *ep,
+                               float *const out[8], const int rows[8], const int cols[8], int64_t os);
+
+/* 6x6 transform positions per tile, 4x4 outputs per tile */
+#define XI 36
+#define TILE 4
+
+/* Budget for one block's transformed input and GEMM output (36 x (C + M)
+ * x tiles floats): about half of a 512 KiB L2 (Zen 2/3; Intel's 1-2 MiB hold
+ * more), so that the three steps pass the data on in cache. */
+#define OBN_WINO_BLOCK_BYTES ((int64_t)256 << 10)
+
+/* The most tiles per block: beyond this the GEMMs gain nothing more from
+ * wider B operands. */
+#define OBN_WINO_MAX_BLOCK 256
+
+struct obn_winograd_weights {
+    const obn_sgemm_kernel *kr; /* the micro-kernel the panels are shaped for */
+    int64_t m, c;               /* output and input channels */
+    int64_t panels;             /* row panels of MR output channels */
+    float *u;                   /* XI x panels x [c][mr] */
+};
+
+static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
+
+int obn_winograd_applicable(const obn_conv_shape *s)
+{
+    return s->nd == 2 && s->groups == 1 && s->kernel[0] == 3 && s->kernel[1] == 3 && s->stride[0] == 1 &&
+           s->stride[1] == 1 && s->dilation[0] == 1 && s->dilation[1] == 1 && s->pad[0] >= 0 && s->pad[1] >= 0;
+}
+
+/* U = G g G^T for one 3x3 kernel g, in double. G is the 6x3 matrix of the
+ * interpolation points 0, -1, 1, 1/2, -1/2 scaled (Lavin & Gray's F(4,3)):
+ * rows (1/4, 0, 0), (-1/6, -1/6, -1/6), (-1/6, 1/6, -1/6),
+ * (1/24, 1/12, 1/6), (1/24, -1/12, 1/6), (0, 0, 1). */
+static void transform_kernel(const float *g, double u[XI])
+{
+    static const double G[6][3] = {{1.0 / 4, 0, 0},
+                                   {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                   {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                   {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                   {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                   {0, 0, 1}};
+    double t[6][3];
+    for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 3; j++) t[i][j] = G[i][0] * g[j] + G[i][1] * g[3 + j] + G[i][2] * g[6 + j];
+    for (int i = 0; i < 6; i++)
+        for (int k = 0; k < 6; k++) u[i * 6 + k] = t[i][0] * G[k][0] + t[i][1] * G[k][1] + t[i][2] * G[k][2];
+}
+
+obn_winograd_weights *obn_winograd_pack(const obn_conv_shape *s, const float *w)
+{
+    obn_winograd_weights *pw = calloc(1, sizeof *pw);
+    if (!pw) return NULL;
+    pw->kr = obn_sgemm_current_kernel();
+    pw->m = s->out_channels;
+    pw->c = s->in_channels;
+    int mr = pw->kr->mr;
+    pw->panels = ceil_div(pw->m, mr);
+    size_t floats = (size_t)XI * (size_t)pw->panels * (size_t)pw->c * (size_t)mr;
+    pw->u = aligned_alloc(64, align64(floats * sizeof(float)));
+    if (!pw->u) {
+        free(pw);
+        return NULL;
+    }
+    memset(pw->u, 0, floats * sizeof(float)); /* the padding rows of the last panel */
+    for (int64_t m = 0; m < pw->m; m++)
+        for (int64_t c = 0; c < pw->c; c++) {
+            double u[XI];
+            transform_kernel(w + (m * pw->c + c) * 9, u);
+            int64_t p = m / mr, r = m % mr;
+            for (int xi = 0; xi < XI; xi++)
+                pw->u[((xi * pw->panels + p) * pw->c + c) * mr + r] = (float)u[xi];
+        }
+    return pw;
+}
+
+void obn_winograd_weights_free(obn_winograd_weights *u)
+{
+    if (!u) return;
+    free(u->u);
+    free(u);
+}
+
+/* Tiling of one call: tiles of all images in one sequence (image, tile
+ * row, tile column), processed in blocks of tb; images padded `group` at a
+ * time into planes of hp x wp (wp with 4 floats of slack for the transform's
+ * 8-float row reads: no read leaves the plane). */
+typedef struct {
+    int64_t th, tw, per_image;   /* tiles per column, per row, per image */
+    int64_t hp, wp, plane;       /* padded plane */
+    int64_t group;               /* images padded together */
+    int64_t tb;                  /* tiles per block: a multiple of NR and of 8 */
+    int64_t c, m, mpad;          /* input channels, output channels, m rounded up to MR */
+    size_t pad_bytes, v_bytes, m_bytes;
+} wino_geom;
+
+static wino_geom geometry(const obn_conv_shape *s, const obn_winograd_weights *u)
+{
+    wino_geom g;
+    const obn_sgemm_kernel *kr = u ? u->kr : obn_sgemm_current_kernel();
+    g.th = ceil_div(s->out[0], TILE);
+    g.tw = ceil_div(s->out[1], TILE);
+    g.per_image = g.th * g.tw;
+    g.hp = TILE * g.th + 2;
+    g.wp = TILE * g.tw + 4;
+    g.plane = g.hp * g.wp;
+    g.c = s->in_channels;
+    g.m = s->out_channels;
+    g.mpad = ceil_div(g.m, kr->mr) * kr->mr;
+    int64_t unit = kr->nr > 8 ? kr->nr : 8; /* both powers of two */
+    int64_t fit = OBN_WINO_BLOCK_BYTES / (XI * (g.c + g.mpad) * (int64_t)sizeof(float));
+    g.tb = fit / unit * unit;
+    if (g.tb < unit) g.tb = unit;
+    if (g.tb > OBN_WINO_MAX_BLOCK) g.tb = OBN_WINO_MAX_BLOCK;
+    int64_t all = ceil_div(s->batch * g.per_image, unit) * unit;
+    if (g.tb > all) g.tb = all;
+    g.group = g.tb / g.per_image;
+    if (g.group < 1) g.group = 1;
+    if (g.group > s->batch) g.group = s->batch;
+    g.pad_bytes = align64((size_t)(g.group * g.c * g.plane) * sizeof(float));
+    g.v_bytes = align64((size_t)(XI * g.c * g.tb) * sizeof(float));
+    g.m_bytes = align64((size_t)(XI * g.mpad * g.tb) * sizeof(float));
+    return g;
+}
+
+size_t obn_winograd_workspace_size(const obn_conv_shape *s, const obn_winograd_weights *u)
+{
+    wino_geom g = geometry(s, u);
+    return g.pad_bytes + g.v_bytes + g.m_bytes;
+}
+
+/* Plane (image b, channel c) of the input into its zero-padded copy:
+ * padded row r, column q hold input (r - pad top, q - pad left). */
+static void pad_plane(const obn_conv_shape *s, const wino_geom *g, const float *x, float *dst)
+{
+    int64_t ih = s->in[0], iw = s->in[1], pt = s->pad[0], pl = s->pad[1];
+    for (int64_t r = 0; r < g->hp; r++) {
+        float *row = dst + r * g->wp;
+        int64_t sr = r - pt;
+        if (sr < 0 || sr >= ih) {
+            memset(row, 0, (size_t)g->wp * sizeof(float));
+            continue;
+        }
+        int64_t q0 = pl < g->wp ? pl : g->wp;           /* first copied column */
+        int64_t q1 = pl + iw < g->wp ? pl + iw : g->wp; /* one past the last; q1 >= q0 */
+        memset(row, 0, (size_t)q0 * sizeof(float));
+        memcpy(row + q0, x + sr * iw, (size_t)(q1 - q0) * sizeof(float));
+        memset(row + q1, 0, (size_t)(g->wp - q1) * sizeof(float));
+    }
+}
+
+/* Where 8 consecutive tiles of a block start: offsets of their patches in
+ * the padded group (channel 0) and of their outputs in y (channel 0), and
+ * how many rows / columns of each are inside the output. Lanes past the
+ * block's last tile repeat its first tile and write nothing. */
+typedef struct {
+    int64_t in_off[8], out_off[8];
+    int rows[8], cols[8];
+} tile_group;
+
+static void locate_tiles(const obn_conv_shape *s, const wino_geom *g, int64_t first_image, int64_t t0,
+                         int64_t block_start, int64_t block_end, tile_group *tg)
+{
+    int64_t oh = s->out[0], ow = s->out[1];
+    for (int i = 0; i < 8; i++) {
+        int64_t t = t0 + i, real = t < block_end;
+        if (!real) t = block_start;
+        int64_t img = t / g->per_image, rem = t % g->per_image, ty = rem / g->tw, tx = rem % g->tw;
+        tg->in_off[i] = (img * g->c) * g->plane + TILE * ty * g->wp + TILE * tx;
+        tg->out_off[i] = ((first_image + img) * g->m * oh + TILE * ty) * ow + TILE * tx;
+        tg->rows[i] = real ? (int)(oh - TILE * ty < TILE ? oh - TILE * ty : TILE) : 0;
+        tg->cols[i] = real ? (int)(ow - TILE * tx < TILE ? ow - TILE * tx : TILE) : 0;
+    }
+}
+
+typedef struct {
+    const obn_conv_shape *s;
+    wino_geom g;
+    const obn_winograd_weights *u;
+    const obn_conv_epilogue *ep;
+    const float *x;
+    float *y, *padded, *v, *mb;
+    wino_input_fn input8;
+    wino_output_fn output8;
+} wino_job;
+
+/* Input transform of channel c for the block's tiles [b0, b1) (indices in
+ * the padded group), into V in B-panel layout: V_xi + q*C*NR + c*NR + lane
+ * for tile b0 + q*NR + lane. */
+static void input_channel(const wino_job *j, int64_t c, int64_t b0, int64_t b1, int64_t groups)
+{
+    const wino_geom *g = &j->g;
+    int nr = j->u->kr->nr;
+    for (int64_t q = 0; q < groups; q++) {
+        tile_group tg;
+        locate_tiles(j->s, g, 0, b0 + 8 * q, b0, b1, &tg);
+        const float *base[8];
+        for (int i = 0; i < 8; i++) base[i] = j->padded + tg.in_off[i] + c * g->plane;
+        int64_t t = 8 * q; /* tile within the block */
+        j->input8(base, g->wp, j->v + (t / nr) * g->c * nr + c * nr + t % nr, g->c * g->tb);
+    }
+}
+
+/* GEMM item (xi, row panel p) of the block: M_xi rows p*MR.. = U_xi panel p
+ * times V_xi, over `cols` columns (whole NR panels). */
+static void gemm_item(const wino_job *j, int64_t item, int64_t cols)
+{
+    const obn_sgemm_kernel *kr = j->u->kr;
+    const wino_geom *g = &j->g;
+    int64_t panels = j->u->panels, xi = item / panels, p = item % panels;
+    const float *a = j->u->u + (xi * panels + p) * g->c * kr->mr;
+    const float *vb = j->v + xi * g->c * g->tb;
+    float *c = j->mb + xi * g->mpad * g->tb + p * kr->mr * g->tb;
+    int64_t kc = kr->kc;
+    for (int64_t q = 0; q < cols / kr->nr; q++) {
+        const float *b = vb + q * g->c * kr->nr;
+        for (int64_t k0 = 0; k0 < g->c; k0 += kc) {
+            int64_t depth = g->c - k0 < kc ? g->c - k0 : kc;
+            obn_tile_args t = {1.0f, k0 ? 1.0f : 0.0f, NULL, NULL, 0, 0.0f, 0.0f, 0, 0.0f};
+            kr->ukernel(depth, a + k0 * kr->mr, b + k0 * kr->nr, c + q * kr->nr, g->tb, &t);
+        }
+    }
+}
+
+/* Output transform of output channel m for the block's tiles. */
+static void output_channel(const wino_job *j, int64_t m, int64_t first_image, int64_t b0, int64_t b1,
+                           int64_t groups)
+{
+    const wino_geom *g = &j->g;
+    int64_t plane = j->s->out[0] * j->s->out[1];
+    float bias = j->ep && j->ep->bias ? j->ep->bias[m] : 0.0f;
+    for (int64_t q = 0; q < groups; q++) {
+        tile_group tg;
+        locate_tiles(j->s, g, first_image, b0 + 8 * q, b0, b1, &tg);
+        float *out[8];
+        for (int i = 0; i < 8; i++) out[i] = j->y + tg.out_off[i] + m * plane;
+        j->output8(j->mb + m * g->tb + 8 * q, g->mpad * g->tb, bias, j->ep, out, tg.rows, tg.cols, j->s->out[1]);
+    }
+}
+
+/* One group of images: pad them, then every block of their tiles through
+ * the three steps. Called by every thread of the team (or by one). */
+static void run_group(const wino_job *j, int64_t first_image, int64_t images)
+{
+    const wino_geom *g = &j->g;
+    const obn_sgemm_kernel *kr = j->u->kr;
+    int64_t planes = images * g->c, tiles = images * g->per_image;
+#pragma omp for schedule(static)
+    for (int64_t p = 0; p < planes; p++)
+        pad_plane(j->s, g, j->x + (first_image * g->c + p) * j->s->in[0] * j->s->in[1], j->padded + p * g->plane);
+    for (int64_t b0 = 0; b0 < tiles; b0 += g->tb) {
+        int64_t b1 = b0 + g->tb < tiles ? b0 + g->tb : tiles;
+        int64_t cols = ceil_div(b1 - b0, kr->nr) * kr->nr; /* whole panels; lanes past b1 are padding */
+        int64_t groups = cols / 8;
+#pragma omp for schedule(static)
+        for (int64_t c = 0; c < g->c; c++) input_channel(j, c, b0, b1, groups);
+        int64_t items = XI * j->u->panels;
+#pragma omp for schedule(static)
+        for (int64_t it = 0; it < items; it++) gemm_item(j, it, cols);
+#pragma omp for schedule(static)
+        for (int64_t m = 0; m < g->m; m++) output_channel(j, m, first_image, b0, b1, groups);
+    }
+}
+
+void obn_winograd_run(const obn_conv_shape *s, const float *x, const obn_winograd_weights *u,
+                      const obn_conv_epilogue *ep, float *y, void *workspace, int threads)
+{
+    static const obn_conv_epilogue none = {0};
+    wino_job j = {s, geometry(s, u), u, ep ? ep : &none, x, y, NULL, NULL, NULL, NULL, NULL};
+    char *ws = workspace;
+    j.padded = (float *)ws;
+    j.v = (float *)(ws + j.g.pad_bytes);
+    j.mb = (float *)(ws + j.g.pad_bytes + j.g.v_bytes);
+    switch (u->kr->isa) {
+    case OBN_ISA_AVX512:
+        j.input8 = obn_wino_input8_avx512;
+        j.output8 = obn_wino_output8_avx512;
+        break;
+    case OBN_ISA_AVX2:
+        j.input8 = obn_wino_input8_avx2;
+        j.output8 = obn_wino_output8_avx2;
+        break;
+    default:
+        j.input8 = obn_wino_input8_portable;
+        j.output8 = obn_wino_output8_portable;
+    }
+#pragma omp parallel num_threads(threads) if (threads > 1)
+    for (int64_t b = 0; b < s->batch; b += j.g.group)
+        run_group(&j, b, s->batch - b < j.g.group ? s->batch - b : j.g.group);
+}
