@@ -43,7 +43,8 @@
 
 /* Winograd pays for its transforms from this many channels in and out
  * (below, the GEMMs are too shallow to dominate), and needs at least this
- * many 4x4 tiles in all (one GEMM panel of columns). */
+ * many 2x2 output tiles in all (its smaller variant's; one GEMM panel of
+ * columns). */
 #define OBN_WINO_MIN_CHANNELS 16
 #define OBN_WINO_MIN_TILES 16
 
@@ -71,7 +72,7 @@ static int winograd_on(void)
 static int winograd_pays(const obn_conv_shape *s)
 {
     if (!obn_winograd_applicable(s) || !winograd_on()) return 0;
-    int64_t tiles = s->batch * ((s->out[0] + 3) / 4) * ((s->out[1] + 3) / 4);
+    int64_t tiles = s->batch * ((s->out[0] + 1) / 2) * ((s->out[1] + 1) / 2);
     return s->in_channels >= OBN_WINO_MIN_CHANNELS && s->out_channels >= OBN_WINO_MIN_CHANNELS &&
            tiles >= OBN_WINO_MIN_TILES;
 }

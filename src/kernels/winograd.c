@@ -10,22 +10,58 @@
 #define OBN_WINO_ISA portable
 #include "winograd_tx.h"
 
-/* The AVX2 and AVX-512 builds of winograd_tx.h (winograd_avx2.c,
- * winograd_avx512.c). */
-void obn_wino_input8_avx2(const float *const base[8], int64_t rs, float *v, int64_t xs);
-void obn_wino_output8_avx2(const float *m, int64_t xs, float bias, const obn_conv_epilogue *ep, float *const out[8],
-                           const int rows[8], const int cols[8], int64_t os);
-void obn_wino_input8_avx512(const float *const base[8], int64_t rs, float *v, int64_t xs);
-void obn_wino_output8_avx512(const float *m, int64_t xs, float bias, const obn_conv_epilogue *ep, float *const out[8],
-                             const int rows[8], const int cols[8], int64_t os);
-
 typedef void (*wino_input_fn)(const float *const base[8], int64_t rs, float *v, int64_t xs);
 typedef void (*wino_output_fn)(const float *m, int64_t xs, float bias, const obn_conv_epilogue *ep,
                                float *const out[8], const int rows[8], const int cols[8], int64_t os);
 
-/* 6x6 transform positions per tile, 4x4 outputs per tile */
-#define XI 36
-#define TILE 4
+/* The AVX2 and AVX-512 builds of winograd_tx.h (winograd_avx2.c,
+ * winograd_avx512.c). */
+#define OBN_WINO_DECLARE(isa)                                                                               \
+    void obn_wino_input8_##isa(const float *const base[8], int64_t rs, float *v, int64_t xs);              \
+    void obn_wino_output8_##isa(const float *m, int64_t xs, float bias, const obn_conv_epilogue *ep,       \
+                                float *const out[8], const int rows[8], const int cols[8], int64_t os);    \
+    void obn_wino2_input8_##isa(const float *const base[8], int64_t rs, float *v, int64_t xs);             \
+    void obn_wino2_output8_##isa(const float *m, int64_t xs, float bias, const obn_conv_epilogue *ep,      \
+                                 float *const out[8], const int rows[8], const int cols[8], int64_t os);
+OBN_WINO_DECLARE(avx2)
+OBN_WINO_DECLARE(avx512)
+
+/* Largest number of transform positions (F(4x4, 3x3): 6x6). */
+#define MAX_XI 36
+
+/* The two algorithms: F(m x m, 3x3) takes (m+2)x(m+2) input patches to
+ * m x m output tiles through (m+2)^2 transform positions. F(4x4) does 4x
+ * fewer multiplications than a direct convolution, F(2x2) 2.25x; F(2x2)
+ * keeps enough tiles to fill a GEMM panel on small images (7x7 at batch 1:
+ * 16 tiles, against F(4x4)'s 4). G is the kernel transform (alpha x 3). */
+typedef struct {
+    int tile, alpha, xi;
+    double g[6][3];
+    int row_slack; /* floats the input transform reads past a patch row */
+} wino_variant;
+
+static const wino_variant F4 = {4, 6, 36,
+                                {{1.0 / 4, 0, 0},
+                                 {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                 {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                 {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                 {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                 {0, 0, 1}},
+                                2};
+static const wino_variant F2 = {2, 4, 16, {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}}, 0};
+
+/* F(4x4) unless that leaves fewer tiles than this (one GEMM panel). */
+#define OBN_WINO_F4_MIN_TILES 16
+
+static int64_t tiles_of(const obn_conv_shape *s, int tile)
+{
+    return s->batch * ((s->out[0] + tile - 1) / tile) * ((s->out[1] + tile - 1) / tile);
+}
+
+static const wino_variant *variant_for(const obn_conv_shape *s)
+{
+    return tiles_of(s, 4) >= OBN_WINO_F4_MIN_TILES ? &F4 : &F2;
+}
 
 /* Budget for one block's transformed input and GEMM output (36 x (C + M)
  * x tiles floats): about half of a 512 KiB L2 (Zen 2/3; Intel's 1-2 MiB hold
@@ -37,10 +73,11 @@ typedef void (*wino_output_fn)(const float *m, int64_t xs, float bias, const obn
 #define OBN_WINO_MAX_BLOCK 256
 
 struct obn_winograd_weights {
+    const wino_variant *var;
     const obn_sgemm_kernel *kr; /* the micro-kernel the panels are shaped for */
     int64_t m, c;               /* output and input channels */
     int64_t panels;             /* row panels of MR output channels */
-    float *u;                   /* XI x panels x [c][mr] */
+    float *u;                   /* xi x panels x [c][mr] */
 };
 
 static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -52,35 +89,29 @@ int obn_winograd_applicable(const obn_conv_shape *s)
            s->stride[1] == 1 && s->dilation[0] == 1 && s->dilation[1] == 1 && s->pad[0] >= 0 && s->pad[1] >= 0;
 }
 
-/* U = G g G^T for one 3x3 kernel g, in double. G is the 6x3 matrix of the
- * interpolation points 0, -1, 1, 1/2, -1/2 scaled (Lavin & Gray's F(4,3)):
- * rows (1/4, 0, 0), (-1/6, -1/6, -1/6), (-1/6, 1/6, -1/6),
- * (1/24, 1/12, 1/6), (1/24, -1/12, 1/6), (0, 0, 1). */
-static void transform_kernel(const float *g, double u[XI])
+/* U = G g G^T for one 3x3 kernel g, in double (u[i * alpha + k]). */
+static void transform_kernel(const wino_variant *v, const float *g, double *u)
 {
-    static const double G[6][3] = {{1.0 / 4, 0, 0},
-                                   {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-                                   {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-                                   {1.0 / 24, 1.0 / 12, 1.0 / 6},
-                                   {1.0 / 24, -1.0 / 12, 1.0 / 6},
-                                   {0, 0, 1}};
     double t[6][3];
-    for (int i = 0; i < 6; i++)
-        for (int j = 0; j < 3; j++) t[i][j] = G[i][0] * g[j] + G[i][1] * g[3 + j] + G[i][2] * g[6 + j];
-    for (int i = 0; i < 6; i++)
-        for (int k = 0; k < 6; k++) u[i * 6 + k] = t[i][0] * G[k][0] + t[i][1] * G[k][1] + t[i][2] * G[k][2];
+    for (int i = 0; i < v->alpha; i++)
+        for (int j = 0; j < 3; j++) t[i][j] = v->g[i][0] * g[j] + v->g[i][1] * g[3 + j] + v->g[i][2] * g[6 + j];
+    for (int i = 0; i < v->alpha; i++)
+        for (int k = 0; k < v->alpha; k++)
+            u[i * v->alpha + k] = t[i][0] * v->g[k][0] + t[i][1] * v->g[k][1] + t[i][2] * v->g[k][2];
 }
 
 obn_winograd_weights *obn_winograd_pack(const obn_conv_shape *s, const float *w)
 {
     obn_winograd_weights *pw = calloc(1, sizeof *pw);
     if (!pw) return NULL;
+    pw->var = variant_for(s);
     pw->kr = obn_sgemm_current_kernel();
     pw->m = s->out_channels;
     pw->c = s->in_channels;
     int mr = pw->kr->mr;
     pw->panels = ceil_div(pw->m, mr);
-    size_t floats = (size_t)XI * (size_t)pw->panels * (size_t)pw->c * (size_t)mr;
+    int xis = pw->var->xi;
+    size_t floats = (size_t)xis * (size_t)pw->panels * (size_t)pw->c * (size_t)mr;
     pw->u = aligned_alloc(64, align64(floats * sizeof(float)));
     if (!pw->u) {
         free(pw);
@@ -89,10 +120,10 @@ obn_winograd_weights *obn_winograd_pack(const obn_conv_shape *s, const float *w)
     memset(pw->u, 0, floats * sizeof(float)); /* the padding rows of the last panel */
     for (int64_t m = 0; m < pw->m; m++)
         for (int64_t c = 0; c < pw->c; c++) {
-            double u[XI];
-            transform_kernel(w + (m * pw->c + c) * 9, u);
+            double u[MAX_XI];
+            transform_kernel(pw->var, w + (m * pw->c + c) * 9, u);
             int64_t p = m / mr, r = m % mr;
-            for (int xi = 0; xi < XI; xi++)
+            for (int xi = 0; xi < xis; xi++)
                 pw->u[((xi * pw->panels + p) * pw->c + c) * mr + r] = (float)u[xi];
         }
     return pw;
@@ -107,9 +138,11 @@ void obn_winograd_weights_free(obn_winograd_weights *u)
 
 /* Tiling of one call: tiles of all images in one sequence (image, tile
  * row, tile column), processed in blocks of tb; images padded `group` at a
- * time into planes of hp x wp (wp with 4 floats of slack for the transform's
- * 8-float row reads: no read leaves the plane). */
+ * time into planes of hp x wp (wp with the slack the transform reads past a
+ * patch row: no read leaves the plane). */
 typedef struct {
+    const wino_variant *var;
+    int tile, xi;
     int64_t th, tw, per_image;   /* tiles per column, per row, per image */
     int64_t hp, wp, plane;       /* padded plane */
     int64_t group;               /* images padded together */
@@ -122,17 +155,20 @@ static wino_geom geometry(const obn_conv_shape *s, const obn_winograd_weights *u
 {
     wino_geom g;
     const obn_sgemm_kernel *kr = u ? u->kr : obn_sgemm_current_kernel();
-    g.th = ceil_div(s->out[0], TILE);
-    g.tw = ceil_div(s->out[1], TILE);
+    g.var = u ? u->var : variant_for(s);
+    g.tile = g.var->tile;
+    g.xi = g.var->xi;
+    g.th = ceil_div(s->out[0], g.tile);
+    g.tw = ceil_div(s->out[1], g.tile);
     g.per_image = g.th * g.tw;
-    g.hp = TILE * g.th + 2;
-    g.wp = TILE * g.tw + 4;
+    g.hp = g.tile * g.th + 2;
+    g.wp = g.tile * g.tw + 2 + g.var->row_slack;
     g.plane = g.hp * g.wp;
     g.c = s->in_channels;
     g.m = s->out_channels;
     g.mpad = ceil_div(g.m, kr->mr) * kr->mr;
     int64_t unit = kr->nr > 8 ? kr->nr : 8; /* both powers of two */
-    int64_t fit = OBN_WINO_BLOCK_BYTES / (XI * (g.c + g.mpad) * (int64_t)sizeof(float));
+    int64_t fit = OBN_WINO_BLOCK_BYTES / (g.xi * (g.c + g.mpad) * (int64_t)sizeof(float));
     g.tb = fit / unit * unit;
     if (g.tb < unit) g.tb = unit;
     if (g.tb > OBN_WINO_MAX_BLOCK) g.tb = OBN_WINO_MAX_BLOCK;
@@ -142,8 +178,8 @@ static wino_geom geometry(const obn_conv_shape *s, const obn_winograd_weights *u
     if (g.group < 1) g.group = 1;
     if (g.group > s->batch) g.group = s->batch;
     g.pad_bytes = align64((size_t)(g.group * g.c * g.plane) * sizeof(float));
-    g.v_bytes = align64((size_t)(XI * g.c * g.tb) * sizeof(float));
-    g.m_bytes = align64((size_t)(XI * g.mpad * g.tb) * sizeof(float));
+    g.v_bytes = align64((size_t)(g.xi * g.c * g.tb) * sizeof(float));
+    g.m_bytes = align64((size_t)(g.xi * g.mpad * g.tb) * sizeof(float));
     return g;
 }
 
@@ -185,17 +221,23 @@ typedef struct {
 static void locate_tiles(const obn_conv_shape *s, const wino_geom *g, int64_t first_image, int64_t t0,
                          int64_t block_start, int64_t block_end, tile_group *tg)
 {
-    int64_t oh = s->out[0], ow = s->out[1];
+    int64_t oh = s->out[0], ow = s->out[1], T = g->tile;
     for (int i = 0; i < 8; i++) {
         int64_t t = t0 + i, real = t < block_end;
         if (!real) t = block_start;
         int64_t img = t / g->per_image, rem = t % g->per_image, ty = rem / g->tw, tx = rem % g->tw;
-        tg->in_off[i] = (img * g->c) * g->plane + TILE * ty * g->wp + TILE * tx;
-        tg->out_off[i] = ((first_image + img) * g->m * oh + TILE * ty) * ow + TILE * tx;
-        tg->rows[i] = real ? (int)(oh - TILE * ty < TILE ? oh - TILE * ty : TILE) : 0;
-        tg->cols[i] = real ? (int)(ow - TILE * tx < TILE ? ow - TILE * tx : TILE) : 0;
+        tg->in_off[i] = (img * g->c) * g->plane + T * ty * g->wp + T * tx;
+        tg->out_off[i] = ((first_image + img) * g->m * oh + T * ty) * ow + T * tx;
+        tg->rows[i] = real ? (int)(oh - T * ty < T ? oh - T * ty : T) : 0;
+        tg->cols[i] = real ? (int)(ow - T * tx < T ? ow - T * tx : T) : 0;
     }
 }
+
+/* The tiles of one block, in groups of 8. */
+typedef struct {
+    int64_t groups;
+    tile_group tg[OBN_WINO_MAX_BLOCK / 8];
+} block_tiles;
 
 typedef struct {
     const obn_conv_shape *s;
@@ -211,15 +253,13 @@ typedef struct {
 /* Input transform of channel c for the block's tiles [b0, b1) (indices in
  * the padded group), into V in B-panel layout: V_xi + q*C*NR + c*NR + lane
  * for tile b0 + q*NR + lane. */
-static void input_channel(const wino_job *j, int64_t c, int64_t b0, int64_t b1, int64_t groups)
+static void input_channel(const wino_job *j, int64_t c, const block_tiles *bt)
 {
     const wino_geom *g = &j->g;
     int nr = j->u->kr->nr;
-    for (int64_t q = 0; q < groups; q++) {
-        tile_group tg;
-        locate_tiles(j->s, g, 0, b0 + 8 * q, b0, b1, &tg);
+    for (int64_t q = 0; q < bt->groups; q++) {
         const float *base[8];
-        for (int i = 0; i < 8; i++) base[i] = j->padded + tg.in_off[i] + c * g->plane;
+        for (int i = 0; i < 8; i++) base[i] = j->padded + bt->tg[q].in_off[i] + c * g->plane;
         int64_t t = 8 * q; /* tile within the block */
         j->input8(base, g->wp, j->v + (t / nr) * g->c * nr + c * nr + t % nr, g->c * g->tb);
     }
@@ -247,18 +287,16 @@ static void gemm_item(const wino_job *j, int64_t item, int64_t cols)
 }
 
 /* Output transform of output channel m for the block's tiles. */
-static void output_channel(const wino_job *j, int64_t m, int64_t first_image, int64_t b0, int64_t b1,
-                           int64_t groups)
+static void output_channel(const wino_job *j, int64_t m, const block_tiles *bt)
 {
     const wino_geom *g = &j->g;
     int64_t plane = j->s->out[0] * j->s->out[1];
-    float bias = j->ep && j->ep->bias ? j->ep->bias[m] : 0.0f;
-    for (int64_t q = 0; q < groups; q++) {
-        tile_group tg;
-        locate_tiles(j->s, g, first_image, b0 + 8 * q, b0, b1, &tg);
+    float bias = j->ep->bias ? j->ep->bias[m] : 0.0f;
+    for (int64_t q = 0; q < bt->groups; q++) {
+        const tile_group *tg = &bt->tg[q];
         float *out[8];
-        for (int i = 0; i < 8; i++) out[i] = j->y + tg.out_off[i] + m * plane;
-        j->output8(j->mb + m * g->tb + 8 * q, g->mpad * g->tb, bias, j->ep, out, tg.rows, tg.cols, j->s->out[1]);
+        for (int i = 0; i < 8; i++) out[i] = j->y + tg->out_off[i] + m * plane;
+        j->output8(j->mb + m * g->tb + 8 * q, g->mpad * g->tb, bias, j->ep, out, tg->rows, tg->cols, j->s->out[1]);
     }
 }
 
@@ -275,14 +313,16 @@ static void run_group(const wino_job *j, int64_t first_image, int64_t images)
     for (int64_t b0 = 0; b0 < tiles; b0 += g->tb) {
         int64_t b1 = b0 + g->tb < tiles ? b0 + g->tb : tiles;
         int64_t cols = ceil_div(b1 - b0, kr->nr) * kr->nr; /* whole panels; lanes past b1 are padding */
-        int64_t groups = cols / 8;
+        block_tiles bt; /* each thread its own copy: cheaper than a barrier */
+        bt.groups = cols / 8;
+        for (int64_t q = 0; q < bt.groups; q++) locate_tiles(j->s, g, first_image, b0 + 8 * q, b0, b1, &bt.tg[q]);
 #pragma omp for schedule(static)
-        for (int64_t c = 0; c < g->c; c++) input_channel(j, c, b0, b1, groups);
-        int64_t items = XI * j->u->panels;
+        for (int64_t c = 0; c < g->c; c++) input_channel(j, c, &bt);
+        int64_t items = g->xi * j->u->panels;
 #pragma omp for schedule(static)
         for (int64_t it = 0; it < items; it++) gemm_item(j, it, cols);
 #pragma omp for schedule(static)
-        for (int64_t m = 0; m < g->m; m++) output_channel(j, m, first_image, b0, b1, groups);
+        for (int64_t m = 0; m < g->m; m++) output_channel(j, m, &bt);
     }
 }
 
@@ -295,18 +335,19 @@ void obn_winograd_run(const obn_conv_shape *s, const float *x, const obn_winogra
     j.padded = (float *)ws;
     j.v = (float *)(ws + j.g.pad_bytes);
     j.mb = (float *)(ws + j.g.pad_bytes + j.g.v_bytes);
+    int f2 = u->var == &F2;
     switch (u->kr->isa) {
     case OBN_ISA_AVX512:
-        j.input8 = obn_wino_input8_avx512;
-        j.output8 = obn_wino_output8_avx512;
+        j.input8 = f2 ? obn_wino2_input8_avx512 : obn_wino_input8_avx512;
+        j.output8 = f2 ? obn_wino2_output8_avx512 : obn_wino_output8_avx512;
         break;
     case OBN_ISA_AVX2:
-        j.input8 = obn_wino_input8_avx2;
-        j.output8 = obn_wino_output8_avx2;
+        j.input8 = f2 ? obn_wino2_input8_avx2 : obn_wino_input8_avx2;
+        j.output8 = f2 ? obn_wino2_output8_avx2 : obn_wino_output8_avx2;
         break;
     default:
-        j.input8 = obn_wino_input8_portable;
-        j.output8 = obn_wino_output8_portable;
+        j.input8 = f2 ? obn_wino2_input8_portable : obn_wino_input8_portable;
+        j.output8 = f2 ? obn_wino2_output8_portable : obn_wino_output8_portable;
     }
 #pragma omp parallel num_threads(threads) if (threads > 1)
     for (int64_t b = 0; b < s->batch; b += j.g.group)

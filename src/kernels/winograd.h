@@ -1,6 +1,6 @@
-/* Winograd F(4x4, 3x3) convolution (Lavin & Gray, "Fast Algorithms for
- * Convolutional Neural Networks", CVPR 2016) for 2-D, 3x3, stride 1,
- * dilation 1, one-group float convolutions in NCHW.
+/* Winograd F(4x4, 3x3) and F(2x2, 3x3) convolution (Lavin & Gray, "Fast
+ * Algorithms for Convolutional Neural Networks", CVPR 2016) for 2-D, 3x3,
+ * stride 1, dilation 1, one-group float convolutions in NCHW.
  *
  * Each 4x4 block of outputs ("tile") is computed from a 6x6 patch of the
  * (zero-padded) input in three steps:
@@ -11,7 +11,9 @@
  *   Y = A^T M A     output transform, with the bias and activation applied.
  * That is 36 multiplications per tile and channel pair where a direct
  * convolution needs 144 (4x fewer), at the cost of the transforms (linear in
- * channels) and about 3x the weight memory.
+ * channels) and 4x the weight memory. Where that leaves too few tiles to fill
+ * a GEMM panel (7x7 images at batch 1), F(2x2, 3x3) takes 2x2 tiles from
+ * 4x4 patches (16 positions, 2.25x fewer multiplications).
  *
  * Tiles of all images are numbered in one sequence and processed in blocks
  * whose transformed data stays in cache between the three steps; all threads

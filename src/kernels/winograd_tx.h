@@ -1,5 +1,5 @@
-/* The Winograd F(4x4, 3x3) input and output transforms for eight tiles at
- * a time (one vector lane per tile), written once with GCC/Clang vector
+/* The Winograd F(4x4, 3x3) and F(2x2, 3x3) input and output transforms for
+ * eight tiles at a time (one vector lane per tile), written once with GCC/Clang vector
  * extensions and compiled once per ISA level: winograd.c (portable, any
  * x86-64), winograd_avx2.c and winograd_avx512.c include this file with
  * OBN_WINO_ISA set to the suffix of the functions they define. The same
@@ -90,6 +90,19 @@ static inline void wino_at(const wv8 m[6], wv8 o[4])
     o[3] = d12 + wsplat(8.0f) * d34 + m[5];
 }
 
+/* bias, then the epilogue's clamp (NaN fails both tests and stays NaN) and
+ * leaky slope */
+static inline wv8 wino_epilogue(wv8 v, float bias, const obn_conv_epilogue *ep)
+{
+    v += wsplat(bias);
+    if (ep->clamp) {
+        v = wsel(v < wsplat(ep->lo), wsplat(ep->lo), v);
+        v = wsel(v > wsplat(ep->hi), wsplat(ep->hi), v);
+    }
+    if (ep->leaky) v = wsel(v < wsplat(0.0f), v * wsplat(ep->slope), v);
+    return v;
+}
+
 /* Input transform of one channel for eight tiles: tile i's 6x6 patch starts
  * at base[i] with row stride rs and may be read 8 floats wide (2 past the
  * patch). Writes transform position xi (= 6 * row + column of V) of tile i
@@ -137,14 +150,7 @@ void OBN_WINO_FN(obn_wino_output8)(const float *m, int64_t xs, float bias, const
     for (int a = 0; a < 4; a++) {
         wv8 o[4];
         wino_at(f[a], o);
-        for (int b = 0; b < 4; b++) {
-            o[b] += wsplat(bias);
-            if (ep->clamp) { /* NaN fails both tests and stays NaN */
-                o[b] = wsel(o[b] < wsplat(ep->lo), wsplat(ep->lo), o[b]);
-                o[b] = wsel(o[b] > wsplat(ep->hi), wsplat(ep->hi), o[b]);
-            }
-            if (ep->leaky) o[b] = wsel(o[b] < wsplat(0.0f), o[b] * wsplat(ep->slope), o[b]);
-        }
+        for (int b = 0; b < 4; b++) o[b] = wino_epilogue(o[b], bias, ep);
         wtranspose(&o[0], &o[1], &o[2], &o[3]); /* o[q] = [tile q row a | tile q+4 row a] */
         for (int q = 0; q < 4; q++) {
             for (int h = 0; h < 2; h++) {
@@ -161,5 +167,55 @@ void OBN_WINO_FN(obn_wino_output8)(const float *m, int64_t xs, float bias, const
                 }
             }
         }
+    }
+}
+
+/* F(2x2, 3x3): B^T and A^T of the points 0, 1, -1 (and infinity):
+ *   B^T d = (d0 - d2, d1 + d2, d2 - d1, d1 - d3);  A^T m = (m0 + m1 + m2, m1 - m2 - m3). */
+static inline void wino2_bt(const wv8 d[4], wv8 t[4])
+{
+    t[0] = d[0] - d[2];
+    t[1] = d[1] + d[2];
+    t[2] = d[2] - d[1];
+    t[3] = d[1] - d[3];
+}
+
+/* As obn_wino_input8 for F(2x2, 3x3): 4x4 patches (read 4 floats wide),
+ * 16 transform positions. */
+void OBN_WINO_FN(obn_wino2_input8)(const float *const base[8], int64_t rs, float *v, int64_t xs)
+{
+    wv8 e[4][4];
+    for (int r = 0; r < 4; r++) {
+        wv8 d[4];
+        for (int q = 0; q < 4; q++) d[q] = wcat(wld4(base[q] + r * rs), wld4(base[q + 4] + r * rs));
+        wtranspose(&d[0], &d[1], &d[2], &d[3]);
+        wino2_bt(d, e[r]);
+    }
+    for (int k = 0; k < 4; k++) {
+        wv8 col[4] = {e[0][k], e[1][k], e[2][k], e[3][k]}, t[4];
+        wino2_bt(col, t);
+        for (int i = 0; i < 4; i++) wst8(v + (i * 4 + k) * xs, t[i]);
+    }
+}
+
+/* As obn_wino_output8 for F(2x2, 3x3): 2x2 outputs per tile. */
+void OBN_WINO_FN(obn_wino2_output8)(const float *m, int64_t xs, float bias, const obn_conv_epilogue *ep,
+                                    float *const out[8], const int rows[8], const int cols[8], int64_t os)
+{
+    wv8 f[2][4];
+    for (int k = 0; k < 4; k++) {
+        wv8 m0 = wld8(m + k * xs), m1 = wld8(m + (4 + k) * xs), m2 = wld8(m + (8 + k) * xs),
+            m3 = wld8(m + (12 + k) * xs);
+        f[0][k] = m0 + m1 + m2;
+        f[1][k] = m1 - m2 - m3;
+    }
+    for (int a = 0; a < 2; a++) {
+        wv8 o[2] = {f[a][0] + f[a][1] + f[a][2], f[a][1] - f[a][2] - f[a][3]};
+        for (int b = 0; b < 2; b++) o[b] = wino_epilogue(o[b], bias, ep);
+        float pairs[16]; /* tile i's two outputs of row a at 2i, 2i+1 */
+        wst8(pairs, __builtin_shufflevector(o[0], o[1], 0, 8, 1, 9, 2, 10, 3, 11));
+        wst8(pairs + 8, __builtin_shufflevector(o[0], o[1], 4, 12, 5, 13, 6, 14, 7, 15));
+        for (int i = 0; i < 8; i++)
+            if (a < rows[i]) memcpy(out[i] + a * os, pairs + 2 * i, (size_t)cols[i] * sizeof(float));
     }
 }
