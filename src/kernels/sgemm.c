@@ -212,12 +212,20 @@ typedef struct {
     int64_t abuf_floats;
 } gemm_plan;
 
+/* The streaming loop's packed block of B column panels: a quarter of a
+ * 512 KiB L2, next to the small A. Wide blocks make both the B reads and the
+ * C writes long contiguous runs (each row panel of A writes MR rows of C
+ * across the whole block). */
+#define OBN_SGEMM_STREAM_B_BYTES ((int64_t)128 << 10)
+
 /* The B buffer holds b_panels panels of kc x NR, plus one per thread: with
  * a column split each thread packs ceil(b_panels / nth) panels into its own
  * region (nth <= p->threads). */
 static size_t b_buffer_bytes(const gemm_plan *p)
 {
-    return align64((size_t)((p->b_panels + p->threads) * p->kc * p->kr->nr) * sizeof(float));
+    size_t blocked = (size_t)((p->b_panels + p->threads) * p->kc * p->kr->nr) * sizeof(float);
+    size_t stream = (size_t)p->threads * (size_t)(OBN_SGEMM_STREAM_B_BYTES + p->kc * p->kr->nr * 4);
+    return align64(blocked > stream ? blocked : stream);
 }
 
 /* Blocks and thread count; returns the workspace bytes the plan needs. */
@@ -316,6 +324,50 @@ static void compute_block(const gemm_plan *p, int tid, int64_t row0, int64_t row
     }
 }
 
+/* Packed op(A) up to this size stays in L2 (half of a 512 KiB Zen 2/3 L2)
+ * while every column panel of B streams past it once: see
+ * gemm_thread_stream. */
+#define OBN_SGEMM_STREAM_A_BYTES ((int64_t)256 << 10)
+
+/* Whether the call takes the streaming loop: A pre-packed and small enough
+ * to stay in L2, B not packed, and more column panels than a block. */
+static int stream_b(const gemm_plan *p)
+{
+    const obn_sgemm_call *c = p->call;
+    return c->a.packed && !c->b.packed && c->m * c->k * (int64_t)sizeof(float) <= OBN_SGEMM_STREAM_A_BYTES;
+}
+
+/* The loop nest for a small pre-packed A: each thread takes an equal share
+ * of B's column panels and, a block of panels and one K block at a time,
+ * packs them into a buffer of its own that stays in L2 and runs every row
+ * panel of A across the whole block. B is read from memory once and never
+ * written back out as a packed block (the BLIS order packs a whole kc x nc
+ * block, larger than L2, and reads it back), and C is written in runs of the
+ * block's width. No barrier. */
+static void gemm_thread_stream(const gemm_plan *p, int tid, int nth)
+{
+    const obn_sgemm_call *c = p->call;
+    int mr = p->kr->mr, nr = p->kr->nr;
+    int64_t q0, q1;
+    split_range(ceil_div(c->n, nr), nth, tid, &q0, &q1);
+    int64_t per = OBN_SGEMM_STREAM_B_BYTES / (p->kc * nr * (int64_t)sizeof(float));
+    if (per < 1) per = 1;
+    float *panels = p->bbuf + (int64_t)tid * (OBN_SGEMM_STREAM_B_BYTES / (int64_t)sizeof(float) + p->kc * nr);
+    for (int64_t pc = 0; pc < c->k; pc += p->kc) {
+        int64_t kcur = min64(p->kc, c->k - pc);
+        int64_t width = per * p->kc / kcur; /* panels per block at this depth */
+        const float *ablk = c->a.packed->data + pc * mr;
+        for (int64_t qb = q0; qb < q1; qb += width) {
+            int64_t qe = min64(q1, qb + width);
+            obn_sgemm_pack_b_panels(c->b.data, c->b.ld, c->b.trans, pc, kcur, 0, c->n, nr, qb, qe, panels);
+            for (int64_t i = 0; i < c->m; i += mr)
+                for (int64_t q = qb; q < qe; q++)
+                    run_tile(p, ablk + (i / mr) * c->k * mr, panels + (q - qb) * kcur * nr, kcur, i, q * nr,
+                             pc == 0, pc + kcur >= c->k);
+        }
+    }
+}
+
 /* The BLIS loop nest for thread tid of nth: jc (nc) -> pc (kc, pack B) ->
  * ic (mc, pack own A) -> tiles. With a pure column split (tm = 1) a thread
  * packs only the B panels it uses, into its own fixed region of the buffer,
@@ -403,11 +455,12 @@ int obn_sgemm_run(const obn_sgemm_call *c, void *workspace, size_t workspace_byt
         ws += b_buffer_bytes(&p);
     }
     if (!c->a.packed) p.abuf = (float *)ws;
+    void (*loop)(const gemm_plan *, int, int) = stream_b(&p) ? gemm_thread_stream : gemm_thread;
     if (p.threads > 1) {
 #pragma omp parallel num_threads(p.threads)
-        gemm_thread(&p, omp_get_thread_num(), omp_get_num_threads());
+        loop(&p, omp_get_thread_num(), omp_get_num_threads());
     } else {
-        gemm_thread(&p, 0, 1);
+        loop(&p, 0, 1);
     }
     free(own);
     return OBN_SGEMM_OK;

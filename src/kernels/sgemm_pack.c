@@ -53,6 +53,15 @@ static void copy_rows(float *d, const float *s, int64_t ld, int64_t kc, int nr)
 void obn_sgemm_pack_b_panels(const float *b, int64_t ldb, int trans, int64_t p0, int64_t kc, int64_t j0,
                              int64_t cols, int nr, int64_t q0, int64_t q1, float *dst)
 {
+    if (!trans && q1 > q0 + 1 && cols >= q1 * nr && nr == 16) {
+        /* several whole panels of a row-major B: row by row, so each read
+         * is one contiguous run of (q1 - q0) * 16 floats */
+        for (int64_t p = 0; p < kc; p++) {
+            const float *s = b + (p0 + p) * ldb + j0 + q0 * 16;
+            for (int64_t q = 0; q < q1 - q0; q++) __builtin_memcpy(dst + (q * kc + p) * 16, s + q * 16, 64);
+        }
+        return;
+    }
     for (int64_t q = q0; q < q1; q++) {
         int64_t jj = q * nr;
         int64_t c = cols - jj < nr ? cols - jj : nr;
