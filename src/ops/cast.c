@@ -1,15 +1,23 @@
-/* Cast (1, 6, 9, 13) and CastLike (15) between every storable type.
- * Cast-1 names the target type as a string ("FLOAT"), 6+ as the TensorProto
- * number. Conversions: float -> integer truncates toward zero and saturates
- * at the 64-bit range before wrapping to the target width (defined behaviour
- * for NaN and out-of-range values, where C leaves it undefined); to bool is
- * v != 0; float16/bfloat16 round to nearest even. Strings are not supported. */
+/* Cast (1, 6, 9, 13, 19, 21, 23, 24, 25) and CastLike (15, 19, 21, 23, 24,
+ * 25) between every storable type. Cast-1 names the target type as a string
+ * ("FLOAT"), 6+ as the TensorProto number. Conversions: float -> integer
+ * truncates toward zero and saturates at the 64-bit range before wrapping to
+ * the target width (defined behaviour for NaN and out-of-range values, where
+ * C leaves it undefined); to bool is v != 0; float16/bfloat16 round to
+ * nearest even. Strings are not supported.
+ * The attributes of 19+ (saturate) and 24+ (round_mode) only change casts
+ * to the float8 types, which the other versions' new types are too; they are
+ * parsed and checked here for every target. */
 #include <string.h>
 
 #include "op_helpers.h"
 
+typedef enum { CAST_ROUND_UP, CAST_ROUND_DOWN, CAST_ROUND_NEAREST } cast_round_mode;
+
 typedef struct {
-    obn_dtype to; /* Cast */
+    obn_dtype to;               /* Cast */
+    int saturate;               /* 19+: out-of-range float8 values clamp (1) or become NaN/Inf (0) */
+    cast_round_mode round_mode; /* 24+: rounding to float8e8m0 */
 } cast_attrs;
 
 static obn_status dtype_from_name(const obn_node *n, const char *s, obn_dtype *out)
@@ -25,9 +33,31 @@ static obn_status dtype_from_name(const obn_node *n, const char *s, obn_dtype *o
     return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'to' names unknown type '%s'", s);
 }
 
+/* saturate (19+, default 1) and round_mode (24+, default "up"). */
+static obn_status parse_float8_attrs(const obn_node *n, int v, cast_attrs *a)
+{
+    static const char *const modes[] = {"up", "down", "nearest"};
+    const char *wrong = NULL;
+    if (v < 19 && obn_node_attr(n, "saturate")) wrong = "saturate";
+    if (v < 24 && obn_node_attr(n, "round_mode")) wrong = "round_mode";
+    if (wrong) return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute '%s' is not part of %s-%d", wrong, n->op_type, v);
+    int64_t saturate;
+    const char *mode;
+    OBN_TRY(obn_attr_int_range(n, "saturate", 1, 0, 1, &saturate));
+    OBN_TRY(obn_attr_get_string(n, "round_mode", "up", &mode));
+    a->saturate = (int)saturate;
+    for (int i = 0; i < 3; i++)
+        if (strcmp(mode, modes[i]) == 0) {
+            a->round_mode = (cast_round_mode)i;
+            return OBN_OK;
+        }
+    return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'round_mode' is '%s'; expected up, down or nearest", mode);
+}
+
 static obn_status cast_parse(const obn_node *n, int v, void *out)
 {
     cast_attrs *a = out;
+    OBN_TRY(parse_float8_attrs(n, v, a));
     if (strcmp(n->op_type, "CastLike") == 0) return OBN_OK;
     const obn_attr *to = obn_node_attr(n, "to");
     if (!to) return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'to' is required");
@@ -117,10 +147,10 @@ static obn_status cast_run(obn_op_ctx *ctx)
     return OBN_OK;
 }
 
-static const int cast_versions[] = {1, 6, 9, 13, 0};
-static const int castlike_versions[] = {15, 0};
-static const char *const cast_attr_names[] = {"to", NULL};
-static const char *const no_attrs[] = {NULL};
+static const int cast_versions[] = {1, 6, 9, 13, 19, 21, 23, 24, 25, 0};
+static const int castlike_versions[] = {15, 19, 21, 23, 24, 25, 0};
+static const char *const cast_attr_names[] = {"to", "saturate", "round_mode", NULL};
+static const char *const cast_like_attr_names[] = {"saturate", "round_mode", NULL};
 
 static const obn_op_sig cast_sigs[] = {{1, "input", "output"}, {0}};
 
@@ -143,7 +173,7 @@ const obn_op obn_op_cast_like = {
     .domain = "",
     .op_type = "CastLike",
     .since_versions = castlike_versions,
-    .attr_names = no_attrs,
+    .attr_names = cast_like_attr_names,
     .sigs = cast_like_sigs,
     .attrs_size = sizeof(cast_attrs),
     .parse = cast_parse,

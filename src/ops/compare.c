@@ -158,7 +158,7 @@ static obn_status cmp_run(obn_op_ctx *ctx)
 
 static const char *const legacy_attrs[] = {"broadcast", "axis", NULL};
 static const char *const no_attrs[] = {NULL};
-static const int eq_versions[] = {1, 7, 11, 13, 0};
+static const int eq_versions[] = {1, 7, 11, 13, 19, 0};
 static const int lt_versions[] = {1, 7, 9, 13, 0};
 static const int le_versions[] = {12, 16, 0};
 static const int logic_versions[] = {1, 7, 0};

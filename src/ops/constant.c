@@ -1,4 +1,6 @@
-/* Constant (1, 9, 11, 12, 13) and ConstantOfShape (9).
+/* Constant (1, 9, 11, 12, 13, 19, 21, 23, 24, 25) and ConstantOfShape (9, 20,
+ * 21, 23, 24, 25; bfloat16 values from 20). Versions 19+ only add element
+ * types onnxbn does not store (float8, int4, float4, int2).
  *
  * Constant's value is exactly one of the attributes `value` (a tensor),
  * `value_float(s)`, `value_int(s)` (versions 12+); string values and
@@ -78,7 +80,7 @@ static obn_status constant_run(obn_op_ctx *ctx)
     return OBN_OK;
 }
 
-static const int constant_versions[] = {1, 9, 11, 12, 13, 0};
+static const int constant_versions[] = {1, 9, 11, 12, 13, 19, 21, 23, 24, 25, 0};
 
 static const obn_op_sig constant_sigs[] = {{1, "", "output"}, {0}};
 
@@ -98,14 +100,13 @@ OBN_REGISTER_OP(obn_op_constant);
 
 static obn_status cos_parse(const obn_node *n, int v, void *out)
 {
-    (void)v;
     (void)out;
     const obn_tensor *t;
     OBN_TRY(obn_attr_get_tensor(n, "value", &t));
     if (t && t->numel != 1)
         return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'value' has %lld elements, expected 1", (long long)t->numel);
-    if (t && t->dtype == OBN_BFLOAT16)
-        return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'value' has type bfloat16, not allowed by ConstantOfShape-9");
+    if (t && t->dtype == OBN_BFLOAT16 && v < 20)
+        return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'value' has type bfloat16, not allowed by ConstantOfShape-%d", v);
     return OBN_OK;
 }
 
@@ -146,7 +147,7 @@ static obn_status cos_run(obn_op_ctx *ctx)
     return OBN_OK;
 }
 
-static const int cos_versions[] = {9, 0};
+static const int cos_versions[] = {9, 20, 21, 23, 24, 25, 0};
 static const char *const cos_attrs[] = {"value", NULL};
 
 static const obn_op_sig constant_of_shape_sigs[] = {{9, "input", "output"}, {0}};

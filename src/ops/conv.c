@@ -1,4 +1,4 @@
-/* Conv (1, 11), float32: N-d convolution with groups, strides, dilations,
+/* Conv (1, 11, 22; 22 only adds bfloat16 to the spec), float32: N-d convolution with groups, strides, dilations,
  * explicit or automatic padding and an optional bias.
  *
  * Shapes (ONNX Conv-11): X [N, C, D1..Dn], W [M, C/group, k1..kn], B [M],
@@ -214,7 +214,7 @@ static void conv_describe(const obn_op_ctx *ctx, char *buf, size_t cap)
     if (n < cap && algo != OBN_CONV_POINTWISE) snprintf(buf + n, cap - n, " s%lld", (long long)s->stride[s->nd - 1]);
 }
 
-static const int versions[] = {1, 11, 0};
+static const int versions[] = {1, 11, 22, 0};
 static const char *const attr_names[] = {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides", NULL};
 
 static const obn_op_sig conv_sigs[] = {{1, "X W ?B", "Y"}, {0}};

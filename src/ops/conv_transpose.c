@@ -1,4 +1,4 @@
-/* ConvTranspose (1, 11), float32: N-d transposed convolution with groups,
+/* ConvTranspose (1, 11, 22; 22 only adds bfloat16 to the spec), float32: N-d transposed convolution with groups,
  * strides, dilations, output_padding, explicit pads or output_shape or
  * automatic padding, and an optional bias.
  *
@@ -233,7 +233,7 @@ static obn_status convt_run(obn_op_ctx *ctx)
     return OBN_OK;
 }
 
-static const int versions[] = {1, 11, 0};
+static const int versions[] = {1, 11, 22, 0};
 static const char *const attr_names[] = {"auto_pad",       "dilations",    "group", "kernel_shape",
                                          "output_padding", "output_shape", "pads",  "strides",
                                          NULL};

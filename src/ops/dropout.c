@@ -1,5 +1,6 @@
-/* Dropout (1, 6, 7, 10, 12, 13) for inference: output = input, and the
- * optional mask output is all true (bool from 10, the data type before).
+/* Dropout (1, 6, 7, 10, 12, 13, 22; 22 only adds float8 types) for
+ * inference: output = input, and the optional mask output is all true (bool
+ * from 10, the data type before).
  * Versions before 12 are treated as inference whatever is_test says, as
  * inference runtimes do (an inference runtime has no training mode).
  * From 12, training_mode is an input: a true training_mode with ratio > 0
@@ -82,7 +83,7 @@ static obn_status dropout_run(obn_op_ctx *ctx)
     return OBN_OK;
 }
 
-static const int versions[] = {1, 6, 7, 10, 12, 13, 0};
+static const int versions[] = {1, 6, 7, 10, 12, 13, 22, 0};
 static const char *const attr_names[] = {"ratio", "is_test", "consumed_inputs", "seed", NULL};
 
 static const obn_op_sig dropout_sigs[] = {{1, "data", "output ?mask"}, {12, "data ?ratio ?training_mode", "output ?mask"}, {0}};

@@ -1,4 +1,4 @@
-/* GlobalAveragePool and GlobalMaxPool (1): one value per (n, c) plane over
+/* GlobalAveragePool and GlobalMaxPool (1, 22: bfloat16 too): one value per (n, c) plane over
  * all spatial dims of an N x C x D1 x ... x Dk input; the output keeps the
  * rank with every spatial dim 1. */
 #include <math.h>
@@ -21,7 +21,7 @@ static obn_status gpool_parse(const obn_node *n, int v, void *out)
 static obn_status gpool_infer(obn_op_ctx *ctx)
 {
     static const obn_dtype legacy[] = {OBN_FLOAT16, OBN_FLOAT, OBN_DOUBLE, OBN_UNDEFINED};
-    OBN_TRY(obn_check_input_dtype(ctx, 0, "X", legacy));
+    OBN_TRY(obn_check_input_dtype(ctx, 0, "X", ctx->since_version >= 22 ? OBN_FLOAT_TYPES : legacy));
     OBN_TRY(obn_check_rank(ctx, 0, "X", 2, OBN_MAX_RANK));
     const obn_tensor *x = ctx->inputs[0];
     int64_t dims[OBN_MAX_RANK];
@@ -52,7 +52,7 @@ static obn_status gpool_run(obn_op_ctx *ctx)
     return OBN_OK;
 }
 
-static const int versions[] = {1, 0};
+static const int versions[] = {1, 22, 0};
 static const char *const attr_names[] = {NULL};
 
 static const obn_op_sig global_average_pool_sigs[] = {{1, "X", "Y"}, {0}};

@@ -1,4 +1,5 @@
-/* Identity (1, 13, 14, 16): copies its input. */
+/* Identity (1, 13, 14, 16, 19, 21, 23, 24, 25): copies its input. 19+ only
+ * add element types onnxbn does not store (float8, int4, float4, int2). */
 #include <string.h>
 
 #include "op_util.h"
@@ -24,7 +25,7 @@ static obn_status identity_run(obn_op_ctx *ctx)
     return OBN_OK;
 }
 
-static const int versions[] = {1, 13, 14, 16, 0};
+static const int versions[] = {1, 13, 14, 16, 19, 21, 23, 24, 25, 0};
 static const char *const attr_names[] = {NULL};
 
 static const obn_op_sig identity_sigs[] = {{1, "input", "output"}, {0}};

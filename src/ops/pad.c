@@ -1,15 +1,21 @@
-/* Pad (1, 2, 11, 13). Pads are [x1_begin, x2_begin, ..., x1_end, x2_end]
- * (attribute `paddings` in 1, `pads` in 2, an int64 input from 11 whose
- * data must be known to plan, else OBN_DEFER); negative pads crop.
+/* Pad (1, 2, 11, 13, 18, 19, 21, 23, 24, 25). Pads are [x1_begin, x2_begin,
+ * ..., x1_end, x2_end] (attribute `paddings` in 1, `pads` in 2, an int64
+ * input from 11 whose data must be known to plan, else OBN_DEFER); negative
+ * pads crop. From 18 an optional input `axes` (int32/int64, negative counts
+ * from the end, known at plan time) names the axes the pads apply to, in
+ * order; pads then has 2*len(axes) values and the other axes stay unpadded.
  * Modes: constant (value: attribute `value` before 11, optional scalar input
  * `constant_value` from 11, default 0), reflect (mirror without repeating
  * the edge, repeated for pads longer than the axis, as numpy does), edge
- * (repeat the border element). Any storable type. */
+ * (repeat the border element), and from 19 wrap (the axis read as a circle:
+ * output i along an axis of size n is input (i - pad_begin) mod n, as numpy's
+ * wrap mode for any pad length). Any storable type; versions 21+ only add
+ * types onnxbn does not store. */
 #include <string.h>
 
 #include "op_helpers.h"
 
-typedef enum { MODE_CONSTANT, MODE_REFLECT, MODE_EDGE } pad_mode;
+typedef enum { MODE_CONSTANT, MODE_REFLECT, MODE_EDGE, MODE_WRAP } pad_mode;
 
 typedef struct {
     pad_mode mode;
@@ -26,7 +32,12 @@ static obn_status pad_parse(const obn_node *n, int v, void *out)
     if (strcmp(mode, "constant") == 0) a->mode = MODE_CONSTANT;
     else if (strcmp(mode, "reflect") == 0) a->mode = MODE_REFLECT;
     else if (strcmp(mode, "edge") == 0) a->mode = MODE_EDGE;
-    else return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'mode' is '%s'; expected constant, reflect or edge", mode);
+    else if (strcmp(mode, "wrap") == 0 && v >= 19) a->mode = MODE_WRAP;
+    else if (v >= 19)
+        return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'mode' is '%s'; expected constant, reflect, edge or wrap", mode);
+    else
+        return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'mode' is '%s'; expected constant, reflect or edge (wrap is Pad-19)",
+                            mode);
     const char *wrong = NULL;
     if (v >= 11 && obn_node_attr(n, "pads")) wrong = "pads";
     if (v >= 11 && obn_node_attr(n, "value")) wrong = "value";
@@ -44,6 +55,28 @@ static obn_status pad_parse(const obn_node *n, int v, void *out)
     return OBN_OK;
 }
 
+/* Pad-18's `axes` input: pads[i] and pads[i + len(axes)] belong to axis
+ * axes[i]; spread them over all axes of x (unnamed axes get 0, 0). */
+static obn_status spread_axes_pads(const obn_op_ctx *ctx, const int64_t *given, size_t n, int64_t *pads)
+{
+    const obn_tensor *x = ctx->inputs[0];
+    int64_t axes[OBN_MAX_RANK];
+    int norm[OBN_MAX_RANK];
+    size_t n_axes;
+    OBN_TRY(obn_read_int_input(ctx, 3, "axes", OBN_MAX_RANK, axes, &n_axes));
+    OBN_TRY(obn_norm_axes(ctx, "input 'axes'", axes, n_axes, x->rank, norm));
+    if (n != 2 * n_axes)
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "pads has %zu values; input 'axes' ('%s') names %zu axes, which need %zu", n,
+                           obn_in_name(ctx, 3), n_axes, 2 * n_axes);
+    for (int d = 0; d < 2 * x->rank; d++) pads[d] = 0;
+    for (size_t i = 0; i < n_axes; i++) {
+        pads[norm[i]] = given[i];
+        pads[x->rank + norm[i]] = given[n_axes + i];
+    }
+    return OBN_OK;
+}
+
+/* The begin/end pads of every axis of x into pads[0..2*rank). */
 static obn_status read_pads(const obn_op_ctx *ctx, int64_t *pads)
 {
     const pad_attrs *a = ctx->attrs;
@@ -57,12 +90,19 @@ static obn_status read_pads(const obn_op_ctx *ctx, int64_t *pads)
             return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'pads' ('%s') has type %s, expected int64", obn_in_name(ctx, 1),
                                obn_dtype_name(ctx->inputs[1]->dtype));
         OBN_TRY(obn_read_int_input(ctx, 1, "pads", 2 * OBN_MAX_RANK, pads, &n));
+        if (obn_has_input(ctx, 3)) {
+            int64_t given[2 * OBN_MAX_RANK];
+            memcpy(given, pads, n * sizeof *pads);
+            return spread_axes_pads(ctx, given, n, pads);
+        }
     }
     if (n != 2 * (size_t)x->rank)
         return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "pads has %zu values; input '%s' of rank %d needs %d", n, obn_in_name(ctx, 0),
                            x->rank, 2 * x->rank);
     return OBN_OK;
 }
+
+static const char *const mode_name[] = {"constant", "reflect", "edge", "wrap"};
 
 static obn_status pad_infer(obn_op_ctx *ctx)
 {
@@ -88,8 +128,7 @@ static obn_status pad_infer(obn_op_ctx *ctx)
             return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "pads %lld/%lld are invalid for axis %d of size %lld", (long long)pb,
                                (long long)pe, d, (long long)n);
         if (a->mode != MODE_CONSTANT && n == 0 && (pb > 0 || pe > 0))
-            return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "cannot %s-pad axis %d of size 0",
-                               a->mode == MODE_EDGE ? "edge" : "reflect", d);
+            return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "cannot %s-pad axis %d of size 0", mode_name[a->mode], d);
         dims[d] = n + pb + pe;
     }
     return obn_set_output(ctx, 0, x->dtype, x->rank, dims);
@@ -102,6 +141,7 @@ static inline int64_t source_index(pad_mode mode, int64_t j, int64_t n)
     if (j >= 0 && j < n) return j;
     if (mode == MODE_CONSTANT) return -1;
     if (mode == MODE_EDGE) return j < 0 ? 0 : n - 1;
+    if (mode == MODE_WRAP) return (j % n + n) % n;
     if (n == 1) return 0;
     int64_t period = 2 * (n - 1);
     int64_t m = j % period;
@@ -165,10 +205,11 @@ static obn_status pad_run(obn_op_ctx *ctx)
     return OBN_OK;
 }
 
-static const int versions[] = {1, 2, 11, 13, 0};
+static const int versions[] = {1, 2, 11, 13, 18, 19, 21, 23, 24, 25, 0};
 static const char *const attr_names[] = {"mode", "pads", "paddings", "value", NULL};
 
-static const obn_op_sig pad_sigs[] = {{1, "data", "output"}, {11, "data pads ?constant_value", "output"}, {0}};
+static const obn_op_sig pad_sigs[] = {
+    {1, "data", "output"}, {11, "data pads ?constant_value", "output"}, {18, "data pads ?constant_value ?axes", "output"}, {0}};
 
 const obn_op obn_op_pad = {
     .domain = "",

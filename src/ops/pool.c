@@ -1,5 +1,6 @@
-/* MaxPool (1, 8, 10, 11, 12) and AveragePool (1, 7, 10, 11) over 1, 2 or 3
- * spatial dims.
+/* MaxPool (1, 8, 10, 11, 12, 22) and AveragePool (1, 7, 10, 11, 19, 22) over
+ * 1, 2 or 3 spatial dims. AveragePool takes dilations from 19; the versions
+ * 22 only add bfloat16 to the spec (not implemented: refused by type).
  *
  * Output size per spatial axis, with eff_k = (k-1)*dilation + 1:
  *   explicit pads: (in + pb + pe - eff_k) / stride + 1, rounded down, or up
@@ -88,7 +89,7 @@ static obn_status pool_parse(const obn_node *n, int v, void *out)
         a->kernel[i] = ks[i];
     }
     const char *wrong = NULL;
-    if (obn_node_attr(n, "dilations") && (!a->is_max || v < 10)) wrong = "dilations";
+    if (obn_node_attr(n, "dilations") && (a->is_max ? v < 10 : v < 19)) wrong = "dilations";
     if (obn_node_attr(n, "ceil_mode") && v < 10) wrong = "ceil_mode";
     if (obn_node_attr(n, "storage_order") && (!a->is_max || v < 8)) wrong = "storage_order";
     if (obn_node_attr(n, "count_include_pad") && (a->is_max || v < 7)) wrong = "count_include_pad";
@@ -202,12 +203,12 @@ static obn_status pool_run(obn_op_ctx *ctx)
     return OBN_OK;
 }
 
-static const int max_versions[] = {1, 8, 10, 11, 12, 0};
-static const int avg_versions[] = {1, 7, 10, 11, 0};
+static const int max_versions[] = {1, 8, 10, 11, 12, 22, 0};
+static const int avg_versions[] = {1, 7, 10, 11, 19, 22, 0};
 static const char *const max_attrs[] = {"kernel_shape", "strides", "pads", "auto_pad", "dilations",
                                         "ceil_mode", "storage_order", NULL};
 static const char *const avg_attrs[] = {"kernel_shape", "strides", "pads", "auto_pad", "ceil_mode",
-                                        "count_include_pad", NULL};
+                                        "count_include_pad", "dilations", NULL};
 
 static const obn_op_sig maxpool_sigs[] = {{1, "X", "Y"}, {8, "X", "Y ?Indices"}, {0}};
 

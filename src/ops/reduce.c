@@ -1,11 +1,13 @@
 /* Reductions: ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceProd,
  * ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSum, ReduceLogSumExp
- * (1, 11, 13; ReduceMax/ReduceMin also 12).
+ * (1, 11, 13, and 18 for all but ReduceSum; ReduceMax/ReduceMin also 12 and
+ * 20, which adds bool with False < True).
  *
- * Axes come from the `axes` attribute, except for ReduceSum-13, which takes
- * them as an optional input (with noop_with_empty_axes: no axes means
- * identity instead of reducing everything). Negative axes count from the
- * end. keepdims (default 1) keeps reduced axes as size 1.
+ * Axes come from the `axes` attribute, except from ReduceSum-13 and every
+ * other Reduce*-18 on, which take them as an optional input (with
+ * noop_with_empty_axes: no or empty axes means identity instead of reducing
+ * everything). Negative axes count from the end. keepdims (default 1) keeps
+ * reduced axes as size 1.
  * float32/double run the kernel (double accumulation); the other float types
  * go through double, integer types are accumulated exactly in 64 bits
  * (integer means divide with truncation). */
@@ -31,10 +33,15 @@ static const struct {
              {"ReduceL2", OBN_RED_L2},       {"ReduceSumSquare", OBN_RED_SUMSQ},
              {"ReduceLogSum", OBN_RED_LOGSUM}, {"ReduceLogSumExp", OBN_RED_LOGSUMEXP}};
 
+static bool axes_input_form(obn_redop op, int since_version)
+{
+    return since_version >= 18 || (op == OBN_RED_SUM && since_version >= 13);
+}
+
 static bool axes_is_input(const obn_op_ctx *ctx)
 {
     const red_attrs *a = ctx->attrs;
-    return a->op == OBN_RED_SUM && ctx->since_version >= 13;
+    return axes_input_form(a->op, ctx->since_version);
 }
 
 static obn_status red_parse(const obn_node *n, int v, void *out)
@@ -42,9 +49,9 @@ static obn_status red_parse(const obn_node *n, int v, void *out)
     red_attrs *a = out;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(n->op_type, names[i].name) == 0) a->op = names[i].op;
-    bool input_form = a->op == OBN_RED_SUM && v >= 13;
+    bool input_form = axes_input_form(a->op, v);
     if (input_form && obn_node_attr(n, "axes"))
-        return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'axes' is not part of ReduceSum-13 (axes is an input)");
+        return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'axes' is not part of %s-%d (axes is an input)", n->op_type, v);
     if (!input_form && obn_node_attr(n, "noop_with_empty_axes"))
         return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'noop_with_empty_axes' is not part of %s-%d", n->op_type, v);
     int64_t keep, noop;
@@ -96,10 +103,16 @@ static obn_status red_infer(obn_op_ctx *ctx)
                                          OBN_UINT64, OBN_INT8, OBN_UINT8, OBN_UNDEFINED};
     static const obn_dtype minmax13[] = {OBN_FLOAT16, OBN_FLOAT, OBN_DOUBLE, OBN_BFLOAT16, OBN_INT32, OBN_INT64,
                                          OBN_UINT32, OBN_UINT64, OBN_INT8, OBN_UINT8, OBN_UNDEFINED};
+    static const obn_dtype minmax20[] = {OBN_FLOAT16, OBN_FLOAT, OBN_DOUBLE, OBN_BFLOAT16, OBN_INT32, OBN_INT64,
+                                         OBN_UINT32, OBN_UINT64, OBN_INT8, OBN_UINT8, OBN_BOOL, OBN_UNDEFINED};
     const red_attrs *a = ctx->attrs;
     int v = ctx->since_version;
     bool minmax = a->op == OBN_RED_MAX || a->op == OBN_RED_MIN;
-    const obn_dtype *allowed = minmax && v >= 13 ? minmax13 : minmax && v >= 12 ? minmax12 : v >= 13 ? v13 : legacy;
+    const obn_dtype *allowed = minmax && v >= 20   ? minmax20
+                               : minmax && v >= 13 ? minmax13
+                               : minmax && v >= 12 ? minmax12
+                               : v >= 13           ? v13
+                                                   : legacy;
     OBN_TRY(obn_check_input_dtype(ctx, 0, "data", allowed));
     unsigned char reduced[OBN_MAX_RANK];
     OBN_TRY(reduced_axes(ctx, reduced));
@@ -239,12 +252,12 @@ static obn_status red_run(obn_op_ctx *ctx)
     return OBN_OK;
 }
 
-static const int versions[] = {1, 11, 13, 0};
-static const int minmax_versions[] = {1, 11, 12, 13, 0};
-static const char *const attr_names[] = {"axes", "keepdims", NULL};
-static const char *const sum_attr_names[] = {"axes", "keepdims", "noop_with_empty_axes", NULL};
+static const int versions[] = {1, 11, 13, 18, 0};
+static const int sum_versions[] = {1, 11, 13, 0};
+static const int minmax_versions[] = {1, 11, 12, 13, 18, 20, 0};
+static const char *const attr_names[] = {"axes", "keepdims", "noop_with_empty_axes", NULL};
 
-static const obn_op_sig reduce_sigs[] = {{1, "data", "reduced"}, {0}};
+static const obn_op_sig reduce_sigs[] = {{1, "data", "reduced"}, {18, "data ?axes", "reduced"}, {0}};
 static const obn_op_sig sum_sigs[] = {{1, "data", "reduced"}, {13, "data ?axes", "reduced"}, {0}};
 
 #define REDUCE_OP(sym, name, vers, attrs, sig)                                                      \
@@ -255,7 +268,7 @@ static const obn_op_sig sum_sigs[] = {{1, "data", "reduced"}, {13, "data ?axes",
 
 REDUCE_OP(obn_op_reduce_mean, "ReduceMean", versions, attr_names, reduce_sigs);
 OBN_REGISTER_OP(obn_op_reduce_mean);
-REDUCE_OP(obn_op_reduce_sum, "ReduceSum", versions, sum_attr_names, sum_sigs);
+REDUCE_OP(obn_op_reduce_sum, "ReduceSum", sum_versions, attr_names, sum_sigs);
 OBN_REGISTER_OP(obn_op_reduce_sum);
 REDUCE_OP(obn_op_reduce_max, "ReduceMax", minmax_versions, attr_names, reduce_sigs);
 OBN_REGISTER_OP(obn_op_reduce_max);

@@ -1,6 +1,7 @@
 /* Ops that change only the shape; the data is copied unchanged:
- * Reshape (1, 5, 13, 14), Flatten (1, 9, 11, 13), Squeeze and Unsqueeze
- * (1, 11, 13).
+ * Reshape (1, 5, 13, 14, 19, 21, 23, 24, 25), Flatten (1, 9, 11, 13, 21, 23,
+ * 24, 25), Squeeze and Unsqueeze (1, 11, 13, 21, 23, 24, 25); the versions
+ * from 19 only add element types onnxbn does not store.
  *
  * Reshape-1 takes the shape as an attribute, 5+ as an input whose data must
  * be known to plan (otherwise OBN_DEFER: the session plans per run). In the
@@ -207,9 +208,9 @@ static obn_status reshape_run(obn_op_ctx *ctx)
     return OBN_OK;
 }
 
-static const int reshape_versions[] = {1, 5, 13, 14, 0};
-static const int flatten_versions[] = {1, 9, 11, 13, 0};
-static const int squeeze_versions[] = {1, 11, 13, 0};
+static const int reshape_versions[] = {1, 5, 13, 14, 19, 21, 23, 24, 25, 0};
+static const int flatten_versions[] = {1, 9, 11, 13, 21, 23, 24, 25, 0};
+static const int squeeze_versions[] = {1, 11, 13, 21, 23, 24, 25, 0};
 static const char *const reshape_attr_names[] = {"shape", "allowzero", "consumed_inputs", NULL};
 static const char *const flatten_attr_names[] = {"axis", NULL};
 static const char *const axes_attr_names[] = {"axes", NULL};

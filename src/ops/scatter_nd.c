@@ -1,17 +1,19 @@
-/* ScatterND (11, 13, 16): output = data, then for every index tuple
+/* ScatterND (11, 13, 16, 18): output = data, then for every index tuple
  * i = indices[j0..j(q-2), :] (k = indices.shape[-1] <= rank(data)
  * coordinates, negative counting from the end) the slice output[i] (shape
  * data.shape[k:]) is replaced by, or from 16 with `reduction` combined with
- * (add, mul), updates[j0..j(q-2)]. updates has shape
- * indices.shape[:-1] + data.shape[k:]. Any storable type for replacement;
- * add/mul need a numeric type. Indices out of range are a run-time error.
+ * (add, mul; from 18 also max, min), updates[j0..j(q-2)], in index order.
+ * updates has shape indices.shape[:-1] + data.shape[k:]. Any storable type
+ * for replacement; the reductions need a numeric type (max/min of floats
+ * propagate NaN, as numpy's maximum/minimum). Indices out of range are a
+ * run-time error.
  * Exported by torchvision's Swin for its attention mask (folded at plan
  * time there). */
 #include <string.h>
 
 #include "op_helpers.h"
 
-typedef enum { RED_NONE, RED_ADD, RED_MUL } scatter_reduction;
+typedef enum { RED_NONE, RED_ADD, RED_MUL, RED_MAX, RED_MIN } scatter_reduction;
 
 typedef struct {
     scatter_reduction reduction;
@@ -27,7 +29,13 @@ static obn_status scatter_parse(const obn_node *n, int v, void *out)
     if (strcmp(r, "none") == 0) a->reduction = RED_NONE;
     else if (strcmp(r, "add") == 0) a->reduction = RED_ADD;
     else if (strcmp(r, "mul") == 0) a->reduction = RED_MUL;
-    else return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'reduction' is '%s'; expected none, add or mul", r);
+    else if (strcmp(r, "max") == 0 && v >= 18) a->reduction = RED_MAX;
+    else if (strcmp(r, "min") == 0 && v >= 18) a->reduction = RED_MIN;
+    else if (v >= 18)
+        return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'reduction' is '%s'; expected none, add, mul, max or min", r);
+    else
+        return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'reduction' is '%s'; expected none, add or mul (max/min are ScatterND-18)",
+                            r);
     return OBN_OK;
 }
 
@@ -55,15 +63,39 @@ static obn_status scatter_infer(obn_op_ctx *ctx)
     return obn_set_output(ctx, 0, x->dtype, x->rank, x->dims);
 }
 
+static double combine_f64(scatter_reduction r, double a, double b)
+{
+    switch (r) {
+    case RED_ADD: return a + b;
+    case RED_MUL: return a * b;
+    case RED_MAX: return a != a || b != b ? a + b : a > b ? a : b;
+    default: return a != a || b != b ? a + b : a < b ? a : b;
+    }
+}
+
+/* Add and mul wrap (computed on the 64-bit patterns); max and min compare
+ * as the type's signedness says. */
+static uint64_t combine_int(scatter_reduction r, uint64_t a, uint64_t b, bool is_unsigned)
+{
+    bool less = is_unsigned ? a < b : (int64_t)a < (int64_t)b;
+    switch (r) {
+    case RED_ADD: return a + b;
+    case RED_MUL: return a * b;
+    case RED_MAX: return less ? b : a;
+    default: return less ? a : b;
+    }
+}
+
 /* y[yi] = y[yi] (op) u[ui] for a numeric type, through int64 or double. */
 static void combine(scatter_reduction r, obn_tensor *y, int64_t yi, const obn_tensor *u, int64_t ui)
 {
     if (obn_dtype_is_float(y->dtype)) {
-        double a = obn_load_f64(y, yi), b = obn_load_f64(u, ui);
-        obn_store_f64(y, yi, r == RED_ADD ? a + b : a * b);
+        obn_store_f64(y, yi, combine_f64(r, obn_load_f64(y, yi), obn_load_f64(u, ui)));
+    } else if (obn_dtype_is_unsigned(y->dtype)) {
+        obn_store_i64(y, yi, (int64_t)combine_int(r, obn_load_u64(y, yi), obn_load_u64(u, ui), true));
     } else {
-        uint64_t a = obn_load_u64(y, yi), b = obn_load_u64(u, ui);
-        obn_store_i64(y, yi, (int64_t)(r == RED_ADD ? a + b : a * b));
+        uint64_t a = (uint64_t)obn_load_i64(y, yi), b = (uint64_t)obn_load_i64(u, ui);
+        obn_store_i64(y, yi, (int64_t)combine_int(r, a, b, false));
     }
 }
 
@@ -101,7 +133,7 @@ static obn_status scatter_run(obn_op_ctx *ctx)
     return OBN_OK;
 }
 
-static const int versions[] = {11, 13, 16, 0};
+static const int versions[] = {11, 13, 16, 18, 0};
 static const char *const attr_names[] = {"reduction", NULL};
 
 static const obn_op_sig scatter_nd_sigs[] = {{11, "data indices updates", "output"}, {0}};

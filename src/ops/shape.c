@@ -1,4 +1,6 @@
-/* Shape (1, 13, 15) and Size (1, 13): int64 facts about the input's shape.
+/* Shape (1, 13, 15, 19, 21, 23, 24, 25) and Size (1, 13, 19, 21, 23, 24,
+ * 25): int64 facts about the input's shape (19+ only add element types
+ * onnxbn does not store).
  * Both are OBN_OP_SHAPE_ONLY, so the planner computes them as soon as the
  * input's shape is known, which lets the shape arithmetic after them fold.
  * Shape-15 slices the dims with `start`/`end` (negative counts from the end,
@@ -47,7 +49,7 @@ static obn_status shape_run(obn_op_ctx *ctx)
     return OBN_OK;
 }
 
-static const int shape_versions[] = {1, 13, 15, 0};
+static const int shape_versions[] = {1, 13, 15, 19, 21, 23, 24, 25, 0};
 static const char *const shape_attr_names[] = {"start", "end", NULL};
 
 static const obn_op_sig shape_sigs[] = {{1, "data", "shape"}, {0}};
@@ -82,7 +84,7 @@ static obn_status size_run(obn_op_ctx *ctx)
     return OBN_OK;
 }
 
-static const int size_versions[] = {1, 13, 0};
+static const int size_versions[] = {1, 13, 19, 21, 23, 24, 25, 0};
 static const char *const no_attrs[] = {NULL};
 
 static const obn_op_sig size_sigs[] = {{1, "data", "size"}, {0}};

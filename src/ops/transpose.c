@@ -1,4 +1,5 @@
-/* Transpose (1, 13), every storable type: y.shape[i] = x.shape[perm[i]];
+/* Transpose (1, 13, 21, 23, 24, 25; 21+ only add types onnxbn does not
+ * store), every storable type: y.shape[i] = x.shape[perm[i]];
  * perm defaults to the reversed axes and must be a permutation of
  * 0..rank-1. */
 #include "kernels/transpose.h"
@@ -64,7 +65,7 @@ static obn_status transpose_run(obn_op_ctx *ctx)
     return OBN_OK;
 }
 
-static const int versions[] = {1, 13, 0};
+static const int versions[] = {1, 13, 21, 23, 24, 25, 0};
 static const char *const attr_names[] = {"perm", NULL};
 
 static const obn_op_sig transpose_sigs[] = {{1, "data", "transposed"}, {0}};

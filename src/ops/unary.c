@@ -1,9 +1,10 @@
 /* Element-wise unary ops with a single output of the input's shape:
  * Sigmoid, Tanh, Exp, Log, Sqrt, Reciprocal, Floor, Ceil, Abs, Neg (1, 6, 13),
- * HardSigmoid, Elu, Selu (1, 6), HardSwish (14), LeakyRelu (1, 6, 16),
- * Erf, Sign (9, 13), Round (11), Celu (12), Softplus, Softsign (1),
- * ThresholdedRelu (10), Sin, Cos, Tan, Asin, Acos, Atan (7), Sinh, Cosh, Asinh,
- * Acosh, Atanh (9).
+ * HardSigmoid, Elu, Selu (1, 6, 22), HardSwish (14, 22), LeakyRelu (1, 6, 16),
+ * Erf, Sign (9, 13), Round (11, 22), Celu (12, 28), Softplus, Softsign (1, 22),
+ * ThresholdedRelu (10, 22), Sin, Cos, Tan, Asin, Acos, Atan (7, 22), Sinh,
+ * Cosh, Asinh, Acosh, Atanh (9, 22). Version 22 adds bfloat16 to the
+ * float-only ones, Celu-28 the float types besides float32.
  *
  * float32 runs the streaming kernel; float16/bfloat16/double go through the
  * double form of the same function; the integer types of Abs, Neg, Sign and
@@ -97,8 +98,8 @@ static obn_status un_infer(obn_op_ctx *ctx)
     const obn_dtype *allowed = ctx->since_version >= 13 || (s->op == OBN_UN_LEAKY_RELU && ctx->since_version >= 16)
                                    ? OBN_FLOAT_TYPES
                                    : legacy_float;
-    if (s->op == OBN_UN_CELU) allowed = float32_only;
-    if (s->op == OBN_UN_HARDSWISH) allowed = legacy_float; /* HardSwish-14 has no bfloat16 */
+    if (s->op == OBN_UN_CELU && ctx->since_version < 28) allowed = float32_only;
+    if (s->op == OBN_UN_HARDSWISH && ctx->since_version < 22) allowed = legacy_float; /* HardSwish-14 has no bfloat16 */
     if (s->wider_since && ctx->since_version >= s->wider_since)
         allowed = s->types == TY_SIGNED ? signed_types : OBN_NUMERIC_TYPES;
     OBN_TRY(obn_check_input_dtype(ctx, 0, "X", allowed));
@@ -144,16 +145,16 @@ static obn_status un_run(obn_op_ctx *ctx)
 }
 
 static const int v1_6_13[] = {1, 6, 13, 0};
-static const int v1_6[] = {1, 6, 0};
-static const int v14[] = {14, 0};
+static const int v1_6_22[] = {1, 6, 22, 0};
+static const int v14_22[] = {14, 22, 0};
 static const int v1_6_16[] = {1, 6, 16, 0};
 static const int v9_13[] = {9, 13, 0};
-static const int v11[] = {11, 0};
-static const int v12[] = {12, 0};
-static const int v1[] = {1, 0};
-static const int v10[] = {10, 0};
-static const int v7[] = {7, 0};
-static const int v9[] = {9, 0};
+static const int v11_22[] = {11, 22, 0};
+static const int v12_28[] = {12, 28, 0};
+static const int v1_22[] = {1, 22, 0};
+static const int v10_22[] = {10, 22, 0};
+static const int v7_22[] = {7, 22, 0};
+static const int v9_22[] = {9, 22, 0};
 static const char *const no_attrs[] = {NULL};
 static const char *const legacy_attrs[] = {"consumed_inputs", NULL};
 static const char *const alpha_legacy[] = {"alpha", "consumed_inputs", NULL};
@@ -173,9 +174,9 @@ static const obn_op_sig io_sigs[] = {{1, "input", "output"}, {0}};
 
 UNARY_OP(obn_op_sigmoid, "Sigmoid", v1_6_13, legacy_attrs, xy_sigs);
 OBN_REGISTER_OP(obn_op_sigmoid);
-UNARY_OP(obn_op_hard_sigmoid, "HardSigmoid", v1_6, alpha_beta_legacy, xy_sigs);
+UNARY_OP(obn_op_hard_sigmoid, "HardSigmoid", v1_6_22, alpha_beta_legacy, xy_sigs);
 OBN_REGISTER_OP(obn_op_hard_sigmoid);
-UNARY_OP(obn_op_hard_swish, "HardSwish", v14, no_attrs, xy_sigs);
+UNARY_OP(obn_op_hard_swish, "HardSwish", v14_22, no_attrs, xy_sigs);
 OBN_REGISTER_OP(obn_op_hard_swish);
 UNARY_OP(obn_op_tanh, "Tanh", v1_6_13, legacy_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_tanh);
@@ -193,7 +194,7 @@ UNARY_OP(obn_op_floor, "Floor", v1_6_13, legacy_attrs, xy_sigs);
 OBN_REGISTER_OP(obn_op_floor);
 UNARY_OP(obn_op_ceil, "Ceil", v1_6_13, legacy_attrs, xy_sigs);
 OBN_REGISTER_OP(obn_op_ceil);
-UNARY_OP(obn_op_round, "Round", v11, no_attrs, xy_sigs);
+UNARY_OP(obn_op_round, "Round", v11_22, no_attrs, xy_sigs);
 OBN_REGISTER_OP(obn_op_round);
 UNARY_OP(obn_op_reciprocal, "Reciprocal", v1_6_13, legacy_attrs, xy_sigs);
 OBN_REGISTER_OP(obn_op_reciprocal);
@@ -201,39 +202,39 @@ UNARY_OP(obn_op_erf, "Erf", v9_13, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_erf);
 UNARY_OP(obn_op_sign, "Sign", v9_13, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_sign);
-UNARY_OP(obn_op_elu, "Elu", v1_6, alpha_legacy, xy_sigs);
+UNARY_OP(obn_op_elu, "Elu", v1_6_22, alpha_legacy, xy_sigs);
 OBN_REGISTER_OP(obn_op_elu);
-UNARY_OP(obn_op_selu, "Selu", v1_6, alpha_gamma_legacy, xy_sigs);
+UNARY_OP(obn_op_selu, "Selu", v1_6_22, alpha_gamma_legacy, xy_sigs);
 OBN_REGISTER_OP(obn_op_selu);
-UNARY_OP(obn_op_celu, "Celu", v12, alpha_only, xy_sigs);
+UNARY_OP(obn_op_celu, "Celu", v12_28, alpha_only, xy_sigs);
 OBN_REGISTER_OP(obn_op_celu);
-UNARY_OP(obn_op_softplus, "Softplus", v1, no_attrs, xy_sigs);
+UNARY_OP(obn_op_softplus, "Softplus", v1_22, no_attrs, xy_sigs);
 OBN_REGISTER_OP(obn_op_softplus);
-UNARY_OP(obn_op_softsign, "Softsign", v1, no_attrs, io_sigs);
+UNARY_OP(obn_op_softsign, "Softsign", v1_22, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_softsign);
-UNARY_OP(obn_op_thresholded_relu, "ThresholdedRelu", v10, alpha_only, xy_sigs);
+UNARY_OP(obn_op_thresholded_relu, "ThresholdedRelu", v10_22, alpha_only, xy_sigs);
 OBN_REGISTER_OP(obn_op_thresholded_relu);
-UNARY_OP(obn_op_sin, "Sin", v7, no_attrs, io_sigs);
+UNARY_OP(obn_op_sin, "Sin", v7_22, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_sin);
-UNARY_OP(obn_op_cos, "Cos", v7, no_attrs, io_sigs);
+UNARY_OP(obn_op_cos, "Cos", v7_22, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_cos);
-UNARY_OP(obn_op_tan, "Tan", v7, no_attrs, io_sigs);
+UNARY_OP(obn_op_tan, "Tan", v7_22, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_tan);
-UNARY_OP(obn_op_asin, "Asin", v7, no_attrs, io_sigs);
+UNARY_OP(obn_op_asin, "Asin", v7_22, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_asin);
-UNARY_OP(obn_op_acos, "Acos", v7, no_attrs, io_sigs);
+UNARY_OP(obn_op_acos, "Acos", v7_22, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_acos);
-UNARY_OP(obn_op_atan, "Atan", v7, no_attrs, io_sigs);
+UNARY_OP(obn_op_atan, "Atan", v7_22, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_atan);
-UNARY_OP(obn_op_sinh, "Sinh", v9, no_attrs, io_sigs);
+UNARY_OP(obn_op_sinh, "Sinh", v9_22, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_sinh);
-UNARY_OP(obn_op_cosh, "Cosh", v9, no_attrs, io_sigs);
+UNARY_OP(obn_op_cosh, "Cosh", v9_22, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_cosh);
-UNARY_OP(obn_op_asinh, "Asinh", v9, no_attrs, io_sigs);
+UNARY_OP(obn_op_asinh, "Asinh", v9_22, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_asinh);
-UNARY_OP(obn_op_acosh, "Acosh", v9, no_attrs, io_sigs);
+UNARY_OP(obn_op_acosh, "Acosh", v9_22, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_acosh);
-UNARY_OP(obn_op_atanh, "Atanh", v9, no_attrs, io_sigs);
+UNARY_OP(obn_op_atanh, "Atanh", v9_22, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_atanh);
 UNARY_OP(obn_op_leaky_relu, "LeakyRelu", v1_6_16, alpha_legacy, xy_sigs);
 OBN_REGISTER_OP(obn_op_leaky_relu);

@@ -9,8 +9,9 @@
 #include "status.h"
 #include "tensor_proto.h"
 
-/* Highest IR version whose files onnxbn reads (ONNX 1.15 writes 9, 1.16 10). */
-#define OBN_MAX_IR_VERSION 10
+/* Highest IR version whose files onnxbn reads (ONNX 1.16 writes 10, 1.18 11,
+ * 1.19 12, 1.20 to 1.23 13). */
+#define OBN_MAX_IR_VERSION 13
 
 static const char *nz(const char *s) { return s ? s : ""; }
 

@@ -329,11 +329,24 @@ oom:
 /* A node left unsorted by Kahn's algorithm has an unsorted producer among its
  * inputs; following those links from any unsorted node enters a cycle within
  * n steps (nodes only downstream of a cycle are left behind). */
+/* The values node n reads, for ordering: its inputs, then (-1 when absent)
+ * the min/max inputs of a fused Clip >= 11. The kernel has those as numbers,
+ * but export writes the Clip back after n reading them, so their producers
+ * (Constant nodes, as exporters emit) must come before n. */
+static int node_n_reads(const obn_node *n) { return n->n_inputs + 2; }
+
+static int node_read(const obn_node *n, int k)
+{
+    if (k < n->n_inputs) return n->inputs[k];
+    if (n->act.kind != OBN_ACT_CLIP) return -1;
+    return k == n->n_inputs ? n->act.min_value : n->act.max_value;
+}
+
 static int pending_producer(const obn_graph *g, const int *producer, const int *pending, int node)
 {
     const obn_node *nd = &g->nodes[node];
-    for (int k = 0; k < nd->n_inputs; k++) {
-        int v = nd->inputs[k];
+    for (int k = 0; k < node_n_reads(nd); k++) {
+        int v = node_read(nd, k);
         if (v >= 0 && producer[v] >= 0 && pending[producer[v]] > 0) return producer[v];
     }
     return -1; /* not reached for an unsorted node */
@@ -405,8 +418,8 @@ obn_status obn_graph_toposort(obn_graph *g)
         }
     int total = 0;
     for (int i = 0; i < n; i++)
-        for (int k = 0; k < g->nodes[i].n_inputs; k++) {
-            int v = g->nodes[i].inputs[k];
+        for (int k = 0; k < node_n_reads(&g->nodes[i]); k++) {
+            int v = node_read(&g->nodes[i], k);
             if (v >= 0 && producer[v] >= 0) {
                 pending[i]++;
                 start[producer[v] + 1]++;
@@ -421,8 +434,8 @@ obn_status obn_graph_toposort(obn_graph *g)
         goto oom;
     }
     for (int i = 0; i < n; i++)
-        for (int k = 0; k < g->nodes[i].n_inputs; k++) {
-            int v = g->nodes[i].inputs[k];
+        for (int k = 0; k < node_n_reads(&g->nodes[i]); k++) {
+            int v = node_read(&g->nodes[i], k);
             if (v >= 0 && producer[v] >= 0) {
                 int p = producer[v];
                 users[start[p] + fill[p]++] = i;

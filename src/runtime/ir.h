@@ -143,7 +143,9 @@ obn_status obn_node_set_io(obn_node *n, int n_inputs, const int *inputs, int n_o
                            const int *outputs);
 
 /* Reorders nodes topologically and recomputes value producers; errors on a
- * cycle, naming a node on it. Dead nodes are dropped first. */
+ * cycle, naming a node on it. Dead nodes are dropped first. A node with a
+ * fused Clip comes after the producers of the Clip's min/max too, so that
+ * export, which writes nodes in this order, writes a sorted graph. */
 obn_status obn_graph_toposort(obn_graph *g);
 
 /* Opset version imported for a domain ("" and "ai.onnx" are the same), or -1. */

@@ -94,7 +94,7 @@ const obn_op_sig *obn_op_sig_find(const obn_op *op, int since_version);
 obn_status obn_check_node_io(const obn_node *n, const obn_op *op, int since_version);
 
 /* Highest ai.onnx opset whose operator versions the registry tracks. */
-#define OBN_MAX_ONNX_OPSET 17
+#define OBN_MAX_ONNX_OPSET 28
 
 #define OBN_REGISTER_OP(symbol) extern const obn_op symbol
 

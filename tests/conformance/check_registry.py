@@ -1,18 +1,26 @@
 #!/usr/bin/python3
-"""Checks the operator registry against the ONNX spec (python3-onnx): for
-every implemented ai.onnx operator, each spec version up to the highest opset
-onnxbn accepts must be implemented, or a model at that opset would silently
-run an older version's semantics. A version listed that the spec does not
-have is an error too. Each implemented version's signature (formal inputs
-and outputs, which are optional or variadic: what the loader enforces) must
-be the spec's.
+"""Checks the operator registry against the ONNX spec: for every implemented
+ai.onnx operator, each spec version up to the highest opset onnxbn accepts
+must be implemented, or a model at that opset would silently run an older
+version's semantics. A version listed that the spec does not have is an
+error too. Each implemented version's signature (formal inputs and outputs,
+which are optional or variadic: what the loader enforces) must be the spec's.
+
+The spec up to opset 17 is python3-onnx's (onnx.defs, 1.12); versions 18 and
+later come from the tables next to this script: onnx_op_versions.tsv (every
+operator version up to opset 28) and onnx_signatures_18plus.tsv (generated
+by gen_onnx_signatures.py).
 
 usage: check_registry.py ONNXBN MAX_OPSET
 """
+import os
 import subprocess
 import sys
 
 import onnx.defs
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LAST_ONNX_DEFS_OPSET = 17  # python3-onnx 1.12
 
 # spec versions deliberately not implemented; the loader then reports the op
 # as unsupported for those opsets instead of running another version
@@ -36,8 +44,42 @@ def spec_signature(params):
     return " ".join(out)
 
 
+def table_rows(name):
+    """The tab-separated rows of a table next to this script, without comments."""
+    with open(os.path.join(HERE, name), encoding="utf-8") as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                yield line.rstrip("\n").split("\t")
+
+
+def spec_versions(max_opset):
+    """{op: {since_version}} of ai.onnx up to max_opset."""
+    spec = {}
+    for s in onnx.defs.get_all_schemas_with_history():
+        if s.domain in ("", "ai.onnx") and s.since_version <= min(max_opset, LAST_ONNX_DEFS_OPSET):
+            spec.setdefault(s.name, set()).add(s.since_version)
+    for domain, name, version in table_rows("onnx_op_versions.tsv"):
+        if domain == "ai.onnx" and LAST_ONNX_DEFS_OPSET < int(version) <= max_opset:
+            spec.setdefault(name, set()).add(int(version))
+    return spec
+
+
+def table_signatures():
+    """{(op, version): (inputs, outputs)} for versions > 17."""
+    return {(op, int(v)): (ins, outs) for op, v, ins, outs in table_rows("onnx_signatures_18plus.tsv")}
+
+
+def spec_signature_of(name, version, table):
+    """The spec's (inputs, outputs) of name-version, or None if unknown."""
+    if version > LAST_ONNX_DEFS_OPSET:
+        return table.get((name, version))
+    schema = onnx.defs.get_schema(name, version, "")
+    return spec_signature(schema.inputs), spec_signature(schema.outputs)
+
+
 def check_signatures(onnxbn, max_opset, problems):
     out = subprocess.run([onnxbn, "ops", "--signatures"], check=True, capture_output=True, text=True).stdout
+    table = table_signatures()
     checked = 0
     for line in out.splitlines():
         if "\t" not in line:
@@ -46,9 +88,10 @@ def check_signatures(onnxbn, max_opset, problems):
         name, version = op_version.rsplit("-", 1)
         if "." in name or int(version) > max_opset:
             continue
-        schema = onnx.defs.get_schema(name, int(version), "")
-        want = (spec_signature(schema.inputs), spec_signature(schema.outputs))
-        if (ins, outs) != want:
+        want = spec_signature_of(name, int(version), table)
+        if want is None:
+            problems.append(f"{name}-{version}: no spec signature recorded in onnx_signatures_18plus.tsv")
+        elif (ins, outs) != want:
             problems.append(f"{name}-{version}: signature inputs '{ins}' outputs '{outs}', spec: '{want[0]}' / '{want[1]}'")
         checked += 1
     return checked
@@ -57,10 +100,7 @@ def check_signatures(onnxbn, max_opset, problems):
 def main():
     onnxbn, max_opset = sys.argv[1], int(sys.argv[2])
     out = subprocess.run([onnxbn, "ops"], check=True, capture_output=True, text=True).stdout
-    spec = {}
-    for s in onnx.defs.get_all_schemas_with_history():
-        if s.domain in ("", "ai.onnx") and s.since_version <= max_opset:
-            spec.setdefault(s.name, set()).add(s.since_version)
+    spec = spec_versions(max_opset)
     problems = []
     checked = 0
     for line in out.splitlines()[:-1]:
@@ -81,8 +121,8 @@ def main():
     signatures = check_signatures(onnxbn, max_opset, problems)
     for p in problems:
         print(p)
-    print(f"{checked} operators and {signatures} signatures checked against onnx {onnx.__version__}: "
-          f"{len(problems)} problem(s)")
+    print(f"{checked} operators and {signatures} signatures checked up to opset {max_opset} against onnx "
+          f"{onnx.__version__} (opsets <= {LAST_ONNX_DEFS_OPSET}) and the tables: {len(problems)} problem(s)")
     sys.exit(1 if problems else 0)
 
 

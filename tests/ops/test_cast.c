@@ -142,6 +142,75 @@ START_TEST(cast_errors)
 }
 END_TEST
 
+/* Cast/CastLike 19+ (saturate) and 24+ (round_mode): both only concern the
+ * float8 targets, so casts between the other types give the same results
+ * whatever their values (1e30 to float16 is +inf either way); each is
+ * refused before its version and checked for a valid value. */
+START_TEST(saturate_and_round_mode)
+{
+    const int64_t d[1] = {2};
+    const float x[2] = {1e30f, -2.5f};
+    const uint16_t want_h[2] = {0x7C00, 0xC100}; /* +inf, -2.5 */
+    const int32_t like[2] = {0, 0}, want_i[2] = {0, -2};
+    for (int op = 0; op < 2; op++) {
+        for (int saturate = 0; saturate < 2; saturate++) {
+            tb_model *m = tb_new(op ? 25 : 24);
+            tb_input(m, "x", OBN_FLOAT, 1, d);
+            if (op) tb_input(m, "like", OBN_FLOAT16, 1, d);
+            Onnx__NodeProto *n = tb_node(m, op ? "CastLike" : "Cast", "c", op ? "x,like" : "x", "y");
+            if (!op) tb_attr_int(m, n, "to", OBN_FLOAT16);
+            tb_attr_int(m, n, "saturate", saturate);
+            tb_attr_string(m, n, "round_mode", saturate ? "nearest" : "down");
+            tb_output(m, "y", OBN_FLOAT16, -1, NULL);
+            obn_tensor *in[2] = {ot_tensor(OBN_FLOAT, 1, d, x), ot_tensor(OBN_FLOAT16, 1, d, like)}, *y;
+            OT_RUN_OK(m, op ? 2 : 1, in, 1, &y);
+            ot_expect_bytes(y, OBN_FLOAT16, want_h, 2);
+            ot_destroy(2, in);
+            obn_tensor_destroy(y);
+            tb_free(m);
+        }
+    }
+    /* float -> int32 under Cast-19 with saturate=0 as under Cast-13: 2^32 wraps to 0, -2.5 truncates to -2 */
+    const float xi[2] = {4294967296.0f, -2.5f};
+    tb_model *m = tb_new(19);
+    tb_input(m, "x", OBN_FLOAT, 1, d);
+    Onnx__NodeProto *n = tb_node(m, "Cast", "c", "x", "y");
+    tb_attr_int(m, n, "to", OBN_INT32);
+    tb_attr_int(m, n, "saturate", 0);
+    tb_output(m, "y", OBN_INT32, -1, NULL);
+    obn_tensor *in = ot_tensor(OBN_FLOAT, 1, d, xi), *y;
+    OT_RUN_OK(m, 1, &in, 1, &y);
+    ot_expect_bytes(y, OBN_INT32, want_i, 2);
+    obn_tensor_destroy(in);
+    obn_tensor_destroy(y);
+    tb_free(m);
+    /* the attributes before their versions, and bad values */
+    static const struct {
+        int version;
+        const char *attr, *value; /* value NULL: int 1 */
+        obn_status code;
+        const char *message;
+    } bad[] = {
+        {13, "saturate", NULL, OBN_E_INVALID_MODEL, "'saturate' is not part of Cast-13"},
+        {23, "round_mode", "up", OBN_E_INVALID_MODEL, "'round_mode' is not part of Cast-23"},
+        {24, "round_mode", "sideways", OBN_E_INVALID_MODEL, "'round_mode' is 'sideways'"},
+        {19, "saturate", "", OBN_E_INVALID_MODEL, "'saturate'"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        m = tb_new(bad[k].version);
+        tb_input(m, "x", OBN_FLOAT, 1, d);
+        n = tb_node(m, "Cast", "c", "x", "y");
+        tb_attr_int(m, n, "to", OBN_DOUBLE);
+        if (!bad[k].value) tb_attr_int(m, n, bad[k].attr, 1);
+        else if (bad[k].value[0]) tb_attr_string(m, n, bad[k].attr, bad[k].value);
+        else tb_attr_int(m, n, bad[k].attr, 2); /* saturate is 0 or 1 */
+        tb_output(m, "y", OBN_DOUBLE, -1, NULL);
+        OT_EXPECT_CREATE_ERROR(m, bad[k].code, "\"c\"", bad[k].message);
+        tb_free(m);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cast");
@@ -151,6 +220,7 @@ int main(void)
     tcase_add_test(t, half_types);
     tcase_add_test(t, cast1_string_form_and_castlike);
     tcase_add_test(t, cast_errors);
+    tcase_add_test(t, saturate_and_round_mode);
     suite_add_tcase(s, t);
     return ot_main(s);
 }

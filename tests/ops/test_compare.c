@@ -53,6 +53,35 @@ START_TEST(comparisons_broadcast)
 }
 END_TEST
 
+/* Equal-19 adds string inputs to the spec: onnxbn stores no strings and
+ * refuses them at load, naming the tensor; the numeric types compare as
+ * before. */
+START_TEST(equal_19)
+{
+    const int64_t d[1] = {3};
+    const int32_t a[3] = {1, -2, 3}, b[3] = {1, 2, 3};
+    const uint8_t want[3] = {1, 0, 1};
+    tb_model *m = tb_new(28);
+    tb_input(m, "a", OBN_INT32, 1, d);
+    tb_input(m, "b", OBN_INT32, 1, d);
+    tb_node(m, "Equal", "eq", "a,b", "y");
+    tb_output(m, "y", OBN_BOOL, -1, NULL);
+    obn_tensor *in[2] = {ot_tensor(OBN_INT32, 1, d, a), ot_tensor(OBN_INT32, 1, d, b)}, *y;
+    OT_RUN_OK(m, 2, in, 1, &y);
+    ot_expect_bytes(y, OBN_BOOL, want, 3);
+    ot_destroy(2, in);
+    obn_tensor_destroy(y);
+    tb_free(m);
+    m = tb_new(19);
+    tb_input(m, "a", OBN_STRING, 1, d);
+    tb_input(m, "b", OBN_STRING, 1, d);
+    tb_node(m, "Equal", "eq", "a,b", "y");
+    tb_output(m, "y", OBN_BOOL, -1, NULL);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "'a'", "string");
+    tb_free(m);
+}
+END_TEST
+
 START_TEST(logic_ops)
 {
     const int64_t da[2] = {2, 2}, db[1] = {2};
@@ -161,6 +190,7 @@ int main(void)
     Suite *s = suite_create("compare");
     TCase *t = tcase_create("compare");
     tcase_add_loop_test(t, comparisons_broadcast, 0, 5);
+    tcase_add_test(t, equal_19);
     tcase_add_test(t, logic_ops);
     tcase_add_test(t, legacy_broadcast_equal);
     tcase_add_test(t, where_three_way_broadcast);

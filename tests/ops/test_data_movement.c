@@ -197,6 +197,70 @@ START_TEST(split_forms)
 }
 END_TEST
 
+/* Split-18: num_outputs parts of ceil(dim / n), the last one the rest (7
+ * into 4 -> 2,2,2,1 is the spec's example; 6 into 4 leaves an empty last
+ * part); the split input still works; exactly one of the two is needed. */
+START_TEST(split_num_outputs_18)
+{
+    static const int64_t want_sizes[3][4] = {{2, 2, 2, 0}, {3, 3, 0, 0}, {6, 0, 0, 0}};
+    const int counts[3] = {4, 2, 1};
+    for (int c = 0; c < 3; c++) {
+        tb_model *m = split_model(18, counts[c], NULL, 0, false);
+        tb_attr_int(m, tb_proto(m)->graph->node[0], "num_outputs", counts[c]);
+        check_split(m, want_sizes[c], counts[c]);
+        tb_free(m);
+    }
+    const int64_t parts[3] = {1, 3, 2};
+    tb_model *m = split_model(18, 3, parts, 3, true);
+    check_split(m, parts, 3);
+    tb_free(m);
+    /* 7 along axis 0 into 4 */
+    const int64_t xd[1] = {7};
+    const float x[7] = {0, 1, 2, 3, 4, 5, 6};
+    static const char *const names[5] = {"y0", "y1", "y2", "y3", "y4"};
+    m = tb_new(18);
+    tb_input(m, "x", OBN_FLOAT, 1, xd);
+    tb_attr_int(m, tb_node(m, "Split", "sp", "x", "y0,y1,y2,y3"), "num_outputs", 4);
+    for (int k = 0; k < 4; k++) tb_output(m, names[k], OBN_FLOAT, -1, NULL);
+    obn_tensor *in = ot_tensor(OBN_FLOAT, 1, xd, x), *ys[4];
+    OT_RUN_OK(m, 1, &in, 4, ys);
+    for (int k = 0; k < 4; k++) {
+        const double want[2] = {2.0 * k, 2.0 * k + 1};
+        const int64_t od[1] = {k < 3 ? 2 : 1};
+        ot_expect_shape(ys[k], 1, od);
+        ot_expect_f32(ys[k], want, od[0], 0);
+    }
+    ot_destroy(4, ys);
+    obn_tensor_destroy(in);
+    tb_free(m);
+    /* 6 into 5: parts of 2 leave nothing for the last; neither or both of split/num_outputs; a count mismatch */
+    m = tb_new(18);
+    const int64_t xd6[3] = {2, 6, 2};
+    tb_input(m, "x", OBN_FLOAT, 3, xd6);
+    Onnx__NodeProto *n = tb_node(m, "Split", "sp", "x", "y0,y1,y2,y3,y4");
+    tb_attr_int(m, n, "axis", 1);
+    tb_attr_int(m, n, "num_outputs", 5);
+    for (int k = 0; k < 5; k++) tb_output(m, names[k], OBN_FLOAT, -1, NULL);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "\"sp\"", "size 6 cannot be split into 5 parts of 2");
+    tb_free(m);
+    m = split_model(18, 3, NULL, 0, false);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "Split-18 needs exactly one of input 'split' and attribute 'num_outputs'");
+    tb_free(m);
+    m = split_model(18, 3, parts, 3, true);
+    tb_attr_int(m, tb_proto(m)->graph->node[0], "num_outputs", 3);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "needs exactly one of");
+    tb_free(m);
+    m = split_model(18, 3, NULL, 0, false);
+    tb_attr_int(m, tb_proto(m)->graph->node[0], "num_outputs", 2);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "'num_outputs' is 2, but the node has 3 outputs");
+    tb_free(m);
+    m = split_model(13, 3, NULL, 0, false);
+    tb_attr_int(m, tb_proto(m)->graph->node[0], "num_outputs", 3);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "'num_outputs' is not part of Split-13");
+    tb_free(m);
+}
+END_TEST
+
 /* Reference slice along one axis of size n (the spec's clamping, which for
  * negative steps clamps start to [0, n-1], unlike numpy). */
 static int slice_ref(int64_t n, int64_t start, int64_t end, int64_t step, int64_t *idx)
@@ -388,13 +452,15 @@ END_TEST
 START_TEST(pad_modes)
 {
     const int64_t xd[2] = {3, 4};
-    const char *modes[3] = {"constant", "reflect", "edge"};
+    const char *modes[4] = {"constant", "reflect", "edge", "wrap"};
+    const int versions[3] = {2, 13, 19};
     float x[12];
     for (int i = 0; i < 12; i++) x[i] = (float)(i + 1);
-    static const int64_t pad_sets[][4] = {{1, 2, 2, 1}, {0, 0, 0, 0}, {-1, 1, 0, -2}, {2, 5, 4, 3}};
-    for (int md = 0; md < 3; md++)
-        for (int ps = 0; ps < 4; ps++) {
-            for (int version = 2; version <= 13; version += 11) {
+    static const int64_t pad_sets[][4] = {{1, 2, 2, 1}, {0, 0, 0, 0}, {-1, 1, 0, -2}, {2, 5, 4, 3}, {7, 0, 0, 9}};
+    for (int md = 0; md < 4; md++)
+        for (int ps = 0; ps < 5; ps++) {
+            for (int vi = md == 3 ? 2 : 0; vi < 3; vi++) { /* wrap is Pad-19's */
+                int version = versions[vi];
                 const int64_t *pads = pad_sets[ps];
                 tb_model *m = tb_new(version);
                 tb_input(m, "x", OBN_FLOAT, 2, xd);
@@ -427,6 +493,7 @@ START_TEST(pad_modes)
                             if (v >= 0 && v < n1) continue;
                             if (md == 0) outside = true;
                             else if (md == 2) *c[a] = v < 0 ? 0 : n1 - 1;
+                            else if (md == 3) *c[a] = (v % n1 + n1) % n1; /* wrap: around a circle */
                             else { /* reflect: bounce between the ends */
                                 while (v < 0 || v >= n1) v = v < 0 ? -v : 2 * (n1 - 1) - v;
                                 *c[a] = v;
@@ -440,6 +507,59 @@ START_TEST(pad_modes)
                 tb_free(m);
             }
         }
+}
+END_TEST
+
+/* Pad-18's axes input: pads [b0, b1, e0, e1] for axes [a0, a1] in that
+ * order, the other axes unpadded; negative axes count from the end. */
+START_TEST(pad_axes_input)
+{
+    const int64_t xd[3] = {2, 3, 4}, two[1] = {2}, four[1] = {4};
+    float x[24];
+    for (int i = 0; i < 24; i++) x[i] = (float)i;
+    static const int64_t axes_sets[2][2] = {{2, 0}, {-1, -3}};
+    const int64_t pads[4] = {1, 0, 2, 1}; /* axis 2: 1 before, 2 after; axis 0: 0 before, 1 after */
+    for (int s = 0; s < 2; s++) {
+        tb_model *m = tb_new(18);
+        tb_input(m, "x", OBN_FLOAT, 3, xd);
+        tb_init_i64(m, "pads", 1, four, pads);
+        tb_init_i64(m, "axes", 1, two, axes_sets[s]);
+        tb_attr_string(m, tb_node(m, "Pad", "pad", "x,pads,,axes", "y"), "mode", "edge");
+        tb_output(m, "y", OBN_FLOAT, -1, NULL);
+        obn_tensor *in = ot_tensor(OBN_FLOAT, 3, xd, x), *y;
+        OT_RUN_OK(m, 1, &in, 1, &y);
+        const int64_t od[3] = {3, 3, 7};
+        ot_expect_shape(y, 3, od);
+        double want[63];
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                for (int k = 0; k < 7; k++) {
+                    int si = i > 1 ? 1 : i, sk = k - 1 < 0 ? 0 : k - 1 > 3 ? 3 : k - 1;
+                    want[(i * 3 + j) * 7 + k] = x[(si * 3 + j) * 4 + sk];
+                }
+        ot_expect_f32(y, want, 63, 0);
+        obn_tensor_destroy(in);
+        obn_tensor_destroy(y);
+        tb_free(m);
+    }
+    /* pads must have 2 * len(axes) values; a repeated axis is refused */
+    const int64_t one[1] = {1}, ax1[1] = {1}, rep[2] = {1, -2};
+    tb_model *m = tb_new(18);
+    tb_input(m, "x", OBN_FLOAT, 3, xd);
+    tb_init_i64(m, "pads", 1, four, pads);
+    tb_init_i64(m, "axes", 1, one, ax1);
+    tb_node(m, "Pad", "pad", "x,pads,,axes", "y");
+    tb_output(m, "y", OBN_FLOAT, -1, NULL);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "\"pad\"", "pads has 4 values", "names 1 axes");
+    tb_free(m);
+    m = tb_new(18);
+    tb_input(m, "x", OBN_FLOAT, 3, xd);
+    tb_init_i64(m, "pads", 1, four, pads);
+    tb_init_i64(m, "axes", 1, two, rep);
+    tb_node(m, "Pad", "pad", "x,pads,,axes", "y");
+    tb_output(m, "y", OBN_FLOAT, -1, NULL);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "\"pad\"", "'axes'");
+    tb_free(m);
 }
 END_TEST
 
@@ -617,6 +737,46 @@ START_TEST(scatter_nd_forms)
 }
 END_TEST
 
+/* ScatterND-18's max and min, applied in index order (a repeated index
+ * combines with the earlier result): float with NaN propagating, signed
+ * int32; refused before 18. */
+START_TEST(scatter_nd_max_min_18)
+{
+    const int64_t xd[1] = {3}, id[2] = {4, 1}, ud[1] = {4}, idx[4] = {0, 2, 0, 1};
+    const float x[3] = {1, 5, 11}, u[4] = {100, -5, 50, NAN};
+    const int32_t xi[3] = {-3, 5, 0}, ui[4] = {-7, 9, -1, 4};
+    static const double want_f[2][3] = {{100, NAN, 11}, {1, NAN, -5}};
+    static const int32_t want_i[2][3] = {{-1, 5, 9}, {-7, 4, 0}};
+    const char *red[2] = {"max", "min"};
+    for (int r = 0; r < 2; r++) {
+        for (int integer = 0; integer < 2; integer++) {
+            obn_dtype dt = integer ? OBN_INT32 : OBN_FLOAT;
+            tb_model *m = tb_new(18);
+            tb_input(m, "x", dt, 1, xd);
+            tb_init_i64(m, "i", 2, id, idx);
+            tb_add_init(m, tb_tensor(m, "u", dt, 1, ud, integer ? (const void *)ui : (const void *)u, 16));
+            tb_attr_string(m, tb_node(m, "ScatterND", "sc", "x,i,u", "y"), "reduction", red[r]);
+            tb_output(m, "y", dt, -1, NULL);
+            obn_tensor *in = ot_tensor(dt, 1, xd, integer ? (const void *)xi : (const void *)x), *y;
+            OT_RUN_OK(m, 1, &in, 1, &y);
+            if (integer) ot_expect_bytes(y, OBN_INT32, want_i[r], 3);
+            else ot_expect_f32(y, want_f[r], 3, 0);
+            obn_tensor_destroy(in);
+            obn_tensor_destroy(y);
+            tb_free(m);
+        }
+    }
+    tb_model *m = tb_new(16);
+    tb_input(m, "x", OBN_FLOAT, 1, xd);
+    tb_init_i64(m, "i", 2, id, idx);
+    tb_init_f32(m, "u", 1, ud, u);
+    tb_attr_string(m, tb_node(m, "ScatterND", "sc", "x,i,u", "y"), "reduction", "max");
+    tb_output(m, "y", OBN_FLOAT, -1, NULL);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "\"sc\"", "'reduction' is 'max'", "ScatterND-18");
+    tb_free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("data_movement");
@@ -625,15 +785,18 @@ int main(void)
     tcase_add_loop_test(t, concat_any_axis_and_type, 0, nt);
     tcase_add_test(t, concat_errors);
     tcase_add_test(t, split_forms);
+    tcase_add_test(t, split_num_outputs_18);
     tcase_add_loop_test(t, slice_cases, 0, nt);
     tcase_add_test(t, slice_v1_and_errors);
     tcase_add_loop_test(t, gather_axes_and_negative_indices, 0, nt);
     tcase_add_test(t, gather_errors);
     tcase_add_test(t, pad_modes);
+    tcase_add_test(t, pad_axes_input);
     tcase_add_test(t, pad_types_and_errors);
     tcase_add_loop_test(t, expand_and_tile, 0, nt);
     tcase_add_test(t, expand_tile_errors);
     tcase_add_test(t, scatter_nd_forms);
+    tcase_add_test(t, scatter_nd_max_min_18);
     suite_add_tcase(s, t);
     return ot_main(s);
 }

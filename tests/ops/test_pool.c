@@ -168,6 +168,27 @@ END_TEST
 START_TEST(averagepool_matches_reference)
 {
     check_pool(&cases[_i], false, 11, false);
+    check_pool(&cases[_i], false, 22, false);
+}
+END_TEST
+
+/* AveragePool-19 takes dilations: taps d apart, eff_k = (k-1)*d + 1 in the
+ * output size; the divisor counts the taps inside the input (or the padding
+ * too with count_include_pad); with ceil_mode a last window starting in the
+ * end padding is dropped. */
+START_TEST(averagepool_dilations_19)
+{
+    static const pool_case dilated[] = {
+        {2, {9, 8, 1}, {3, 2}, {1, 2}, {2, 3}, {2, 1, 1, 2}, 0, 0, NULL, 0},
+        {2, {9, 8, 1}, {3, 2}, {2, 2}, {2, 3}, {2, 1, 1, 2}, 1, 1, NULL, 0},
+        {1, {10, 1, 1}, {2}, {3}, {4}, {0, 2}, 1, 0, NULL, 0},
+        {2, {7, 7, 1}, {3, 3}, {2, 2}, {2, 2}, {0}, 0, 0, "SAME_UPPER", 0},
+        {3, {5, 5, 6}, {2, 2, 3}, {1, 2, 2}, {3, 1, 2}, {0, 0, 1, 0, 1, 1}, 1, 1, NULL, 0},
+    };
+    for (size_t i = 0; i < sizeof dilated / sizeof dilated[0]; i++) {
+        check_pool(&dilated[i], false, 19, false);
+        check_pool(&dilated[i], false, 22, false);
+    }
 }
 END_TEST
 
@@ -214,7 +235,7 @@ START_TEST(pool_errors)
     c.auto_pad = NULL;
     m = pool_model(&c, "AveragePool", 11, false);
     tb_attr_ints(m, tb_proto(m)->graph->node[0], "dilations", 2, c.stride);
-    OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "'dilations'", "AveragePool-11"); /* not an attribute of it */
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "'dilations' is not part of AveragePool-11"); /* it is 19's */
     tb_free(m);
     /* kernel of 2 dims on a 3-D input */
     m = tb_new(12);
@@ -287,6 +308,27 @@ START_TEST(global_pools)
     obn_tensor_destroy(in);
     obn_tensor_destroy(y);
     tb_free(m);
+    /* bfloat16 from version 22 (bit patterns of 1, 2, 6, -1, -2, -6; exact results 3, -3 and 6, -1) */
+    const uint16_t xb[6] = {0x3F80, 0x4000, 0x40C0, 0xBF80, 0xC000, 0xC0C0};
+    const uint16_t want_avg[2] = {0x4040, 0xC040}, want_max[2] = {0x40C0, 0xBF80};
+    for (int k = 0; k < 2; k++) {
+        m = tb_new(22);
+        tb_input(m, "x", OBN_BFLOAT16, 3, d3);
+        tb_node(m, k ? "GlobalMaxPool" : "GlobalAveragePool", "gp", "x", "y");
+        tb_output(m, "y", OBN_BFLOAT16, 3, o3);
+        in = ot_tensor(OBN_BFLOAT16, 3, d3, xb);
+        OT_RUN_OK(m, 1, &in, 1, &y);
+        ot_expect_bytes(y, OBN_BFLOAT16, k ? want_max : want_avg, 2);
+        obn_tensor_destroy(in);
+        obn_tensor_destroy(y);
+        tb_free(m);
+    }
+    m = tb_new(21);
+    tb_input(m, "x", OBN_BFLOAT16, 3, d3);
+    tb_node(m, "GlobalAveragePool", "gp", "x", "y");
+    tb_output(m, "y", OBN_BFLOAT16, 3, o3);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "GlobalAveragePool-1", "bfloat16");
+    tb_free(m);
 }
 END_TEST
 
@@ -297,6 +339,7 @@ int main(void)
     int n = (int)(sizeof cases / sizeof cases[0]);
     tcase_add_loop_test(t, maxpool_matches_reference, 0, n);
     tcase_add_loop_test(t, averagepool_matches_reference, 0, n);
+    tcase_add_test(t, averagepool_dilations_19);
     tcase_add_test(t, maxpool_dilations_and_indices);
     tcase_add_test(t, maxpool_int8);
     tcase_add_test(t, pool_errors);

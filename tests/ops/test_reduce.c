@@ -1,7 +1,8 @@
 /* The Reduce* family: every operation over several axis sets (contiguous,
- * split, all, none with noop_with_empty_axes), keepdims, the ReduceSum-13
- * axes input, integer types and errors, against a reference in double that
- * walks the whole input per output element. Tolerance 1e-5 relative. */
+ * split, all, none with noop_with_empty_axes), keepdims, the axes input of
+ * ReduceSum-13 and every Reduce*-18, bool ReduceMax/ReduceMin-20, integer
+ * types and errors, against a reference in double that walks the whole input
+ * per output element. Tolerance 1e-5 relative. */
 #include "op_testing.h"
 
 static const char *const ops[] = {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd",
@@ -36,7 +37,7 @@ static void check(const char *op, int version, const int *axes, int n_axes, int 
     float x[120];
     ot_fill(x, 120, 17, 0.5f, 1.5f); /* positive: LogSum, Prod stay tame */
     bool red[4] = {n_axes == 0, n_axes == 0, n_axes == 0, n_axes == 0};
-    if (!strcmp(op, "ReduceSum") && version >= 13 && n_axes) axes_input = true; /* an input from 13 */
+    if (((!strcmp(op, "ReduceSum") && version >= 13) || version >= 18) && n_axes) axes_input = true; /* an input */
     int64_t ax64[4];
     for (int i = 0; i < n_axes; i++) {
         red[axes[i] < 0 ? axes[i] + 4 : axes[i]] = true;
@@ -91,9 +92,11 @@ START_TEST(every_op_and_axes)
     for (int s = 0; s < 8; s++) {
         check(op, 13, sets[s], counts[s], -1, false);
         check(op, 11, sets[s], counts[s], 0, false);
+        check(op, 18, sets[s], counts[s], s % 2 ? 0 : -1, true);
     }
     check(op, 1, NULL, 0, -1, false); /* no axes: everything */
     check(op, 13, NULL, 0, 0, false);
+    check(op, 18, NULL, 0, -1, false);
 }
 END_TEST
 
@@ -134,6 +137,93 @@ START_TEST(reduce_sum_axes_input)
     ot_expect_f32(y, cols, 3, 0);
     ot_destroy(2, ins);
     obn_tensor_destroy(y);
+    tb_free(m);
+}
+END_TEST
+
+/* Reduce*-18: no axes input reduces everything; an empty one too, or with
+ * noop_with_empty_axes reduces nothing, each element alone (the spec: "other
+ * operations will be performed", ReduceL1 acting as Abs); axes given at run
+ * time; the attribute form is gone. */
+START_TEST(axes_input_from_18)
+{
+    const int64_t dims[2] = {2, 3}, zero[1] = {0}, one[1] = {1};
+    const float x[6] = {1, -2, 3, -4, 5, -6};
+    for (int k = 0; k < 10; k++) {
+        if (!strcmp(ops[k], "ReduceSum")) continue; /* ReduceSum-13 applies, tested above */
+        for (int noop = 0; noop < 2; noop++) {
+            tb_model *m = tb_new(18);
+            tb_input(m, "x", OBN_FLOAT, 2, dims);
+            tb_add_init(m, tb_tensor(m, "axes", OBN_INT64, 1, zero, NULL, 0));
+            Onnx__NodeProto *n = tb_node(m, ops[k], "r", "x,axes", "y");
+            if (noop) tb_attr_int(m, n, "noop_with_empty_axes", 1);
+            tb_output(m, "y", OBN_FLOAT, -1, NULL);
+            obn_tensor *in = ot_tensor(OBN_FLOAT, 2, dims, x), *y;
+            OT_RUN_OK(m, 1, &in, 1, &y);
+            double v[6], want[6];
+            for (int i = 0; i < 6; i++) v[i] = x[i];
+            for (int i = 0; i < 6; i++) want[i] = reduce_ref(ops[k], noop ? &v[i] : v, noop ? 1 : 6);
+            const int64_t kept[2] = {1, 1};
+            ot_expect_shape(y, 2, noop ? dims : kept);
+            ot_expect_f32(y, want, noop ? 6 : 1, 1e-6);
+            obn_tensor_destroy(in);
+            obn_tensor_destroy(y);
+            tb_free(m);
+        }
+    }
+    /* axes fed at run time: ReduceMax over axis 0 */
+    tb_model *m = tb_new(18);
+    tb_input(m, "x", OBN_FLOAT, 2, dims);
+    tb_input(m, "axes", OBN_INT64, 1, one);
+    tb_attr_int(m, tb_node(m, "ReduceMax", "r", "x,axes", "y"), "keepdims", 0);
+    tb_output(m, "y", OBN_FLOAT, -1, NULL);
+    int64_t ax = -2;
+    obn_tensor *ins[2] = {ot_tensor(OBN_FLOAT, 2, dims, x), ot_tensor(OBN_INT64, 1, one, &ax)}, *y;
+    OT_RUN_OK(m, 2, ins, 1, &y);
+    const double cols[3] = {1, 5, 3};
+    ot_expect_f32(y, cols, 3, 0);
+    ot_destroy(2, ins);
+    obn_tensor_destroy(y);
+    tb_free(m);
+    /* the axes attribute belongs to versions before 18 */
+    m = tb_new(18);
+    tb_input(m, "x", OBN_FLOAT, 2, dims);
+    tb_attr_ints(m, tb_node(m, "ReduceMean", "r", "x", "y"), "axes", 1, one);
+    tb_output(m, "y", OBN_FLOAT, -1, NULL);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "\"r\"", "'axes' is not part of ReduceMean-18");
+    tb_free(m);
+}
+END_TEST
+
+/* ReduceMax/ReduceMin-20 on bool (False < True): any / all; an empty
+ * reduction gives False for max and True for min (the type's minimum and
+ * maximum). Before 20 bool is refused. */
+START_TEST(bool_max_min_from_20)
+{
+    const int64_t dims[2] = {2, 3}, empty_dims[2] = {2, 0}, one[1] = {1};
+    const uint8_t x[6] = {0, 1, 0, 0, 0, 0};
+    const uint8_t want_max[2] = {1, 0}, want_min[2] = {0, 0}, empty_max[2] = {0, 0}, empty_min[2] = {1, 1};
+    for (int k = 0; k < 2; k++) {
+        for (int empty = 0; empty < 2; empty++) {
+            tb_model *m = tb_new(20);
+            tb_input(m, "x", OBN_BOOL, 2, empty ? empty_dims : dims);
+            tb_init_i64(m, "axes", 1, one, one);
+            tb_attr_int(m, tb_node(m, k ? "ReduceMin" : "ReduceMax", "r", "x,axes", "y"), "keepdims", 0);
+            tb_output(m, "y", OBN_BOOL, -1, NULL);
+            obn_tensor *in = ot_tensor(OBN_BOOL, 2, empty ? empty_dims : dims, x), *y;
+            OT_RUN_OK(m, 1, &in, 1, &y);
+            const uint8_t *want = empty ? (k ? empty_min : empty_max) : (k ? want_min : want_max);
+            ot_expect_bytes(y, OBN_BOOL, want, 2);
+            obn_tensor_destroy(in);
+            obn_tensor_destroy(y);
+            tb_free(m);
+        }
+    }
+    tb_model *m = tb_new(18);
+    tb_input(m, "x", OBN_BOOL, 2, dims);
+    tb_node(m, "ReduceMax", "r", "x", "y");
+    tb_output(m, "y", OBN_BOOL, -1, NULL);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "ReduceMax-18", "bool");
     tb_free(m);
 }
 END_TEST
@@ -229,6 +319,8 @@ int main(void)
     TCase *t = tcase_create("reduce");
     tcase_add_loop_test(t, every_op_and_axes, 0, 10);
     tcase_add_test(t, reduce_sum_axes_input);
+    tcase_add_test(t, axes_input_from_18);
+    tcase_add_test(t, bool_max_min_from_20);
     tcase_add_test(t, integer_reductions);
     tcase_add_test(t, rows_fast_path_threads);
     tcase_add_test(t, reduce_errors);

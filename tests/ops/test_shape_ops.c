@@ -372,6 +372,25 @@ START_TEST(constant_of_shape)
     tb_output(m, "y", OBN_FLOAT, -1, NULL);
     OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "'value' has 2 elements");
     tb_free(m);
+    /* a bfloat16 value from version 20 (0x3FC0 = 1.5), refused by 9 */
+    const uint16_t bf = 0x3FC0, bw[6] = {0x3FC0, 0x3FC0, 0x3FC0, 0x3FC0, 0x3FC0, 0x3FC0};
+    const int64_t one[1] = {1};
+    for (int version = 9; version <= 20; version += 11) {
+        m = tb_new(version);
+        tb_init_i64(m, "shape", 1, sd, shape);
+        tb_attr_tensor(m, tb_node(m, "ConstantOfShape", "cos", "shape", "y"), "value",
+                       tb_tensor(m, "v", OBN_BFLOAT16, 1, one, &bf, 2));
+        tb_output(m, "y", OBN_BFLOAT16, -1, NULL);
+        if (version == 9) {
+            OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "bfloat16", "ConstantOfShape-9");
+        } else {
+            obn_tensor *y;
+            OT_RUN_OK(m, 0, NULL, 1, &y);
+            ot_expect_bytes(y, OBN_BFLOAT16, bw, 6);
+            obn_tensor_destroy(y);
+        }
+        tb_free(m);
+    }
 }
 END_TEST
 

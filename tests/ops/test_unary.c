@@ -141,6 +141,69 @@ START_TEST(double_matches_formula)
 }
 END_TEST
 
+static uint16_t to_bf16(float f) /* round to nearest even (no NaN here) */
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return (uint16_t)((u + 0x7FFF + ((u >> 16) & 1)) >> 16);
+}
+
+static double from_bf16(uint16_t h)
+{
+    uint32_t u = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+/* The float-only ops of versions below 13 (and HardSwish-14) take bfloat16
+ * from 22, Celu from 28 (with float16 and double too); the older version
+ * still refuses it. Reference in double on the bfloat16 inputs, tolerance
+ * 2^-7 relative (bfloat16 keeps 8 significant bits). */
+START_TEST(bfloat16_from_22)
+{
+    const unary_case *c = &cases[_i];
+    if (c->version >= 13 && strcmp(c->op, "HardSwish") != 0) return; /* bfloat16 since 13 */
+    bool celu = !strcmp(c->op, "Celu");
+    unary_case now = *c;
+    now.version = celu ? 28 : 22;
+    const int64_t dims[1] = {64};
+    float xf[64];
+    uint16_t x[64];
+    ot_fill(xf, 64, 3, c->lo, c->hi);
+    for (int i = 0; i < 64; i++) x[i] = to_bf16(xf[i]);
+    tb_model *m = unary_model(&now, OBN_BFLOAT16, 1, dims);
+    obn_tensor *in = ot_tensor(OBN_BFLOAT16, 1, dims, x), *y;
+    OT_RUN_OK(m, 1, &in, 1, &y);
+    const uint16_t *yv = obn_tensor_cdata(y);
+    for (int i = 0; i < 64; i++) {
+        double w = c->ref(from_bf16(x[i]), c->alpha, c->beta), got = from_bf16(yv[i]);
+        ck_assert_msg(fabs(got - w) <= 0.0078125 * (1 + fabs(w)), "%s[%d] = %g, expected %g", c->op, i, got, w);
+    }
+    obn_tensor_destroy(y);
+    tb_free(m);
+    m = unary_model(c, OBN_BFLOAT16, 1, dims);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "\"act\"", "bfloat16");
+    tb_free(m);
+    if (celu) { /* Celu-28: double too, refused by Celu-12 */
+        const double xd[3] = {-1.5, 0, 2};
+        const int64_t d3[1] = {3};
+        m = unary_model(&now, OBN_DOUBLE, 1, d3);
+        obn_tensor *ind = ot_tensor(OBN_DOUBLE, 1, d3, xd);
+        OT_RUN_OK(m, 1, &ind, 1, &y);
+        for (int i = 0; i < 3; i++)
+            ck_assert(fabs(((const double *)obn_tensor_cdata(y))[i] - c->ref(xd[i], c->alpha, 0)) <= 1e-12);
+        obn_tensor_destroy(ind);
+        obn_tensor_destroy(y);
+        tb_free(m);
+        m = unary_model(c, OBN_DOUBLE, 1, dims);
+        OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "Celu-12", "double");
+        tb_free(m);
+    }
+    obn_tensor_destroy(in);
+}
+END_TEST
+
 START_TEST(float16_sigmoid)
 {
     /* sigmoid(0) = 0.5 (0x3800), sigmoid(+-inf) = 1 / 0 */
@@ -359,6 +422,7 @@ int main(void)
     int n = (int)(sizeof cases / sizeof cases[0]);
     tcase_add_loop_test(t, float32_matches_formula, 0, n);
     tcase_add_loop_test(t, double_matches_formula, 0, n);
+    tcase_add_loop_test(t, bfloat16_from_22, 0, n);
     tcase_add_test(t, float16_sigmoid);
     tcase_add_test(t, float32_sigmoid_edges);
     tcase_add_test(t, integer_abs_neg_sign);

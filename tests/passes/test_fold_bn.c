@@ -2,17 +2,20 @@
  * runs it without passes (the reference), optimises it, checks that no
  * BatchNormalization is left and that the optimised model (run without
  * passes, and after a save/load round trip) matches the reference within
- * rtol 1e-4, atol 1e-5. Negative cases check the graph is left alone and
+ * rtol 1e-4, atol 1e-5; the saved file must be topologically sorted, as
+ * onnx.checker demands. Negative cases check the graph is left alone and
  * the pass log says why. */
 #include <check.h>
 #include <float.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "model_builder.h"
+#include "onnx.pb-c.h"
 #include "tb_check.h"
 
 #define RTOL 1e-4
@@ -75,6 +78,44 @@ static void dump_log(const obn_model *m)
     for (size_t i = 0; i < obn_model_pass_log_count(m); i++) fprintf(stderr, "  log: %s\n", obn_model_pass_log(m, i));
 }
 
+static bool name_in(char **names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0) return true;
+    return false;
+}
+
+/* Every node input of the file at path is empty, a graph input, an
+ * initializer or an output of an earlier node. */
+static void expect_sorted_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    static uint8_t buf[1 << 22];
+    size_t len = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    ck_assert_msg(len < sizeof buf, "%s is larger than the test's buffer", path);
+    Onnx__ModelProto *mp = onnx__model_proto__unpack(NULL, len, buf);
+    ck_assert_ptr_nonnull(mp);
+    const Onnx__GraphProto *g = mp->graph;
+    char **known = calloc(g->n_input + g->n_initializer + 1, sizeof *known);
+    size_t n_known = 0;
+    for (size_t i = 0; i < g->n_input; i++) known[n_known++] = g->input[i]->name;
+    for (size_t i = 0; i < g->n_initializer; i++) known[n_known++] = g->initializer[i]->name;
+    for (size_t i = 0; i < g->n_node; i++) {
+        const Onnx__NodeProto *n = g->node[i];
+        for (size_t k = 0; k < n->n_input; k++) {
+            bool earlier = false;
+            for (size_t j = 0; j < i && !earlier; j++) earlier = name_in(g->node[j]->output, g->node[j]->n_output, n->input[k]);
+            ck_assert_msg(!n->input[k][0] || earlier || name_in(known, n_known, n->input[k]),
+                          "%s: node %zu '%s' (%s) reads '%s' before any node writes it", path, i, n->name, n->op_type,
+                          n->input[k]);
+        }
+    }
+    free(known);
+    onnx__model_proto__free_unpacked(mp, NULL);
+}
+
 /* Loads the model, folds, compares; folded=1 expects every BN gone. Returns
  * the optimised model for further checks (caller destroys). */
 static obn_model *check_fold(tb_model *tm, int rank, const int64_t *xdims, int expect_folded, const char *log_needle)
@@ -101,6 +142,7 @@ static obn_model *check_fold(tb_model *tm, int rank, const int64_t *xdims, int e
     ck_assert_int_ge(fd, 0);
     close(fd);
     ck_assert_msg(obn_model_save(opt, path) == OBN_OK, "save: %s", obn_last_error());
+    expect_sorted_file(path);
     ck_assert_msg(obn_model_load(path, &reloaded) == OBN_OK, "reload: %s", obn_last_error());
     unlink(path);
     ck_assert_msg(tb_run(reloaded, 1, 0, 1, &x, 1, &got2) == OBN_OK, "reloaded run: %s", obn_last_error());
@@ -457,6 +499,22 @@ START_TEST(activation_fusion)
     tb_node(tm, "Clip", "clip", "t,lo,hi", "y");
     tb_output(tm, "y", OBN_FLOAT, -1, NULL);
     opt = check_fold(tm, 2, ad, 1, "fused Clip 'clip' into Gemm 'fc'");
+    obn_model_destroy(opt);
+    tb_free(tm);
+
+    /* Conv -> BN -> Clip with min/max from Constant nodes placed after the
+     * BN, as PyTorch exports ReLU6: the Clip written back after the Conv
+     * must come after the Constants */
+    tm = conv_bn(13, 2, 3, 4, 1, 1, 1, 1, 1);
+    g = tb_proto(tm)->graph;
+    g->node[1]->output[0] = tb_str(tm, "z");
+    const int64_t scalar[1] = {1};
+    const float six = 6.0f, zero = 0.0f;
+    tb_attr_tensor(tm, tb_node(tm, "Constant", "k_min", "", "clip_min"), "value", tb_tensor_f32(tm, "", 0, scalar, &zero));
+    tb_attr_tensor(tm, tb_node(tm, "Constant", "k_max", "", "clip_max"), "value", tb_tensor_f32(tm, "", 0, scalar, &six));
+    tb_node(tm, "Clip", "relu6", "z,clip_min,clip_max", "y");
+    opt = check_fold(tm, 4, xd, 1, "fused Clip 'relu6' into Conv 'conv1'");
+    ck_assert_int_eq(count_op(opt, "BatchNormalization"), 0);
     obn_model_destroy(opt);
     tb_free(tm);
 

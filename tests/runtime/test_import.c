@@ -261,6 +261,11 @@ START_TEST(missing_graph_and_ir_version)
     TB_EXPECT_ERR(load_status(m), OBN_E_INVALID_MODEL, "ir_version");
     tb_proto(m)->ir_version = 99;
     TB_EXPECT_ERR(load_status(m), OBN_E_UNSUPPORTED, "IR version 99");
+    /* IR 13 (ONNX 1.20 to 1.23) is the newest read; 14 is refused */
+    tb_proto(m)->ir_version = 14;
+    TB_EXPECT_ERR(load_status(m), OBN_E_UNSUPPORTED, "IR version 14", "reads up to 13");
+    tb_proto(m)->ir_version = 13;
+    ck_assert_msg(load_status(m) == OBN_OK, "%s", obn_last_error());
     tb_free(m);
 }
 END_TEST
@@ -655,7 +660,7 @@ END_TEST
 
 START_TEST(unsupported_opset)
 {
-    const int versions[] = {OBN_MAX_ONNX_OPSET + 1, 18, 99};
+    const int versions[] = {OBN_MAX_ONNX_OPSET + 1, 29, 99};
     for (int i = 0; i < 3; i++) {
         if (versions[i] <= OBN_MAX_ONNX_OPSET) continue;
         tb_model *m = bn_relu_model();
