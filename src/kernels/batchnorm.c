@@ -1,7 +1,5 @@
 #include "batchnorm.h"
 
-#include "half.h"
-
 /* Below this many elements a parallel region costs more than it saves
  * (thread wake-up is a few microseconds; 32K floats stream in about that). */
 #define OBN_BN_PARALLEL_MIN 32768
@@ -65,16 +63,6 @@ void obn_bn_apply_f64(const double *x, double *y, int64_t n, int64_t k, int64_t 
     }
 }
 
-static inline float load_half(uint16_t v, obn_kfmt fmt)
-{
-    return fmt == OBN_KBF16 ? obn_bf16_to_f32(v) : obn_f16_to_f32(v);
-}
-
-static inline uint16_t store_half(float v, obn_kfmt fmt)
-{
-    return fmt == OBN_KBF16 ? obn_f32_to_bf16(v) : obn_f32_to_f16(v);
-}
-
 void obn_bn_apply_half(const uint16_t *x, uint16_t *y, obn_kfmt fmt, int64_t n, int64_t k, int64_t s,
                        const float *scale, const float *shift, int relu, int threads)
 {
@@ -83,18 +71,9 @@ void obn_bn_apply_half(const uint16_t *x, uint16_t *y, obn_kfmt fmt, int64_t n, 
     for (int64_t p = 0; p < planes; p++) {
         int64_t c = p % k;
         for (int64_t i = 0; i < s; i++) {
-            float v = load_half(x[p * s + i], fmt) * scale[c] + shift[c];
-            y[p * s + i] = store_half(relu && v < 0.0f ? 0.0f : v, fmt);
+            float v = obn_half_load(x[p * s + i], fmt) * scale[c] + shift[c];
+            y[p * s + i] = obn_half_store(relu && v < 0.0f ? 0.0f : v, fmt);
         }
-    }
-}
-
-static inline double load_any(const void *x, obn_kfmt fmt, int64_t i)
-{
-    switch (fmt) {
-    case OBN_KF32: return ((const float *)x)[i];
-    case OBN_KF64: return ((const double *)x)[i];
-    default: return load_half(((const uint16_t *)x)[i], fmt);
     }
 }
 
@@ -106,12 +85,12 @@ void obn_bn_stats(const void *x, obn_kfmt fmt, int64_t n, int64_t k, int64_t s, 
     for (int64_t c = 0; c < k; c++) {
         double sum = 0.0;
         for (int64_t b = 0; b < n; b++)
-            for (int64_t i = 0; i < s; i++) sum += load_any(x, fmt, (b * k + c) * s + i);
+            for (int64_t i = 0; i < s; i++) sum += obn_kload(x, fmt, (b * k + c) * s + i);
         double m = count > 0 ? sum / count : 0.0;
         double sq = 0.0;
         for (int64_t b = 0; b < n; b++)
             for (int64_t i = 0; i < s; i++) {
-                double d = load_any(x, fmt, (b * k + c) * s + i) - m;
+                double d = obn_kload(x, fmt, (b * k + c) * s + i) - m;
                 sq += d * d;
             }
         mean[c] = m;

@@ -7,8 +7,7 @@
 
 #include <stdint.h>
 
-/* Element formats the kernels read and write. */
-typedef enum obn_kfmt { OBN_KF32, OBN_KF64, OBN_KF16, OBN_KBF16 } obn_kfmt;
+#include "kfmt.h"
 
 /* y = x*scale[k] + shift[k]; then max(y, 0) if relu. Parallel over the N*K
  * planes with a static schedule. x and y may alias. */

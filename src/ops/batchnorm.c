@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "kernels/batchnorm.h"
-#include "op_util.h"
+#include "norm_common.h"
 
 typedef struct {
     float epsilon, momentum;
@@ -245,16 +245,6 @@ static void apply(const obn_op_ctx *ctx, const bn_state *st, const bn_geom *g)
     }
 }
 
-static obn_kfmt kfmt_of(obn_dtype dt)
-{
-    switch (dt) {
-    case OBN_DOUBLE: return OBN_KF64;
-    case OBN_FLOAT16: return OBN_KF16;
-    case OBN_BFLOAT16: return OBN_KBF16;
-    default: return OBN_KF32;
-    }
-}
-
 /* Output k of a training run: running stats (momentum rule) or, for the
  * legacy saved_mean/saved_var outputs, the batch statistics. */
 static void write_training_outputs(obn_op_ctx *ctx, const bn_state *st)
@@ -282,7 +272,7 @@ static obn_status bn_run(obn_op_ctx *ctx)
     OBN_TRY(bn_geometry(ctx, &g));
     if (is_training(ctx)) {
         const obn_tensor *x = ctx->inputs[IN_X];
-        obn_bn_stats(x->data, kfmt_of(x->dtype), g.n, g.k, g.s, st->mean, st->var, ctx->threads);
+        obn_bn_stats(x->data, obn_kfmt_of(x->dtype), g.n, g.k, g.s, st->mean, st->var, ctx->threads);
         fold_params(ctx, st, st->mean, st->var);
         apply(ctx, st, &g);
         write_training_outputs(ctx, st);

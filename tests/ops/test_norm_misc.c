@@ -1,83 +1,6 @@
-/* LayerNormalization, Dropout (inference) and Range against references
- * computed here. LayerNormalization tolerance 1e-5 relative. */
+/* Dropout (inference) and Range against references computed here
+ * (LayerNormalization has its own suite, test_layernorm.c). */
 #include "op_testing.h"
-
-static void check_layernorm(int64_t axis, bool with_bias, bool with_stats, float eps)
-{
-    const int64_t xd[3] = {2, 3, 8};
-    int a = (int)(axis < 0 ? axis + 3 : axis);
-    int64_t len = ot_numel(3 - a, xd + a), rows = 48 / len;
-    float x[48], scale[48], bias[48];
-    ot_fill(x, 48, 3, -4, 4);
-    ot_fill(scale, len, 4, 0.5f, 1.5f);
-    ot_fill(bias, len, 5, -1, 1);
-    tb_model *m = tb_new(17);
-    tb_input(m, "x", OBN_FLOAT, 3, xd);
-    tb_init_f32(m, "s", 3 - a, xd + a, scale);
-    tb_init_f32(m, "b", 3 - a, xd + a, bias);
-    Onnx__NodeProto *n = tb_node(m, "LayerNormalization", "ln", with_bias ? "x,s,b" : "x,s", with_stats ? "y,mean,inv" : "y");
-    tb_attr_int(m, n, "axis", axis);
-    tb_attr_float(m, n, "epsilon", eps);
-    tb_output(m, "y", OBN_FLOAT, -1, NULL);
-    if (with_stats) {
-        tb_output(m, "mean", OBN_FLOAT, -1, NULL);
-        tb_output(m, "inv", OBN_FLOAT, -1, NULL);
-    }
-    obn_tensor *in = ot_tensor(OBN_FLOAT, 3, xd, x), *y[3];
-    OT_RUN_OK(m, 1, &in, with_stats ? 3 : 1, y);
-    double want[48], mean[48], inv[48];
-    for (int64_t r = 0; r < rows; r++) {
-        double mu = 0, var = 0;
-        for (int64_t i = 0; i < len; i++) mu += x[r * len + i];
-        mu /= (double)len;
-        for (int64_t i = 0; i < len; i++) var += (x[r * len + i] - mu) * (x[r * len + i] - mu);
-        var /= (double)len;
-        mean[r] = mu;
-        inv[r] = 1 / sqrt(var + eps);
-        for (int64_t i = 0; i < len; i++)
-            want[r * len + i] = (x[r * len + i] - mu) * inv[r] * scale[i] + (with_bias ? bias[i] : 0);
-    }
-    ot_expect_f32(y[0], want, 48, 1e-5);
-    if (with_stats) {
-        int64_t sd[3] = {a > 0 ? 2 : 1, a > 1 ? 3 : 1, 1};
-        ot_expect_shape(y[1], 3, sd);
-        ot_expect_f32(y[1], mean, rows, 1e-5);
-        ot_expect_f32(y[2], inv, rows, 1e-5);
-    }
-    obn_tensor_destroy(in);
-    ot_destroy(with_stats ? 3 : 1, y);
-    tb_free(m);
-}
-
-START_TEST(layernorm_axes)
-{
-    for (int64_t axis = -3; axis < 3; axis++) {
-        check_layernorm(axis, true, false, 1e-5f);
-        check_layernorm(axis, false, true, 1e-2f);
-    }
-}
-END_TEST
-
-START_TEST(layernorm_errors)
-{
-    const int64_t xd[2] = {2, 4}, sd[1] = {3};
-    const float s[3] = {1, 1, 1};
-    tb_model *m = tb_new(17);
-    tb_input(m, "x", OBN_FLOAT, 2, xd);
-    tb_init_f32(m, "s", 1, sd, s);
-    tb_node(m, "LayerNormalization", "ln", "x,s", "y");
-    tb_output(m, "y", OBN_FLOAT, -1, NULL);
-    OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "\"ln\"", "'Scale'", "[3]");
-    tb_free(m);
-    m = tb_new(17);
-    tb_input(m, "x", OBN_FLOAT, 2, xd);
-    tb_init_f32(m, "s", 1, sd, s);
-    tb_attr_int(m, tb_node(m, "LayerNormalization", "ln", "x,s", "y"), "stash_type", 11);
-    tb_output(m, "y", OBN_FLOAT, -1, NULL);
-    OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "'stash_type'");
-    tb_free(m);
-}
-END_TEST
 
 static tb_model *dropout_model(int version, const char *inputs, const char *outputs, float ratio, int training)
 {
@@ -232,8 +155,6 @@ int main(void)
 {
     Suite *s = suite_create("norm_misc");
     TCase *t = tcase_create("norm_misc");
-    tcase_add_test(t, layernorm_axes);
-    tcase_add_test(t, layernorm_errors);
     tcase_add_test(t, dropout_inference);
     tcase_add_test(t, range_values);
     tcase_add_test(t, range_27_half_types);
