@@ -243,7 +243,8 @@ obn_status obn_model_node(const obn_model *model, size_t index, obn_node_info *o
 
 typedef struct obn_optimize_options {
     int fold_batchnorm;  /* fold BatchNormalization into Conv/ConvTranspose/Gemm/MatMul
-                            neighbours (default 1) */
+                            neighbours, and per-channel constant Mul/Add into a preceding
+                            InstanceNormalization/GroupNormalization-21 (default 1) */
     int fuse_activation; /* fuse Relu/Clip/LeakyRelu into the producing Conv/Gemm (and
                             Relu into an unfoldable BatchNormalization) (default 1) */
 } obn_optimize_options;

@@ -17,7 +17,8 @@ void obn_pass_log_add(obn_pass_log *log, const char *fmt, ...) __attribute__((fo
 void obn_pass_log_free(obn_pass_log *log);
 
 typedef struct obn_pass_options {
-    bool fold_batchnorm;   /* fold BN into neighbouring Conv/ConvTranspose/Gemm/MatMul */
+    bool fold_batchnorm;   /* fold BN into neighbouring Conv/ConvTranspose/Gemm/MatMul, and
+                              per-channel Mul/Add into Instance/GroupNormalization */
     bool fuse_activation;  /* Relu/Clip/LeakyRelu into the producer's epilogue */
 } obn_pass_options;
 
@@ -25,6 +26,7 @@ typedef struct obn_pass_options {
 obn_status obn_optimize_graph(obn_graph *g, const obn_pass_options *opts, obn_pass_log *log);
 
 obn_status obn_pass_fold_bn(obn_graph *g, obn_pass_log *log);
+obn_status obn_pass_fold_norm_affine(obn_graph *g, obn_pass_log *log);
 obn_status obn_pass_fuse_activation(obn_graph *g, obn_pass_log *log);
 
 /* --- helpers shared by the passes (pass_util.c) --- */
