@@ -75,14 +75,36 @@ typedef enum obn_dtype {
     OBN_UINT64 = 13,
     OBN_COMPLEX64 = 14,  /* not supported as tensor data */
     OBN_COMPLEX128 = 15, /* not supported as tensor data */
-    OBN_BFLOAT16 = 16
+    OBN_BFLOAT16 = 16,
+    /* 8-bit floats (IR 9): sign, exponent, mantissa bits and exponent bias */
+    OBN_FLOAT8E4M3FN = 17,   /* 1-4-3, bias 7: no inf, NaN 0x7f/0xff, max 448 */
+    OBN_FLOAT8E4M3FNUZ = 18, /* 1-4-3, bias 8: no inf, no -0, NaN 0x80, max 240 */
+    OBN_FLOAT8E5M2 = 19,     /* 1-5-2, bias 15: IEEE-like with inf and NaN, max 57344 */
+    OBN_FLOAT8E5M2FNUZ = 20, /* 1-5-2, bias 16: no inf, no -0, NaN 0x80, max 57344 */
+    OBN_UINT4 = 21,          /* IR 10: 0..15 */
+    OBN_INT4 = 22,           /* IR 10: -8..7 */
+    OBN_FLOAT4E2M1 = 23,     /* IR 11: 1-2-1, bias 1: no inf or NaN, +-{0,.5,1,1.5,2,3,4,6} */
+    OBN_FLOAT8E8M0 = 24,     /* IR 12: unsigned power of two 2^(e-127), 0xff NaN */
+    OBN_UINT2 = 25,          /* IR 13: 0..3 */
+    OBN_INT2 = 26            /* IR 13: -2..1 */
 } obn_dtype;
 
-/* Lower-case ONNX name ("float", "int64", "float16"...); "undefined" for
- * unknown values. Borrowed, static. */
+/* In memory every element takes whole bytes, including the sub-byte types:
+ * uint4, int4, float4e2m1, uint2 and int2 are stored UNPACKED, one element
+ * per byte. int4/int2 are a sign-extended int8 (-8..7, -2..1); uint4, uint2
+ * and float4e2m1 are a uint8 holding the value or bit pattern in its low 4
+ * (2) bits, the high bits zero. The float8 types are their one-byte bit
+ * pattern. Only TensorProto data (model initializers and attributes,
+ * obn_tensor_load/obn_tensor_save, exported models) packs sub-byte elements
+ * two (four) to a byte, the ONNX way. obn_tensor_create refuses data with a
+ * sub-byte element out of range, and so does obn_session_run for inputs. */
+
+/* Lower-case ONNX name ("float", "int64", "float8e4m3fn", "uint4"...);
+ * "undefined" for unknown values. Borrowed, static. */
 const char *obn_dtype_name(obn_dtype dtype);
 
-/* Bytes per element; 0 for types that cannot be stored as tensor data. */
+/* Bytes per element in memory (1 for every sub-byte type, see above); 0 for
+ * types that cannot be stored as tensor data. */
 size_t obn_dtype_size(obn_dtype dtype);
 
 /* ---------------------------------------------------------------- tensors */
@@ -97,7 +119,8 @@ typedef struct obn_tensor obn_tensor;
  * If data is non-NULL, numel*dtype_size bytes are copied from it; otherwise
  * the tensor is zero-filled. *out: caller owns (obn_tensor_destroy).
  * Errors: OBN_E_INVALID_ARGUMENT for a negative dim, NULL dims with rank > 0,
- * a dtype that is not an ONNX number, or a size over 1 TiB;
+ * a dtype that is not an ONNX number, a size over 1 TiB, or a sub-byte
+ * element out of its type's range (see the dtypes above);
  * OBN_E_UNSUPPORTED for string/complex dtypes and rank > OBN_MAX_RANK. */
 obn_status obn_tensor_create(obn_dtype dtype, size_t rank, const int64_t *dims,
                              const void *data, obn_tensor **out);
@@ -105,6 +128,7 @@ obn_status obn_tensor_create(obn_dtype dtype, size_t rank, const int64_t *dims,
 /* Like obn_tensor_create, but the tensor borrows `data` (nbytes long, which
  * must equal numel*dtype_size) instead of copying it. The caller keeps
  * ownership of data and must keep it alive until the tensor is destroyed.
+ * Sub-byte elements are range-checked as in obn_tensor_create.
  * *out: caller owns. */
 obn_status obn_tensor_wrap(obn_dtype dtype, size_t rank, const int64_t *dims,
                            void *data, size_t nbytes, obn_tensor **out);
@@ -134,6 +158,10 @@ size_t obn_tensor_nbytes(const obn_tensor *tensor);
 /* Element data, row-major. Borrowed: valid while the tensor lives. */
 void *obn_tensor_data(obn_tensor *tensor);
 const void *obn_tensor_cdata(const obn_tensor *tensor);
+/* Element i (row-major) as a double: exact for every type of up to 32 bits,
+ * the float8, float4 and sub-byte types included (int64/uint64 round to the
+ * nearest double). NaN for an index out of range or a tensor without data. */
+double obn_tensor_value(const obn_tensor *tensor, int64_t i);
 /* Name read from a .pb file, or "" . Borrowed: valid while the tensor lives. */
 const char *obn_tensor_name(const obn_tensor *tensor);
 

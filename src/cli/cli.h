@@ -37,9 +37,6 @@ void cli_print_summary(FILE *f, const char *name, const obn_tensor *t);
  * floats, [0, 10) for integers, 0/1 for bool. */
 void cli_fill_random(obn_tensor *t, uint64_t *rng);
 
-/* Element i as double (any numeric dtype). */
-double cli_value(const obn_tensor *t, int64_t i);
-
 /* Replaces characters that are unsafe in a file name with '_'. */
 void cli_safe_filename(const char *name, char *buf, size_t cap);
 

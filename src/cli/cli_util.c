@@ -59,44 +59,6 @@ void cli_format_info_shape(const obn_value_info *vi, char *buf, size_t cap)
     if (n < cap) snprintf(buf + n, cap - n, "]");
 }
 
-static float half_to_float(uint16_t h, int bf16)
-{
-    uint32_t u;
-    if (bf16) {
-        u = (uint32_t)h << 16;
-    } else {
-        uint32_t sign = (uint32_t)(h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
-        if (exp == 0) {
-            float f = ldexpf((float)man, -24);
-            return sign ? -f : f;
-        }
-        u = sign | (exp == 31 ? 0x7f800000u | (man << 13) : ((exp + 112) << 23) | (man << 13));
-    }
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-
-double cli_value(const obn_tensor *t, int64_t i)
-{
-    const void *p = obn_tensor_cdata(t);
-    switch (obn_tensor_dtype(t)) {
-    case OBN_FLOAT: return ((const float *)p)[i];
-    case OBN_DOUBLE: return ((const double *)p)[i];
-    case OBN_FLOAT16: return half_to_float(((const uint16_t *)p)[i], 0);
-    case OBN_BFLOAT16: return half_to_float(((const uint16_t *)p)[i], 1);
-    case OBN_INT8: return ((const int8_t *)p)[i];
-    case OBN_INT16: return ((const int16_t *)p)[i];
-    case OBN_INT32: return ((const int32_t *)p)[i];
-    case OBN_INT64: return (double)((const int64_t *)p)[i];
-    case OBN_UINT8: case OBN_BOOL: return ((const uint8_t *)p)[i];
-    case OBN_UINT16: return ((const uint16_t *)p)[i];
-    case OBN_UINT32: return ((const uint32_t *)p)[i];
-    case OBN_UINT64: return (double)((const uint64_t *)p)[i];
-    default: return NAN;
-    }
-}
-
 void cli_print_summary(FILE *f, const char *name, const obn_tensor *t)
 {
     char shape[256];
@@ -107,7 +69,7 @@ void cli_print_summary(FILE *f, const char *name, const obn_tensor *t)
         double lo = INFINITY, hi = -INFINITY, sum = 0;
         int64_t nan = 0;
         for (int64_t i = 0; i < n; i++) {
-            double v = cli_value(t, i);
+            double v = obn_tensor_value(t, i);
             if (isnan(v)) {
                 nan++;
                 continue;
@@ -119,7 +81,7 @@ void cli_print_summary(FILE *f, const char *name, const obn_tensor *t)
         if (n > nan) fprintf(f, "  min %.6g  max %.6g  mean %.6g", lo, hi, sum / (double)(n - nan));
         if (nan) fprintf(f, "  (%lld NaN)", (long long)nan);
         fprintf(f, "\n  first:");
-        for (int64_t i = 0; i < n && i < 8; i++) fprintf(f, " %.6g", cli_value(t, i));
+        for (int64_t i = 0; i < n && i < 8; i++) fprintf(f, " %.6g", obn_tensor_value(t, i));
         if (n > 8) fprintf(f, " ...");
     }
     fputc('\n', f);
@@ -168,6 +130,17 @@ void cli_fill_random(obn_tensor *t, uint64_t *rng)
         case OBN_UINT16: ((uint16_t *)p)[i] = (uint16_t)k; break;
         case OBN_UINT32: ((uint32_t *)p)[i] = (uint32_t)k; break;
         case OBN_UINT64: ((uint64_t *)p)[i] = (uint64_t)k; break;
+        /* one byte each: small values of the sub-byte integers; float8 and
+         * float4 bit patterns with the sign clear and a small exponent */
+        case OBN_UINT4: ((uint8_t *)p)[i] = (uint8_t)k; break;
+        case OBN_INT4: ((int8_t *)p)[i] = (int8_t)(k - 5); break;
+        case OBN_UINT2: ((uint8_t *)p)[i] = (uint8_t)(k & 3); break;
+        case OBN_INT2: ((int8_t *)p)[i] = (int8_t)((k & 3) - 2); break;
+        case OBN_FLOAT4E2M1: ((uint8_t *)p)[i] = (uint8_t)(r & 0x7); break;
+        case OBN_FLOAT8E8M0: ((uint8_t *)p)[i] = (uint8_t)(0x7b + r % 8); break; /* 2^-4 .. 2^3 */
+        case OBN_FLOAT8E4M3FN: case OBN_FLOAT8E4M3FNUZ: case OBN_FLOAT8E5M2: case OBN_FLOAT8E5M2FNUZ:
+            ((uint8_t *)p)[i] = (uint8_t)(r & 0x3f);
+            break;
         default: break;
         }
     }

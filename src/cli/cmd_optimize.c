@@ -56,7 +56,7 @@ static int compare(const obn_model *m, obn_tensor **a, obn_tensor **b)
         double max_abs = 0, max_rel = 0;
         int ok = obn_tensor_numel(a[i]) == obn_tensor_numel(b[i]) && obn_tensor_dtype(a[i]) == obn_tensor_dtype(b[i]);
         for (int64_t k = 0; ok && k < obn_tensor_numel(a[i]); k++) {
-            double x = cli_value(b[i], k), ref = cli_value(a[i], k), d = fabs(x - ref);
+            double x = obn_tensor_value(b[i], k), ref = obn_tensor_value(a[i], k), d = fabs(x - ref);
             if (isnan(x) != isnan(ref)) ok = 0;
             if (isnan(d)) continue;
             if (d > max_abs) max_abs = d;

@@ -156,26 +156,6 @@ obn_status obn_set_output(obn_op_ctx *ctx, int k, obn_dtype dtype, int rank, con
     return OBN_OK;
 }
 
-double obn_load_f64(const obn_tensor *t, int64_t i)
-{
-    const void *p = t->data;
-    switch (t->dtype) {
-    case OBN_FLOAT: return ((const float *)p)[i];
-    case OBN_DOUBLE: return ((const double *)p)[i];
-    case OBN_FLOAT16: return obn_f16_to_f32(((const uint16_t *)p)[i]);
-    case OBN_BFLOAT16: return obn_bf16_to_f32(((const uint16_t *)p)[i]);
-    case OBN_INT8: return ((const int8_t *)p)[i];
-    case OBN_INT16: return ((const int16_t *)p)[i];
-    case OBN_INT32: return ((const int32_t *)p)[i];
-    case OBN_INT64: return (double)((const int64_t *)p)[i];
-    case OBN_UINT8: case OBN_BOOL: return ((const uint8_t *)p)[i];
-    case OBN_UINT16: return ((const uint16_t *)p)[i];
-    case OBN_UINT32: return ((const uint32_t *)p)[i];
-    case OBN_UINT64: return (double)((const uint64_t *)p)[i];
-    default: return 0;
-    }
-}
-
 int64_t obn_load_i64(const obn_tensor *t, int64_t i)
 {
     const void *p = t->data;

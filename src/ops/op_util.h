@@ -56,8 +56,8 @@ obn_status obn_check_rank(const obn_op_ctx *ctx, int k, const char *role, int lo
 /* Sets output k's dtype and shape. */
 obn_status obn_set_output(obn_op_ctx *ctx, int k, obn_dtype dtype, int rank, const int64_t *dims);
 
-/* Reads element i of a numeric tensor as double / int64. */
-double obn_load_f64(const obn_tensor *t, int64_t i);
+/* Reads element i of a numeric tensor as int64 (obn_load_f64, its double
+ * twin, is in runtime/tensor.h). */
 int64_t obn_load_i64(const obn_tensor *t, int64_t i);
 /* Stores a double into element i, converting to the tensor's dtype. */
 void obn_store_f64(obn_tensor *t, int64_t i, double v);

@@ -8,7 +8,8 @@
 #include "tensor_proto.h"
 
 /* Every protobuf-c struct built here comes from this arena and is freed in
- * one go after packing; tensor data is borrowed from the IR, not copied. */
+ * one go after packing; tensor data is borrowed from the IR, not copied
+ * (except sub-byte elements, packed into arena scratch). */
 typedef struct {
     void **ptrs;
     size_t n, cap;
@@ -91,8 +92,10 @@ static Onnx__ValueInfoProto *value_info(arena *ar, const obn_value *v)
 static Onnx__TensorProto *tensor_proto(arena *ar, const obn_tensor *t, const char *name)
 {
     Onnx__TensorProto *tp = NEW(ar, Onnx__TensorProto);
-    if (!tp) return NULL;
-    obn_tensor_to_proto(t, name, tp);
+    size_t scratch_bytes = obn_tensor_proto_scratch(t);
+    uint8_t *scratch = scratch_bytes ? NEW_ARRAY(ar, uint8_t, scratch_bytes) : NULL;
+    if (!tp || (scratch_bytes && !scratch)) return NULL;
+    obn_tensor_to_proto(t, name, scratch, tp);
     return tp;
 }
 

@@ -193,6 +193,8 @@ static obn_status check_input(const obn_value *v, const obn_tensor *t)
     if (t->dtype != v->dtype)
         return obn_err(OBN_E_INVALID_INPUT, "input '%s': has dtype %s, the model expects %s", v->name,
                        obn_dtype_name(t->dtype), want);
+    if (obn_check_subbyte_values(t, "") != OBN_OK)
+        return obn_err_prefix(OBN_E_INVALID_INPUT, "input '%s'", v->name);
     if (v->rank < 0) return OBN_OK;
     bool ok = t->rank == v->rank;
     for (int d = 0; ok && d < v->rank; d++)

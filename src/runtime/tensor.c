@@ -1,9 +1,12 @@
 #include "tensor.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/half.h"
+#include "kernels/lowp.h"
 #include "status.h"
 
 const char *obn_dtype_name(obn_dtype dtype)
@@ -25,6 +28,16 @@ const char *obn_dtype_name(obn_dtype dtype)
     case OBN_COMPLEX64: return "complex64";
     case OBN_COMPLEX128: return "complex128";
     case OBN_BFLOAT16: return "bfloat16";
+    case OBN_FLOAT8E4M3FN: return "float8e4m3fn";
+    case OBN_FLOAT8E4M3FNUZ: return "float8e4m3fnuz";
+    case OBN_FLOAT8E5M2: return "float8e5m2";
+    case OBN_FLOAT8E5M2FNUZ: return "float8e5m2fnuz";
+    case OBN_UINT4: return "uint4";
+    case OBN_INT4: return "int4";
+    case OBN_FLOAT4E2M1: return "float4e2m1";
+    case OBN_FLOAT8E8M0: return "float8e8m0";
+    case OBN_UINT2: return "uint2";
+    case OBN_INT2: return "int2";
     case OBN_UNDEFINED: break;
     }
     return "undefined";
@@ -35,16 +48,89 @@ size_t obn_dtype_size(obn_dtype dtype)
     switch (dtype) {
     case OBN_FLOAT: case OBN_INT32: case OBN_UINT32: return 4;
     case OBN_UINT8: case OBN_INT8: case OBN_BOOL: return 1;
+    /* the sub-byte types too: stored unpacked, one element per byte */
+    case OBN_FLOAT8E4M3FN: case OBN_FLOAT8E4M3FNUZ: case OBN_FLOAT8E5M2: case OBN_FLOAT8E5M2FNUZ:
+    case OBN_UINT4: case OBN_INT4: case OBN_FLOAT4E2M1: case OBN_FLOAT8E8M0: case OBN_UINT2: case OBN_INT2:
+        return 1;
     case OBN_UINT16: case OBN_INT16: case OBN_FLOAT16: case OBN_BFLOAT16: return 2;
     case OBN_INT64: case OBN_DOUBLE: case OBN_UINT64: return 8;
     default: return 0;
     }
 }
 
-bool obn_dtype_is_valid(int dtype) { return dtype >= 1 && dtype <= 16; }
+bool obn_dtype_is_valid(int dtype) { return dtype >= 1 && dtype <= OBN_INT2; }
 bool obn_dtype_is_storable(int dtype)
 {
     return obn_dtype_is_valid(dtype) && obn_dtype_size((obn_dtype)dtype) != 0;
+}
+
+int obn_dtype_packed_bits(obn_dtype dtype)
+{
+    switch (dtype) {
+    case OBN_UINT4: case OBN_INT4: case OBN_FLOAT4E2M1: return 4;
+    case OBN_UINT2: case OBN_INT2: return 2;
+    default: return 0;
+    }
+}
+
+bool obn_dtype_is_signed_subbyte(obn_dtype dtype) { return dtype == OBN_INT4 || dtype == OBN_INT2; }
+
+obn_status obn_check_subbyte_values(const obn_tensor *t, const char *what)
+{
+    int bits = obn_dtype_packed_bits(t->dtype);
+    if (!bits || !t->data) return OBN_OK;
+    const uint8_t *p = t->data;
+    bool is_signed = obn_dtype_is_signed_subbyte(t->dtype);
+    /* unsigned: the high bits are zero; signed: they all copy the sign bit */
+    int lo = is_signed ? -(1 << (bits - 1)) : 0, hi = is_signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
+    for (int64_t i = 0; i < t->numel; i++) {
+        int v = is_signed ? (int)(int8_t)p[i] : (int)p[i];
+        if (v < lo || v > hi)
+            return obn_err(OBN_E_INVALID_ARGUMENT,
+                           "%s: element %lld is byte 0x%02x, not a %s (stored unpacked, one per byte: %d..%d)", what,
+                           (long long)i, p[i], obn_dtype_name(t->dtype), lo, hi);
+    }
+    return OBN_OK;
+}
+
+double obn_load_f64(const obn_tensor *t, int64_t i)
+{
+    const void *p = t->data;
+    switch (t->dtype) {
+    case OBN_FLOAT: return ((const float *)p)[i];
+    case OBN_DOUBLE: return ((const double *)p)[i];
+    case OBN_FLOAT16: return obn_f16_to_f32(((const uint16_t *)p)[i]);
+    case OBN_BFLOAT16: return obn_bf16_to_f32(((const uint16_t *)p)[i]);
+    case OBN_INT8: case OBN_INT4: case OBN_INT2: return ((const int8_t *)p)[i];
+    case OBN_INT16: return ((const int16_t *)p)[i];
+    case OBN_INT32: return ((const int32_t *)p)[i];
+    case OBN_INT64: return (double)((const int64_t *)p)[i];
+    case OBN_UINT8: case OBN_BOOL: case OBN_UINT4: case OBN_UINT2: return ((const uint8_t *)p)[i];
+    case OBN_UINT16: return ((const uint16_t *)p)[i];
+    case OBN_UINT32: return ((const uint32_t *)p)[i];
+    case OBN_UINT64: return (double)((const uint64_t *)p)[i];
+    case OBN_FLOAT8E4M3FN: case OBN_FLOAT8E4M3FNUZ: case OBN_FLOAT8E5M2: case OBN_FLOAT8E5M2FNUZ:
+    case OBN_FLOAT4E2M1:
+        return obn_minifloat_to_f32(((const uint8_t *)p)[i], obn_dtype_minifloat(t->dtype));
+    case OBN_FLOAT8E8M0: return obn_e8m0_to_f32(((const uint8_t *)p)[i]);
+    default: return 0;
+    }
+}
+
+obn_minifloat obn_dtype_minifloat(obn_dtype dtype)
+{
+    switch (dtype) {
+    case OBN_FLOAT8E4M3FNUZ: return OBN_MF_E4M3FNUZ;
+    case OBN_FLOAT8E5M2: return OBN_MF_E5M2;
+    case OBN_FLOAT8E5M2FNUZ: return OBN_MF_E5M2FNUZ;
+    case OBN_FLOAT4E2M1: return OBN_MF_E2M1;
+    default: return OBN_MF_E4M3FN;
+    }
+}
+
+bool obn_dtype_is_minifloat(obn_dtype dtype)
+{
+    return (dtype >= OBN_FLOAT8E4M3FN && dtype <= OBN_FLOAT8E5M2FNUZ) || dtype == OBN_FLOAT4E2M1;
 }
 
 const char *obn_shape_str(int rank, const int64_t *dims, char *buf, size_t cap)
@@ -196,6 +282,10 @@ obn_status obn_tensor_create(obn_dtype dtype, size_t rank, const int64_t *dims, 
     obn_status s = obn_tensor_new(dtype, (int)rank, dims, &t);
     if (s != OBN_OK) return as_argument_error(s, "obn_tensor_create");
     if (data && t->nbytes) memcpy(t->data, data, t->nbytes);
+    if ((s = obn_check_subbyte_values(t, "obn_tensor_create")) != OBN_OK) {
+        obn_tensor_release(t);
+        return s;
+    }
     *out = t;
     return OBN_OK;
 }
@@ -219,6 +309,10 @@ obn_status obn_tensor_wrap(obn_dtype dtype, size_t rank, const int64_t *dims, vo
     static char empty_placeholder;
     t->data = data ? data : &empty_placeholder;
     t->owns_data = false;
+    if ((s = obn_check_subbyte_values(t, "obn_tensor_wrap")) != OBN_OK) {
+        obn_tensor_release(t);
+        return s;
+    }
     *out = t;
     return OBN_OK;
 }
@@ -243,6 +337,12 @@ obn_status obn_tensor_clone(const obn_tensor *src, obn_tensor **out)
 }
 
 void obn_tensor_destroy(obn_tensor *t) { obn_tensor_release(t); }
+double obn_tensor_value(const obn_tensor *t, int64_t i)
+{
+    if (!t || !t->data || i < 0 || i >= t->numel) return NAN;
+    return obn_load_f64(t, i);
+}
+
 obn_dtype obn_tensor_dtype(const obn_tensor *t) { return t ? t->dtype : OBN_UNDEFINED; }
 size_t obn_tensor_rank(const obn_tensor *t) { return t ? (size_t)t->rank : 0; }
 const int64_t *obn_tensor_dims(const obn_tensor *t) { return t ? t->dims : NULL; }

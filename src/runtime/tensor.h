@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "kernels/lowp.h"
 #include "onnxbn.h"
 
 struct obn_tensor {
@@ -47,6 +48,27 @@ void obn_tensor_release(obn_tensor *t);
 
 bool obn_dtype_is_valid(int dtype);     /* one of ONNX's defined numbers */
 bool obn_dtype_is_storable(int dtype);  /* valid and representable here */
+
+/* Bits per element of the sub-byte types in TensorProto data (uint4, int4,
+ * float4e2m1: 4; uint2, int2: 2); 0 for the others. In memory they take a
+ * byte each (include/onnxbn.h). */
+int obn_dtype_packed_bits(obn_dtype dtype);
+/* int4 or int2: stored sign-extended. */
+bool obn_dtype_is_signed_subbyte(obn_dtype dtype);
+/* Every element of a sub-byte tensor is in its type's range as stored
+ * unpacked (nothing to check for other types, or without data); the
+ * message (INVALID_ARGUMENT) starts with `what`. */
+obn_status obn_check_subbyte_values(const obn_tensor *t, const char *what);
+
+/* float8e4m3fn, -e4m3fnuz, -e5m2, -e5m2fnuz and float4e2m1: the
+ * sign/exponent/mantissa formats of kernels/lowp.h (which format is
+ * obn_dtype_minifloat's answer for one of them). */
+bool obn_dtype_is_minifloat(obn_dtype dtype);
+obn_minifloat obn_dtype_minifloat(obn_dtype dtype);
+
+/* Element i of a numeric tensor as a double: exact up to 32-bit types and
+ * for every low-precision format; (u)int64 rounds. 0 for other types. */
+double obn_load_f64(const obn_tensor *t, int64_t i);
 
 /* "[1,3,224,224]" into buf. */
 const char *obn_shape_str(int rank, const int64_t *dims, char *buf, size_t cap);

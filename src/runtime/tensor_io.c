@@ -199,11 +199,15 @@ obn_status obn_tensor_save(const obn_tensor *t, const char *name, const char *pa
     if (!t || !path) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_tensor_save: NULL argument");
     if (!t->data) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_tensor_save: tensor has no data");
     Onnx__TensorProto tp;
-    obn_tensor_to_proto(t, name, &tp);
+    size_t scratch_bytes = obn_tensor_proto_scratch(t);
+    uint8_t *scratch = scratch_bytes ? malloc(scratch_bytes) : NULL;
+    if (scratch_bytes && !scratch) return OBN_OOM();
+    obn_tensor_to_proto(t, name, scratch, &tp);
     size_t n = onnx__tensor_proto__get_packed_size(&tp);
     unsigned char *buf = malloc(n ? n : 1);
+    if (buf) onnx__tensor_proto__pack(&tp, buf);
+    free(scratch);
     if (!buf) return OBN_OOM();
-    onnx__tensor_proto__pack(&tp, buf);
     FILE *f = fopen(path, "wb");
     obn_status s = OBN_OK;
     if (!f) {

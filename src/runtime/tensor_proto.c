@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kernels/lowp.h"
 #include "status.h"
 
 /* The repeated field each dtype uses when not stored as raw_data
@@ -22,6 +23,10 @@ static field_kind typed_field_for(obn_dtype dt)
     case OBN_FLOAT: return FIELD_FLOAT;
     case OBN_INT32: case OBN_INT16: case OBN_INT8: case OBN_UINT16: case OBN_UINT8:
     case OBN_BOOL: case OBN_FLOAT16: case OBN_BFLOAT16: return FIELD_INT32;
+    /* bit patterns (float8) and packed bytes (sub-byte types) */
+    case OBN_FLOAT8E4M3FN: case OBN_FLOAT8E4M3FNUZ: case OBN_FLOAT8E5M2: case OBN_FLOAT8E5M2FNUZ:
+    case OBN_FLOAT8E8M0: case OBN_UINT4: case OBN_INT4: case OBN_FLOAT4E2M1: case OBN_UINT2: case OBN_INT2:
+        return FIELD_INT32;
     case OBN_INT64: return FIELD_INT64;
     case OBN_DOUBLE: return FIELD_DOUBLE;
     case OBN_UINT32: case OBN_UINT64: return FIELD_UINT64;
@@ -53,11 +58,46 @@ static size_t field_count(const Onnx__TensorProto *tp, field_kind k)
     }
 }
 
+/* Bytes the tensor's data takes in a TensorProto: sub-byte types are packed
+ * (the last byte padded with zero bits), the others as in memory. */
+static size_t stored_nbytes(const obn_tensor *t)
+{
+    int bits = obn_dtype_packed_bits(t->dtype);
+    return bits ? (size_t)obn_packed_bytes(t->numel, bits) : t->nbytes;
+}
+
+/* Number of int32_data values the tensor needs: one per packed byte for the
+ * sub-byte types, one per element otherwise. */
+static size_t int32_count(const obn_tensor *t)
+{
+    return obn_dtype_packed_bits(t->dtype) ? stored_nbytes(t) : (size_t)t->numel;
+}
+
+/* Fills t's (allocated) data from bytes laid out as in raw_data. */
+static void store_raw(obn_tensor *t, const uint8_t *bytes)
+{
+    int bits = obn_dtype_packed_bits(t->dtype);
+    if (bits) obn_unpack_bits(bytes, t->numel, bits, obn_dtype_is_signed_subbyte(t->dtype), t->data);
+    else if (t->nbytes) memcpy(t->data, bytes, t->nbytes);
+}
+
+/* The new one-byte types and the packed sub-byte ones keep a byte per
+ * int32_data value: a bit pattern or packed byte, so 0..255. */
+static obn_status check_int32_bytes(const Onnx__TensorProto *tp, const obn_tensor *t, const char *what)
+{
+    if (t->dtype < OBN_FLOAT8E4M3FN) return OBN_OK;
+    for (size_t i = 0; i < tp->n_int32_data; i++)
+        if (tp->int32_data[i] < 0 || tp->int32_data[i] > 255)
+            return obn_err(OBN_E_INVALID_MODEL, "tensor '%s' of type %s: int32_data[%zu] is %d, not a byte (0..255)",
+                           what, obn_dtype_name(t->dtype), i, (int)tp->int32_data[i]);
+    return OBN_OK;
+}
+
 /* Copies element i of a typed field into the tensor's native layout. */
-static void store_typed(const Onnx__TensorProto *tp, obn_tensor *t)
+static obn_status store_typed(const Onnx__TensorProto *tp, obn_tensor *t)
 {
     int64_t n = t->numel;
-    if (n == 0) return; /* the field pointer is NULL then: memcpy(dst, NULL, 0) is undefined */
+    if (n == 0) return OBN_OK; /* the field pointer is NULL then: memcpy(dst, NULL, 0) is undefined */
     switch (t->dtype) {
     case OBN_FLOAT: memcpy(t->data, tp->float_data, (size_t)n * 4); break;
     case OBN_INT32: memcpy(t->data, tp->int32_data, (size_t)n * 4); break;
@@ -83,8 +123,19 @@ static void store_typed(const Onnx__TensorProto *tp, obn_tensor *t)
     case OBN_BOOL:
         for (int64_t i = 0; i < n; i++) ((uint8_t *)t->data)[i] = tp->int32_data[i] != 0;
         break;
-    default: break;
+    default: { /* the types of check_int32_bytes: one byte per value */
+        size_t nb = int32_count(t);
+        uint8_t *bytes = obn_dtype_packed_bits(t->dtype) ? malloc(nb) : t->data;
+        if (!bytes) return OBN_OOM();
+        for (size_t i = 0; i < nb; i++) bytes[i] = (uint8_t)tp->int32_data[i];
+        if (bytes != t->data) {
+            store_raw(t, bytes);
+            free(bytes);
+        }
+        break;
     }
+    }
+    return OBN_OK;
 }
 
 /* A location is acceptable when it is relative, has no ".." component, and
@@ -144,6 +195,18 @@ static obn_status parse_u64(const char *s, const char *key, const char *what, ui
     return OBN_OK;
 }
 
+static obn_status pread_all(int fd, uint8_t *buf, uint64_t length, uint64_t offset, const char *what,
+                            const char *path)
+{
+    size_t done = 0;
+    while (done < length) {
+        ssize_t r = pread(fd, buf + done, length - done, (off_t)(offset + done));
+        if (r <= 0) return obn_err(OBN_E_IO, "tensor '%s': reading external data '%s' failed", what, path);
+        done += (size_t)r;
+    }
+    return OBN_OK;
+}
+
 static obn_status read_external(const Onnx__TensorProto *tp, const char *base_dir, const char *what,
                                 obn_tensor *t)
 {
@@ -157,14 +220,14 @@ static obn_status read_external(const Onnx__TensorProto *tp, const char *base_di
     }
     char path[PATH_MAX];
     OBN_TRY(check_external_path(base_dir, loc, what, path, sizeof path));
-    uint64_t offset = 0, length = t->nbytes;
+    size_t stored = stored_nbytes(t);
+    uint64_t offset = 0, length = stored;
     if (off_s) OBN_TRY(parse_u64(off_s, "offset", what, &offset));
     if (len_s) OBN_TRY(parse_u64(len_s, "length", what, &length));
-    if (length != t->nbytes)
+    if (length != stored)
         return obn_err(OBN_E_INVALID_MODEL,
                        "tensor '%s': external data length %llu does not match %lld elements of %s (%zu bytes)",
-                       what, (unsigned long long)length, (long long)t->numel, obn_dtype_name(t->dtype),
-                       t->nbytes);
+                       what, (unsigned long long)length, (long long)t->numel, obn_dtype_name(t->dtype), stored);
     /* O_NONBLOCK: a FIFO planted in the model folder must not hang the load;
      * it is refused as "not a regular file" below */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -181,15 +244,12 @@ static obn_status read_external(const Onnx__TensorProto *tp, const char *base_di
                     what, (unsigned long long)offset, (unsigned long long)length, path,
                     (long long)sb.st_size);
     } else if ((s = obn_tensor_alloc(t)) == OBN_OK) {
-        size_t done = 0;
-        while (done < length) {
-            ssize_t r = pread(fd, (char *)t->data + done, length - done, (off_t)(offset + done));
-            if (r <= 0) {
-                s = obn_err(OBN_E_IO, "tensor '%s': reading external data '%s' failed", what, path);
-                break;
-            }
-            done += (size_t)r;
-        }
+        /* packed sub-byte data is read aside, then unpacked */
+        bool packed = stored != t->nbytes;
+        uint8_t *buf = packed ? malloc(stored ? stored : 1) : t->data;
+        s = buf ? pread_all(fd, buf, length, offset, what, path) : OBN_OOM();
+        if (s == OBN_OK && packed) store_raw(t, buf);
+        if (packed) free(buf);
     }
     close(fd);
     return s;
@@ -214,21 +274,22 @@ static obn_status read_inline(const Onnx__TensorProto *tp, const char *what, obn
                            what, obn_dtype_name(dt), field_name(all[i]), field_name(want));
     }
     if (tp->has_raw_data) {
-        if (tp->raw_data.len != t->nbytes)
+        size_t stored = stored_nbytes(t);
+        if (tp->raw_data.len != stored)
             return obn_err(OBN_E_INVALID_MODEL,
                            "tensor '%s': raw_data has %zu bytes, but %lld elements of %s need %zu", what,
-                           tp->raw_data.len, (long long)t->numel, obn_dtype_name(dt), t->nbytes);
+                           tp->raw_data.len, (long long)t->numel, obn_dtype_name(dt), stored);
         OBN_TRY(obn_tensor_alloc(t));
-        if (t->nbytes) memcpy(t->data, tp->raw_data.data, t->nbytes);
+        store_raw(t, tp->raw_data.data);
         return OBN_OK;
     }
-    size_t have = field_count(tp, want);
-    if (have != (size_t)t->numel)
-        return obn_err(OBN_E_INVALID_MODEL, "tensor '%s': %s has %zu values, but the shape needs %lld", what,
-                       field_name(want), have, (long long)t->numel);
+    size_t have = field_count(tp, want), need = want == FIELD_INT32 ? int32_count(t) : (size_t)t->numel;
+    if (have != need)
+        return obn_err(OBN_E_INVALID_MODEL, "tensor '%s': %s has %zu values, but %lld elements of %s need %zu", what,
+                       field_name(want), have, (long long)t->numel, obn_dtype_name(dt), need);
+    if (want == FIELD_INT32) OBN_TRY(check_int32_bytes(tp, t, what));
     OBN_TRY(obn_tensor_alloc(t));
-    store_typed(tp, t);
-    return OBN_OK;
+    return store_typed(tp, t);
 }
 
 obn_status obn_tensor_from_proto(const Onnx__TensorProto *tp, const char *base_dir, const char *what,
@@ -269,7 +330,12 @@ obn_status obn_tensor_from_proto(const Onnx__TensorProto *tp, const char *base_d
     return OBN_OK;
 }
 
-obn_status obn_tensor_to_proto(const obn_tensor *t, const char *name, Onnx__TensorProto *tp)
+size_t obn_tensor_proto_scratch(const obn_tensor *t)
+{
+    return obn_dtype_packed_bits(t->dtype) ? stored_nbytes(t) : 0;
+}
+
+void obn_tensor_to_proto(const obn_tensor *t, const char *name, uint8_t *scratch, Onnx__TensorProto *tp)
 {
     onnx__tensor_proto__init(tp);
     tp->n_dims = (size_t)t->rank;
@@ -278,9 +344,13 @@ obn_status obn_tensor_to_proto(const obn_tensor *t, const char *name, Onnx__Tens
     tp->data_type = (int32_t)t->dtype;
     tp->name = (char *)(name ? name : "");
     tp->has_raw_data = 1;
-    tp->raw_data.len = t->nbytes;
-    tp->raw_data.data = (uint8_t *)t->data;
-    return OBN_OK;
+    int bits = obn_dtype_packed_bits(t->dtype);
+    if (bits) {
+        obn_pack_bits(t->data, t->numel, bits, scratch);
+        tp->raw_data.len = stored_nbytes(t);
+        tp->raw_data.data = scratch;
+    } else {
+        tp->raw_data.len = t->nbytes;
+        tp->raw_data.data = (uint8_t *)t->data;
+    }
 }
-
-void obn_tensor_proto_fini(Onnx__TensorProto *tp) { (void)tp; }

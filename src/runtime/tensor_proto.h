@@ -8,13 +8,20 @@
 /* Reads every storage form ONNX allows for the supported types: raw_data,
  * the typed repeated fields, and external data (base_dir: folder of the
  * model; NULL forbids external data). Every count and length is checked.
+ * Sub-byte types (packed two or four to a byte in raw_data, external data
+ * and int32_data, one packed byte per int32) are unpacked to a byte each.
  * `what` names the tensor in messages. *out: caller owns. */
 obn_status obn_tensor_from_proto(const Onnx__TensorProto *tp, const char *base_dir,
                                  const char *what, obn_tensor **out);
 
+/* Bytes of scratch obn_tensor_to_proto needs to pack a sub-byte tensor's
+ * elements; 0 for the other types. */
+size_t obn_tensor_proto_scratch(const obn_tensor *t);
+
 /* Fills a TensorProto (raw_data form) that borrows the tensor's dims and
- * data: valid while the tensor lives; free with obn_tensor_proto_fini. */
-obn_status obn_tensor_to_proto(const obn_tensor *t, const char *name, Onnx__TensorProto *tp);
-void obn_tensor_proto_fini(Onnx__TensorProto *tp);
+ * data, or for sub-byte types `scratch` (obn_tensor_proto_scratch bytes,
+ * filled with the packed elements; NULL allowed when that is 0): valid
+ * while both live. Nothing to free. */
+void obn_tensor_to_proto(const obn_tensor *t, const char *name, uint8_t *scratch, Onnx__TensorProto *tp);
 
 #endif
