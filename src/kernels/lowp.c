@@ -98,6 +98,13 @@ float obn_minifloat_to_f32(uint8_t bits, obn_minifloat fmt)
     return sign ? -v : v;
 }
 
+void obn_minifloat_to_f32_array(const uint8_t *x, float *y, int64_t n, obn_minifloat fmt)
+{
+    float table[256];
+    for (int b = 0; b < 256; b++) table[b] = obn_minifloat_to_f32((uint8_t)b, fmt);
+    for (int64_t i = 0; i < n; i++) y[i] = table[x[i]];
+}
+
 double obn_minifloat_max(obn_minifloat fmt) { return obn_minifloat_to_f32(mf_specs[fmt].max_code, fmt); }
 
 uint8_t obn_f64_to_e8m0(double v, obn_e8m0_round mode, bool saturate)
@@ -187,10 +194,6 @@ void obn_pack_bits(const uint8_t *src, int64_t n, int bits, uint8_t *dst)
 void obn_unpack_bits(const uint8_t *src, int64_t n, int bits, bool sign_extend, uint8_t *dst)
 {
     int per_byte = 8 / bits;
-    uint8_t mask = (uint8_t)((1u << bits) - 1), sign = (uint8_t)(1u << (bits - 1));
-    for (int64_t i = 0; i < n; i++) {
-        uint8_t v = (uint8_t)(src[i / per_byte] >> (i % per_byte * bits)) & mask;
-        /* two's complement: subtracting 2^bits from values with the sign bit */
-        dst[i] = sign_extend && (v & sign) ? (uint8_t)(v | (uint8_t)~mask) : v;
-    }
+    for (int64_t i = 0; i < n; i++)
+        dst[i] = obn_subbyte_from_i64(src[i / per_byte] >> (i % per_byte * bits), bits, sign_extend);
 }

@@ -35,6 +35,9 @@ enum { OBN_MF_SAT_FINITE = 1u << 0, OBN_MF_SAT_INF = 1u << 1 };
 uint8_t obn_f64_to_minifloat(double v, obn_minifloat fmt, unsigned sat);
 float obn_minifloat_to_f32(uint8_t bits, obn_minifloat fmt);
 
+/* Array form of obn_minifloat_to_f32 (a 256-entry table). */
+void obn_minifloat_to_f32_array(const uint8_t *x, float *y, int64_t n, obn_minifloat fmt);
+
 /* Largest finite value of the format. */
 double obn_minifloat_max(obn_minifloat fmt);
 
@@ -63,6 +66,13 @@ void obn_f32_to_minifloat_array(const float *x, uint8_t *y, int64_t n, obn_minif
  * unpack sign-extends from `bits` when `sign_extend` (int4, int2) and
  * zero-fills otherwise; pack keeps the low `bits` bits of each. */
 static inline int64_t obn_packed_bytes(int64_t n, int bits) { return (n * bits + 7) / 8; }
+/* The low `bits` bits of v as one unpacked element: integer narrowing keeps
+ * the low bits (two's complement), sign-extended for int4/int2. */
+static inline uint8_t obn_subbyte_from_i64(int64_t v, int bits, bool sign_extend)
+{
+    uint8_t mask = (uint8_t)((1u << bits) - 1), low = (uint8_t)((uint64_t)v & mask);
+    return sign_extend && (low >> (bits - 1)) ? (uint8_t)(low | (uint8_t)~mask) : low;
+}
 void obn_pack_bits(const uint8_t *src, int64_t n, int bits, uint8_t *dst);
 void obn_unpack_bits(const uint8_t *src, int64_t n, int bits, bool sign_extend, uint8_t *dst);
 

@@ -35,6 +35,7 @@ static obn_status concat_infer(obn_op_ctx *ctx)
         return obn_ctx_err(ctx, OBN_E_UNSUPPORTED, "has %d inputs (at most %d supported)", ctx->n_inputs, CONCAT_MAX_INPUTS);
     for (int k = 0; k < ctx->n_inputs; k++)
         if (!obn_has_input(ctx, k)) return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input #%d is empty", k);
+    OBN_TRY(obn_check_all_types(ctx, 0, "inputs[0]", 0)); /* the others have its type */
     int axis;
     OBN_TRY(concat_axis(ctx, &axis));
     const obn_tensor *x0 = ctx->inputs[0];

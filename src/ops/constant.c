@@ -33,6 +33,9 @@ static obn_status constant_parse(const obn_node *n, int v, void *out)
                             which[0] == 's' ? "sparse" : "string");
     if (strcmp(which, "value") != 0 && v < 12)
         return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute '%s' is not part of Constant-%d", which, v);
+    const obn_attr *value = obn_node_attr(n, "value");
+    if (value && value->type == OBN_ATTR_TENSOR)
+        OBN_TRY(obn_check_type_since(n, v, value->t->dtype, 19, "attribute 'value'"));
     static const obn_attr_type types[] = {OBN_ATTR_TENSOR, OBN_ATTR_FLOAT, OBN_ATTR_FLOATS, OBN_ATTR_INT,
                                           OBN_ATTR_INTS};
     for (int i = 0; i < 5; i++) {
@@ -105,6 +108,7 @@ static obn_status cos_parse(const obn_node *n, int v, void *out)
     OBN_TRY(obn_attr_get_tensor(n, "value", &t));
     if (t && t->numel != 1)
         return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'value' has %lld elements, expected 1", (long long)t->numel);
+    if (t) OBN_TRY(obn_check_type_since(n, v, t->dtype, 20, "attribute 'value'"));
     if (t && t->dtype == OBN_BFLOAT16 && v < 20)
         return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'value' has type bfloat16, not allowed by ConstantOfShape-%d", v);
     return OBN_OK;

@@ -69,6 +69,7 @@ static obn_status expand_infer(obn_op_ctx *ctx)
 {
     int rank = 0;
     int64_t dims[OBN_MAX_RANK];
+    OBN_TRY(obn_check_all_types(ctx, 0, "input", 0));
     OBN_TRY(expand_dims(ctx, &rank, dims));
     return obn_set_output(ctx, 0, ctx->inputs[0]->dtype, rank, dims);
 }
@@ -108,6 +109,7 @@ static obn_status tile_infer(obn_op_ctx *ctx)
     const obn_tensor *x = ctx->inputs[0];
     int64_t reps[OBN_MAX_RANK], dims[OBN_MAX_RANK];
     size_t n;
+    OBN_TRY(obn_check_all_types(ctx, 0, "input", 0));
     if (ctx->inputs[1]->dtype != OBN_INT64)
         return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'repeats' ('%s') has type %s, expected int64",
                            obn_in_name(ctx, 1), obn_dtype_name(ctx->inputs[1]->dtype));
@@ -178,6 +180,7 @@ static obn_status where_infer(obn_op_ctx *ctx)
 {
     static const obn_dtype boolean[] = {OBN_BOOL, OBN_UNDEFINED};
     OBN_TRY(obn_check_input_dtype(ctx, 0, "condition", boolean));
+    OBN_TRY(obn_check_all_types(ctx, 1, "X", 0));
     OBN_TRY(obn_check_same_dtype(ctx, 2, "Y", 1, "X"));
     if (ctx->inputs[1]->dtype == OBN_BFLOAT16 && ctx->since_version < 16)
         return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'X' has type bfloat16, not allowed by Where-%d", ctx->since_version);

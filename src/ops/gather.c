@@ -27,6 +27,7 @@ static obn_status gather_axis(const obn_op_ctx *ctx, int *axis)
 static obn_status gather_infer(obn_op_ctx *ctx)
 {
     static const obn_dtype index_types[] = {OBN_INT32, OBN_INT64, OBN_UNDEFINED};
+    OBN_TRY(obn_check_all_types(ctx, 0, "data", 0));
     OBN_TRY(obn_check_input_dtype(ctx, 1, "indices", index_types));
     int axis;
     OBN_TRY(gather_axis(ctx, &axis));

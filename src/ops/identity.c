@@ -15,6 +15,7 @@ static obn_status identity_parse(const obn_node *n, int v, void *out)
 static obn_status identity_infer(obn_op_ctx *ctx)
 {
     const obn_tensor *x = ctx->inputs[0];
+    OBN_TRY(obn_check_all_types(ctx, 0, "input", 19));
     return obn_set_output(ctx, 0, x->dtype, x->rank, x->dims);
 }
 

@@ -1,5 +1,6 @@
 #include "op_util.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -129,6 +130,37 @@ obn_status obn_check_input_dtype(const obn_op_ctx *ctx, int k, const char *role,
     dtype_list(allowed, list, sizeof list);
     return obn_ctx_err(ctx, OBN_E_UNSUPPORTED, "input '%s' ('%s') has type %s; supported: %s", role,
                        obn_in_name(ctx, k), obn_dtype_name(dt), list);
+}
+
+int obn_all_types_since(obn_dtype dt, int float8_since)
+{
+    switch (dt) {
+    case OBN_FLOAT8E4M3FN: case OBN_FLOAT8E4M3FNUZ: case OBN_FLOAT8E5M2: case OBN_FLOAT8E5M2FNUZ:
+        return float8_since ? float8_since : INT32_MAX;
+    case OBN_UINT4: case OBN_INT4: return float8_since ? 21 : INT32_MAX;
+    case OBN_FLOAT4E2M1: return float8_since ? 23 : INT32_MAX;
+    case OBN_FLOAT8E8M0: return float8_since ? 24 : INT32_MAX;
+    case OBN_UINT2: case OBN_INT2: return float8_since ? 25 : INT32_MAX;
+    default: break;
+    }
+    for (const obn_dtype *d = OBN_ALL_TYPES; *d != OBN_UNDEFINED; d++)
+        if (*d == dt) return 1;
+    return INT32_MAX;
+}
+
+obn_status obn_check_type_since(const obn_node *n, int since_version, obn_dtype dt, int float8_since,
+                                const char *what)
+{
+    if (since_version >= obn_all_types_since(dt, float8_since)) return OBN_OK;
+    return obn_node_err(n, OBN_E_INVALID_MODEL, "%s-%d does not support element type %s (%s)", n->op_type,
+                        since_version, obn_dtype_name(dt), what);
+}
+
+obn_status obn_check_all_types(const obn_op_ctx *ctx, int k, const char *role, int float8_since)
+{
+    char what[256];
+    snprintf(what, sizeof what, "input '%s' ('%s')", role, obn_in_name(ctx, k));
+    return obn_check_type_since(ctx->node, ctx->since_version, ctx->inputs[k]->dtype, float8_since, what);
 }
 
 obn_status obn_check_same_dtype(const obn_op_ctx *ctx, int k, const char *role_k, int j, const char *role_j)

@@ -48,6 +48,20 @@ static inline bool obn_has_output(const obn_op_ctx *ctx, int k)
 /* Input k's dtype is one of `allowed` (terminated by OBN_UNDEFINED).
  * `role` is the spec's name of the input ("X", "scale"). */
 obn_status obn_check_input_dtype(const obn_op_ctx *ctx, int k, const char *role, const obn_dtype *allowed);
+/* ONNX's "all tensor types" constraints grow with the IR versions: an
+ * operator takes the float8 types from one of its versions (19, 20 or 21,
+ * passed as float8_since; 0 for an operator that never takes them), and then,
+ * in every such operator of the spec, uint4/int4 from 21, float4e2m1 from
+ * 23, float8e8m0 from 24 and uint2/int2 from 25. obn_all_types_since is the
+ * first version taking dt (1 for the types of OBN_ALL_TYPES, INT32_MAX for
+ * never); obn_check_all_types refuses input k if ctx's version does not take
+ * its type: "Reshape-14 does not support element type float8e4m3fn". */
+int obn_all_types_since(obn_dtype dt, int float8_since);
+obn_status obn_check_all_types(const obn_op_ctx *ctx, int k, const char *role, int float8_since);
+/* The same for a dtype that is not an input's (an attribute tensor's);
+ * `what` ends the message: "(attribute 'value')". */
+obn_status obn_check_type_since(const obn_node *n, int since_version, obn_dtype dt, int float8_since,
+                                const char *what);
 /* Input k has the same dtype as input j. */
 obn_status obn_check_same_dtype(const obn_op_ctx *ctx, int k, const char *role_k, int j, const char *role_j);
 /* Input k has rank in [lo, hi]. */
@@ -65,7 +79,7 @@ void obn_store_f64(obn_tensor *t, int64_t i, double v);
 extern const obn_dtype OBN_FLOAT_TYPES[];    /* float16, float, double, bfloat16 */
 extern const obn_dtype OBN_FLOAT32_ONLY[];   /* float */
 extern const obn_dtype OBN_NUMERIC_TYPES[];  /* every numeric type */
-extern const obn_dtype OBN_ALL_TYPES[];      /* every storable type */
+extern const obn_dtype OBN_ALL_TYPES[];      /* every storable type of IR <= 8 (see obn_check_all_types) */
 
 /* Product of dims[lo..hi). */
 int64_t obn_dims_product(const int64_t *dims, int lo, int hi);

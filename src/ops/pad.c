@@ -112,7 +112,8 @@ static obn_status pad_infer(obn_op_ctx *ctx)
     static const obn_dtype legacy[] = {OBN_FLOAT16, OBN_FLOAT, OBN_DOUBLE, OBN_UNDEFINED};
     static const obn_dtype v11[] = {OBN_FLOAT, OBN_DOUBLE, OBN_FLOAT16, OBN_INT8, OBN_INT16, OBN_INT32, OBN_INT64,
                                     OBN_UINT8, OBN_UINT16, OBN_UINT32, OBN_UINT64, OBN_UNDEFINED};
-    OBN_TRY(obn_check_input_dtype(ctx, 0, "data", v >= 13 ? OBN_ALL_TYPES : v >= 11 ? v11 : legacy));
+    if (v >= 13) OBN_TRY(obn_check_all_types(ctx, 0, "data", 21));
+    else OBN_TRY(obn_check_input_dtype(ctx, 0, "data", v >= 11 ? v11 : legacy));
     if (obn_has_input(ctx, 2)) {
         OBN_TRY(obn_check_same_dtype(ctx, 2, "constant_value", 0, "data"));
         if (ctx->inputs[2]->numel != 1)

@@ -192,6 +192,8 @@ static obn_status reshape_infer(obn_op_ctx *ctx)
     const reshape_attrs *a = ctx->attrs;
     int rank = 0;
     int64_t dims[OBN_MAX_RANK];
+    /* the types of IR 9+ arrive with Reshape-19 and Flatten/Squeeze/Unsqueeze-21 */
+    OBN_TRY(obn_check_all_types(ctx, 0, a->kind == R_FLATTEN ? "input" : "data", a->kind == R_RESHAPE ? 19 : 21));
     switch (a->kind) {
     case R_RESHAPE: OBN_TRY(reshape_dims(ctx, &rank, dims)); break;
     case R_FLATTEN: OBN_TRY(flatten_dims(ctx, &rank, dims)); break;

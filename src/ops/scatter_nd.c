@@ -44,6 +44,7 @@ static obn_status scatter_infer(obn_op_ctx *ctx)
     static const obn_dtype index_types[] = {OBN_INT64, OBN_UNDEFINED};
     const scatter_attrs *a = ctx->attrs;
     const obn_tensor *x = ctx->inputs[0], *idx = ctx->inputs[1], *upd = ctx->inputs[2];
+    OBN_TRY(obn_check_all_types(ctx, 0, "data", 0));
     OBN_TRY(obn_check_input_dtype(ctx, 1, "indices", index_types));
     OBN_TRY(obn_check_same_dtype(ctx, 2, "updates", 0, "data"));
     if (a->reduction != RED_NONE) OBN_TRY(obn_check_input_dtype(ctx, 0, "data", OBN_NUMERIC_TYPES));

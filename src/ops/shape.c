@@ -34,6 +34,7 @@ static void shape_range(const obn_op_ctx *ctx, int *lo, int *hi)
 
 static obn_status shape_infer(obn_op_ctx *ctx)
 {
+    OBN_TRY(obn_check_all_types(ctx, 0, "data", 19));
     int lo, hi;
     shape_range(ctx, &lo, &hi);
     int64_t n = hi - lo;
@@ -76,7 +77,11 @@ static obn_status size_parse(const obn_node *n, int v, void *out)
     return OBN_OK;
 }
 
-static obn_status size_infer(obn_op_ctx *ctx) { return obn_set_output(ctx, 0, OBN_INT64, 0, NULL); }
+static obn_status size_infer(obn_op_ctx *ctx)
+{
+    OBN_TRY(obn_check_all_types(ctx, 0, "data", 19));
+    return obn_set_output(ctx, 0, OBN_INT64, 0, NULL);
+}
 
 static obn_status size_run(obn_op_ctx *ctx)
 {

@@ -130,6 +130,7 @@ static obn_status make_plan(const obn_op_ctx *ctx, slice_plan *p)
 
 static obn_status slice_infer(obn_op_ctx *ctx)
 {
+    OBN_TRY(obn_check_all_types(ctx, 0, "data", 0));
     slice_plan p;
     OBN_TRY(make_plan(ctx, &p));
     const obn_tensor *x = ctx->inputs[0];

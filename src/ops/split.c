@@ -110,6 +110,7 @@ static obn_status split_infer(obn_op_ctx *ctx)
 {
     int64_t sizes[SPLIT_MAX_OUTPUTS];
     int axis;
+    OBN_TRY(obn_check_all_types(ctx, 0, "input", 0));
     OBN_TRY(split_sizes(ctx, &axis, sizes));
     const obn_tensor *x = ctx->inputs[0];
     int64_t dims[OBN_MAX_RANK];

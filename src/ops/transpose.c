@@ -47,7 +47,7 @@ static obn_status get_perm(const obn_op_ctx *ctx, int *perm)
 
 static obn_status transpose_infer(obn_op_ctx *ctx)
 {
-    OBN_TRY(obn_check_input_dtype(ctx, 0, "data", OBN_ALL_TYPES));
+    OBN_TRY(obn_check_all_types(ctx, 0, "data", 21));
     const obn_tensor *x = ctx->inputs[0];
     int perm[OBN_MAX_RANK];
     OBN_TRY(get_perm(ctx, perm));

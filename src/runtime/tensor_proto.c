@@ -283,10 +283,14 @@ static obn_status read_inline(const Onnx__TensorProto *tp, const char *what, obn
         store_raw(t, tp->raw_data.data);
         return OBN_OK;
     }
-    size_t have = field_count(tp, want), need = want == FIELD_INT32 ? int32_count(t) : (size_t)t->numel;
-    if (have != need)
-        return obn_err(OBN_E_INVALID_MODEL, "tensor '%s': %s has %zu values, but %lld elements of %s need %zu", what,
-                       field_name(want), have, (long long)t->numel, obn_dtype_name(dt), need);
+    size_t have = field_count(tp, want);
+    if (obn_dtype_packed_bits(dt) && have != int32_count(t))
+        return obn_err(OBN_E_INVALID_MODEL,
+                       "tensor '%s': %s has %zu values, but %lld elements of %s need %zu (one packed byte per value)",
+                       what, field_name(want), have, (long long)t->numel, obn_dtype_name(dt), int32_count(t));
+    if (!obn_dtype_packed_bits(dt) && have != (size_t)t->numel)
+        return obn_err(OBN_E_INVALID_MODEL, "tensor '%s': %s has %zu values, but the shape needs %lld", what,
+                       field_name(want), have, (long long)t->numel);
     if (want == FIELD_INT32) OBN_TRY(check_int32_bytes(tp, t, what));
     OBN_TRY(obn_tensor_alloc(t));
     return store_typed(tp, t);

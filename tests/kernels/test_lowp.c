@@ -235,6 +235,26 @@ START_TEST(round_trip_every_pattern)
 }
 END_TEST
 
+START_TEST(table_decode_and_integer_narrowing)
+{
+    uint8_t all[256];
+    float y[256];
+    for (int b = 0; b < 256; b++) all[b] = (uint8_t)b;
+    obn_minifloat_to_f32_array(all, y, 256, OBN_MF_E5M2);
+    for (int b = 0; b < 256; b++) {
+        float want = obn_minifloat_to_f32((uint8_t)b, OBN_MF_E5M2);
+        ck_assert(isnan(want) ? isnan(y[b]) : y[b] == want);
+    }
+    ck_assert_uint_eq(obn_subbyte_from_i64(-9, 4, true), 0x07);  /* -9 = ...10111 -> 0111 */
+    ck_assert_uint_eq(obn_subbyte_from_i64(8, 4, true), 0xf8);   /* 1000 -> -8 */
+    ck_assert_uint_eq(obn_subbyte_from_i64(200, 4, false), 0x08); /* 1100 1000 */
+    ck_assert_uint_eq(obn_subbyte_from_i64(-3, 2, true), 0x01);
+    ck_assert_uint_eq(obn_subbyte_from_i64(2, 2, true), 0xfe);
+    ck_assert_uint_eq(obn_subbyte_from_i64(-1, 2, false), 0x03);
+    ck_assert_uint_eq(obn_subbyte_from_i64(INT64_MIN, 4, true), 0x00);
+}
+END_TEST
+
 START_TEST(pack_and_unpack)
 {
     /* int4 -9..15 wrapped, as ONNX's test_cast_FLOAT_to_INT4 stores it */
@@ -286,6 +306,7 @@ int main(void)
     tcase_add_test(t, e8m0_rounding_and_range);
     tcase_add_test(t, vector_path_matches_scalar);
     tcase_add_test(t, round_trip_every_pattern);
+    tcase_add_test(t, table_decode_and_integer_narrowing);
     tcase_add_test(t, pack_and_unpack);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);

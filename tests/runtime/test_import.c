@@ -440,7 +440,7 @@ END_TEST
 
 START_TEST(undefined_data_types)
 {
-    static const int types[] = {0, 17, 99, -1};
+    static const int types[] = {0, 27, 99, -1};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         tb_model *m = bn_relu_model();
         tb_add_init(m, tb_tensor(m, "w", types[i], 1, C3, "abcdefghijkl", 12));
@@ -456,8 +456,8 @@ START_TEST(undefined_data_types)
 
     /* graph inputs too */
     m = bn_relu_model();
-    graph(m)->input[0]->type->tensor_type->elem_type = 17;
-    TB_EXPECT_ERR(load_status(m), OBN_E_INVALID_MODEL, "graph input 'x'", "undefined element type (17)");
+    graph(m)->input[0]->type->tensor_type->elem_type = 27;
+    TB_EXPECT_ERR(load_status(m), OBN_E_INVALID_MODEL, "graph input 'x'", "undefined element type (27)");
     tb_free(m);
 }
 END_TEST
