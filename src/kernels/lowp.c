@@ -89,8 +89,10 @@ float obn_minifloat_to_f32(uint8_t bits, obn_minifloat fmt)
     const mf_spec *f = &mf_specs[fmt];
     uint32_t sign = (uint32_t)bits >> f->sign_shift & 1u;
     uint32_t mag = bits & ((1u << f->sign_shift) - 1);
-    if (f->uz ? bits == 0x80 : mag == f->nan_code) return NAN; /* E2M1: never (its nan_code is -0) */
-    if (f->inf_code && mag > f->inf_code) return NAN;
+    /* NaN keeps its sign, except the one NaN of the FNUZ formats (E2M1 has
+     * none: its nan_code, -0, never matches a magnitude) */
+    if (f->uz ? bits == 0x80 : mag == f->nan_code || (f->inf_code && mag > f->inf_code))
+        return f->uz || !sign ? NAN : -NAN;
     if (f->inf_code && mag == f->inf_code) return sign ? -INFINITY : INFINITY;
     int ex = (int)(mag >> f->mbits), m = (int)(mag & ((1u << f->mbits) - 1));
     float v = ex == 0 ? ldexpf((float)m, 1 - f->bias - f->mbits)

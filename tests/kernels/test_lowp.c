@@ -43,6 +43,7 @@ START_TEST(e4m3fn_edges)
     ENC(0.4789254665374756, f, SAT, 0x2f); /* 1.9157 * 2^-2 -> 1.875 */
     ENC(1e-300, f, 0, 0x00);
     ck_assert(isnan(obn_minifloat_to_f32(0x7f, f)) && isnan(obn_minifloat_to_f32(0xff, f)));
+    ck_assert(!signbit(obn_minifloat_to_f32(0x7f, f)) && signbit(obn_minifloat_to_f32(0xff, f)));
     ck_assert(obn_minifloat_to_f32(0x7e, f) == 448.0f);
     ck_assert(obn_minifloat_to_f32(0x01, f) == 0x1p-9f);
     ck_assert(obn_minifloat_to_f32(0x80, f) == 0.0f && signbit(obn_minifloat_to_f32(0x80, f)));
@@ -92,6 +93,7 @@ START_TEST(e5m2_edges)
     ENC(INFINITY, f, SAT, 0x7b);
     ck_assert(obn_minifloat_to_f32(0x7c, f) == INFINITY && obn_minifloat_to_f32(0xfc, f) == -INFINITY);
     ck_assert(isnan(obn_minifloat_to_f32(0x7d, f)) && isnan(obn_minifloat_to_f32(0xff, f)));
+    ck_assert(signbit(obn_minifloat_to_f32(0xfe, f)));
     ck_assert(obn_minifloat_to_f32(0x01, f) == 0x1p-16f);
 }
 END_TEST
