@@ -140,18 +140,14 @@ static inline uint8_t f32_to_mf_bits(uint32_t u, mf_spec f, bool sat_finite, boo
     int shift = 23 - f.mbits, emin = 1 - f.bias;
     uint32_t normal = (a + ((1u << (shift - 1)) - 1) + ((a >> shift) & 1u)) >> shift;
     normal -= (uint32_t)(127 - f.bias) << f.mbits;
-    uint32_t denorm_bits = (uint32_t)(emin - f.mbits + 23 + 127) << 23;
-    float sum;
-    uint32_t sum_bits;
-    float ax, dm;
+    uint32_t denorm_bits = (uint32_t)(emin - f.mbits + 23 + 127) << 23, sum_bits;
+    float ax, denorm;
     memcpy(&ax, &a, 4);
-    memcpy(&dm, &denorm_bits, 4);
-    sum = ax + dm;
+    memcpy(&denorm, &denorm_bits, 4);
+    float sum = ax + denorm;
     memcpy(&sum_bits, &sum, 4);
-    uint32_t sub = sum_bits - denorm_bits;
-    uint32_t code = a < (uint32_t)(emin + 127) << 23 ? sub : normal;
-    uint32_t over = sat_finite ? f.max_code : (f.inf_code ? f.inf_code : f.nan_code);
-    uint32_t inf = sat_inf ? f.max_code : (f.inf_code ? f.inf_code : f.nan_code);
+    uint32_t code = a < (uint32_t)(emin + 127) << 23 ? sum_bits - denorm_bits : normal;
+    uint32_t over = unrepresentable(&f, sat_finite), inf = unrepresentable(&f, sat_inf);
     code = code > f.max_code ? over : code;
     code = a == 0x7f800000u ? inf : code;
     code = a > 0x7f800000u ? f.nan_code : code;
@@ -186,6 +182,7 @@ void obn_f32_to_minifloat_array(const float *x, uint8_t *y, int64_t n, obn_minif
 
 void obn_pack_bits(const uint8_t *src, int64_t n, int bits, uint8_t *dst)
 {
+    if (n == 0) return; /* dst may be NULL then */
     int per_byte = 8 / bits;
     uint8_t mask = (uint8_t)((1u << bits) - 1);
     memset(dst, 0, (size_t)obn_packed_bytes(n, bits));

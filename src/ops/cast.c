@@ -5,19 +5,29 @@
  * the target width (defined behaviour for NaN and out-of-range values, where
  * C leaves it undefined); to bool is v != 0; float16/bfloat16 round to
  * nearest even. Strings are not supported.
- * The attributes of 19+ (saturate) and 24+ (round_mode) only change casts
- * to the float8 types, which the other versions' new types are too; they are
- * parsed and checked here for every target. */
+ * The types of IR 9-13 come with the versions that list them (float8 19,
+ * int4/uint4 21, float4e2m1 23, float8e8m0 24, int2/uint2 25). To them:
+ * - float8 rounds to nearest even from the exact source value (no double
+ *   rounding through float); saturate (19+, default 1) clamps what
+ *   overflows to +-max, else it becomes inf (E5M2) or NaN; +-inf saturates
+ *   too, except for the FNUZ types before version 24, where it is NaN;
+ * - float4e2m1 rounds to nearest even and always clamps to +-6, NaN becomes
+ *   0x8 (ONNX's reference);
+ * - float8e8m0 rounds to a power of two per round_mode (24+: up, down,
+ *   nearest; default up) and saturates at 2^-127..2^127 with saturate, else
+ *   gives NaN (zero and negative numbers have no code either);
+ * - int4/uint4/int2/uint2 take floats rounded to nearest even, then keep the
+ *   low bits like every integer narrowing (two's complement).
+ * From them every value is exact in double; the usual rules apply. */
+#include <math.h>
 #include <string.h>
 
 #include "op_helpers.h"
 
-typedef enum { CAST_ROUND_UP, CAST_ROUND_DOWN, CAST_ROUND_NEAREST } cast_round_mode;
-
 typedef struct {
-    obn_dtype to;               /* Cast */
-    int saturate;               /* 19+: out-of-range float8 values clamp (1) or become NaN/Inf (0) */
-    cast_round_mode round_mode; /* 24+: rounding to float8e8m0 */
+    obn_dtype to;              /* Cast */
+    int saturate;              /* 19+: out-of-range float8 values clamp (1) or become NaN/Inf (0) */
+    obn_e8m0_round round_mode; /* 24+: rounding to float8e8m0 */
 } cast_attrs;
 
 static obn_status dtype_from_name(const obn_node *n, const char *s, obn_dtype *out)
@@ -46,9 +56,10 @@ static obn_status parse_float8_attrs(const obn_node *n, int v, cast_attrs *a)
     OBN_TRY(obn_attr_int_range(n, "saturate", 1, 0, 1, &saturate));
     OBN_TRY(obn_attr_get_string(n, "round_mode", "up", &mode));
     a->saturate = (int)saturate;
+    static const obn_e8m0_round mode_values[] = {OBN_E8M0_UP, OBN_E8M0_DOWN, OBN_E8M0_NEAREST};
     for (int i = 0; i < 3; i++)
         if (strcmp(mode, modes[i]) == 0) {
-            a->round_mode = (cast_round_mode)i;
+            a->round_mode = mode_values[i];
             return OBN_OK;
         }
     return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'round_mode' is '%s'; expected up, down or nearest", mode);
@@ -72,6 +83,7 @@ static obn_status cast_parse(const obn_node *n, int v, void *out)
     }
     if (!obn_dtype_is_storable((int)a->to))
         return obn_node_err(n, OBN_E_UNSUPPORTED, "casting to %s is not supported", obn_dtype_name(a->to));
+    OBN_TRY(obn_check_type_since(n, v, a->to, 19, "attribute 'to'"));
     if (a->to == OBN_BFLOAT16 && v < 13)
         return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'to' is bfloat16, not allowed by Cast-%d", v);
     return OBN_OK;
@@ -89,12 +101,14 @@ static obn_status cast_infer(obn_op_ctx *ctx)
     obn_dtype to = target(ctx);
     if (!obn_dtype_is_storable((int)to))
         return obn_ctx_err(ctx, OBN_E_UNSUPPORTED, "casting to %s is not supported", obn_dtype_name(to));
+    OBN_TRY(obn_check_all_types(ctx, 0, "input", 19));
+    if (ctx->node->op_type[4] == 'L') OBN_TRY(obn_check_all_types(ctx, 1, "target_type", 19));
     if (x->dtype == OBN_BFLOAT16 && ctx->since_version < 13)
         return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input has type bfloat16, not allowed by Cast-%d", ctx->since_version);
     return obn_set_output(ctx, 0, to, x->rank, x->dims);
 }
 
-/* float32 -> other common targets without the per-element type switch. */
+/* Common pairs without the per-element type switch. */
 static bool cast_fast(const obn_tensor *x, obn_tensor *y)
 {
     int64_t n = x->numel;
@@ -116,8 +130,57 @@ static bool cast_fast(const obn_tensor *x, obn_tensor *y)
         for (int64_t i = 0; i < n; i++) d[i] = s[i];
         return true;
     }
+    if (obn_dtype_is_minifloat(x->dtype) && y->dtype == OBN_FLOAT) {
+        obn_minifloat_to_f32_array(x->data, y->data, n, obn_dtype_minifloat(x->dtype));
+        return true;
+    }
     return false;
 }
+
+/* Floating-point sources, the 8- and 4-bit floats included: to integers
+ * they go through obn_f64_to_i64. */
+static bool is_float_source(obn_dtype t)
+{
+    return obn_dtype_is_float(t) || obn_dtype_is_minifloat(t) || t == OBN_FLOAT8E8M0;
+}
+
+/* The saturation flags of kernels/lowp.h for a float8/float4 target. */
+static unsigned minifloat_saturation(const obn_op_ctx *ctx, obn_dtype to)
+{
+    const cast_attrs *a = ctx->attrs;
+    if (!a->saturate) return 0;
+    bool fnuz = to == OBN_FLOAT8E4M3FNUZ || to == OBN_FLOAT8E5M2FNUZ;
+    /* Cast-24 changed +-inf -> +-max for the FNUZ types (NaN before) */
+    return OBN_MF_SAT_FINITE | (fnuz && ctx->since_version < 24 ? 0u : OBN_MF_SAT_INF);
+}
+
+/* Casts to the IR 9-13 types (see the top of the file). */
+static void cast_to_lowp(const obn_op_ctx *ctx, const obn_tensor *x, obn_tensor *y)
+{
+    const cast_attrs *a = ctx->attrs;
+    uint8_t *d = y->data;
+    int64_t n = x->numel;
+    if (obn_dtype_is_minifloat(y->dtype)) {
+        obn_minifloat fmt = obn_dtype_minifloat(y->dtype);
+        unsigned sat = minifloat_saturation(ctx, y->dtype);
+        if (x->dtype == OBN_FLOAT) {
+            obn_f32_to_minifloat_array(x->data, d, n, fmt, sat, ctx->threads);
+            return;
+        }
+        for (int64_t i = 0; i < n; i++) d[i] = obn_f64_to_minifloat(obn_load_f64(x, i), fmt, sat);
+    } else if (y->dtype == OBN_FLOAT8E8M0) {
+        for (int64_t i = 0; i < n; i++) d[i] = obn_f64_to_e8m0(obn_load_f64(x, i), a->round_mode, a->saturate != 0);
+    } else {
+        int bits = obn_dtype_packed_bits(y->dtype);
+        bool sign_extend = obn_dtype_is_signed_subbyte(y->dtype), from_float = is_float_source(x->dtype);
+        for (int64_t i = 0; i < n; i++) {
+            int64_t v = from_float ? obn_f64_to_i64(nearbyint(obn_load_f64(x, i))) : (int64_t)obn_load_u64(x, i);
+            d[i] = obn_subbyte_from_i64(v, bits, sign_extend);
+        }
+    }
+}
+
+static bool is_lowp(obn_dtype t) { return t >= OBN_FLOAT8E4M3FN; }
 
 static obn_status cast_run(obn_op_ctx *ctx)
 {
@@ -128,7 +191,11 @@ static obn_status cast_run(obn_op_ctx *ctx)
         return OBN_OK;
     }
     if (cast_fast(x, y)) return OBN_OK;
-    bool from_float = obn_dtype_is_float(x->dtype), to_float = obn_dtype_is_float(y->dtype);
+    if (is_lowp(y->dtype)) {
+        cast_to_lowp(ctx, x, y);
+        return OBN_OK;
+    }
+    bool from_float = is_float_source(x->dtype), to_float = obn_dtype_is_float(y->dtype);
     for (int64_t i = 0; i < x->numel; i++) {
         if (y->dtype == OBN_BOOL) {
             ((uint8_t *)y->data)[i] = from_float ? obn_load_f64(x, i) != 0 : obn_load_u64(x, i) != 0;
