@@ -214,6 +214,17 @@ static void conv_describe(const obn_op_ctx *ctx, char *buf, size_t cap)
     if (n < cap && algo != OBN_CONV_POINTWISE) snprintf(buf + n, cap - n, " s%lld", (long long)s->stride[s->nd - 1]);
 }
 
+/* 2 * N * M * C/group * kernel volume * output positions */
+static double conv_flops(const obn_op_ctx *ctx)
+{
+    const conv_state *st = ctx->state;
+    if (!st) return 0.0;
+    const obn_conv_shape *s = &st->shape;
+    double f = 2.0 * (double)s->batch * (double)s->out_channels * (double)(s->in_channels / s->groups);
+    for (int i = 0; i < s->nd; i++) f *= (double)s->kernel[i] * (double)s->out[i];
+    return f;
+}
+
 static const int versions[] = {1, 11, 22, 0};
 static const char *const attr_names[] = {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides", NULL};
 
@@ -233,5 +244,6 @@ const obn_op obn_op_conv = {
     .free_state = conv_free_state,
     .workspace = conv_workspace,
     .describe = conv_describe,
+    .flops = conv_flops,
 };
 OBN_REGISTER_OP(obn_op_conv);

@@ -240,6 +240,17 @@ static const char *const attr_names[] = {"auto_pad",       "dilations",    "grou
 
 static const obn_op_sig conv_transpose_sigs[] = {{1, "X W ?B", "Y"}, {0}};
 
+/* 2 * N * C * M/group * kernel volume * input positions */
+static double convt_flops(const obn_op_ctx *ctx)
+{
+    const convt_state *st = ctx->state;
+    if (!st) return 0.0;
+    const obn_conv_shape *s = &st->shape;
+    double f = 2.0 * (double)s->batch * (double)s->in_channels * (double)(s->out_channels / s->groups);
+    for (int i = 0; i < s->nd; i++) f *= (double)s->kernel[i] * (double)s->in[i];
+    return f;
+}
+
 const obn_op obn_op_conv_transpose = {
     .domain = "",
     .op_type = "ConvTranspose",
@@ -253,5 +264,6 @@ const obn_op obn_op_conv_transpose = {
     .prepare = convt_prepare,
     .free_state = convt_free_state,
     .workspace = convt_workspace,
+    .flops = convt_flops,
 };
 OBN_REGISTER_OP(obn_op_conv_transpose);

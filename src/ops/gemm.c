@@ -210,6 +210,12 @@ static const char *const attr_names[] = {"alpha", "beta", "transA", "transB", "b
 
 static const obn_op_sig gemm_sigs[] = {{1, "A B C", "Y"}, {11, "A B ?C", "Y"}, {0}};
 
+static double gemm_flops(const obn_op_ctx *ctx)
+{
+    const gemm_state *st = ctx->state;
+    return st ? 2.0 * (double)st->g.m * (double)st->g.n * (double)st->g.k : 0.0;
+}
+
 const obn_op obn_op_gemm = {
     .domain = "",
     .op_type = "Gemm",
@@ -223,5 +229,6 @@ const obn_op obn_op_gemm = {
     .prepare = gemm_prepare,
     .free_state = gemm_free_state,
     .workspace = gemm_workspace,
+    .flops = gemm_flops,
 };
 OBN_REGISTER_OP(obn_op_gemm);

@@ -203,6 +203,13 @@ static const char *const attr_names[] = {NULL};
 
 static const obn_op_sig matmul_sigs[] = {{1, "A B", "Y"}, {0}};
 
+static double matmul_flops(const obn_op_ctx *ctx)
+{
+    const mm_state *st = ctx->state;
+    if (!st) return 0.0;
+    return 2.0 * (double)st->g.batch_count * (double)st->g.m * (double)st->g.n * (double)st->g.k;
+}
+
 const obn_op obn_op_matmul = {
     .domain = "",
     .op_type = "MatMul",
@@ -216,5 +223,6 @@ const obn_op obn_op_matmul = {
     .prepare = matmul_prepare,
     .free_state = matmul_free_state,
     .workspace = matmul_workspace,
+    .flops = matmul_flops,
 };
 OBN_REGISTER_OP(obn_op_matmul);

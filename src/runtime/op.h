@@ -75,6 +75,10 @@ typedef struct obn_op {
     /* optional: the kernel variant a planned node runs ("dw 3x3 s2"), for
      * the OBN_PROFILE report (src/runtime/profile.h) */
     void (*describe)(const obn_op_ctx *ctx, char *buf, size_t cap);
+    /* optional: floating-point operations of one run of a planned node (a
+     * multiply-add counts 2), for the OBN_PROFILE report's GFLOP/s; ops
+     * without it are reported in GB/s of their inputs and outputs */
+    double (*flops)(const obn_op_ctx *ctx);
 } obn_op;
 
 /* Registry lookup: the implementation of (domain, op_type) for a model that
