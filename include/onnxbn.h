@@ -34,6 +34,14 @@ extern "C" {
 /* Library version string, e.g. "0.1.0". Borrowed, static. */
 const char *obn_version(void);
 
+/* The instruction-set level of the numeric kernels: "portable", "avx2" or
+ * "avx512". obn_isa_detected is the highest this CPU (and OS) supports;
+ * obn_isa_active the one in use: the detected level, or a lower one asked
+ * for by the environment variable OBN_ISA=portable|avx2|avx512 (read once;
+ * a level above the CPU's is clamped). Borrowed, static. */
+const char *obn_isa_detected(void);
+const char *obn_isa_active(void);
+
 /* ---------------------------------------------------------------- status */
 
 typedef enum obn_status {

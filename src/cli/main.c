@@ -54,7 +54,7 @@ int main(int argc, char **argv)
         return CLI_OK;
     }
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
-        printf("onnxbn %s\n", obn_version());
+        printf("onnxbn %s\nkernels: %s (CPU supports %s)\n", obn_version(), obn_isa_active(), obn_isa_detected());
         return CLI_OK;
     }
     return cli_usage("unknown command '%s'", cmd);

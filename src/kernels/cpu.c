@@ -41,16 +41,16 @@ static obn_isa clamp_to_cpu(obn_isa want)
 }
 
 /* Unknown values are ignored: OBN_ISA is a way to pick a level, never a
- * reason to fail. The AVX-512 micro-kernels are opt-in (OBN_ISA=avx512):
- * the machines this project is developed and tested on have no AVX-512, so
- * that path has never been run against the reference, and an unverified
- * kernel must not be the default. AVX2 runs on AVX-512 CPUs as well. */
+ * reason to fail. The default is the detected level: the AVX-512 SGEMM
+ * micro-kernel has been validated on AVX-512 hardware (the conformance
+ * manifests and the PyTorch model zoo at their tolerances). Kernels added
+ * since that have not been run on AVX-512 hardware use their AVX2 code on
+ * such CPUs (see obn_winograd_pack). */
 obn_isa obn_cpu_level_from_name(const char *name)
 {
     if (name && strcmp(name, "portable") == 0) return clamp_to_cpu(OBN_ISA_PORTABLE);
     if (name && strcmp(name, "avx2") == 0) return clamp_to_cpu(OBN_ISA_AVX2);
-    if (name && strcmp(name, "avx512") == 0) return clamp_to_cpu(OBN_ISA_AVX512);
-    return clamp_to_cpu(OBN_ISA_AVX2);
+    return clamp_to_cpu(OBN_ISA_AVX512);
 }
 
 obn_isa obn_cpu_isa(void)

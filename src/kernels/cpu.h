@@ -14,11 +14,10 @@ typedef enum obn_isa {
 /* Highest level this CPU supports (cached after the first call). */
 obn_isa obn_cpu_detect(void);
 
-/* Level the kernels use: the detected level capped at AVX2 by default, or
- * the level the environment variable OBN_ISA=portable|avx2|avx512 (read
- * once) or obn_cpu_force asks for. AVX-512 is opt-in until it has been
- * validated on AVX-512 hardware (see cpu.c). A request above what the CPU
- * supports is clamped to the detected level. */
+/* Level the kernels use: the detected level by default, or the level the
+ * environment variable OBN_ISA=portable|avx2|avx512 (read once) or
+ * obn_cpu_force asks for. A request above what the CPU supports is clamped
+ * to the detected level. */
 obn_isa obn_cpu_isa(void);
 
 /* Forces a level (clamped to the detected one) for the whole process and
@@ -30,7 +29,7 @@ obn_isa obn_cpu_force(obn_isa isa);
 const char *obn_isa_name(obn_isa isa);
 
 /* The level an OBN_ISA value asks for, clamped to the detected level;
- * NULL or an unknown name gives the default (detected, capped at AVX2). */
+ * NULL or an unknown name gives the default (the detected level). */
 obn_isa obn_cpu_level_from_name(const char *name);
 
 #endif

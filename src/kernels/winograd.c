@@ -14,17 +14,13 @@ typedef void (*wino_input_fn)(const float *const base[8], int64_t rs, float *v, 
 typedef void (*wino_output_fn)(const float *m, int64_t xs, float bias, const obn_conv_epilogue *ep,
                                float *const out[8], const int rows[8], const int cols[8], int64_t os);
 
-/* The AVX2 and AVX-512 builds of winograd_tx.h (winograd_avx2.c,
- * winograd_avx512.c). */
-#define OBN_WINO_DECLARE(isa)                                                                               \
-    void obn_wino_input8_##isa(const float *const base[8], int64_t rs, float *v, int64_t xs);              \
-    void obn_wino_output8_##isa(const float *m, int64_t xs, float bias, const obn_conv_epilogue *ep,       \
-                                float *const out[8], const int rows[8], const int cols[8], int64_t os);    \
-    void obn_wino2_input8_##isa(const float *const base[8], int64_t rs, float *v, int64_t xs);             \
-    void obn_wino2_output8_##isa(const float *m, int64_t xs, float bias, const obn_conv_epilogue *ep,      \
-                                 float *const out[8], const int rows[8], const int cols[8], int64_t os);
-OBN_WINO_DECLARE(avx2)
-OBN_WINO_DECLARE(avx512)
+/* The AVX2 build of winograd_tx.h (winograd_avx2.c). */
+void obn_wino_input8_avx2(const float *const base[8], int64_t rs, float *v, int64_t xs);
+void obn_wino_output8_avx2(const float *m, int64_t xs, float bias, const obn_conv_epilogue *ep, float *const out[8],
+                           const int rows[8], const int cols[8], int64_t os);
+void obn_wino2_input8_avx2(const float *const base[8], int64_t rs, float *v, int64_t xs);
+void obn_wino2_output8_avx2(const float *m, int64_t xs, float bias, const obn_conv_epilogue *ep, float *const out[8],
+                            const int rows[8], const int cols[8], int64_t os);
 
 /* Largest number of transform positions (F(4x4, 3x3): 6x6). */
 #define MAX_XI 36
@@ -81,6 +77,15 @@ struct obn_winograd_weights {
 };
 
 static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/* The micro-kernel (and transform build) of the current ISA level, except
+ * that AVX-512 CPUs run the AVX2 ones: this kernel has not been run on
+ * AVX-512 hardware yet, and a path never run must not be the default. */
+static const obn_sgemm_kernel *winograd_kernel(void)
+{
+    const obn_sgemm_kernel *kr = obn_sgemm_current_kernel();
+    return kr->isa == OBN_ISA_AVX512 ? &obn_sgemm_kernel_avx2 : kr;
+}
 static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
 
 int obn_winograd_applicable(const obn_conv_shape *s)
@@ -105,7 +110,7 @@ obn_winograd_weights *obn_winograd_pack(const obn_conv_shape *s, const float *w)
     obn_winograd_weights *pw = calloc(1, sizeof *pw);
     if (!pw) return NULL;
     pw->var = variant_for(s);
-    pw->kr = obn_sgemm_current_kernel();
+    pw->kr = winograd_kernel();
     pw->m = s->out_channels;
     pw->c = s->in_channels;
     int mr = pw->kr->mr;
@@ -154,7 +159,7 @@ typedef struct {
 static wino_geom geometry(const obn_conv_shape *s, const obn_winograd_weights *u)
 {
     wino_geom g;
-    const obn_sgemm_kernel *kr = u ? u->kr : obn_sgemm_current_kernel();
+    const obn_sgemm_kernel *kr = u ? u->kr : winograd_kernel();
     g.var = u ? u->var : variant_for(s);
     g.tile = g.var->tile;
     g.xi = g.var->xi;
@@ -337,10 +342,6 @@ void obn_winograd_run(const obn_conv_shape *s, const float *x, const obn_winogra
     j.mb = (float *)(ws + j.g.pad_bytes + j.g.v_bytes);
     int f2 = u->var == &F2;
     switch (u->kr->isa) {
-    case OBN_ISA_AVX512:
-        j.input8 = f2 ? obn_wino2_input8_avx512 : obn_wino_input8_avx512;
-        j.output8 = f2 ? obn_wino2_output8_avx512 : obn_wino_output8_avx512;
-        break;
     case OBN_ISA_AVX2:
         j.input8 = f2 ? obn_wino2_input8_avx2 : obn_wino_input8_avx2;
         j.output8 = f2 ? obn_wino2_output8_avx2 : obn_wino_output8_avx2;

@@ -1,4 +1,5 @@
 #include "status.h"
+#include "kernels/cpu.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -56,3 +57,6 @@ const char *obn_status_name(obn_status status)
 }
 
 const char *obn_version(void) { return "0.1.0"; }
+
+const char *obn_isa_detected(void) { return obn_isa_name(obn_cpu_detect()); }
+const char *obn_isa_active(void) { return obn_isa_name(obn_cpu_isa()); }
