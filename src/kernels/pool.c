@@ -70,30 +70,78 @@ static inline int64_t spatial_index(const obn_pool_geom *g, int64_t i0, int64_t 
 
 DEFINE_MAXPOOL(static, maxpool_f32_generic, float, -INFINITY)
 
+/* Widest input row the vectorised 2-D pools take: their per-row buffer
+ * lives on the stack (16 KiB). */
+#define POOL_ROW_MAX 4096
+
+/* The column windows of one output row: outputs [a, b) have all kernel_w
+ * taps inside the input (a plain strided loop); the others are edges. */
+static void interior_columns(const obn_pool_geom *g, int64_t *a, int64_t *b)
+{
+    const int64_t iw = g->in[2], ow = g->out[2], kw = g->kernel[2], sw = g->stride[2], pw = g->pad_begin[2];
+    int64_t lo = (pw + sw - 1) / sw, hi = iw - kw + pw >= 0 ? (iw - kw + pw) / sw + 1 : 0;
+    if (hi > ow) hi = ow;
+    if (lo > hi) lo = hi;
+    *a = lo;
+    *b = hi;
+}
+
+/* Max over the taps [lo, hi) of a row at column x0 + k (the edge windows). */
+static inline float row_max(const float *v, int64_t x0, int64_t lo, int64_t hi)
+{
+    float best = v[x0 + lo];
+    for (int64_t k = lo + 1; k < hi; k++) best = v[x0 + k] > best ? v[x0 + k] : best;
+    return best;
+}
+
+/* yr[ox] = max over k < kw of v[ox * sw + k], ox in [a, b), the taps in
+ * order (first, then strictly greater). */
+static inline __attribute__((always_inline)) void window_max(float *yr, const float *v, int64_t a, int64_t b,
+                                                             int64_t kw, const int64_t sw)
+{
+    for (int64_t ox = a; ox < b; ox++) yr[ox] = v[ox * sw];
+    for (int64_t k = 1; k < kw; k++)
+        for (int64_t ox = a; ox < b; ox++) {
+            float t = v[ox * sw + k];
+            yr[ox] = t > yr[ox] ? t : yr[ox];
+        }
+}
+
 /* 2-D float max pooling without dilation or indices (the max pool of every
- * CNN stem): the same visiting order and comparison as the generic loop (first
- * tap inside the input, then strictly greater, so NaN handling matches), but
- * one plane row at a time with the window bounds computed once per output
- * row and column instead of per tap. */
+ * CNN stem), vectorised over the output width: each output row is the
+ * column-wise max of its window's input rows (contiguous), then a strided
+ * max across the kernel width. The result equals the generic loop's
+ * (first tap inside the input, then strictly greater), NaN included: both
+ * give NaN exactly when the window's first tap is NaN. */
 OBN_CLONES
 static void maxpool2d_f32_plane(const obn_pool_geom *g, const float *xp, float *yp)
 {
     const int64_t iw = g->in[2], ow = g->out[2], kw = g->kernel[2], sw = g->stride[2], pw = g->pad_begin[2];
+    float v[POOL_ROW_MAX];
+    int64_t a, b;
+    interior_columns(g, &a, &b);
     for (int64_t oy = 0; oy < g->out[1]; oy++) {
         int64_t s1, l1, h1;
         tap_range(g, 1, oy, &s1, &l1, &h1);
         float *yr = yp + oy * ow;
+        if (l1 >= h1) { /* no row of the window inside the input */
+            for (int64_t ox = 0; ox < ow; ox++) yr[ox] = -INFINITY;
+            continue;
+        }
+        const float *first = xp + (s1 + l1) * iw;
+        for (int64_t i = 0; i < iw; i++) v[i] = first[i];
+        for (int64_t k1 = l1 + 1; k1 < h1; k1++) {
+            const float *row = xp + (s1 + k1) * iw;
+            for (int64_t i = 0; i < iw; i++) v[i] = row[i] > v[i] ? row[i] : v[i];
+        }
+        if (sw == 1) window_max(yr, v - pw, a, b, kw, 1); /* constant strides vectorise */
+        else if (sw == 2) window_max(yr, v - pw, a, b, kw, 2);
+        else window_max(yr, v - pw, a, b, kw, sw);
         for (int64_t ox = 0; ox < ow; ox++) {
+            if (ox == a) ox = b; /* the interior is done */
+            if (ox >= ow) break;
             int64_t x0 = ox * sw - pw, lo = x0 < 0 ? -x0 : 0, hi = iw - x0 < kw ? iw - x0 : kw;
-            float best = -INFINITY;
-            int first = 1;
-            if (lo < hi)
-                for (int64_t k1 = l1; k1 < h1; k1++) {
-                    const float *row = xp + (s1 + k1) * iw + x0;
-                    if (first) best = row[lo], first = 0;
-                    for (int64_t k2 = lo; k2 < hi; k2++) best = row[k2] > best ? row[k2] : best;
-                }
-            yr[ox] = best;
+            yr[ox] = lo < hi ? row_max(v, x0, lo, hi) : -INFINITY;
         }
     }
 }
@@ -101,7 +149,7 @@ static void maxpool2d_f32_plane(const obn_pool_geom *g, const float *xp, float *
 void obn_maxpool_f32(const obn_pool_geom *g, const float *x, float *y, int64_t *indices, int col_major, int threads)
 {
     if (indices || g->in[0] != 1 || g->out[0] != 1 || g->kernel[0] != 1 || g->dilation[1] != 1 ||
-        g->dilation[2] != 1) {
+        g->dilation[2] != 1 || g->in[2] > POOL_ROW_MAX) {
         maxpool_f32_generic(g, x, y, indices, col_major, threads);
         return;
     }
@@ -126,7 +174,7 @@ static inline int64_t padded_taps(const obn_pool_geom *g, int a, int64_t start)
 }
 
 #define DEFINE_AVGPOOL(NAME, T, ACC)                                                                      \
-    void NAME(const obn_pool_geom *g, const T *x, T *y, int count_include_pad, int threads)              \
+    NAME(const obn_pool_geom *g, const T *x, T *y, int count_include_pad, int threads)                   \
     {                                                                                                     \
         const int64_t in_plane = g->in[0] * g->in[1] * g->in[2];                                          \
         const int64_t out_plane = g->out[0] * g->out[1] * g->out[2];                                      \
@@ -163,8 +211,72 @@ static inline int64_t padded_taps(const obn_pool_geom *g, int a, int64_t start)
         }                                                                                                 \
     }
 
-DEFINE_AVGPOOL(obn_avgpool_f32, float, float)
-DEFINE_AVGPOOL(obn_avgpool_f64, double, double)
+DEFINE_AVGPOOL(static void avgpool_f32_generic, float, float)
+
+/* yr[ox] = sum over k < kw of v[ox * sw + k], ox in [a, b) */
+static inline __attribute__((always_inline)) void window_sum(float *yr, const float *v, int64_t a, int64_t b,
+                                                             int64_t kw, const int64_t sw)
+{
+    for (int64_t ox = a; ox < b; ox++) yr[ox] = v[ox * sw];
+    for (int64_t k = 1; k < kw; k++)
+        for (int64_t ox = a; ox < b; ox++) yr[ox] += v[ox * sw + k];
+}
+
+/* 2-D float average pooling without dilation, vectorised over the output
+ * width like maxpool2d_f32_plane: per output row the column sums of its
+ * window's input rows, then a strided sum across the kernel width, divided
+ * by the count of the generic loop (rows x columns counted, per
+ * count_include_pad). Sums in the order rows then columns: float rounding
+ * may differ from the generic loop's in the last bits. */
+OBN_CLONES
+static void avgpool2d_f32_plane(const obn_pool_geom *g, const float *xp, float *yp, int count_include_pad)
+{
+    const int64_t iw = g->in[2], ow = g->out[2], kw = g->kernel[2], sw = g->stride[2], pw = g->pad_begin[2];
+    float v[POOL_ROW_MAX];
+    int64_t a, b;
+    interior_columns(g, &a, &b);
+    int64_t interior_cols = count_include_pad ? padded_taps(g, 2, a * sw - pw) : kw;
+    for (int64_t oy = 0; oy < g->out[1]; oy++) {
+        int64_t s1, l1, h1;
+        tap_range(g, 1, oy, &s1, &l1, &h1);
+        int64_t rows = count_include_pad ? padded_taps(g, 1, s1) : h1 - l1;
+        float *yr = yp + oy * ow;
+        for (int64_t i = 0; i < iw; i++) v[i] = 0.0f;
+        for (int64_t k1 = l1; k1 < h1; k1++) {
+            const float *row = xp + (s1 + k1) * iw;
+            for (int64_t i = 0; i < iw; i++) v[i] += row[i];
+        }
+        if (sw == 1) window_sum(yr, v - pw, a, b, kw, 1);
+        else if (sw == 2) window_sum(yr, v - pw, a, b, kw, 2);
+        else window_sum(yr, v - pw, a, b, kw, sw);
+        int64_t count = rows * interior_cols;
+        float div = count ? (float)count : NAN; /* no element counted: NaN, as the generic loop */
+        for (int64_t ox = a; ox < b; ox++) yr[ox] /= div;
+        for (int64_t ox = 0; ox < ow; ox++) {
+            if (ox == a) ox = b; /* the interior is done */
+            if (ox >= ow) break;
+            int64_t x0 = ox * sw - pw, lo = x0 < 0 ? -x0 : 0, hi = iw - x0 < kw ? iw - x0 : kw;
+            float sum = 0.0f;
+            for (int64_t k = lo; k < hi; k++) sum += v[x0 + k];
+            int64_t n = rows * (count_include_pad ? padded_taps(g, 2, x0) : (hi > lo ? hi - lo : 0));
+            yr[ox] = n ? sum / (float)n : NAN;
+        }
+    }
+}
+
+void obn_avgpool_f32(const obn_pool_geom *g, const float *x, float *y, int count_include_pad, int threads)
+{
+    if (g->in[0] != 1 || g->out[0] != 1 || g->kernel[0] != 1 || g->dilation[1] != 1 || g->dilation[2] != 1 ||
+        g->in[2] > POOL_ROW_MAX) {
+        avgpool_f32_generic(g, x, y, count_include_pad, threads);
+        return;
+    }
+    const int64_t in_plane = g->in[1] * g->in[2], out_plane = g->out[1] * g->out[2];
+#pragma omp parallel for schedule(static) num_threads(threads) if (g->planes > 1)
+    for (int64_t p = 0; p < g->planes; p++)
+        avgpool2d_f32_plane(g, x + p * in_plane, y + p * out_plane, count_include_pad);
+}
+DEFINE_AVGPOOL(void obn_avgpool_f64, double, double)
 
 /* Sum of n floats in double, in 8 interleaved partial sums (fixed order,
  * so the loop vectorises without reassociation). */
