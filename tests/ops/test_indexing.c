@@ -402,6 +402,53 @@ START_TEST(depth_space_errors)
 }
 END_TEST
 
+/* The two examples of the ReverseSequence spec, then the errors. */
+START_TEST(reverse_sequence_examples)
+{
+    const int64_t d44[2] = {4, 4}, d4[1] = {4};
+    float *x = iota_f32(16);
+    const int64_t lens1[4] = {4, 3, 2, 1}, lens2[4] = {1, 2, 3, 4};
+    const double w1[16] = {12, 9, 6, 3, 8, 5, 2, 7, 4, 1, 10, 11, 0, 13, 14, 15}; /* example 1 transposed into x's layout */
+    const double w2[16] = {0, 1, 2, 3, 5, 4, 6, 7, 10, 9, 8, 11, 15, 14, 13, 12};
+    for (int e = 0; e < 2; e++) {
+        tb_model *m = tb_new(10);
+        tb_input(m, "x", OBN_FLOAT, 2, d44);
+        tb_input(m, "l", OBN_INT64, 1, d4);
+        Onnx__NodeProto *n = tb_node(m, "ReverseSequence", "r", "x,l", "y");
+        tb_attr_int(m, n, "time_axis", e == 0 ? 0 : 1);
+        tb_attr_int(m, n, "batch_axis", e == 0 ? 1 : 0);
+        tb_output(m, "y", OBN_FLOAT, -1, NULL);
+        obn_tensor *in[2] = {ot_tensor(OBN_FLOAT, 2, d44, x), ot_tensor(OBN_INT64, 1, d4, e ? lens2 : lens1)}, *y;
+        OT_RUN_OK(m, 2, in, 1, &y);
+        ot_expect_f32(y, e ? w2 : w1, 16, 0);
+        obn_tensor_destroy(y);
+        obn_tensor_destroy(in[1]);
+        const int64_t too_long[4] = {1, 5, 1, 1};
+        in[1] = ot_tensor(OBN_INT64, 1, d4, too_long);
+        ck_assert_int_eq(ot_run(m, 2, in, 1, &y), OBN_E_RUNTIME);
+        ot_expect_message("\"r\"", "sequence_lens[1] = 5 is outside [0, 4]", (const char *)NULL);
+        ot_destroy(2, in);
+        tb_free(m);
+    }
+    tb_model *m = tb_new(10);
+    tb_input(m, "x", OBN_FLOAT, 2, d44);
+    tb_input(m, "l", OBN_INT64, 1, d4);
+    tb_attr_int(m, tb_node(m, "ReverseSequence", "r", "x,l", "y"), "batch_axis", 0);
+    tb_output(m, "y", OBN_FLOAT, -1, NULL);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "\"r\"", "'batch_axis' and 'time_axis' are both 0");
+    tb_free(m);
+    const int64_t d3[1] = {3};
+    m = tb_new(10);
+    tb_input(m, "x", OBN_FLOAT, 2, d44);
+    tb_input(m, "l", OBN_INT64, 1, d3);
+    tb_node(m, "ReverseSequence", "r", "x,l", "y");
+    tb_output(m, "y", OBN_FLOAT, -1, NULL);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "'sequence_lens' ('l') has shape [3]; expected [4]");
+    tb_free(m);
+    free(x);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("indexing");
@@ -416,6 +463,7 @@ int main(void)
     tcase_add_test(t, eyelike_diagonals);
     tcase_add_test(t, depth_space_formulas);
     tcase_add_test(t, depth_space_errors);
+    tcase_add_test(t, reverse_sequence_examples);
     suite_add_tcase(s, t);
     return ot_main(s);
 }

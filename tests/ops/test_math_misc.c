@@ -1,0 +1,212 @@
+/* IsNaN/IsInf, Shrink, BitShift and Det against values worked out here:
+ * classification and shifts exactly, Shrink exactly (its arithmetic is one
+ * float addition), Det against a cofactor expansion in double (1e-5
+ * relative for float, 1e-12 for double) and hand-computed matrices. */
+#include "kernels/half.h"
+#include "op_testing.h"
+
+static tb_model *unary_model(int opset, const char *op, obn_dtype in_dt, int rank, const int64_t *dims, obn_dtype out_dt,
+                             Onnx__NodeProto **node)
+{
+    tb_model *m = tb_new(opset);
+    tb_input(m, "x", in_dt, rank, dims);
+    *node = tb_node(m, op, "n", "x", "y");
+    tb_output(m, "y", out_dt, -1, NULL);
+    return m;
+}
+
+START_TEST(isnan_isinf)
+{
+    const int64_t d6[1] = {6};
+    const double xd[6] = {1, NAN, INFINITY, -INFINITY, -0.0, -NAN};
+    float xf[6];
+    uint16_t xh[6];
+    for (int i = 0; i < 6; i++) {
+        xf[i] = (float)xd[i];
+        xh[i] = obn_f32_to_f16(xf[i]);
+    }
+    const uint8_t nan_want[6] = {0, 1, 0, 0, 0, 1};
+    for (int variant = 0; variant < 3; variant++) { /* float, double, float16 */
+        obn_dtype dt = variant == 0 ? OBN_FLOAT : variant == 1 ? OBN_DOUBLE : OBN_FLOAT16;
+        const void *x = variant == 0 ? (const void *)xf : variant == 1 ? (const void *)xd : (const void *)xh;
+        Onnx__NodeProto *n;
+        tb_model *m = unary_model(9, "IsNaN", dt, 1, d6, OBN_BOOL, &n);
+        obn_tensor *in = ot_tensor(dt, 1, d6, x), *y;
+        OT_RUN_OK(m, 1, &in, 1, &y);
+        ot_expect_bytes(y, OBN_BOOL, nan_want, 6);
+        obn_tensor_destroy(y);
+        tb_free(m);
+        for (int mode = 0; mode < 4 && variant < 2; mode++) {
+            int pos = mode & 1, neg = mode >> 1;
+            m = unary_model(10, "IsInf", dt, 1, d6, OBN_BOOL, &n);
+            tb_attr_int(m, n, "detect_positive", pos);
+            tb_attr_int(m, n, "detect_negative", neg);
+            OT_RUN_OK(m, 1, &in, 1, &y);
+            const uint8_t want[6] = {0, 0, (uint8_t)pos, (uint8_t)neg, 0, 0};
+            ot_expect_bytes(y, OBN_BOOL, want, 6);
+            obn_tensor_destroy(y);
+            tb_free(m);
+        }
+        obn_tensor_destroy(in);
+    }
+    Onnx__NodeProto *n;
+    tb_model *m = unary_model(10, "IsInf", OBN_FLOAT16, 1, d6, OBN_BOOL, &n);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "\"n\"", "float16");
+    tb_free(m);
+    m = unary_model(9, "IsNaN", OBN_BFLOAT16, 1, d6, OBN_BOOL, &n);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "\"n\"", "bfloat16");
+    tb_free(m);
+}
+END_TEST
+
+/* The spec's formula on float, and on int8 where x +- bias leaves the
+ * type's range (truncated, then wrapped like the reference's cast). */
+START_TEST(shrink_formula)
+{
+    const int64_t d7[1] = {7};
+    const float xf[7] = {-2, -1.5f, -1, 0, 1, 1.5f, 2};
+    const double wf[7] = {-2 + 0.25, -1.5 + 0.25, 0, 0, 0, 1.5 - 0.25, 2 - 0.25}; /* lambd 1, bias 0.25 */
+    Onnx__NodeProto *n;
+    tb_model *m = unary_model(9, "Shrink", OBN_FLOAT, 1, d7, OBN_FLOAT, &n);
+    tb_attr_float(m, n, "lambd", 1);
+    tb_attr_float(m, n, "bias", 0.25f);
+    obn_tensor *in = ot_tensor(OBN_FLOAT, 1, d7, xf), *y;
+    OT_RUN_OK(m, 1, &in, 1, &y);
+    ot_expect_f32(y, wf, 7, 0);
+    ot_destroy(1, &in);
+    obn_tensor_destroy(y);
+    tb_free(m);
+    const int8_t xi[7] = {-128, -3, -2, 0, 2, 3, 127};
+    m = unary_model(9, "Shrink", OBN_INT8, 1, d7, OBN_INT8, &n);
+    tb_attr_float(m, n, "lambd", 2);
+    tb_attr_float(m, n, "bias", -3.5f);
+    in = ot_tensor(OBN_INT8, 1, d7, xi);
+    OT_RUN_OK(m, 1, &in, 1, &y);
+    /* lambd 2, bias -3.5: -128 + -3.5 = -131.5 -> -131 -> wraps to 125; -3 + -3.5 = -6.5 -> -6; 3 - -3.5 = 6.5 -> 6; 127 + 3.5 = 130.5 -> 130 -> -126 */
+    const int8_t want[7] = {125, -6, 0, 0, 0, 6, -126};
+    ot_expect_bytes(y, OBN_INT8, want, 7);
+    ot_destroy(1, &in);
+    obn_tensor_destroy(y);
+    tb_free(m);
+    m = unary_model(9, "Shrink", OBN_BOOL, 1, d7, OBN_BOOL, &n);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "\"n\"", "bool");
+    tb_free(m);
+}
+END_TEST
+
+START_TEST(bitshift_broadcast_and_width)
+{
+    const int64_t dx[2] = {2, 3}, ds[1] = {3};
+    const uint8_t x8[6] = {1, 2, 255, 16, 128, 7}, s8[3] = {1, 7, 8};
+    const uint8_t left8[6] = {2, 0, 0, 32, 0, 0}, right8[6] = {0, 0, 0, 8, 1, 0};
+    const uint64_t x64[6] = {1, 3, UINT64_MAX, 5, 1, 2}, s64[3] = {63, 1, 64};
+    const uint64_t left64[6] = {1ull << 63, 6, 0, 5ull << 63, 2, 0}, right64[6] = {0, 1, 0, 0, 0, 0};
+    for (int wide = 0; wide < 2; wide++)
+        for (int dir = 0; dir < 2; dir++) {
+            obn_dtype dt = wide ? OBN_UINT64 : OBN_UINT8;
+            tb_model *m = tb_new(11);
+            tb_input(m, "x", dt, 2, dx);
+            tb_input(m, "s", dt, 1, ds);
+            tb_attr_string(m, tb_node(m, "BitShift", "b", "x,s", "z"), "direction", dir ? "RIGHT" : "LEFT");
+            tb_output(m, "z", dt, -1, NULL);
+            obn_tensor *in[2] = {ot_tensor(dt, 2, dx, wide ? (const void *)x64 : (const void *)x8),
+                                 ot_tensor(dt, 1, ds, wide ? (const void *)s64 : (const void *)s8)},
+                       *z;
+            OT_RUN_OK(m, 2, in, 1, &z);
+            const void *want = wide ? (dir ? (const void *)right64 : (const void *)left64) : dir ? (const void *)right8 : (const void *)left8;
+            ot_expect_bytes(z, dt, want, 6);
+            ot_destroy(2, in);
+            obn_tensor_destroy(z);
+            tb_free(m);
+        }
+    const char *bad[2] = {NULL, "UP"};
+    for (int c = 0; c < 2; c++) {
+        tb_model *m = tb_new(11);
+        tb_input(m, "x", OBN_UINT8, 2, dx);
+        tb_input(m, "s", OBN_UINT8, 1, ds);
+        Onnx__NodeProto *n = tb_node(m, "BitShift", "b", "x,s", "z");
+        if (bad[c]) tb_attr_string(m, n, "direction", bad[c]);
+        tb_output(m, "z", OBN_UINT8, -1, NULL);
+        OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "\"b\"", c ? "'direction' is 'UP'" : "'direction' is required");
+        tb_free(m);
+    }
+    tb_model *m = tb_new(11);
+    tb_input(m, "x", OBN_INT32, 2, dx);
+    tb_input(m, "s", OBN_INT32, 1, ds);
+    tb_attr_string(m, tb_node(m, "BitShift", "b", "x,s", "z"), "direction", "LEFT");
+    tb_output(m, "z", OBN_INT32, -1, NULL);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "'X'", "int32");
+    tb_free(m);
+}
+END_TEST
+
+/* Determinant by cofactor expansion (independent of the LU kernel). */
+static double cofactor_det(const double *a, int n)
+{
+    if (n == 1) return a[0];
+    double sum = 0, minor[16];
+    for (int c = 0; c < n; c++) {
+        int k = 0;
+        for (int i = 1; i < n; i++)
+            for (int j = 0; j < n; j++)
+                if (j != c) minor[k++] = a[i * n + j];
+        sum += (c % 2 ? -1 : 1) * a[c] * cofactor_det(minor, n - 1);
+    }
+    return sum;
+}
+
+START_TEST(det_batches)
+{
+    for (int n = 1; n <= 4; n++) {
+        const int64_t dims[3] = {3, n, n};
+        float x[48];
+        ot_fill(x, 3 * n * n, (uint64_t)n, -2, 2);
+        if (n == 3) { /* a singular matrix (two equal rows) and one needing a row swap */
+            for (int j = 0; j < 3; j++) x[3 + j] = x[j];
+            x[9] = 0;
+        }
+        Onnx__NodeProto *nd;
+        tb_model *m = unary_model(11, "Det", OBN_FLOAT, 3, dims, OBN_FLOAT, &nd);
+        obn_tensor *in = ot_tensor(OBN_FLOAT, 3, dims, x), *y;
+        OT_RUN_OK(m, 1, &in, 1, &y);
+        double want[3], a[16];
+        for (int b = 0; b < 3; b++) {
+            for (int i = 0; i < n * n; i++) a[i] = x[b * n * n + i];
+            want[b] = cofactor_det(a, n);
+        }
+        ot_expect_shape(y, 1, dims);
+        ot_expect_f32(y, want, 3, 1e-5);
+        obn_tensor_destroy(in);
+        obn_tensor_destroy(y);
+        tb_free(m);
+    }
+    /* a 2x2 double by hand: det [[2, 3], [1, 4]] = 5; a scalar output for rank 2 */
+    const int64_t d22[2] = {2, 2};
+    const double xd[4] = {2, 3, 1, 4};
+    Onnx__NodeProto *nd;
+    tb_model *m = unary_model(11, "Det", OBN_DOUBLE, 2, d22, OBN_DOUBLE, &nd);
+    obn_tensor *in = ot_tensor(OBN_DOUBLE, 2, d22, xd), *y;
+    OT_RUN_OK(m, 1, &in, 1, &y);
+    ck_assert_int_eq((int)obn_tensor_rank(y), 0);
+    ck_assert(fabs(*(const double *)obn_tensor_cdata(y) - 5) < 1e-12);
+    obn_tensor_destroy(in);
+    obn_tensor_destroy(y);
+    tb_free(m);
+    const int64_t d23[2] = {2, 3};
+    m = unary_model(11, "Det", OBN_FLOAT, 2, d23, OBN_FLOAT, &nd);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "\"n\"", "[2,3]: the last two dims are not square");
+    tb_free(m);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("math_misc");
+    TCase *t = tcase_create("math_misc");
+    tcase_add_test(t, isnan_isinf);
+    tcase_add_test(t, shrink_formula);
+    tcase_add_test(t, bitshift_broadcast_and_width);
+    tcase_add_test(t, det_batches);
+    suite_add_tcase(s, t);
+    return ot_main(s);
+}
