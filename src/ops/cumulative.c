@@ -1,10 +1,13 @@
-/* CumSum (11, 14): running sums of x along the axis given by the scalar
- * int32/int64 input 'axis' (negative counts from the end). exclusive=1
- * leaves the current element out (the first result is 0); reverse=1 runs
- * from the end. Floats accumulate in double; integers wrap like two's
- * complement arithmetic of their width. Types: float, double, int32, int64,
- * uint32, uint64 (and float16, bfloat16 from 14 on). The axis may be known
+/* CumSum (11, 14) and CumProd (26): running sums or products of x along
+ * the axis given by the scalar int32/int64 input 'axis' (negative counts
+ * from the end). exclusive=1 leaves the current element out (the first
+ * result is 0, or 1 for the product); reverse=1 runs from the end. Floats
+ * accumulate in double; integers wrap like two's complement arithmetic of
+ * their width. Types: float, double, int32, int64, uint32, uint64 (and
+ * float16, bfloat16 from CumSum-14 on and in CumProd). The axis may be known
  * only at run time: it does not change the output shape. */
+#include <string.h>
+
 #include "kernels/cumulative.h"
 #include "op_helpers.h"
 
@@ -19,6 +22,7 @@ static obn_status cum_parse(const obn_node *n, int v, void *out)
     int64_t exclusive, reverse;
     OBN_TRY(obn_attr_int_range(n, "exclusive", 0, 0, 1, &exclusive));
     OBN_TRY(obn_attr_int_range(n, "reverse", 0, 0, 1, &reverse));
+    a->p.product = strcmp(n->op_type, "CumProd") == 0;
     a->p.exclusive = exclusive != 0;
     a->p.reverse = reverse != 0;
     return OBN_OK;
@@ -43,7 +47,8 @@ static obn_status cum_infer(obn_op_ctx *ctx)
     static const obn_dtype v11[] = {OBN_FLOAT, OBN_DOUBLE, OBN_INT32, OBN_INT64, OBN_UINT32, OBN_UINT64, OBN_UNDEFINED};
     static const obn_dtype v14[] = {OBN_FLOAT,  OBN_DOUBLE, OBN_FLOAT16, OBN_BFLOAT16, OBN_INT32,
                                     OBN_INT64, OBN_UINT32, OBN_UINT64,  OBN_UNDEFINED};
-    OBN_TRY(obn_check_input_dtype(ctx, 0, "x", ctx->since_version >= 14 ? v14 : v11));
+    bool product = ((const cum_attrs *)ctx->attrs)->p.product;
+    OBN_TRY(obn_check_input_dtype(ctx, 0, "x", product || ctx->since_version >= 14 ? v14 : v11));
     int axis;
     obn_status s = cum_axis(ctx, &axis);
     if (s != OBN_OK && s != OBN_DEFER) return s; /* an unknown axis is checked when running */
@@ -75,8 +80,10 @@ static obn_status cum_run(obn_op_ctx *ctx)
 }
 
 static const int cumsum_versions[] = {11, 14, 0};
+static const int cumprod_versions[] = {26, 0};
 static const char *const attr_names[] = {"exclusive", "reverse", NULL};
 static const obn_op_sig cum_sigs[] = {{11, "x axis", "y"}, {0}};
+static const obn_op_sig cumprod_sigs[] = {{26, "x axis", "y"}, {0}};
 
 const obn_op obn_op_cumsum = {
     .domain = "",
@@ -90,3 +97,16 @@ const obn_op obn_op_cumsum = {
     .run = cum_run,
 };
 OBN_REGISTER_OP(obn_op_cumsum);
+
+const obn_op obn_op_cumprod = {
+    .domain = "",
+    .op_type = "CumProd",
+    .since_versions = cumprod_versions,
+    .attr_names = attr_names,
+    .sigs = cumprod_sigs,
+    .attrs_size = sizeof(cum_attrs),
+    .parse = cum_parse,
+    .infer = cum_infer,
+    .run = cum_run,
+};
+OBN_REGISTER_OP(obn_op_cumprod);

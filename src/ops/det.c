@@ -1,7 +1,7 @@
-/* Det (11): determinants of the square matrices in the last two dims of
+/* Det (11, 22): determinants of the square matrices in the last two dims of
  * X [*, M, M]; Y has shape [*]. Computed in double by LU decomposition with
  * partial pivoting (kernels/linalg), then rounded to the type (float16,
- * float, double). */
+ * float, double; bfloat16 from 22 on). */
 #include "kernels/linalg.h"
 #include "op_helpers.h"
 
@@ -15,8 +15,8 @@ static obn_status det_parse(const obn_node *n, int v, void *out)
 
 static obn_status det_infer(obn_op_ctx *ctx)
 {
-    static const obn_dtype types[] = {OBN_FLOAT16, OBN_FLOAT, OBN_DOUBLE, OBN_UNDEFINED};
-    OBN_TRY(obn_check_input_dtype(ctx, 0, "X", types));
+    static const obn_dtype legacy[] = {OBN_FLOAT16, OBN_FLOAT, OBN_DOUBLE, OBN_UNDEFINED};
+    OBN_TRY(obn_check_input_dtype(ctx, 0, "X", ctx->since_version >= 22 ? OBN_FLOAT_TYPES : legacy));
     OBN_TRY(obn_check_rank(ctx, 0, "X", 2, OBN_MAX_RANK));
     const obn_tensor *x = ctx->inputs[0];
     if (x->dims[x->rank - 1] != x->dims[x->rank - 2]) {
@@ -47,7 +47,7 @@ static obn_status det_run(obn_op_ctx *ctx)
     return OBN_OK;
 }
 
-static const int versions[] = {11, 0};
+static const int versions[] = {11, 22, 0};
 static const char *const attr_names[] = {NULL};
 static const obn_op_sig det_sigs[] = {{11, "X", "Y"}, {0}};
 

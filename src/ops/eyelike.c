@@ -1,7 +1,7 @@
-/* EyeLike (9): a matrix of the 2-D input's shape with ones on diagonal k
+/* EyeLike (9, 22): a matrix of the 2-D input's shape with ones on diagonal k
  * (attribute, default 0: output[i, i+k] = 1) and zeros elsewhere. The
  * element type is the `dtype` attribute, or the input's. Types: every
- * numeric type but bfloat16, and bool. */
+ * numeric type and bool (bfloat16 from 22 on). */
 #include <string.h>
 
 #include "op_helpers.h"
@@ -11,9 +11,8 @@ typedef struct {
     obn_dtype dtype; /* OBN_UNDEFINED: the input's */
 } eyelike_attrs;
 
-static const obn_dtype eye_types[] = {OBN_FLOAT16, OBN_FLOAT,  OBN_DOUBLE, OBN_INT8,   OBN_INT16,
-                                      OBN_INT32,   OBN_INT64,  OBN_UINT8,  OBN_UINT16, OBN_UINT32,
-                                      OBN_UINT64,  OBN_BOOL,   OBN_UNDEFINED};
+/* The spec's types: OBN_ALL_TYPES_NO_BF16 before 22, OBN_ALL_TYPES from 22. */
+static const obn_dtype *eye_types(int v) { return v >= 22 ? OBN_ALL_TYPES : OBN_ALL_TYPES_NO_BF16; }
 
 static obn_status eyelike_parse(const obn_node *n, int v, void *out)
 {
@@ -24,7 +23,7 @@ static obn_status eyelike_parse(const obn_node *n, int v, void *out)
     OBN_TRY(obn_attr_get_int(n, "dtype", OBN_UNDEFINED, &dt));
     a->dtype = (obn_dtype)dt;
     if (!obn_node_attr(n, "dtype")) return OBN_OK;
-    for (const obn_dtype *t = eye_types; *t != OBN_UNDEFINED; t++)
+    for (const obn_dtype *t = eye_types(v); *t != OBN_UNDEFINED; t++)
         if (*t == dt) return OBN_OK;
     return obn_node_err(n, dt >= 0 && obn_dtype_is_valid((int)dt) ? OBN_E_UNSUPPORTED : OBN_E_INVALID_MODEL,
                         "attribute 'dtype' (%lld) is not an element type EyeLike-%d supports", (long long)dt, v);
@@ -33,7 +32,7 @@ static obn_status eyelike_parse(const obn_node *n, int v, void *out)
 static obn_status eyelike_infer(obn_op_ctx *ctx)
 {
     const eyelike_attrs *a = ctx->attrs;
-    OBN_TRY(obn_check_input_dtype(ctx, 0, "input", eye_types));
+    OBN_TRY(obn_check_input_dtype(ctx, 0, "input", eye_types(ctx->since_version)));
     OBN_TRY(obn_check_rank(ctx, 0, "input", 2, 2));
     const obn_tensor *x = ctx->inputs[0];
     return obn_set_output(ctx, 0, a->dtype != OBN_UNDEFINED ? a->dtype : x->dtype, 2, x->dims);
@@ -51,7 +50,7 @@ static obn_status eyelike_run(obn_op_ctx *ctx)
     return OBN_OK;
 }
 
-static const int versions[] = {9, 0};
+static const int versions[] = {9, 22, 0};
 static const char *const attr_names[] = {"dtype", "k", NULL};
 static const obn_op_sig eyelike_sigs[] = {{9, "input", "output"}, {0}};
 

@@ -1,4 +1,4 @@
-/* GatherElements (11, 13), ScatterElements (11, 13, 16) and the deprecated
+/* GatherElements (11, 13), ScatterElements (11, 13, 16, 18) and the deprecated
  * Scatter (9, 11, the same as ScatterElements-11): element-wise indexing
  * along `axis` (default 0). `indices` (int32/int64, negative counts from the
  * end) has the rank of `data` and, on every other axis, at most its size.
@@ -7,7 +7,8 @@
  *   GatherElements: output[c] = that element (output shape = indices shape);
  *   ScatterElements: output = data, then that element of output is replaced
  *     by updates[c] (same shape as indices) in index order, or from 16 on
- *     combined with it by `reduction` add/mul (numeric types only).
+ *     combined with it by `reduction` add/mul, from 18 on also max/min
+ *     (numeric types only; max/min of floats propagate NaN).
  * Any storable type (bfloat16 from 13 on). Indices out of range are a
  * run-time error, found before anything is written. */
 #include <string.h>
@@ -28,7 +29,7 @@ static obn_status elems_parse(const obn_node *n, int v, void *out)
     bool has_red = strcmp(n->op_type, "ScatterElements") == 0 && v >= 16;
     if (!has_red && obn_node_attr(n, "reduction"))
         return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'reduction' is not part of %s-%d", n->op_type, v);
-    return obn_attr_get_scatter_red(n, false, &a->red);
+    return obn_attr_get_scatter_red(n, has_red && v >= 18, &a->red);
 }
 
 static bool is_scatter(const obn_op_ctx *ctx) { return ((const elems_attrs *)ctx->attrs)->scatter; }
@@ -134,7 +135,7 @@ static obn_status elems_run(obn_op_ctx *ctx)
 }
 
 static const int gather_versions[] = {11, 13, 0};
-static const int scatter_elements_versions[] = {11, 13, 16, 0};
+static const int scatter_elements_versions[] = {11, 13, 16, 18, 0};
 static const int scatter_versions[] = {9, 11, 0};
 static const char *const gather_attr_names[] = {"axis", NULL};
 static const char *const scatter_attr_names[] = {"axis", "reduction", NULL};

@@ -1,7 +1,8 @@
-/* IsNaN (9, 13) and IsInf (10): bool tensors of the input's shape. IsInf
- * tests +inf (detect_positive, default 1) and -inf (detect_negative,
+/* IsNaN (9, 13, 20) and IsInf (10, 20): bool tensors of the input's shape.
+ * IsInf tests +inf (detect_positive, default 1) and -inf (detect_negative,
  * default 1). Types: IsNaN float16/float/double (bfloat16 from 13 on);
- * IsInf float/double. */
+ * IsInf float/double (float16, bfloat16 from 20 on). The float8 types the
+ * spec adds in 20 are not stored by onnxbn and are refused. */
 #include <math.h>
 #include <string.h>
 
@@ -29,7 +30,8 @@ static obn_status class_infer(obn_op_ctx *ctx)
     static const obn_dtype isinf_types[] = {OBN_FLOAT, OBN_DOUBLE, OBN_UNDEFINED};
     static const obn_dtype isnan_legacy[] = {OBN_FLOAT16, OBN_FLOAT, OBN_DOUBLE, OBN_UNDEFINED};
     const class_attrs *a = ctx->attrs;
-    const obn_dtype *allowed = a->inf ? isinf_types : ctx->since_version >= 13 ? OBN_FLOAT_TYPES : isnan_legacy;
+    int v = ctx->since_version;
+    const obn_dtype *allowed = v >= (a->inf ? 20 : 13) ? OBN_FLOAT_TYPES : a->inf ? isinf_types : isnan_legacy;
     OBN_TRY(obn_check_input_dtype(ctx, 0, "X", allowed));
     const obn_tensor *x = ctx->inputs[0];
     return obn_set_output(ctx, 0, OBN_BOOL, x->rank, x->dims);
@@ -55,8 +57,8 @@ static obn_status class_run(obn_op_ctx *ctx)
     return OBN_OK;
 }
 
-static const int isnan_versions[] = {9, 13, 0};
-static const int isinf_versions[] = {10, 0};
+static const int isnan_versions[] = {9, 13, 20, 0};
+static const int isinf_versions[] = {10, 20, 0};
 static const char *const isnan_attr_names[] = {NULL};
 static const char *const isinf_attr_names[] = {"detect_negative", "detect_positive", NULL};
 static const obn_op_sig class_sigs[] = {{9, "X", "Y"}, {0}};

@@ -187,8 +187,10 @@ obn_status obn_attr_get_scatter_red(const obn_node *n, bool with_max_min, obn_sc
             *out = (obn_scatter_red)i;
             return OBN_OK;
         }
-    return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'reduction' is '%s'; expected none, add, mul%s", r,
-                        with_max_min ? ", max or min" : " (max and min only from version 18)");
+    if (with_max_min)
+        return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'reduction' is '%s'; expected none, add, mul, max or min", r);
+    return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'reduction' is '%s'; expected none, add or mul (max/min are %s-18)", r,
+                        n->op_type);
 }
 
 static double combine_f64(obn_scatter_red r, double a, double b)

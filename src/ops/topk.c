@@ -1,11 +1,11 @@
-/* TopK (1, 10, 11): the k largest (or, from 11 on, with largest=0, smallest)
+/* TopK (1, 10, 11, 24): the k largest (or, from 11 on, with largest=0, smallest)
  * elements along `axis` (default -1) and their int64 positions, best first;
  * equal elements keep their input order (lower position first). k is an
  * attribute in version 1 and a one-element int64 input 'K' from 10 on; an
  * input K that is not known when planning makes the output shape
  * data-dependent (OBN_DEFER). sorted=0 allows any order: the sorted one is
  * returned. NaN ranks above +inf (numpy's order). Float types only before
- * 11, every numeric type from 11 on. */
+ * 11, every numeric type from 11 on (bfloat16 from 24 on). */
 #include "kernels/select.h"
 #include "op_helpers.h"
 #include "op_keys.h"
@@ -72,7 +72,8 @@ static obn_status topk_infer(obn_op_ctx *ctx)
     static const obn_dtype legacy[] = {OBN_FLOAT16, OBN_FLOAT, OBN_DOUBLE, OBN_UNDEFINED};
     static const obn_dtype v11[] = {OBN_UINT8, OBN_UINT16, OBN_UINT32, OBN_UINT64, OBN_INT8, OBN_INT16,
                                     OBN_INT32, OBN_INT64, OBN_FLOAT16, OBN_FLOAT, OBN_DOUBLE, OBN_UNDEFINED};
-    OBN_TRY(obn_check_input_dtype(ctx, 0, "X", ctx->since_version >= 11 ? v11 : legacy));
+    int v = ctx->since_version;
+    OBN_TRY(obn_check_input_dtype(ctx, 0, "X", v >= 24 ? OBN_NUMERIC_TYPES : v >= 11 ? v11 : legacy));
     int axis;
     int64_t k = 0;
     OBN_TRY(topk_axis(ctx, &axis, &k));
@@ -107,7 +108,7 @@ static obn_status topk_run(obn_op_ctx *ctx)
     return OBN_OK;
 }
 
-static const int versions[] = {1, 10, 11, 0};
+static const int versions[] = {1, 10, 11, 24, 0};
 static const char *const attr_names[] = {"axis", "k", "largest", "sorted", NULL};
 static const obn_op_sig topk_sigs[] = {{1, "X", "Values Indices"}, {10, "X K", "Values Indices"}, {0}};
 

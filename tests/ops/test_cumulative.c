@@ -1,23 +1,30 @@
-/* CumSum against running sums computed here in double (float: 1e-6
- * relative) or exactly (integers, with their wrap-around), for every axis,
- * exclusive and reverse, the axis given at run time, and the errors. */
+/* CumSum and CumProd against running sums and products computed here in
+ * double (float: 1e-6 relative) or exactly (integers, with their
+ * wrap-around), for every axis, exclusive and reverse, the axis given at run
+ * time, and the errors. */
 #include "kernels/half.h"
 #include "op_testing.h"
 
 /* CumSum of x [2,3,4] along `axis` (an initializer, or a graph input when
  * runtime_axis) with the given attributes. */
-static tb_model *cumsum_model(int opset, obn_dtype dt, const int64_t *dims, int64_t axis, int exclusive, int reverse,
-                              bool runtime_axis)
+static tb_model *cum_model(const char *op, int opset, obn_dtype dt, const int64_t *dims, int64_t axis, int exclusive,
+                           int reverse, bool runtime_axis)
 {
     tb_model *m = tb_new(opset);
     tb_input(m, "x", dt, 3, dims);
     if (runtime_axis) tb_input(m, "a", OBN_INT64, 0, NULL);
     else tb_init_i64(m, "a", 0, NULL, &axis);
-    Onnx__NodeProto *n = tb_node(m, "CumSum", "cs", "x,a", "y");
+    Onnx__NodeProto *n = tb_node(m, op, "cs", "x,a", "y");
     tb_attr_int(m, n, "exclusive", exclusive);
     tb_attr_int(m, n, "reverse", reverse);
     tb_output(m, "y", dt, -1, NULL);
     return m;
+}
+
+static tb_model *cumsum_model(int opset, obn_dtype dt, const int64_t *dims, int64_t axis, int exclusive, int reverse,
+                              bool runtime_axis)
+{
+    return cum_model("CumSum", opset, dt, dims, axis, exclusive, reverse, runtime_axis);
 }
 
 /* want[i] along the axis (stride, size n) of x, as the spec's example:
@@ -142,6 +149,51 @@ START_TEST(cumsum_errors)
 }
 END_TEST
 
+/* CumProd-26: the spec's pattern ([1,2,3] -> [1,2,6], exclusive [1,1,2],
+ * reverse [6,6,3], both [6,3,1]) on float along each axis, int32 wrap. */
+START_TEST(cumprod_modes)
+{
+    const int64_t dims[3] = {2, 3, 2};
+    float x[12];
+    ot_fill(x, 12, 9, 0.5f, 2);
+    for (int axis = 0; axis < 3; axis++)
+        for (int mode = 0; mode < 4; mode++) {
+            int ex = mode & 1, rev = mode >> 1;
+            tb_model *m = cum_model("CumProd", 26, OBN_FLOAT, dims, axis, ex, rev, false);
+            obn_tensor *in = ot_tensor(OBN_FLOAT, 3, dims, x), *y;
+            OT_RUN_OK(m, 1, &in, 1, &y);
+            int64_t stride = axis == 2 ? 1 : axis == 1 ? 2 : 6, n = dims[axis];
+            double want[12];
+            for (int64_t o = 0; o < 12; o++) {
+                if ((o / stride) % n != 0) continue;
+                double acc = 1;
+                for (int64_t j = 0; j < n; j++) {
+                    int64_t at = o + (rev ? n - 1 - j : j) * stride;
+                    if (ex) want[at] = acc;
+                    acc *= x[at];
+                    if (!ex) want[at] = acc;
+                }
+            }
+            ot_expect_f32(y, want, 12, 1e-6);
+            obn_tensor_destroy(in);
+            obn_tensor_destroy(y);
+            tb_free(m);
+        }
+    const int64_t d3[3] = {1, 1, 3};
+    const int32_t xi[3] = {65536, 65536, 3}, wi[3] = {65536, 0, 0}; /* 2^32 wraps to 0 */
+    tb_model *m = cum_model("CumProd", 26, OBN_INT32, d3, 2, 0, 0, false);
+    obn_tensor *in = ot_tensor(OBN_INT32, 3, d3, xi), *y;
+    OT_RUN_OK(m, 1, &in, 1, &y);
+    ot_expect_bytes(y, OBN_INT32, wi, 3);
+    obn_tensor_destroy(in);
+    obn_tensor_destroy(y);
+    tb_free(m);
+    m = cum_model("CumProd", 26, OBN_INT8, d3, 2, 0, 0, false);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "\"cs\"", "int8");
+    tb_free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cumulative");
@@ -149,6 +201,7 @@ int main(void)
     tcase_add_test(t, cumsum_float_every_axis_and_mode);
     tcase_add_test(t, cumsum_integer_and_half);
     tcase_add_test(t, cumsum_errors);
+    tcase_add_test(t, cumprod_modes);
     suite_add_tcase(s, t);
     return ot_main(s);
 }

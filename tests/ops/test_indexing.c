@@ -72,10 +72,10 @@ START_TEST(scatter_elements_reductions_and_examples)
     const int64_t d15[2] = {1, 5}, d12[2] = {1, 2};
     const float data[5] = {1, 2, 3, 4, 5}, upd[2] = {1.5f, 2.5f};
     const int64_t idx[2] = {1, 1};
-    const char *reds[3] = {"none", "add", "mul"};
-    const double want[3][5] = {{1, 2.5, 3, 4, 5}, {1, 6, 3, 4, 5}, {1, 7.5, 3, 4, 5}};
-    for (int r = 0; r < 3; r++) {
-        tb_model *m = tb_new(16);
+    const char *reds[5] = {"none", "add", "mul", "max", "min"};
+    const double want[5][5] = {{1, 2.5, 3, 4, 5}, {1, 6, 3, 4, 5}, {1, 7.5, 3, 4, 5}, {1, 2.5, 3, 4, 5}, {1, 1.5, 3, 4, 5}};
+    for (int r = 0; r < 5; r++) {
+        tb_model *m = tb_new(r < 3 ? 16 : 18);
         tb_input(m, "x", OBN_FLOAT, 2, d15);
         tb_init_i64(m, "i", 2, d12, idx);
         tb_init_f32(m, "u", 2, d12, upd);
@@ -86,6 +86,25 @@ START_TEST(scatter_elements_reductions_and_examples)
         obn_tensor *in = ot_tensor(OBN_FLOAT, 2, d15, data), *y;
         OT_RUN_OK(m, 1, &in, 1, &y);
         ot_expect_f32(y, want[r], 5, 0);
+        obn_tensor_destroy(in);
+        obn_tensor_destroy(y);
+        tb_free(m);
+    }
+    /* max/min on int64: signed comparison, NaN-free */
+    const int64_t ix[5] = {-5, 2, 3, INT64_MIN, 5}, iu[2] = {-7, 9}, ii[2] = {0, 3};
+    for (int r = 3; r < 5; r++) {
+        tb_model *m = tb_new(18);
+        tb_input(m, "x", OBN_INT64, 2, d15);
+        tb_init_i64(m, "i", 2, d12, ii);
+        tb_init_i64(m, "u", 2, d12, iu);
+        Onnx__NodeProto *n = tb_node(m, "ScatterElements", "s", "x,i,u", "y");
+        tb_attr_int(m, n, "axis", 1);
+        tb_attr_string(m, n, "reduction", reds[r]);
+        tb_output(m, "y", OBN_INT64, -1, NULL);
+        obn_tensor *in = ot_tensor(OBN_INT64, 2, d15, ix), *y;
+        OT_RUN_OK(m, 1, &in, 1, &y);
+        const int64_t wmax[5] = {-5, 2, 3, 9, 5}, wmin[5] = {-7, 2, 3, INT64_MIN, 5};
+        ot_expect_i64(y, r == 3 ? wmax : wmin, 5);
         obn_tensor_destroy(in);
         obn_tensor_destroy(y);
         tb_free(m);
@@ -144,7 +163,7 @@ START_TEST(elements_errors)
         const char *msg;
     } cases[] = {{13, NULL, OBN_FLOAT, d22, OBN_E_INVALID_MODEL, "'updates' has shape [2,2]; it must equal the shape [1,2]"},
                  {13, "add", OBN_FLOAT, d12, OBN_E_INVALID_MODEL, "'reduction' is not part of ScatterElements-13"},
-                 {16, "max", OBN_FLOAT, d12, OBN_E_INVALID_MODEL, "max and min only from version 18"},
+                 {16, "max", OBN_FLOAT, d12, OBN_E_INVALID_MODEL, "(max/min are ScatterElements-18)"},
                  {16, "add", OBN_BOOL, d12, OBN_E_UNSUPPORTED, "reduction of bool data"}};
     for (int c = 0; c < 4; c++) {
         m = tb_new(cases[c].opset);
@@ -321,6 +340,26 @@ START_TEST(eyelike_diagonals)
             obn_tensor_destroy(y);
             tb_free(m);
         }
+    /* bfloat16 output from EyeLike-22 (refused by EyeLike-9) */
+    for (int opset = 9; opset <= 22; opset += 13) {
+        tb_model *m = tb_new(opset);
+        tb_input(m, "x", OBN_FLOAT, 2, dd);
+        tb_attr_int(m, tb_node(m, "EyeLike", "e", "x", "y"), "dtype", OBN_BFLOAT16);
+        tb_output(m, "y", OBN_BFLOAT16, -1, NULL);
+        if (opset == 9) {
+            OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "\"e\"", "'dtype' (16)");
+            tb_free(m);
+            continue;
+        }
+        obn_tensor *in = ot_tensor(OBN_FLOAT, 2, dd, x), *y;
+        OT_RUN_OK(m, 1, &in, 1, &y);
+        uint16_t w[12] = {0};
+        for (int i = 0; i < 3; i++) w[i * 4 + i] = 0x3F80; /* bfloat16 1.0 */
+        ot_expect_bytes(y, OBN_BFLOAT16, w, 12);
+        obn_tensor_destroy(in);
+        obn_tensor_destroy(y);
+        tb_free(m);
+    }
     const int64_t d3[3] = {1, 2, 2};
     tb_model *m = tb_new(9);
     tb_input(m, "x", OBN_FLOAT, 3, d3);

@@ -53,6 +53,20 @@ START_TEST(isnan_isinf)
     tb_model *m = unary_model(10, "IsInf", OBN_FLOAT16, 1, d6, OBN_BOOL, &n);
     OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "\"n\"", "float16");
     tb_free(m);
+    /* IsInf-20 accepts float16 and bfloat16 */
+    uint16_t xb[6];
+    for (int i = 0; i < 6; i++) xb[i] = obn_f32_to_bf16(xf[i]);
+    const uint8_t inf_want[6] = {0, 0, 1, 1, 0, 0};
+    for (int b = 0; b < 2; b++) {
+        obn_dtype dt = b ? OBN_BFLOAT16 : OBN_FLOAT16;
+        m = unary_model(20, "IsInf", dt, 1, d6, OBN_BOOL, &n);
+        obn_tensor *in = ot_tensor(dt, 1, d6, b ? xb : xh), *y;
+        OT_RUN_OK(m, 1, &in, 1, &y);
+        ot_expect_bytes(y, OBN_BOOL, inf_want, 6);
+        obn_tensor_destroy(in);
+        obn_tensor_destroy(y);
+        tb_free(m);
+    }
     m = unary_model(9, "IsNaN", OBN_BFLOAT16, 1, d6, OBN_BOOL, &n);
     OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "\"n\"", "bfloat16");
     tb_free(m);
@@ -140,6 +154,53 @@ START_TEST(bitshift_broadcast_and_width)
 }
 END_TEST
 
+/* BitwiseAnd/Or/Xor broadcast on signed and unsigned types, BitwiseNot. */
+START_TEST(bitwise_ops)
+{
+    const int64_t dx[2] = {2, 2}, db[1] = {2};
+    const int8_t a8[4] = {-1, 0x0F, -128, 0x55}, b8[2] = {0x3C, -86}; /* -86 = 0xAA */
+    const uint16_t a16[4] = {0xFFFF, 0x0F0F, 0x8000, 0x1234}, b16[2] = {0x00FF, 0xF00F};
+    const char *ops[3] = {"BitwiseAnd", "BitwiseOr", "BitwiseXor"};
+    for (int wide = 0; wide < 2; wide++)
+        for (int op = 0; op < 3; op++) {
+            obn_dtype dt = wide ? OBN_UINT16 : OBN_INT8;
+            tb_model *m = tb_new(18);
+            tb_input(m, "a", dt, 2, dx);
+            tb_input(m, "b", dt, 1, db);
+            tb_node(m, ops[op], "w", "a,b", "c");
+            tb_output(m, "c", dt, -1, NULL);
+            obn_tensor *in[2] = {ot_tensor(dt, 2, dx, wide ? (const void *)a16 : (const void *)a8),
+                                 ot_tensor(dt, 1, db, wide ? (const void *)b16 : (const void *)b8)},
+                       *c;
+            OT_RUN_OK(m, 2, in, 1, &c);
+            uint16_t w16[4];
+            int8_t w8[4];
+            for (int i = 0; i < 4; i++) {
+                unsigned x = wide ? a16[i] : (uint8_t)a8[i], y = wide ? b16[i % 2] : (uint8_t)b8[i % 2];
+                unsigned r = op == 0 ? (x & y) : op == 1 ? (x | y) : (x ^ y);
+                w16[i] = (uint16_t)r;
+                w8[i] = (int8_t)(uint8_t)r;
+            }
+            ot_expect_bytes(c, dt, wide ? (const void *)w16 : (const void *)w8, 4);
+            ot_destroy(2, in);
+            obn_tensor_destroy(c);
+            tb_free(m);
+        }
+    Onnx__NodeProto *n;
+    tb_model *m = unary_model(18, "BitwiseNot", OBN_INT8, 2, dx, OBN_INT8, &n);
+    obn_tensor *in = ot_tensor(OBN_INT8, 2, dx, a8), *y;
+    OT_RUN_OK(m, 1, &in, 1, &y);
+    const int8_t wn[4] = {0, (int8_t)0xF0, 127, (int8_t)0xAA};
+    ot_expect_bytes(y, OBN_INT8, wn, 4);
+    obn_tensor_destroy(in);
+    obn_tensor_destroy(y);
+    tb_free(m);
+    m = unary_model(18, "BitwiseNot", OBN_FLOAT, 2, dx, OBN_FLOAT, &n);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "\"n\"", "float");
+    tb_free(m);
+}
+END_TEST
+
 /* Determinant by cofactor expansion (independent of the LU kernel). */
 static double cofactor_det(const double *a, int n)
 {
@@ -192,6 +253,23 @@ START_TEST(det_batches)
     obn_tensor_destroy(in);
     obn_tensor_destroy(y);
     tb_free(m);
+    /* bfloat16 from Det-22 on: det [[2, 3], [1, 4]] = 5 exactly */
+    const uint16_t xb[4] = {obn_f32_to_bf16(2), obn_f32_to_bf16(3), obn_f32_to_bf16(1), obn_f32_to_bf16(4)};
+    for (int opset = 11; opset <= 22; opset += 11) {
+        m = unary_model(opset, "Det", OBN_BFLOAT16, 2, d22, OBN_BFLOAT16, &nd);
+        if (opset == 11) {
+            OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "\"n\"", "bfloat16");
+            tb_free(m);
+            continue;
+        }
+        in = ot_tensor(OBN_BFLOAT16, 2, d22, xb);
+        OT_RUN_OK(m, 1, &in, 1, &y);
+        const uint16_t five = obn_f32_to_bf16(5);
+        ot_expect_bytes(y, OBN_BFLOAT16, &five, 1);
+        obn_tensor_destroy(in);
+        obn_tensor_destroy(y);
+        tb_free(m);
+    }
     const int64_t d23[2] = {2, 3};
     m = unary_model(11, "Det", OBN_FLOAT, 2, d23, OBN_FLOAT, &nd);
     OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "\"n\"", "[2,3]: the last two dims are not square");
@@ -206,6 +284,7 @@ int main(void)
     tcase_add_test(t, isnan_isinf);
     tcase_add_test(t, shrink_formula);
     tcase_add_test(t, bitshift_broadcast_and_width);
+    tcase_add_test(t, bitwise_ops);
     tcase_add_test(t, det_batches);
     suite_add_tcase(s, t);
     return ot_main(s);

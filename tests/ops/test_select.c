@@ -314,6 +314,36 @@ START_TEST(hardmax_versions)
 }
 END_TEST
 
+/* TopK-24 adds bfloat16; TopK-11 refuses it. */
+START_TEST(topk_bfloat16_from_24)
+{
+    const int64_t d4[1] = {4}, one[1] = {1}, k = 2;
+    const uint16_t x[4] = {obn_f32_to_bf16(1.5f), obn_f32_to_bf16(-2), obn_f32_to_bf16(8), obn_f32_to_bf16(1.5f)};
+    for (int opset = 11; opset <= 24; opset += 13) {
+        tb_model *m = tb_new(opset);
+        tb_input(m, "x", OBN_BFLOAT16, 1, d4);
+        tb_init_i64(m, "k", 1, one, &k);
+        tb_attr_int(m, tb_node(m, "TopK", "t", "x,k", "v,i"), "largest", 0);
+        tb_output(m, "v", OBN_BFLOAT16, -1, NULL);
+        tb_output(m, "i", OBN_INT64, -1, NULL);
+        if (opset == 11) {
+            OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "\"t\"", "bfloat16");
+            tb_free(m);
+            continue;
+        }
+        obn_tensor *in = ot_tensor(OBN_BFLOAT16, 1, d4, x), *out[2];
+        OT_RUN_OK(m, 1, &in, 2, out);
+        const int64_t wi[2] = {1, 0};
+        const uint16_t wv[2] = {x[1], x[0]};
+        ot_expect_i64(out[1], wi, 2);
+        ot_expect_bytes(out[0], OBN_BFLOAT16, wv, 2);
+        obn_tensor_destroy(in);
+        ot_destroy(2, out);
+        tb_free(m);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("select");
@@ -326,6 +356,7 @@ int main(void)
     tcase_add_test(t, topk_versions_nan_and_extremes);
     tcase_add_test(t, topk_errors);
     tcase_add_test(t, hardmax_versions);
+    tcase_add_test(t, topk_bfloat16_from_24);
     suite_add_tcase(s, t);
     return ot_main(s);
 }
