@@ -488,6 +488,61 @@ START_TEST(reverse_sequence_examples)
 }
 END_TEST
 
+/* CenterCropPad by coordinates: output[c] = input[c + shift] where
+ * shift = floor(d/2) for a crop of d and -floor(d/2) for a pad of d, zero
+ * outside the input; odd crops and pads, a subset of axes. */
+START_TEST(center_crop_pad_coordinates)
+{
+    const int64_t xd[3] = {5, 4, 3};
+    float *x = iota_f32(60);
+    const int64_t targets[3][3] = {{2, 7, 3}, {8, 1, 4}, {5, 4, 3}};
+    for (int t = 0; t < 3; t++)
+        for (int subset = 0; subset < 2; subset++) {
+            const int64_t axes[2] = {-3, 1}, n3[1] = {3}, n2[1] = {2};
+            int64_t yd[3] = {targets[t][0], targets[t][1], subset ? 3 : targets[t][2]};
+            const int64_t sizes[3] = {targets[t][0], targets[t][1], targets[t][2]};
+            tb_model *m = tb_new(18);
+            tb_input(m, "x", OBN_FLOAT, 3, xd);
+            tb_init_i64(m, "s", 1, subset ? n2 : n3, sizes);
+            Onnx__NodeProto *n = tb_node(m, "CenterCropPad", "c", "x,s", "y");
+            if (subset) tb_attr_ints(m, n, "axes", 2, axes);
+            tb_output(m, "y", OBN_FLOAT, -1, NULL);
+            obn_tensor *in = ot_tensor(OBN_FLOAT, 3, xd, x), *y;
+            OT_RUN_OK(m, 1, &in, 1, &y);
+            ot_expect_shape(y, 3, yd);
+            int64_t shift[3], ny = yd[0] * yd[1] * yd[2];
+            for (int d = 0; d < 3; d++) {
+                int64_t diff = xd[d] - yd[d];
+                shift[d] = diff >= 0 ? diff / 2 : -((-diff) / 2);
+            }
+            double *want = malloc((size_t)ny * sizeof *want);
+            for (int64_t e = 0; e < ny; e++) {
+                int64_t c[3] = {e / (yd[1] * yd[2]), (e / yd[2]) % yd[1], e % yd[2]}, s[3];
+                bool inside = true;
+                for (int d = 0; d < 3; d++) {
+                    s[d] = c[d] + shift[d];
+                    inside &= s[d] >= 0 && s[d] < xd[d];
+                }
+                want[e] = inside ? x[(s[0] * 4 + s[1]) * 3 + s[2]] : 0;
+            }
+            ot_expect_f32(y, want, ny, 0);
+            free(want);
+            obn_tensor_destroy(in);
+            obn_tensor_destroy(y);
+            tb_free(m);
+        }
+    const int64_t n2[1] = {2}, two[2] = {1, 1};
+    tb_model *m = tb_new(18);
+    tb_input(m, "x", OBN_FLOAT, 3, xd);
+    tb_init_i64(m, "s", 1, n2, two);
+    tb_node(m, "CenterCropPad", "c", "x,s", "y");
+    tb_output(m, "y", OBN_FLOAT, -1, NULL);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "\"c\"", "input 'shape' ('s') has 2 values for 3 axes");
+    tb_free(m);
+    free(x);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("indexing");
@@ -503,6 +558,7 @@ int main(void)
     tcase_add_test(t, depth_space_formulas);
     tcase_add_test(t, depth_space_errors);
     tcase_add_test(t, reverse_sequence_examples);
+    tcase_add_test(t, center_crop_pad_coordinates);
     suite_add_tcase(s, t);
     return ot_main(s);
 }

@@ -1,4 +1,4 @@
-/* IsNaN/IsInf, Shrink, BitShift and Det against values worked out here:
+/* IsNaN/IsInf, Shrink, BitShift, the Bitwise ops, BitCast and Det against values worked out here:
  * classification and shifts exactly, Shrink exactly (its arithmetic is one
  * float addition), Det against a cofactor expansion in double (1e-5
  * relative for float, 1e-12 for double) and hand-computed matrices. */
@@ -201,6 +201,48 @@ START_TEST(bitwise_ops)
 }
 END_TEST
 
+/* BitCast-26: IEEE bits of float as int32, bytes as bool (0/1), and the
+ * type rules. */
+START_TEST(bitcast_bits)
+{
+    const int64_t d3[1] = {3};
+    const float xf[3] = {1.0f, -2.0f, 0.0f};
+    const int32_t wi[3] = {0x3F800000, (int32_t)0xC0000000u, 0};
+    Onnx__NodeProto *n;
+    tb_model *m = unary_model(26, "BitCast", OBN_FLOAT, 1, d3, OBN_INT32, &n);
+    tb_attr_int(m, n, "to", OBN_INT32);
+    obn_tensor *in = ot_tensor(OBN_FLOAT, 1, d3, xf), *y;
+    OT_RUN_OK(m, 1, &in, 1, &y);
+    ot_expect_bytes(y, OBN_INT32, wi, 3);
+    obn_tensor_destroy(in);
+    obn_tensor_destroy(y);
+    tb_free(m);
+    const uint8_t xb[3] = {0, 1, 7}, wb[3] = {0, 1, 1};
+    m = unary_model(26, "BitCast", OBN_UINT8, 1, d3, OBN_BOOL, &n);
+    tb_attr_int(m, n, "to", OBN_BOOL);
+    in = ot_tensor(OBN_UINT8, 1, d3, xb);
+    OT_RUN_OK(m, 1, &in, 1, &y);
+    ot_expect_bytes(y, OBN_BOOL, wb, 3);
+    obn_tensor_destroy(in);
+    obn_tensor_destroy(y);
+    tb_free(m);
+    struct {
+        obn_dtype from;
+        int to;
+        obn_status code;
+        const char *msg;
+    } bad[] = {{OBN_FLOAT, OBN_INT64, OBN_E_INVALID_MODEL, "float (32 bits) and 'to' is int64 (64 bits)"},
+               {OBN_UINT8, 14, OBN_E_UNSUPPORTED, "BitCast to complex64 is not supported"},
+               {OBN_UINT8, OBN_STRING, OBN_E_INVALID_MODEL, "'to' is 8, not a type BitCast allows"}};
+    for (int c = 0; c < 3; c++) {
+        m = unary_model(26, "BitCast", bad[c].from, 1, d3, OBN_UINT8, &n);
+        tb_attr_int(m, n, "to", bad[c].to);
+        OT_EXPECT_CREATE_ERROR(m, bad[c].code, "\"n\"", bad[c].msg);
+        tb_free(m);
+    }
+}
+END_TEST
+
 /* Determinant by cofactor expansion (independent of the LU kernel). */
 static double cofactor_det(const double *a, int n)
 {
@@ -285,6 +327,7 @@ int main(void)
     tcase_add_test(t, shrink_formula);
     tcase_add_test(t, bitshift_broadcast_and_width);
     tcase_add_test(t, bitwise_ops);
+    tcase_add_test(t, bitcast_bits);
     tcase_add_test(t, det_batches);
     suite_add_tcase(s, t);
     return ot_main(s);

@@ -1,0 +1,80 @@
+/* BitCast (26): the input's bytes reinterpreted as the type `to` of the
+ * same bit width (required attribute; little-endian, as onnxbn stores
+ * everything), same shape. No value conversion, except that a byte read as
+ * bool becomes 0 or 1 (bool holds only those). Types: every numeric type
+ * and bool onnxbn stores; the spec's float8, int4/uint4, int2/uint2,
+ * float4 and complex types are refused as unsupported, string is not
+ * allowed. */
+#include <string.h>
+
+#include "op_helpers.h"
+
+typedef struct {
+    obn_dtype to;
+} bitcast_attrs;
+
+/* Only the types listed in OBN_ALL_TYPES: their width is whole bytes. */
+static bool bitcast_supported(int dt)
+{
+    for (const obn_dtype *t = OBN_ALL_TYPES; *t != OBN_UNDEFINED; t++)
+        if ((int)*t == dt) return true;
+    return false;
+}
+
+static obn_status bitcast_parse(const obn_node *n, int v, void *out)
+{
+    (void)v;
+    bitcast_attrs *a = out;
+    if (!obn_node_attr(n, "to")) return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'to' is required");
+    int64_t t;
+    OBN_TRY(obn_attr_get_int(n, "to", 0, &t));
+    if (t != (int)t || !obn_dtype_is_valid((int)t) || t == OBN_STRING || t == OBN_UNDEFINED)
+        return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'to' is %lld, not a type BitCast allows", (long long)t);
+    if (!bitcast_supported((int)t))
+        return obn_node_err(n, OBN_E_UNSUPPORTED, "BitCast to %s is not supported", obn_dtype_name((obn_dtype)t));
+    a->to = (obn_dtype)t;
+    return OBN_OK;
+}
+
+static obn_status bitcast_infer(obn_op_ctx *ctx)
+{
+    const bitcast_attrs *a = ctx->attrs;
+    OBN_TRY(obn_check_input_dtype(ctx, 0, "input", OBN_ALL_TYPES));
+    const obn_tensor *x = ctx->inputs[0];
+    if (obn_dtype_size(x->dtype) != obn_dtype_size(a->to))
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input ('%s') is %s (%zu bits) and 'to' is %s (%zu bits): the widths differ",
+                           obn_in_name(ctx, 0), obn_dtype_name(x->dtype), obn_dtype_size(x->dtype) * 8, obn_dtype_name(a->to),
+                           obn_dtype_size(a->to) * 8);
+    return obn_set_output(ctx, 0, a->to, x->rank, x->dims);
+}
+
+static obn_status bitcast_run(obn_op_ctx *ctx)
+{
+    const obn_tensor *x = ctx->inputs[0];
+    obn_tensor *y = ctx->outputs[0];
+    if (y->dtype == OBN_BOOL) {
+        const uint8_t *s = x->data;
+        uint8_t *d = y->data;
+        for (int64_t i = 0; i < x->numel; i++) d[i] = s[i] != 0;
+    } else if (x->nbytes && y->data != x->data) {
+        memcpy(y->data, x->data, x->nbytes);
+    }
+    return OBN_OK;
+}
+
+static const int versions[] = {26, 0};
+static const char *const attr_names[] = {"to", NULL};
+static const obn_op_sig bitcast_sigs[] = {{26, "input", "output"}, {0}};
+
+const obn_op obn_op_bitcast = {
+    .domain = "",
+    .op_type = "BitCast",
+    .since_versions = versions,
+    .attr_names = attr_names,
+    .sigs = bitcast_sigs,
+    .attrs_size = sizeof(bitcast_attrs),
+    .parse = bitcast_parse,
+    .infer = bitcast_infer,
+    .run = bitcast_run,
+};
+OBN_REGISTER_OP(obn_op_bitcast);
