@@ -1,24 +1,24 @@
-/* BitCast (26): the input's bytes reinterpreted as the type `to` of the
+/* BitCast (26): the input's bits reinterpreted as the type `to` of the
  * same bit width (required attribute; little-endian, as onnxbn stores
  * everything), same shape. No value conversion, except that a byte read as
- * bool becomes 0 or 1 (bool holds only those). Types: every numeric type
- * and bool onnxbn stores; the spec's float8, int4/uint4, int2/uint2,
- * float4 and complex types are refused as unsupported, string is not
- * allowed. */
+ * bool becomes 0 or 1 (bool holds only those). The 4- and 2-bit types are
+ * stored one per byte (onnxbn.h): their low bits are the pattern, and int4
+ * and int2 are sign-extended from it. Types: every type onnxbn stores (the
+ * float8 types, uint4/int4, float4e2m1, float8e8m0, uint2/int2 included);
+ * complex is refused as unsupported, string is not allowed. */
 #include <string.h>
 
+#include "kernels/lowp.h"
 #include "op_helpers.h"
 
 typedef struct {
     obn_dtype to;
 } bitcast_attrs;
 
-/* Only the types listed in OBN_ALL_TYPES: their width is whole bytes. */
-static bool bitcast_supported(int dt)
+static int bit_width(obn_dtype dt)
 {
-    for (const obn_dtype *t = OBN_ALL_TYPES; *t != OBN_UNDEFINED; t++)
-        if ((int)*t == dt) return true;
-    return false;
+    int packed = obn_dtype_packed_bits(dt);
+    return packed ? packed : (int)obn_dtype_size(dt) * 8;
 }
 
 static obn_status bitcast_parse(const obn_node *n, int v, void *out)
@@ -30,7 +30,7 @@ static obn_status bitcast_parse(const obn_node *n, int v, void *out)
     OBN_TRY(obn_attr_get_int(n, "to", 0, &t));
     if (t != (int)t || !obn_dtype_is_valid((int)t) || t == OBN_STRING || t == OBN_UNDEFINED)
         return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'to' is %lld, not a type BitCast allows", (long long)t);
-    if (!bitcast_supported((int)t))
+    if (!obn_dtype_is_storable((int)t))
         return obn_node_err(n, OBN_E_UNSUPPORTED, "BitCast to %s is not supported", obn_dtype_name((obn_dtype)t));
     a->to = (obn_dtype)t;
     return OBN_OK;
@@ -39,12 +39,11 @@ static obn_status bitcast_parse(const obn_node *n, int v, void *out)
 static obn_status bitcast_infer(obn_op_ctx *ctx)
 {
     const bitcast_attrs *a = ctx->attrs;
-    OBN_TRY(obn_check_input_dtype(ctx, 0, "input", OBN_ALL_TYPES));
     const obn_tensor *x = ctx->inputs[0];
-    if (obn_dtype_size(x->dtype) != obn_dtype_size(a->to))
-        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input ('%s') is %s (%zu bits) and 'to' is %s (%zu bits): the widths differ",
-                           obn_in_name(ctx, 0), obn_dtype_name(x->dtype), obn_dtype_size(x->dtype) * 8, obn_dtype_name(a->to),
-                           obn_dtype_size(a->to) * 8);
+    if (bit_width(x->dtype) != bit_width(a->to))
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input ('%s') is %s (%d bits) and 'to' is %s (%d bits): the widths differ",
+                           obn_in_name(ctx, 0), obn_dtype_name(x->dtype), bit_width(x->dtype), obn_dtype_name(a->to),
+                           bit_width(a->to));
     return obn_set_output(ctx, 0, a->to, x->rank, x->dims);
 }
 
@@ -52,9 +51,13 @@ static obn_status bitcast_run(obn_op_ctx *ctx)
 {
     const obn_tensor *x = ctx->inputs[0];
     obn_tensor *y = ctx->outputs[0];
-    if (y->dtype == OBN_BOOL) {
-        const uint8_t *s = x->data;
-        uint8_t *d = y->data;
+    int bits = obn_dtype_packed_bits(y->dtype);
+    const uint8_t *s = x->data;
+    uint8_t *d = y->data;
+    if (bits) {
+        bool sign = obn_dtype_is_signed_subbyte(y->dtype);
+        for (int64_t i = 0; i < x->numel; i++) d[i] = obn_subbyte_from_i64(s[i], bits, sign);
+    } else if (y->dtype == OBN_BOOL) {
         for (int64_t i = 0; i < x->numel; i++) d[i] = s[i] != 0;
     } else if (x->nbytes && y->data != x->data) {
         memcpy(y->data, x->data, x->nbytes);

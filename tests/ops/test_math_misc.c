@@ -226,15 +226,43 @@ START_TEST(bitcast_bits)
     obn_tensor_destroy(in);
     obn_tensor_destroy(y);
     tb_free(m);
+    /* the 4-bit types (one per byte, int4 sign-extended) and a float8 */
+    const int8_t x4[3] = {-1, 7, -8};
+    const uint8_t w4[3] = {15, 7, 8}, w4b[3] = {(uint8_t)-1, 7, (uint8_t)-8};
+    m = unary_model(26, "BitCast", OBN_INT4, 1, d3, OBN_UINT4, &n);
+    tb_attr_int(m, n, "to", OBN_UINT4);
+    in = ot_tensor(OBN_INT4, 1, d3, x4);
+    OT_RUN_OK(m, 1, &in, 1, &y);
+    ot_expect_bytes(y, OBN_UINT4, w4, 3);
+    tb_free(m);
+    m = unary_model(26, "BitCast", OBN_UINT4, 1, d3, OBN_INT4, &n);
+    tb_attr_int(m, n, "to", OBN_INT4);
+    obn_tensor *back = y, *y2;
+    OT_RUN_OK(m, 1, &back, 1, &y2);
+    ot_expect_bytes(y2, OBN_INT4, w4b, 3);
+    ot_destroy(1, &back);
+    obn_tensor_destroy(y2);
+    obn_tensor_destroy(in);
+    tb_free(m);
+    const uint8_t f8[3] = {0x38, 0x7f, 0x80}; /* 1.0, NaN, -0 in float8e4m3fn */
+    m = unary_model(26, "BitCast", OBN_FLOAT8E4M3FN, 1, d3, OBN_UINT8, &n);
+    tb_attr_int(m, n, "to", OBN_UINT8);
+    in = ot_tensor(OBN_FLOAT8E4M3FN, 1, d3, f8);
+    OT_RUN_OK(m, 1, &in, 1, &y);
+    ot_expect_bytes(y, OBN_UINT8, f8, 3);
+    obn_tensor_destroy(in);
+    obn_tensor_destroy(y);
+    tb_free(m);
     struct {
         obn_dtype from;
         int to;
         obn_status code;
         const char *msg;
     } bad[] = {{OBN_FLOAT, OBN_INT64, OBN_E_INVALID_MODEL, "float (32 bits) and 'to' is int64 (64 bits)"},
+               {OBN_UINT8, OBN_INT4, OBN_E_INVALID_MODEL, "uint8 (8 bits) and 'to' is int4 (4 bits)"},
                {OBN_UINT8, 14, OBN_E_UNSUPPORTED, "BitCast to complex64 is not supported"},
                {OBN_UINT8, OBN_STRING, OBN_E_INVALID_MODEL, "'to' is 8, not a type BitCast allows"}};
-    for (int c = 0; c < 3; c++) {
+    for (int c = 0; c < 4; c++) {
         m = unary_model(26, "BitCast", bad[c].from, 1, d3, OBN_UINT8, &n);
         tb_attr_int(m, n, "to", bad[c].to);
         OT_EXPECT_CREATE_ERROR(m, bad[c].code, "\"n\"", bad[c].msg);
