@@ -1,4 +1,5 @@
-/* Internal to conv_transpose.c: the col2im scatter-add. */
+/* The col2im scatter-add of the transposed convolution (conv_transpose.c)
+ * and of the Col2Im operator (ops/col2im.c). */
 #ifndef OBN_KERNELS_COL2IM_H
 #define OBN_KERNELS_COL2IM_H
 

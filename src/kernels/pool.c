@@ -278,6 +278,55 @@ void obn_avgpool_f32(const obn_pool_geom *g, const float *x, float *y, int count
 }
 DEFINE_AVGPOOL(void obn_avgpool_f64, double, double)
 
+/* |v|^p, with the common p = 1 and 2 exact and fast. */
+static inline double abs_pow(double v, double p)
+{
+    return p == 2 ? v * v : p == 1 ? fabs(v) : pow(fabs(v), p);
+}
+
+static inline double lp_root(double sum, double p)
+{
+    return p == 2 ? sqrt(sum) : p == 1 ? sum : pow(sum, 1.0 / p);
+}
+
+#define DEFINE_LPPOOL(NAME, T)                                                                            \
+    void NAME(const obn_pool_geom *g, const T *x, T *y, double p, int threads)                           \
+    {                                                                                                     \
+        const int64_t in_plane = g->in[0] * g->in[1] * g->in[2];                                          \
+        const int64_t out_plane = g->out[0] * g->out[1] * g->out[2];                                      \
+        _Pragma("omp parallel for schedule(static) num_threads(threads) if (g->planes > 1)")             \
+        for (int64_t pl = 0; pl < g->planes; pl++) {                                                      \
+            const T *xp = x + pl * in_plane;                                                              \
+            T *yp = y + pl * out_plane;                                                                   \
+            for (int64_t o0 = 0; o0 < g->out[0]; o0++) {                                                  \
+                int64_t s0, l0, h0;                                                                       \
+                tap_range(g, 0, o0, &s0, &l0, &h0);                                                       \
+                for (int64_t o1 = 0; o1 < g->out[1]; o1++) {                                              \
+                    int64_t s1, l1, h1;                                                                   \
+                    tap_range(g, 1, o1, &s1, &l1, &h1);                                                   \
+                    for (int64_t o2 = 0; o2 < g->out[2]; o2++) {                                          \
+                        int64_t s2, l2, h2;                                                               \
+                        tap_range(g, 2, o2, &s2, &l2, &h2);                                               \
+                        double sum = 0;                                                                   \
+                        for (int64_t k0 = l0; k0 < h0; k0++) {                                            \
+                            int64_t i0 = s0 + k0 * g->dilation[0];                                        \
+                            for (int64_t k1 = l1; k1 < h1; k1++) {                                        \
+                                int64_t i1 = s1 + k1 * g->dilation[1];                                    \
+                                const T *row = xp + (i0 * g->in[1] + i1) * g->in[2];                      \
+                                for (int64_t k2 = l2; k2 < h2; k2++)                                      \
+                                    sum += abs_pow(row[s2 + k2 * g->dilation[2]], p);                     \
+                            }                                                                             \
+                        }                                                                                 \
+                        yp[(o0 * g->out[1] + o1) * g->out[2] + o2] = (T)lp_root(sum, p);                  \
+                    }                                                                                     \
+                }                                                                                         \
+            }                                                                                             \
+        }                                                                                                 \
+    }
+
+DEFINE_LPPOOL(obn_lppool_f32, float)
+DEFINE_LPPOOL(obn_lppool_f64, double)
+
 /* Sum of n floats in double, in 8 interleaved partial sums (fixed order,
  * so the loop vectorises without reassociation). */
 OBN_CLONES

@@ -28,6 +28,12 @@ void obn_maxpool_u8(const obn_pool_geom *g, const uint8_t *x, uint8_t *y, int64_
 void obn_avgpool_f32(const obn_pool_geom *g, const float *x, float *y, int count_include_pad, int threads);
 void obn_avgpool_f64(const obn_pool_geom *g, const double *x, double *y, int count_include_pad, int threads);
 
+/* Lp norm over the window, (sum |x|^p)^(1/p), accumulated in double; taps
+ * in the padding add nothing (they are zeros). A window with no element
+ * inside the input yields 0. */
+void obn_lppool_f32(const obn_pool_geom *g, const float *x, float *y, double p, int threads);
+void obn_lppool_f64(const obn_pool_geom *g, const double *x, double *y, double p, int threads);
+
 /* Global pooling: one value per plane of `size` elements. */
 void obn_global_avgpool_f32(const float *x, float *y, int64_t planes, int64_t size, int threads);
 void obn_global_maxpool_f32(const float *x, float *y, int64_t planes, int64_t size, int threads);

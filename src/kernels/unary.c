@@ -11,6 +11,10 @@ static inline float sign_f(float x) { return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f 
 /* log(1 + exp(x)) without overflow for large x */
 static inline float softplus_f(float x) { return x > 0.0f ? x + log1pf(expf(-x)) : log1pf(expf(x)); }
 
+/* The constants of the Gelu spec: 1/sqrt(2) and sqrt(2/pi). */
+#define GELU_RSQRT2 0.70710678118654752440
+#define GELU_SQRT_2_PI 0.79788456080286535588
+
 /* exp(t) for t <= 0 (NaN passes through) in branch-free arithmetic that the
  * compiler vectorises, unlike a call to expf. t = n*ln2 + r with
  * n = round(t / ln2) and |r| <= ln2/2, ln2 split into a part with few
@@ -144,6 +148,10 @@ static void run_f32(obn_unop op, const float *x, float *y, int64_t n, float alph
     case OBN_UN_ATANH: MAP(atanhf(v)); break;
     case OBN_UN_SWISH: MAP(v * sigmoid_f(v)); break;
     case OBN_UN_SWISH_HARD: MAP(v * clamp01(alpha * v + beta)); break;
+    case OBN_UN_SWISH_ALPHA: MAP(v * sigmoid_f(alpha * v)); break;
+    case OBN_UN_GELU: MAP(0.5f * v * (1.0f + erff(v * (float)GELU_RSQRT2))); break;
+    case OBN_UN_GELU_TANH: MAP(0.5f * v * (1.0f + tanhf((float)GELU_SQRT_2_PI * (v + 0.044715f * v * v * v)))); break;
+    case OBN_UN_MISH: MAP(v * tanhf(softplus_f(v))); break;
     }
 }
 
@@ -196,6 +204,10 @@ double obn_unary_f64(obn_unop op, double v, double alpha, double beta)
     case OBN_UN_ATANH: return atanh(v);
     case OBN_UN_SWISH: return v * (1.0 / (1.0 + exp(-v)));
     case OBN_UN_SWISH_HARD: return v * fmax(0.0, fmin(1.0, alpha * v + beta));
+    case OBN_UN_SWISH_ALPHA: return v / (1.0 + exp(-alpha * v));
+    case OBN_UN_GELU: return 0.5 * v * (1.0 + erf(v * GELU_RSQRT2));
+    case OBN_UN_GELU_TANH: return 0.5 * v * (1.0 + tanh(GELU_SQRT_2_PI * (v + 0.044715 * v * v * v)));
+    case OBN_UN_MISH: return v * tanh(v > 0 ? v + log1p(exp(-v)) : log1p(exp(v)));
     }
     return v;
 }

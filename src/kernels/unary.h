@@ -40,7 +40,11 @@ typedef enum obn_unop {
     OBN_UN_ACOSH,
     OBN_UN_ATANH,
     OBN_UN_SWISH,        /* x * sigmoid(x) (SiLU), as Sigmoid then Mul compute it */
-    OBN_UN_SWISH_HARD    /* x * max(0, min(1, alpha*x + beta)), as HardSigmoid then Mul */
+    OBN_UN_SWISH_HARD,   /* x * max(0, min(1, alpha*x + beta)), as HardSigmoid then Mul */
+    OBN_UN_SWISH_ALPHA,  /* x * sigmoid(alpha*x) (the Swish op) */
+    OBN_UN_GELU,         /* x/2 * (1 + erf(x/sqrt(2))) */
+    OBN_UN_GELU_TANH,    /* x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715*x^3))) */
+    OBN_UN_MISH          /* x * tanh(softplus(x)) */
 } obn_unop;
 
 /* y = op(x); alpha and beta are the op's parameters where it has any.

@@ -176,3 +176,48 @@ obn_status obn_legacy_broadcast_dims(const obn_op_ctx *ctx, int broadcast, int64
     }
     return OBN_OK;
 }
+
+obn_status obn_attr_get_scatter_red(const obn_node *n, bool with_max_min, obn_scatter_red *out)
+{
+    static const char *const names[] = {"none", "add", "mul", "max", "min"};
+    const char *r;
+    OBN_TRY(obn_attr_get_string(n, "reduction", "none", &r));
+    for (int i = 0; i < (with_max_min ? 5 : 3); i++)
+        if (strcmp(r, names[i]) == 0) {
+            *out = (obn_scatter_red)i;
+            return OBN_OK;
+        }
+    if (with_max_min)
+        return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'reduction' is '%s'; expected none, add, mul, max or min", r);
+    return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'reduction' is '%s'; expected none, add or mul (max/min are %s-18)", r,
+                        n->op_type);
+}
+
+static double combine_f64(obn_scatter_red r, double a, double b)
+{
+    switch (r) {
+    case OBN_SCATTER_ADD: return a + b;
+    case OBN_SCATTER_MUL: return a * b;
+    case OBN_SCATTER_MAX: return a > b || a != a ? a : b;
+    case OBN_SCATTER_MIN: return a < b || a != a ? a : b;
+    default: return b;
+    }
+}
+
+void obn_scatter_combine(obn_scatter_red r, obn_tensor *y, int64_t yi, const obn_tensor *u, int64_t ui)
+{
+    if (obn_dtype_is_float(y->dtype)) {
+        obn_store_f64(y, yi, combine_f64(r, obn_load_f64(y, yi), obn_load_f64(u, ui)));
+        return;
+    }
+    uint64_t a = obn_load_u64(y, yi), b = obn_load_u64(u, ui), v;
+    bool uns = obn_dtype_is_unsigned(y->dtype), a_above = uns ? a > b : (int64_t)a > (int64_t)b;
+    switch (r) {
+    case OBN_SCATTER_ADD: v = a + b; break;
+    case OBN_SCATTER_MUL: v = a * b; break;
+    case OBN_SCATTER_MAX: v = a_above ? a : b; break;
+    case OBN_SCATTER_MIN: v = a_above ? b : a; break;
+    default: v = b; break;
+    }
+    obn_store_i64(y, yi, (int64_t)v);
+}

@@ -67,6 +67,24 @@ obn_status obn_norm_axes(const obn_op_ctx *ctx, const char *what, const int64_t 
  * a negative operand. */
 obn_status obn_mul_dims(const obn_op_ctx *ctx, const char *what, int64_t a, int64_t b, int64_t *out);
 
+/* The `reduction` of the scatter ops (ScatterND, ScatterElements). */
+typedef enum obn_scatter_red {
+    OBN_SCATTER_NONE,
+    OBN_SCATTER_ADD,
+    OBN_SCATTER_MUL,
+    OBN_SCATTER_MAX,
+    OBN_SCATTER_MIN
+} obn_scatter_red;
+
+/* Reads attribute 'reduction' (default "none"; "add", "mul", and "max",
+ * "min" when with_max_min). */
+obn_status obn_attr_get_scatter_red(const obn_node *n, bool with_max_min, obn_scatter_red *out);
+
+/* y[yi] = y[yi] (r) u[ui] for a numeric type other than bool: floats
+ * through double (max/min propagate NaN, like numpy), integers exactly, add
+ * and mul wrapping at the type's width. */
+void obn_scatter_combine(obn_scatter_red r, obn_tensor *y, int64_t yi, const obn_tensor *u, int64_t ui);
+
 /* Parses an op's integer attribute that must be one of [lo, hi]. */
 obn_status obn_attr_int_range(const obn_node *n, const char *name, int64_t def, int64_t lo, int64_t hi,
                               int64_t *out);

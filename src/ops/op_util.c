@@ -16,6 +16,9 @@ const obn_dtype OBN_NUMERIC_TYPES[] = {OBN_FLOAT, OBN_DOUBLE, OBN_FLOAT16, OBN_B
 const obn_dtype OBN_ALL_TYPES[] = {OBN_FLOAT, OBN_DOUBLE, OBN_FLOAT16, OBN_BFLOAT16, OBN_INT8,
                                    OBN_INT16, OBN_INT32, OBN_INT64, OBN_UINT8, OBN_UINT16,
                                    OBN_UINT32, OBN_UINT64, OBN_BOOL, OBN_UNDEFINED};
+const obn_dtype OBN_ALL_TYPES_NO_BF16[] = {OBN_FLOAT, OBN_DOUBLE, OBN_FLOAT16, OBN_INT8, OBN_INT16,
+                                           OBN_INT32, OBN_INT64, OBN_UINT8, OBN_UINT16, OBN_UINT32,
+                                           OBN_UINT64, OBN_BOOL, OBN_UNDEFINED};
 
 obn_status obn_node_err(const obn_node *n, obn_status code, const char *fmt, ...)
 {

@@ -80,6 +80,7 @@ extern const obn_dtype OBN_FLOAT_TYPES[];    /* float16, float, double, bfloat16
 extern const obn_dtype OBN_FLOAT32_ONLY[];   /* float */
 extern const obn_dtype OBN_NUMERIC_TYPES[];  /* every numeric type */
 extern const obn_dtype OBN_ALL_TYPES[];      /* every storable type of IR <= 8 (see obn_check_all_types) */
+extern const obn_dtype OBN_ALL_TYPES_NO_BF16[]; /* the same without bfloat16 ("all types" before opset 13) */
 
 /* Product of dims[lo..hi). */
 int64_t obn_dims_product(const int64_t *dims, int lo, int hi);

@@ -1,6 +1,11 @@
-/* MaxPool (1, 8, 10, 11, 12, 22) and AveragePool (1, 7, 10, 11, 19, 22) over
- * 1, 2 or 3 spatial dims. AveragePool takes dilations from 19; the versions
- * 22 only add bfloat16 to the spec (not implemented: refused by type).
+/* MaxPool (1, 8, 10, 11, 12, 22), AveragePool (1, 7, 10, 11, 19, 22) and
+ * LpPool (1, 2, 11, 18, 22) over 1, 2 or 3 spatial dims. AveragePool takes
+ * dilations from 19, LpPool dilations and ceil_mode from 18; the versions 22
+ * only add bfloat16 to the spec (not implemented for Max/AveragePool:
+ * refused by type). LpPool computes (sum over the window of |x|^p)^(1/p)
+ * (p: float attribute in version 1, int from 2 on, default 2; padding adds
+ * zeros) for float16/float/double, and bfloat16 from 22 (the half types
+ * through float).
  *
  * Output size per spatial axis, with eff_k = (k-1)*dilation + 1:
  *   explicit pads: (in + pb + pe - eff_k) / stride + 1, rounded down, or up
@@ -25,7 +30,8 @@
 typedef enum { PAD_NOTSET, PAD_SAME_UPPER, PAD_SAME_LOWER, PAD_VALID } auto_pad_mode;
 
 typedef struct {
-    bool is_max;
+    bool is_max, is_lp;
+    double p; /* LpPool */
     int nd;
     int64_t kernel[POOL_MAX_DIMS], strides[POOL_MAX_DIMS], dilations[POOL_MAX_DIMS];
     int64_t pads[2 * POOL_MAX_DIMS];
@@ -68,10 +74,29 @@ static obn_status parse_auto_pad(const obn_node *n, auto_pad_mode *out)
     return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'auto_pad' is '%s'; expected NOTSET, SAME_UPPER, SAME_LOWER or VALID", s);
 }
 
+/* LpPool's p: a float in version 1, an int from 2 on; >= 1 keeps the
+ * result a norm (and the root defined). */
+static obn_status parse_lp_norm(const obn_node *n, int v, double *p)
+{
+    if (v == 1) {
+        float f;
+        OBN_TRY(obn_attr_get_float(n, "p", 2.0f, &f));
+        *p = f;
+    } else {
+        int64_t i;
+        OBN_TRY(obn_attr_get_int(n, "p", 2, &i));
+        *p = (double)i;
+    }
+    if (!(*p >= 1) || *p > 1e6)
+        return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'p' is %g; LpPool needs p >= 1", *p);
+    return OBN_OK;
+}
+
 static obn_status pool_parse(const obn_node *n, int v, void *out)
 {
     pool_attrs *a = out;
     a->is_max = strcmp(n->op_type, "MaxPool") == 0;
+    a->is_lp = strcmp(n->op_type, "LpPool") == 0;
     int64_t ks[POOL_MAX_DIMS + 1];
     size_t nk;
     const obn_attr *kattr = obn_node_attr(n, "kernel_shape");
@@ -89,8 +114,8 @@ static obn_status pool_parse(const obn_node *n, int v, void *out)
         a->kernel[i] = ks[i];
     }
     const char *wrong = NULL;
-    if (obn_node_attr(n, "dilations") && (a->is_max ? v < 10 : v < 19)) wrong = "dilations";
-    if (obn_node_attr(n, "ceil_mode") && v < 10) wrong = "ceil_mode";
+    if (obn_node_attr(n, "dilations") && (a->is_max ? v < 10 : v < (a->is_lp ? 18 : 19))) wrong = "dilations";
+    if (obn_node_attr(n, "ceil_mode") && v < (a->is_lp ? 18 : 10)) wrong = "ceil_mode";
     if (obn_node_attr(n, "storage_order") && (!a->is_max || v < 8)) wrong = "storage_order";
     if (obn_node_attr(n, "count_include_pad") && (a->is_max || v < 7)) wrong = "count_include_pad";
     if (wrong) return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute '%s' is not part of %s-%d", wrong, n->op_type, v);
@@ -105,6 +130,7 @@ static obn_status pool_parse(const obn_node *n, int v, void *out)
     a->ceil_mode = (int)ceil_mode;
     a->storage_order = (int)storage;
     a->count_include_pad = (int)include;
+    if (a->is_lp) OBN_TRY(parse_lp_norm(n, v, &a->p));
     if (a->auto_pad != PAD_NOTSET)
         for (int i = 0; i < 2 * a->nd; i++)
             if (a->pads[i] != 0)
@@ -167,8 +193,11 @@ static obn_status pool_infer(obn_op_ctx *ctx)
 {
     static const obn_dtype floats[] = {OBN_FLOAT, OBN_DOUBLE, OBN_UNDEFINED};
     static const obn_dtype max12[] = {OBN_FLOAT, OBN_DOUBLE, OBN_INT8, OBN_UINT8, OBN_UNDEFINED};
+    static const obn_dtype lp_legacy[] = {OBN_FLOAT16, OBN_FLOAT, OBN_DOUBLE, OBN_UNDEFINED};
     const pool_attrs *a = ctx->attrs;
-    OBN_TRY(obn_check_input_dtype(ctx, 0, "X", a->is_max && ctx->since_version >= 12 ? max12 : floats));
+    int v = ctx->since_version;
+    const obn_dtype *allowed = a->is_lp ? (v >= 22 ? OBN_FLOAT_TYPES : lp_legacy) : a->is_max && v >= 12 ? max12 : floats;
+    OBN_TRY(obn_check_input_dtype(ctx, 0, "X", allowed));
     if (obn_has_output(ctx, 1) && (!a->is_max || ctx->since_version < 8))
         return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "%s-%d has one output", ctx->node->op_type, ctx->since_version);
     obn_pool_geom g;
@@ -179,6 +208,25 @@ static obn_status pool_infer(obn_op_ctx *ctx)
     return obn_set_output(ctx, 1, OBN_INT64, x->rank, dims);
 }
 
+/* float16/bfloat16 LpPool: input and output as float. */
+static size_t pool_workspace(const obn_op_ctx *ctx)
+{
+    const obn_tensor *x = ctx->inputs[0], *y = ctx->outputs[0];
+    if (x->dtype != OBN_FLOAT16 && x->dtype != OBN_BFLOAT16) return 0;
+    return (size_t)(x->numel + y->numel) * sizeof(float);
+}
+
+static void lppool_half(const obn_op_ctx *ctx, const obn_pool_geom *g)
+{
+    const pool_attrs *a = ctx->attrs;
+    const obn_tensor *x = ctx->inputs[0];
+    obn_tensor *y = ctx->outputs[0];
+    float *xf = ctx->workspace, *yf = xf + x->numel;
+    for (int64_t i = 0; i < x->numel; i++) xf[i] = (float)obn_load_f64(x, i);
+    obn_lppool_f32(g, xf, yf, a->p, ctx->threads);
+    for (int64_t i = 0; i < y->numel; i++) obn_store_f64(y, i, yf[i]);
+}
+
 static obn_status pool_run(obn_op_ctx *ctx)
 {
     const pool_attrs *a = ctx->attrs;
@@ -187,6 +235,12 @@ static obn_status pool_run(obn_op_ctx *ctx)
     obn_pool_geom g;
     int64_t dims[2 + POOL_MAX_DIMS];
     OBN_TRY(pool_geometry(ctx, &g, dims));
+    if (a->is_lp) {
+        if (x->dtype == OBN_FLOAT) obn_lppool_f32(&g, x->data, y->data, a->p, ctx->threads);
+        else if (x->dtype == OBN_DOUBLE) obn_lppool_f64(&g, x->data, y->data, a->p, ctx->threads);
+        else lppool_half(ctx, &g);
+        return OBN_OK;
+    }
     if (!a->is_max) {
         if (x->dtype == OBN_FLOAT) obn_avgpool_f32(&g, x->data, y->data, a->count_include_pad, ctx->threads);
         else obn_avgpool_f64(&g, x->data, y->data, a->count_include_pad, ctx->threads);
@@ -239,3 +293,21 @@ const obn_op obn_op_averagepool = {
     .run = pool_run,
 };
 OBN_REGISTER_OP(obn_op_averagepool);
+
+static const int lp_versions[] = {1, 2, 11, 18, 22, 0};
+static const char *const lp_attrs[] = {"kernel_shape", "strides", "pads", "auto_pad", "p", "dilations", "ceil_mode", NULL};
+static const obn_op_sig lppool_sigs[] = {{1, "X", "Y"}, {0}};
+
+const obn_op obn_op_lppool = {
+    .domain = "",
+    .op_type = "LpPool",
+    .since_versions = lp_versions,
+    .attr_names = lp_attrs,
+    .sigs = lppool_sigs,
+    .attrs_size = sizeof(pool_attrs),
+    .parse = pool_parse,
+    .infer = pool_infer,
+    .run = pool_run,
+    .workspace = pool_workspace,
+};
+OBN_REGISTER_OP(obn_op_lppool);

@@ -13,30 +13,16 @@
 
 #include "op_helpers.h"
 
-typedef enum { RED_NONE, RED_ADD, RED_MUL, RED_MAX, RED_MIN } scatter_reduction;
-
 typedef struct {
-    scatter_reduction reduction;
+    obn_scatter_red reduction;
 } scatter_attrs;
 
 static obn_status scatter_parse(const obn_node *n, int v, void *out)
 {
     scatter_attrs *a = out;
-    const char *r;
     if (v < 16 && obn_node_attr(n, "reduction"))
         return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'reduction' is not part of ScatterND-%d", v);
-    OBN_TRY(obn_attr_get_string(n, "reduction", "none", &r));
-    if (strcmp(r, "none") == 0) a->reduction = RED_NONE;
-    else if (strcmp(r, "add") == 0) a->reduction = RED_ADD;
-    else if (strcmp(r, "mul") == 0) a->reduction = RED_MUL;
-    else if (strcmp(r, "max") == 0 && v >= 18) a->reduction = RED_MAX;
-    else if (strcmp(r, "min") == 0 && v >= 18) a->reduction = RED_MIN;
-    else if (v >= 18)
-        return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'reduction' is '%s'; expected none, add, mul, max or min", r);
-    else
-        return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'reduction' is '%s'; expected none, add or mul (max/min are ScatterND-18)",
-                            r);
-    return OBN_OK;
+    return obn_attr_get_scatter_red(n, v >= 18, &a->reduction);
 }
 
 static obn_status scatter_infer(obn_op_ctx *ctx)
@@ -47,7 +33,7 @@ static obn_status scatter_infer(obn_op_ctx *ctx)
     OBN_TRY(obn_check_all_types(ctx, 0, "data", 0));
     OBN_TRY(obn_check_input_dtype(ctx, 1, "indices", index_types));
     OBN_TRY(obn_check_same_dtype(ctx, 2, "updates", 0, "data"));
-    if (a->reduction != RED_NONE) OBN_TRY(obn_check_input_dtype(ctx, 0, "data", OBN_NUMERIC_TYPES));
+    if (a->reduction != OBN_SCATTER_NONE) OBN_TRY(obn_check_input_dtype(ctx, 0, "data", OBN_NUMERIC_TYPES));
     char sx[OBN_SHAPE_STR_CAP], si[OBN_SHAPE_STR_CAP], su[OBN_SHAPE_STR_CAP];
     if (x->rank < 1 || idx->rank < 1 || idx->dims[idx->rank - 1] > x->rank)
         return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'indices' %s does not index 'data' %s",
@@ -62,42 +48,6 @@ static obn_status scatter_infer(obn_op_ctx *ctx)
                            obn_shape_str(upd->rank, upd->dims, su, sizeof su), obn_shape_str(idx->rank, idx->dims, si, sizeof si),
                            obn_shape_str(x->rank, x->dims, sx, sizeof sx), k);
     return obn_set_output(ctx, 0, x->dtype, x->rank, x->dims);
-}
-
-static double combine_f64(scatter_reduction r, double a, double b)
-{
-    switch (r) {
-    case RED_ADD: return a + b;
-    case RED_MUL: return a * b;
-    case RED_MAX: return a != a || b != b ? a + b : a > b ? a : b;
-    default: return a != a || b != b ? a + b : a < b ? a : b;
-    }
-}
-
-/* Add and mul wrap (computed on the 64-bit patterns); max and min compare
- * as the type's signedness says. */
-static uint64_t combine_int(scatter_reduction r, uint64_t a, uint64_t b, bool is_unsigned)
-{
-    bool less = is_unsigned ? a < b : (int64_t)a < (int64_t)b;
-    switch (r) {
-    case RED_ADD: return a + b;
-    case RED_MUL: return a * b;
-    case RED_MAX: return less ? b : a;
-    default: return less ? a : b;
-    }
-}
-
-/* y[yi] = y[yi] (op) u[ui] for a numeric type, through int64 or double. */
-static void combine(scatter_reduction r, obn_tensor *y, int64_t yi, const obn_tensor *u, int64_t ui)
-{
-    if (obn_dtype_is_float(y->dtype)) {
-        obn_store_f64(y, yi, combine_f64(r, obn_load_f64(y, yi), obn_load_f64(u, ui)));
-    } else if (obn_dtype_is_unsigned(y->dtype)) {
-        obn_store_i64(y, yi, (int64_t)combine_int(r, obn_load_u64(y, yi), obn_load_u64(u, ui), true));
-    } else {
-        uint64_t a = (uint64_t)obn_load_i64(y, yi), b = (uint64_t)obn_load_i64(u, ui);
-        obn_store_i64(y, yi, (int64_t)combine_int(r, a, b, false));
-    }
 }
 
 static obn_status scatter_run(obn_op_ctx *ctx)
@@ -124,11 +74,11 @@ static obn_status scatter_run(obn_op_ctx *ctx)
             off = off * x->dims[d] + (i < 0 ? i + x->dims[d] : i);
         }
         off *= slice;
-        if (a->reduction == RED_NONE) {
+        if (a->reduction == OBN_SCATTER_NONE) {
             if (slice) memcpy((char *)y->data + (size_t)off * es, (const char *)upd->data + (size_t)(u * slice) * es,
                               (size_t)slice * es);
         } else {
-            for (int64_t e = 0; e < slice; e++) combine(a->reduction, y, off + e, upd, u * slice + e);
+            for (int64_t e = 0; e < slice; e++) obn_scatter_combine(a->reduction, y, off + e, upd, u * slice + e);
         }
     }
     return OBN_OK;

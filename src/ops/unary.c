@@ -3,8 +3,9 @@
  * HardSigmoid, Elu, Selu (1, 6, 22), HardSwish (14, 22), LeakyRelu (1, 6, 16),
  * Erf, Sign (9, 13), Round (11, 22), Celu (12, 28), Softplus, Softsign (1, 22),
  * ThresholdedRelu (10, 22), Sin, Cos, Tan, Asin, Acos, Atan (7, 22), Sinh,
- * Cosh, Asinh, Acosh, Atanh (9, 22). Version 22 adds bfloat16 to the
- * float-only ones, Celu-28 the float types besides float32.
+ * Cosh, Asinh, Acosh, Atanh (9, 22), Mish (18, 22), Gelu (20; approximate
+ * "none" or "tanh"), Swish (24; x * sigmoid(alpha*x)). Version 22 adds
+ * bfloat16 to the float-only ones, Celu-28 the float types besides float32.
  *
  * float32 runs the streaming kernel; float16/bfloat16/double go through the
  * double form of the same function; the integer types of Abs, Neg, Sign and
@@ -65,6 +66,9 @@ static const un_spec specs[] = {
     {"Acosh", OBN_UN_ACOSH, NULL, NULL, 0, 0, TY_FLOAT, 0},
     {"Atanh", OBN_UN_ATANH, NULL, NULL, 0, 0, TY_FLOAT, 0},
     {"LeakyRelu", OBN_UN_LEAKY_RELU, "alpha", NULL, 0.01f, 0, TY_FLOAT, 0},
+    {"Mish", OBN_UN_MISH, NULL, NULL, 0, 0, TY_FLOAT, 0},
+    {"Gelu", OBN_UN_GELU, NULL, NULL, 0, 0, TY_FLOAT, 0},
+    {"Swish", OBN_UN_SWISH_ALPHA, "alpha", NULL, 1.0f, 0, TY_FLOAT, 0},
 };
 
 static const un_spec *spec_of(const char *op_type)
@@ -85,6 +89,13 @@ static obn_status un_parse(const obn_node *n, int v, void *out)
     if (s->beta_name) OBN_TRY(obn_attr_get_float(n, s->beta_name, s->beta_def, &a->beta));
     if (s->op == OBN_UN_CELU && a->alpha == 0.0f)
         return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'alpha' must not be 0");
+    if (s->op == OBN_UN_GELU) {
+        const char *approx;
+        OBN_TRY(obn_attr_get_string(n, "approximate", "none", &approx));
+        if (strcmp(approx, "tanh") == 0) a->op = OBN_UN_GELU_TANH;
+        else if (strcmp(approx, "none") != 0)
+            return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'approximate' is '%s'; expected none or tanh", approx);
+    }
     return OBN_OK;
 }
 
@@ -100,6 +111,7 @@ static obn_status un_infer(obn_op_ctx *ctx)
                                    : legacy_float;
     if (s->op == OBN_UN_CELU && ctx->since_version < 28) allowed = float32_only;
     if (s->op == OBN_UN_HARDSWISH && ctx->since_version < 22) allowed = legacy_float; /* HardSwish-14 has no bfloat16 */
+    if (s->op == OBN_UN_MISH && ctx->since_version < 22) allowed = legacy_float;      /* nor has Mish-18 */
     if (s->wider_since && ctx->since_version >= s->wider_since)
         allowed = s->types == TY_SIGNED ? signed_types : OBN_NUMERIC_TYPES;
     OBN_TRY(obn_check_input_dtype(ctx, 0, "X", allowed));
@@ -155,12 +167,16 @@ static const int v1_22[] = {1, 22, 0};
 static const int v10_22[] = {10, 22, 0};
 static const int v7_22[] = {7, 22, 0};
 static const int v9_22[] = {9, 22, 0};
+static const int v18_22[] = {18, 22, 0};
+static const int v20[] = {20, 0};
+static const int v24[] = {24, 0};
 static const char *const no_attrs[] = {NULL};
 static const char *const legacy_attrs[] = {"consumed_inputs", NULL};
 static const char *const alpha_legacy[] = {"alpha", "consumed_inputs", NULL};
 static const char *const alpha_beta_legacy[] = {"alpha", "beta", "consumed_inputs", NULL};
 static const char *const alpha_gamma_legacy[] = {"alpha", "gamma", "consumed_inputs", NULL};
 static const char *const alpha_only[] = {"alpha", NULL};
+static const char *const gelu_attrs[] = {"approximate", NULL};
 
 /* The spec names the tensors X/Y or input/output, depending on the op. */
 static const obn_op_sig xy_sigs[] = {{1, "X", "Y"}, {0}};
@@ -238,3 +254,9 @@ UNARY_OP(obn_op_atanh, "Atanh", v9_22, no_attrs, io_sigs);
 OBN_REGISTER_OP(obn_op_atanh);
 UNARY_OP(obn_op_leaky_relu, "LeakyRelu", v1_6_16, alpha_legacy, xy_sigs);
 OBN_REGISTER_OP(obn_op_leaky_relu);
+UNARY_OP(obn_op_mish, "Mish", v18_22, no_attrs, xy_sigs);
+OBN_REGISTER_OP(obn_op_mish);
+UNARY_OP(obn_op_gelu, "Gelu", v20, gelu_attrs, xy_sigs);
+OBN_REGISTER_OP(obn_op_gelu);
+UNARY_OP(obn_op_swish, "Swish", v24, alpha_only, xy_sigs);
+OBN_REGISTER_OP(obn_op_swish);

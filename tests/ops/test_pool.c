@@ -1,9 +1,10 @@
-/* MaxPool, AveragePool, GlobalAveragePool and GlobalMaxPool against a naive
+/* MaxPool, AveragePool, LpPool, GlobalAveragePool and GlobalMaxPool against a naive
  * reference written here: every output position visits its kernel taps in
  * padded coordinates and keeps those inside the input (the divisor of
  * count_include_pad counts taps inside the explicit padding too). Output
  * sizes are the spec's formulas evaluated independently. Tolerance 1e-6
  * relative (max pooling is exact). */
+#include "kernels/half.h"
 #include "op_testing.h"
 
 typedef struct {
@@ -157,6 +158,120 @@ static const pool_case cases[] = {
     {3, {4, 5, 6}, {2, 3, 2}, {2, 1, 2}, {0}, {0, 1, 1, 1, 0, 1}, 0, 1, NULL, 0}, /* 3-D */
     {2, {5, 5, 1}, {3, 3}, {2, 2}, {0}, {2, 2, 2, 2}, 1, 1, NULL, 0},           /* ceil + include pad */
 };
+
+/* LpPool: (sum of |x|^p over the taps inside the input)^(1/p); the output
+ * geometry is the one of the other pools (out_size). */
+static double *lp_reference(const pool_case *c, const float *x, double p, int64_t *out_dims, int64_t *out_n)
+{
+    int64_t pb[3] = {0}, pe[3] = {0}, o[3] = {1, 1, 1}, in[3] = {1, 1, 1}, k[3] = {1, 1, 1};
+    for (int a = 0; a < c->nd; a++) {
+        o[a] = out_size(c, a, &pb[a], &pe[a]);
+        in[a] = c->in[a];
+        k[a] = c->kernel[a];
+        out_dims[2 + a] = o[a];
+    }
+    out_dims[0] = 2;
+    out_dims[1] = 3;
+    int64_t plane = in[0] * in[1] * in[2], nout = 6 * o[0] * o[1] * o[2], t = 0;
+    double *y = malloc((size_t)nout * sizeof *y);
+    for (int64_t pl = 0; pl < 6; pl++)
+        for (int64_t i0 = 0; i0 < o[0]; i0++)
+            for (int64_t i1 = 0; i1 < o[1]; i1++)
+                for (int64_t i2 = 0; i2 < o[2]; i2++, t++) {
+                    int64_t oi[3] = {i0, i1, i2};
+                    double sum = 0;
+                    for (int64_t j0 = 0; j0 < k[0]; j0++)
+                        for (int64_t j1 = 0; j1 < k[1]; j1++)
+                            for (int64_t j2 = 0; j2 < k[2]; j2++) {
+                                int64_t j[3] = {j0, j1, j2}, pos[3] = {0, 0, 0};
+                                bool inside = true;
+                                for (int a = 0; a < c->nd; a++) {
+                                    pos[a] = oi[a] * c->stride[a] - pb[a] + j[a];
+                                    inside &= pos[a] >= 0 && pos[a] < in[a];
+                                }
+                                if (inside) sum += pow(fabs(x[pl * plane + (pos[0] * in[1] + pos[1]) * in[2] + pos[2]]), p);
+                            }
+                    y[t] = pow(sum, 1 / p);
+                }
+    *out_n = nout;
+    return y;
+}
+
+START_TEST(lppool_matches_reference)
+{
+    const pool_case *c = &cases[_i];
+    int64_t dims[5] = {2, 3, c->in[0], c->in[1], c->in[2]};
+    int64_t n = ot_numel(c->nd + 2, dims);
+    float *x = malloc((size_t)n * 4);
+    ot_fill(x, n, 11, -3, 3);
+    for (int p = 1; p <= 3; p++) {
+        tb_model *m = pool_model(c, "LpPool", 18, false);
+        tb_attr_int(m, tb_proto(m)->graph->node[0], "p", p);
+        obn_tensor *in = ot_tensor(OBN_FLOAT, c->nd + 2, dims, x), *y;
+        OT_RUN_OK(m, 1, &in, 1, &y);
+        int64_t od[5], on;
+        double *want = lp_reference(c, x, p, od, &on);
+        ot_expect_shape(y, c->nd + 2, od);
+        ot_expect_f32(y, want, on, 1e-6);
+        free(want);
+        obn_tensor_destroy(in);
+        obn_tensor_destroy(y);
+        tb_free(m);
+    }
+    free(x);
+}
+END_TEST
+
+/* LpPool-1's float p, float16 through float (tolerance 1e-3 relative: the
+ * output is rounded to float16), and the version rules. */
+START_TEST(lppool_versions_and_half)
+{
+    const int64_t dims[3] = {1, 1, 4}, k[1] = {2};
+    const float x[4] = {3, -4, 0, 1};
+    const double want[3] = {5, 4, 1}; /* sqrt(9+16), sqrt(16+0), sqrt(0+1) */
+    for (int half = 0; half < 2; half++) {
+        obn_dtype dt = half ? OBN_FLOAT16 : OBN_FLOAT;
+        tb_model *m = tb_new(half ? 11 : 1);
+        tb_input(m, "x", dt, 3, dims);
+        Onnx__NodeProto *n = tb_node(m, "LpPool", "lp", "x", "y");
+        tb_attr_ints(m, n, "kernel_shape", 1, k);
+        if (!half) tb_attr_float(m, n, "p", 2.0f);
+        tb_output(m, "y", dt, -1, NULL);
+        uint16_t xh[4];
+        for (int i = 0; i < 4; i++) xh[i] = obn_f32_to_f16(x[i]);
+        obn_tensor *in = ot_tensor(dt, 3, dims, half ? (const void *)xh : (const void *)x), *y;
+        OT_RUN_OK(m, 1, &in, 1, &y);
+        if (!half) ot_expect_f32(y, want, 3, 1e-6);
+        for (int i = 0; half && i < 3; i++) {
+            double got = obn_f16_to_f32(((const uint16_t *)obn_tensor_cdata(y))[i]);
+            ck_assert_msg(fabs(got - want[i]) <= 1e-3 * want[i], "[%d] = %g, expected %g", i, got, want[i]);
+        }
+        obn_tensor_destroy(in);
+        obn_tensor_destroy(y);
+        tb_free(m);
+    }
+    struct {
+        int opset;
+        const char *attr;
+        int64_t value;
+        const char *msg;
+    } bad[] = {{11, "ceil_mode", 1, "'ceil_mode' is not part of LpPool-11"},
+               {11, "dilations", 1, "'dilations' is not part of LpPool-11"},
+               {18, "p", 0, "'p' is 0; LpPool needs p >= 1"},
+               {18, "count_include_pad", 1, "'count_include_pad' is unknown"}};
+    for (int c = 0; c < 4; c++) {
+        tb_model *m = tb_new(bad[c].opset);
+        tb_input(m, "x", OBN_FLOAT, 3, dims);
+        Onnx__NodeProto *n = tb_node(m, "LpPool", "lp", "x", "y");
+        tb_attr_ints(m, n, "kernel_shape", 1, k);
+        if (strcmp(bad[c].attr, "dilations") == 0) tb_attr_ints(m, n, "dilations", 1, &bad[c].value);
+        else tb_attr_int(m, n, bad[c].attr, bad[c].value);
+        tb_output(m, "y", OBN_FLOAT, -1, NULL);
+        OT_EXPECT_CREATE_ERROR(m, c == 3 ? OBN_E_UNSUPPORTED : OBN_E_INVALID_MODEL, "\"lp\"", bad[c].msg);
+        tb_free(m);
+    }
+}
+END_TEST
 
 START_TEST(maxpool_matches_reference)
 {
@@ -344,6 +459,8 @@ int main(void)
     tcase_add_test(t, maxpool_int8);
     tcase_add_test(t, pool_errors);
     tcase_add_test(t, global_pools);
+    tcase_add_loop_test(t, lppool_matches_reference, 0, n);
+    tcase_add_test(t, lppool_versions_and_half);
     suite_add_tcase(s, t);
     return ot_main(s);
 }

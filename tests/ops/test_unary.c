@@ -43,6 +43,14 @@ static double r_cosh(double x, double a, double b) { (void)a, (void)b; return co
 static double r_asinh(double x, double a, double b) { (void)a, (void)b; return asinh(x); }
 static double r_acosh(double x, double a, double b) { (void)a, (void)b; return acosh(x); }
 static double r_atanh(double x, double a, double b) { (void)a, (void)b; return atanh(x); }
+static double r_mish(double x, double a, double b) { (void)a, (void)b; return x * tanh(log(1 + exp(x))); }
+static double r_gelu(double x, double a, double b) { (void)a, (void)b; return 0.5 * x * (1 + erf(x / sqrt(2))); }
+static double r_gelu_tanh(double x, double a, double b)
+{
+    (void)a, (void)b;
+    return 0.5 * x * (1 + tanh(sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+}
+static double r_swish(double x, double a, double b) { (void)b; return x / (1 + exp(-a * x)); }
 
 static const unary_case cases[] = {
     {"Sigmoid", 13, r_sigmoid, NULL, NULL, 0, 0, -20, 20},
@@ -80,6 +88,10 @@ static const unary_case cases[] = {
     {"Asinh", 9, r_asinh, NULL, NULL, 0, 0, -10, 10},
     {"Acosh", 9, r_acosh, NULL, NULL, 0, 0, 1, 10},
     {"Atanh", 9, r_atanh, NULL, NULL, 0, 0, -0.99f, 0.99f},
+    {"Mish", 18, r_mish, NULL, NULL, 0, 0, -10, 10},
+    {"Gelu", 20, r_gelu, NULL, NULL, 0, 0, -6, 6},
+    {"Swish", 24, r_swish, NULL, NULL, 1.0f, 0, -10, 10},
+    {"Swish", 24, r_swish, "alpha", NULL, 0.7f, 0, -10, 10},
 };
 
 static tb_model *unary_model(const unary_case *c, obn_dtype dt, int rank, const int64_t *dims)
@@ -163,7 +175,7 @@ static double from_bf16(uint16_t h)
 START_TEST(bfloat16_from_22)
 {
     const unary_case *c = &cases[_i];
-    if (c->version >= 13 && strcmp(c->op, "HardSwish") != 0) return; /* bfloat16 since 13 */
+    if (c->version >= 13 && strcmp(c->op, "HardSwish") != 0 && strcmp(c->op, "Mish") != 0) return; /* bfloat16 since 13 */
     bool celu = !strcmp(c->op, "Celu");
     unary_case now = *c;
     now.version = celu ? 28 : 22;
@@ -201,6 +213,41 @@ START_TEST(bfloat16_from_22)
         tb_free(m);
     }
     obn_tensor_destroy(in);
+}
+END_TEST
+
+/* Gelu's tanh approximation on float and double; an unknown approximation
+ * is refused. */
+START_TEST(gelu_tanh_approximation)
+{
+    const int64_t dims[1] = {64};
+    float xf[64];
+    double xd[64];
+    ot_fill(xf, 64, 5, -6, 6);
+    for (int i = 0; i < 64; i++) xd[i] = xf[i];
+    for (int dbl = 0; dbl < 2; dbl++) {
+        obn_dtype dt = dbl ? OBN_DOUBLE : OBN_FLOAT;
+        tb_model *m = tb_new(20);
+        tb_input(m, "x", dt, 1, dims);
+        tb_attr_string(m, tb_node(m, "Gelu", "g", "x", "y"), "approximate", "tanh");
+        tb_output(m, "y", dt, 1, dims);
+        obn_tensor *in = ot_tensor(dt, 1, dims, dbl ? (const void *)xd : (const void *)xf), *y;
+        OT_RUN_OK(m, 1, &in, 1, &y);
+        for (int i = 0; i < 64; i++) {
+            double w = r_gelu_tanh(xd[i], 0, 0);
+            double got = dbl ? ((const double *)obn_tensor_cdata(y))[i] : ((const float *)obn_tensor_cdata(y))[i];
+            ck_assert_msg(fabs(got - w) <= (dbl ? 1e-12 : 2e-6) * (1 + fabs(w)), "[%d] = %.9g, expected %.9g", i, got, w);
+        }
+        obn_tensor_destroy(in);
+        obn_tensor_destroy(y);
+        tb_free(m);
+    }
+    tb_model *m = tb_new(20);
+    tb_input(m, "x", OBN_FLOAT, 1, dims);
+    tb_attr_string(m, tb_node(m, "Gelu", "g", "x", "y"), "approximate", "erf");
+    tb_output(m, "y", OBN_FLOAT, 1, dims);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "\"g\"", "'approximate' is 'erf'; expected none or tanh");
+    tb_free(m);
 }
 END_TEST
 
@@ -423,6 +470,7 @@ int main(void)
     tcase_add_loop_test(t, float32_matches_formula, 0, n);
     tcase_add_loop_test(t, double_matches_formula, 0, n);
     tcase_add_loop_test(t, bfloat16_from_22, 0, n);
+    tcase_add_test(t, gelu_tanh_approximation);
     tcase_add_test(t, float16_sigmoid);
     tcase_add_test(t, float32_sigmoid_edges);
     tcase_add_test(t, integer_abs_neg_sign);
