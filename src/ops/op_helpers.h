@@ -67,6 +67,11 @@ obn_status obn_norm_axes(const obn_op_ctx *ctx, const char *what, const int64_t 
  * a negative operand. */
 obn_status obn_mul_dims(const obn_op_ctx *ctx, const char *what, int64_t a, int64_t b, int64_t *out);
 
+/* Stores an interpolated value (Resize, GridSample): integer types take it
+ * truncated toward zero and saturated to their range (NaN -> 0), bool
+ * v != 0, floats convert. */
+void obn_store_f64_saturate(obn_tensor *t, int64_t i, double v);
+
 /* Parses an op's integer attribute that must be one of [lo, hi]. */
 obn_status obn_attr_int_range(const obn_node *n, const char *name, int64_t def, int64_t lo, int64_t hi,
                               int64_t *out);

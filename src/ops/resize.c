@@ -475,31 +475,6 @@ static size_t resize_workspace(const obn_op_ctx *ctx)
     return bytes;
 }
 
-/* Integer results truncate toward zero and saturate; others convert. */
-static void store_result(obn_tensor *y, int64_t i, double v)
-{
-    if (obn_dtype_is_float(y->dtype) || y->dtype == OBN_BOOL) {
-        obn_store_f64(y, i, v);
-        return;
-    }
-    if (v != v) v = 0;
-    v = trunc(v);
-    if (y->dtype == OBN_UINT64) {
-        ((uint64_t *)y->data)[i] = v <= 0 ? 0 : v >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)v;
-        return;
-    }
-    if (y->dtype == OBN_INT64) {
-        obn_store_i64(y, i, obn_f64_to_i64(v));
-        return;
-    }
-    static const struct { obn_dtype t; double lo, hi; } range[] = {
-        {OBN_INT8, -128, 127},         {OBN_INT16, -32768, 32767}, {OBN_INT32, -2147483648.0, 2147483647.0},
-        {OBN_UINT8, 0, 255},           {OBN_UINT16, 0, 65535},     {OBN_UINT32, 0, 4294967295.0}};
-    for (size_t k = 0; k < sizeof range / sizeof range[0]; k++)
-        if (range[k].t == y->dtype) v = fmin(fmax(v, range[k].lo), range[k].hi);
-    obn_store_f64(y, i, v);
-}
-
 static obn_status resize_run(obn_op_ctx *ctx)
 {
     const resize_attrs *a = ctx->attrs;
@@ -511,7 +486,7 @@ static obn_status resize_run(obn_op_ctx *ctx)
         /* the extrapolation value in X's type */
         uint64_t fill_bits = 0;
         obn_tensor fill = {.dtype = x->dtype, .data = &fill_bits};
-        store_result(&fill, 0, a->extrapolation);
+        obn_store_f64_saturate(&fill, 0, a->extrapolation);
         obn_resize_gather(&st->plan, x->data, y->data, obn_dtype_size(x->dtype), &fill_bits, ctx->threads);
         return OBN_OK;
     }
@@ -526,7 +501,7 @@ static obn_status resize_run(obn_op_ctx *ctx)
     double *xd = ctx->workspace, *yd = xd + x->numel;
     for (int64_t i = 0; i < x->numel; i++) xd[i] = obn_load_f64(x, i);
     obn_resize_f64(&st->plan, xd, yd, a->extrapolation, yd + y->numel, ctx->threads);
-    for (int64_t i = 0; i < y->numel; i++) store_result(y, i, yd[i]);
+    for (int64_t i = 0; i < y->numel; i++) obn_store_f64_saturate(y, i, yd[i]);
     return OBN_OK;
 }
 
