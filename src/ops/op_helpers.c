@@ -30,6 +30,30 @@ void obn_store_i64(obn_tensor *t, int64_t i, int64_t v)
     }
 }
 
+void obn_store_f64_saturate(obn_tensor *y, int64_t i, double v)
+{
+    if (obn_dtype_is_float(y->dtype) || y->dtype == OBN_BOOL) {
+        obn_store_f64(y, i, v);
+        return;
+    }
+    if (v != v) v = 0;
+    v = trunc(v);
+    if (y->dtype == OBN_UINT64) {
+        ((uint64_t *)y->data)[i] = v <= 0 ? 0 : v >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)v;
+        return;
+    }
+    if (y->dtype == OBN_INT64) {
+        obn_store_i64(y, i, obn_f64_to_i64(v));
+        return;
+    }
+    static const struct { obn_dtype t; double lo, hi; } range[] = {
+        {OBN_INT8, -128, 127},         {OBN_INT16, -32768, 32767}, {OBN_INT32, -2147483648.0, 2147483647.0},
+        {OBN_UINT8, 0, 255},           {OBN_UINT16, 0, 65535},     {OBN_UINT32, 0, 4294967295.0}};
+    for (size_t k = 0; k < sizeof range / sizeof range[0]; k++)
+        if (range[k].t == y->dtype) v = fmin(fmax(v, range[k].lo), range[k].hi);
+    obn_store_f64(y, i, v);
+}
+
 void obn_copy_elem(obn_tensor *dst, int64_t di, const obn_tensor *src, int64_t si)
 {
     size_t es = obn_dtype_size(src->dtype);

@@ -85,6 +85,11 @@ obn_status obn_attr_get_scatter_red(const obn_node *n, bool with_max_min, obn_sc
  * and mul wrapping at the type's width. */
 void obn_scatter_combine(obn_scatter_red r, obn_tensor *y, int64_t yi, const obn_tensor *u, int64_t ui);
 
+/* Stores an interpolated value (Resize, GridSample): integer types take it
+ * truncated toward zero and saturated to their range (NaN -> 0), bool
+ * v != 0, floats convert. */
+void obn_store_f64_saturate(obn_tensor *t, int64_t i, double v);
+
 /* Parses an op's integer attribute that must be one of [lo, hi]. */
 obn_status obn_attr_int_range(const obn_node *n, const char *name, int64_t def, int64_t lo, int64_t hi,
                               int64_t *out);
