@@ -161,20 +161,29 @@ obn_status obn_shape_numel(int rank, const int64_t *dims, obn_dtype dtype, const
     if (esize == 0)
         return obn_err(OBN_E_UNSUPPORTED, "tensor '%s' has data type %s (%d), which onnxbn cannot store",
                        what, obn_dtype_name(dtype), (int)dtype);
-    uint64_t n = 1;
+    /* The product of the non-zero dims is bounded too, so that every partial
+     * product of a shape's dims fits in 64 bits even when the tensor is
+     * empty: an op may multiply any of them ([0, 2^62, 2^62] is refused). */
+    uint64_t nonzero = 1;
+    bool empty = false;
     for (int i = 0; i < rank; i++) {
         if (dims[i] < 0)
             return obn_err(OBN_E_INVALID_MODEL, "tensor '%s' has negative dimension %lld at axis %d",
                            what, (long long)dims[i], i);
-        if (dims[i] != 0 && n > (OBN_MAX_TENSOR_BYTES / esize) / (uint64_t)dims[i]) {
+        if (dims[i] == 0) {
+            empty = true;
+            continue;
+        }
+        if (nonzero > (OBN_MAX_TENSOR_BYTES / esize) / (uint64_t)dims[i]) {
             char s[OBN_SHAPE_STR_CAP];
             return obn_err(OBN_E_INVALID_MODEL,
-                           "tensor '%s' shape %s is too large (element count overflows)", what,
-                           obn_shape_str(rank, dims, s, sizeof s));
+                           "tensor '%s' shape %s is too large (over %llu elements of %s, even counting only the non-zero dims)",
+                           what, obn_shape_str(rank, dims, s, sizeof s),
+                           (unsigned long long)(OBN_MAX_TENSOR_BYTES / esize), obn_dtype_name(dtype));
         }
-        n *= (uint64_t)dims[i];
+        nonzero *= (uint64_t)dims[i];
     }
-    *numel = (int64_t)n;
+    *numel = empty ? 0 : (int64_t)nonzero;
     return OBN_OK;
 }
 

@@ -207,8 +207,8 @@ static obn_status pread_all(int fd, uint8_t *buf, uint64_t length, uint64_t offs
     return OBN_OK;
 }
 
-static obn_status read_external(const Onnx__TensorProto *tp, const char *base_dir, const char *what,
-                                obn_tensor *t)
+static obn_status read_external(const Onnx__TensorProto *tp, const char *base_dir, obn_budget *budget,
+                                const char *what, obn_tensor *t)
 {
     const char *loc = NULL, *off_s = NULL, *len_s = NULL;
     for (size_t i = 0; i < tp->n_external_data; i++) {
@@ -243,7 +243,7 @@ static obn_status read_external(const Onnx__TensorProto *tp, const char *base_di
                     "tensor '%s': external data offset %llu + length %llu is past the end of '%s' (%lld bytes)",
                     what, (unsigned long long)offset, (unsigned long long)length, path,
                     (long long)sb.st_size);
-    } else if ((s = obn_tensor_alloc(t)) == OBN_OK) {
+    } else if ((s = obn_budget_take(budget, t->nbytes, what)) == OBN_OK && (s = obn_tensor_alloc(t)) == OBN_OK) {
         /* packed sub-byte data is read aside, then unpacked */
         bool packed = stored != t->nbytes;
         uint8_t *buf = packed ? malloc(stored ? stored : 1) : t->data;
@@ -258,7 +258,7 @@ static obn_status read_external(const Onnx__TensorProto *tp, const char *base_di
 /* Copies raw_data or a typed field into t after checking its size; t's data
  * is allocated only once the stored bytes are known to match the shape, so a
  * hostile shape cannot make us allocate more than the file holds. */
-static obn_status read_inline(const Onnx__TensorProto *tp, const char *what, obn_tensor *t)
+static obn_status read_inline(const Onnx__TensorProto *tp, obn_budget *budget, const char *what, obn_tensor *t)
 {
     obn_dtype dt = t->dtype;
     field_kind want = typed_field_for(dt);
@@ -279,6 +279,7 @@ static obn_status read_inline(const Onnx__TensorProto *tp, const char *what, obn
             return obn_err(OBN_E_INVALID_MODEL,
                            "tensor '%s': raw_data has %zu bytes, but %lld elements of %s need %zu", what,
                            tp->raw_data.len, (long long)t->numel, obn_dtype_name(dt), stored);
+        OBN_TRY(obn_budget_take(budget, t->nbytes, what));
         OBN_TRY(obn_tensor_alloc(t));
         store_raw(t, tp->raw_data.data);
         return OBN_OK;
@@ -292,12 +293,13 @@ static obn_status read_inline(const Onnx__TensorProto *tp, const char *what, obn
         return obn_err(OBN_E_INVALID_MODEL, "tensor '%s': %s has %zu values, but the shape needs %lld", what,
                        field_name(want), have, (long long)t->numel);
     if (want == FIELD_INT32) OBN_TRY(check_int32_bytes(tp, t, what));
+    OBN_TRY(obn_budget_take(budget, t->nbytes, what));
     OBN_TRY(obn_tensor_alloc(t));
     return store_typed(tp, t);
 }
 
-obn_status obn_tensor_from_proto(const Onnx__TensorProto *tp, const char *base_dir, const char *what,
-                                 obn_tensor **out)
+obn_status obn_tensor_from_proto(const Onnx__TensorProto *tp, const char *base_dir, obn_budget *budget,
+                                 const char *what, obn_tensor **out)
 {
     *out = NULL;
     if (!tp->has_data_type || !obn_dtype_is_valid(tp->data_type))
@@ -325,7 +327,7 @@ obn_status obn_tensor_from_proto(const Onnx__TensorProto *tp, const char *base_d
     OBN_TRY(obn_tensor_new_meta(dt, (int)tp->n_dims, tp->dims, &t));
     t->name = strdup(what);
     obn_status s = t->name ? OBN_OK : OBN_OOM();
-    if (s == OBN_OK) s = external ? read_external(tp, base_dir, what, t) : read_inline(tp, what, t);
+    if (s == OBN_OK) s = external ? read_external(tp, base_dir, budget, what, t) : read_inline(tp, budget, what, t);
     if (s != OBN_OK) {
         obn_tensor_release(t);
         return s;
