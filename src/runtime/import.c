@@ -137,6 +137,32 @@ static obn_status import_initializers(const Onnx__GraphProto *gp, import_ctx *ct
     return OBN_OK;
 }
 
+/* An initializer also listed as a graph input (how IR < 4 declares
+ * weights; later IRs allow it too) stays a constant, and the input's
+ * declared type must describe it: same element type, same rank, each fixed
+ * dimension equal (symbolic ones match anything). */
+static obn_status check_initializer_input(const import_ctx *ctx, const Onnx__ValueInfoProto *vi,
+                                          const obn_value *init)
+{
+    obn_value decl;
+    memset(&decl, 0, sizeof decl);
+    decl.name = init->name;
+    decl.rank = -1;
+    obn_status s = import_value_type(ctx, vi, &decl, "graph input");
+    char want[OBN_SHAPE_STR_CAP], got[OBN_SHAPE_STR_CAP];
+    bool same = decl.rank < 0 || decl.rank == init->rank;
+    for (int i = 0; same && i < decl.rank; i++) same = decl.dims[i] < 0 || decl.dims[i] == init->dims[i];
+    if (s == OBN_OK && decl.dtype != OBN_UNDEFINED && decl.dtype != init->dtype)
+        s = obn_err(OBN_E_INVALID_MODEL, "graph input '%s' is declared %s, but its initializer is %s", init->name,
+                    obn_dtype_name(decl.dtype), obn_dtype_name(init->dtype));
+    else if (s == OBN_OK && !same)
+        s = obn_err(OBN_E_INVALID_MODEL, "graph input '%s' is declared with shape %s, but its initializer has shape %s",
+                    init->name, obn_shape_str(decl.rank, decl.dims, want, sizeof want),
+                    obn_shape_str(init->rank, init->dims, got, sizeof got));
+    for (int i = 0; i < OBN_MAX_RANK; i++) free(decl.dim_names[i]);
+    return s;
+}
+
 static obn_status import_inputs(const Onnx__GraphProto *gp, const import_ctx *ctx, obn_graph *g)
 {
     g->inputs = malloc((gp->n_input ? gp->n_input : 1) * sizeof *g->inputs);
@@ -148,6 +174,7 @@ static obn_status import_inputs(const Onnx__GraphProto *gp, const import_ctx *ct
         int id = obn_graph_find(g, name);
         if (id >= 0 && g->values[id].init) {
             /* an initializer also listed as input (IR < 4 style): a constant */
+            OBN_TRY(check_initializer_input(ctx, vi, &g->values[id]));
             continue;
         }
         if (id >= 0) return obn_err(OBN_E_INVALID_MODEL, "graph input '%s' is listed twice", name);

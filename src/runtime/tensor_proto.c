@@ -81,15 +81,44 @@ static void store_raw(obn_tensor *t, const uint8_t *bytes)
     else if (t->nbytes) memcpy(t->data, bytes, t->nbytes);
 }
 
-/* The new one-byte types and the packed sub-byte ones keep a byte per
- * int32_data value: a bit pattern or packed byte, so 0..255. */
-static obn_status check_int32_bytes(const Onnx__TensorProto *tp, const obn_tensor *t, const char *what)
+/* What an int32_data value may hold for a tensor of type dt: the value of
+ * a narrower integer, 0/1 for bool, 16 bits of a float16/bfloat16, and for
+ * the one-byte types and the packed sub-byte ones a bit pattern or packed
+ * byte. Anything else would be truncated when stored, so it is refused. */
+static void int32_range(obn_dtype dt, int32_t *lo, int32_t *hi)
 {
-    if (t->dtype < OBN_FLOAT8E4M3FN) return OBN_OK;
+    switch (dt) {
+    case OBN_INT32: *lo = INT32_MIN, *hi = INT32_MAX; break;
+    case OBN_INT16: *lo = INT16_MIN, *hi = INT16_MAX; break;
+    case OBN_INT8: *lo = INT8_MIN, *hi = INT8_MAX; break;
+    case OBN_UINT16: case OBN_FLOAT16: case OBN_BFLOAT16: *lo = 0, *hi = UINT16_MAX; break;
+    case OBN_BOOL: *lo = 0, *hi = 1; break;
+    default: *lo = 0, *hi = UINT8_MAX; break; /* uint8 and the byte-per-value types */
+    }
+}
+
+static obn_status check_int32_range(const Onnx__TensorProto *tp, const obn_tensor *t, const char *what)
+{
+    int32_t lo, hi;
+    int32_range(t->dtype, &lo, &hi);
     for (size_t i = 0; i < tp->n_int32_data; i++)
-        if (tp->int32_data[i] < 0 || tp->int32_data[i] > 255)
-            return obn_err(OBN_E_INVALID_MODEL, "tensor '%s' of type %s: int32_data[%zu] is %d, not a byte (0..255)",
-                           what, obn_dtype_name(t->dtype), i, (int)tp->int32_data[i]);
+        if (tp->int32_data[i] < lo || tp->int32_data[i] > hi)
+            return obn_err(OBN_E_INVALID_MODEL,
+                           "tensor '%s' of type %s: int32_data[%zu] is %d, out of range for %s (%d..%d)", what,
+                           obn_dtype_name(t->dtype), i, (int)tp->int32_data[i], obn_dtype_name(t->dtype), (int)lo,
+                           (int)hi);
+    return OBN_OK;
+}
+
+/* uint32 lives in uint64_data: a value past 2^32 - 1 would be truncated. */
+static obn_status check_uint64_range(const Onnx__TensorProto *tp, const obn_tensor *t, const char *what)
+{
+    if (t->dtype != OBN_UINT32) return OBN_OK;
+    for (size_t i = 0; i < tp->n_uint64_data; i++)
+        if (tp->uint64_data[i] > UINT32_MAX)
+            return obn_err(OBN_E_INVALID_MODEL,
+                           "tensor '%s' of type uint32: uint64_data[%zu] is %llu, out of range for uint32 (0..%u)",
+                           what, i, (unsigned long long)tp->uint64_data[i], (unsigned)UINT32_MAX);
     return OBN_OK;
 }
 
@@ -120,10 +149,10 @@ static obn_status store_typed(const Onnx__TensorProto *tp, obn_tensor *t)
     case OBN_UINT8:
         for (int64_t i = 0; i < n; i++) ((uint8_t *)t->data)[i] = (uint8_t)tp->int32_data[i];
         break;
-    case OBN_BOOL:
-        for (int64_t i = 0; i < n; i++) ((uint8_t *)t->data)[i] = tp->int32_data[i] != 0;
+    case OBN_BOOL: /* 0 or 1 (check_int32_range) */
+        for (int64_t i = 0; i < n; i++) ((uint8_t *)t->data)[i] = (uint8_t)tp->int32_data[i];
         break;
-    default: { /* the types of check_int32_bytes: one byte per value */
+    default: { /* one byte per value: the one-byte and sub-byte types */
         size_t nb = int32_count(t);
         uint8_t *bytes = obn_dtype_packed_bits(t->dtype) ? malloc(nb) : t->data;
         if (!bytes) return OBN_OOM();
@@ -292,7 +321,8 @@ static obn_status read_inline(const Onnx__TensorProto *tp, obn_budget *budget, c
     if (!obn_dtype_packed_bits(dt) && have != (size_t)t->numel)
         return obn_err(OBN_E_INVALID_MODEL, "tensor '%s': %s has %zu values, but the shape needs %lld", what,
                        field_name(want), have, (long long)t->numel);
-    if (want == FIELD_INT32) OBN_TRY(check_int32_bytes(tp, t, what));
+    if (want == FIELD_INT32) OBN_TRY(check_int32_range(tp, t, what));
+    if (want == FIELD_UINT64) OBN_TRY(check_uint64_range(tp, t, what));
     OBN_TRY(obn_budget_take(budget, t->nbytes, what));
     OBN_TRY(obn_tensor_alloc(t));
     return store_typed(tp, t);
