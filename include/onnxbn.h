@@ -211,7 +211,11 @@ typedef struct obn_model obn_model;
  * component, must resolve (after symlinks) to a regular file inside that
  * folder, and offset+length must lie within the file; length, when given,
  * must equal the tensor's size. Anything else is OBN_E_INVALID_MODEL, or
- * OBN_E_IO when the file cannot be opened. */
+ * OBN_E_IO when the file cannot be opened. The folder check is made on the
+ * file actually opened, so a path component swapped for a symlink while
+ * loading is caught. Tensors of 64 KiB or more at 64-byte aligned offsets
+ * are memory-mapped (privately, copy-on-write) rather than copied: such a
+ * file must not be truncated while the model is loaded. */
 obn_status obn_model_load(const char *path, obn_model **out);
 
 /* Same as obn_model_load from bytes in memory. `base_dir` is the folder

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "kernels/half.h"
 #include "kernels/lowp.h"
@@ -248,6 +249,7 @@ void obn_tensor_release(obn_tensor *t)
     if (!t) return;
     if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
     if (t->owns_data) free(t->data);
+    if (t->mapping) munmap(t->mapping, t->mapping_len);
     free(t->name);
     free(t);
 }

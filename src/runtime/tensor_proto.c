@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "kernels/lowp.h"
+#include "external_data.h"
 #include "status.h"
 
 /* The repeated field each dtype uses when not stored as raw_data
@@ -167,48 +168,6 @@ static obn_status store_typed(const Onnx__TensorProto *tp, obn_tensor *t)
     return OBN_OK;
 }
 
-/* A location is acceptable when it is relative, has no ".." component, and
- * (after resolving symlinks) stays inside the model folder. */
-static obn_status check_external_path(const char *base_dir, const char *loc, const char *what,
-                                      char *resolved, size_t cap)
-{
-    if (!loc || !loc[0])
-        return obn_err(OBN_E_INVALID_MODEL, "tensor '%s': external data has no 'location'", what);
-    if (loc[0] == '/' || loc[0] == '\\')
-        return obn_err(OBN_E_INVALID_MODEL,
-                       "tensor '%s': external data location '%s' is absolute; it must be relative to the model folder",
-                       what, loc);
-    for (const char *p = loc; *p;) {
-        const char *e = p;
-        while (*e && *e != '/' && *e != '\\') e++;
-        if (e - p == 2 && p[0] == '.' && p[1] == '.')
-            return obn_err(OBN_E_INVALID_MODEL,
-                           "tensor '%s': external data location '%s' contains '..' and could escape the model folder",
-                           what, loc);
-        p = *e ? e + 1 : e;
-    }
-    if (!base_dir)
-        return obn_err(OBN_E_INVALID_MODEL,
-                       "tensor '%s' uses external data ('%s') but the model was loaded from memory without a base folder",
-                       what, loc);
-    char joined[PATH_MAX * 2];
-    char base_real[PATH_MAX];
-    if (!realpath(base_dir, base_real))
-        return obn_err(OBN_E_IO, "tensor '%s': cannot resolve model folder '%s': %s", what, base_dir,
-                       strerror(errno));
-    snprintf(joined, sizeof joined, "%s/%s", base_real, loc);
-    if (strlen(joined) >= PATH_MAX || !realpath(joined, resolved))
-        return obn_err(OBN_E_IO, "tensor '%s': cannot open external data file '%s': %s", what, joined,
-                       strerror(errno));
-    size_t bl = strlen(base_real);
-    if (strncmp(resolved, base_real, bl) != 0 || (resolved[bl] != '/' && bl > 1))
-        return obn_err(OBN_E_INVALID_MODEL,
-                       "tensor '%s': external data location '%s' resolves to '%s', outside the model folder",
-                       what, loc, resolved);
-    (void)cap;
-    return OBN_OK;
-}
-
 static obn_status parse_u64(const char *s, const char *key, const char *what, uint64_t *out)
 {
     char *end;
@@ -224,16 +183,18 @@ static obn_status parse_u64(const char *s, const char *key, const char *what, ui
     return OBN_OK;
 }
 
-static obn_status pread_all(int fd, uint8_t *buf, uint64_t length, uint64_t offset, const char *what,
-                            const char *path)
+/* The `stored` bytes at `offset` of fd read into t's own memory; packed
+ * sub-byte data is read aside, then unpacked. */
+static obn_status read_copy(int fd, uint64_t offset, size_t stored, const char *what, const char *path,
+                            obn_tensor *t)
 {
-    size_t done = 0;
-    while (done < length) {
-        ssize_t r = pread(fd, buf + done, length - done, (off_t)(offset + done));
-        if (r <= 0) return obn_err(OBN_E_IO, "tensor '%s': reading external data '%s' failed", what, path);
-        done += (size_t)r;
-    }
-    return OBN_OK;
+    OBN_TRY(obn_tensor_alloc(t));
+    bool packed = stored != t->nbytes;
+    uint8_t *buf = packed ? malloc(stored ? stored : 1) : t->data;
+    obn_status s = buf ? obn_external_pread(fd, buf, stored, offset, what, path) : OBN_OOM();
+    if (s == OBN_OK && packed) store_raw(t, buf);
+    if (packed) free(buf);
+    return s;
 }
 
 static obn_status read_external(const Onnx__TensorProto *tp, const char *base_dir, obn_budget *budget,
@@ -247,8 +208,6 @@ static obn_status read_external(const Onnx__TensorProto *tp, const char *base_di
         else if (strcmp(e->key, "offset") == 0) off_s = e->value;
         else if (strcmp(e->key, "length") == 0) len_s = e->value;
     }
-    char path[PATH_MAX];
-    OBN_TRY(check_external_path(base_dir, loc, what, path, sizeof path));
     size_t stored = stored_nbytes(t);
     uint64_t offset = 0, length = stored;
     if (off_s) OBN_TRY(parse_u64(off_s, "offset", what, &offset));
@@ -257,29 +216,19 @@ static obn_status read_external(const Onnx__TensorProto *tp, const char *base_di
         return obn_err(OBN_E_INVALID_MODEL,
                        "tensor '%s': external data length %llu does not match %lld elements of %s (%zu bytes)",
                        what, (unsigned long long)length, (long long)t->numel, obn_dtype_name(t->dtype), stored);
-    /* O_NONBLOCK: a FIFO planted in the model folder must not hang the load;
-     * it is refused as "not a regular file" below */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return obn_err(OBN_E_IO, "tensor '%s': cannot open external data file '%s': %s", what, path,
-                       strerror(errno));
+    int fd;
+    char path[PATH_MAX];
     struct stat sb;
+    OBN_TRY(obn_external_open(base_dir, loc, what, &fd, path, &sb));
     obn_status s = OBN_OK;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        s = obn_err(OBN_E_IO, "tensor '%s': external data '%s' is not a regular file", what, path);
-    } else if (offset > (uint64_t)sb.st_size || length > (uint64_t)sb.st_size - offset) {
+    if (offset > (uint64_t)sb.st_size || length > (uint64_t)sb.st_size - offset)
         s = obn_err(OBN_E_INVALID_MODEL,
                     "tensor '%s': external data offset %llu + length %llu is past the end of '%s' (%lld bytes)",
                     what, (unsigned long long)offset, (unsigned long long)length, path,
                     (long long)sb.st_size);
-    } else if ((s = obn_budget_take(budget, t->nbytes, what)) == OBN_OK && (s = obn_tensor_alloc(t)) == OBN_OK) {
-        /* packed sub-byte data is read aside, then unpacked */
-        bool packed = stored != t->nbytes;
-        uint8_t *buf = packed ? malloc(stored ? stored : 1) : t->data;
-        s = buf ? pread_all(fd, buf, length, offset, what, path) : OBN_OOM();
-        if (s == OBN_OK && packed) store_raw(t, buf);
-        if (packed) free(buf);
-    }
+    else if ((s = obn_budget_take(budget, t->nbytes, what)) == OBN_OK &&
+             (stored != t->nbytes || !obn_external_map(fd, offset, length, t)))
+        s = read_copy(fd, offset, stored, what, path, t);
     close(fd);
     return s;
 }
