@@ -53,7 +53,9 @@ typedef enum obn_status {
     OBN_E_UNSUPPORTED = 5,      /* valid ONNX that onnxbn does not implement */
     OBN_E_INVALID_INPUT = 6,    /* run(): input name, dtype or shape is wrong */
     OBN_E_OUT_OF_MEMORY = 7,
-    OBN_E_RUNTIME = 8           /* a kernel failed while running */
+    OBN_E_RUNTIME = 8,          /* a kernel failed while running */
+    OBN_E_CANCELLED = 9         /* the run was terminated or passed its deadline
+                                   (obn_run_options); the session stays usable */
 } obn_status;
 
 /* Message of the last failure on the calling thread ("" if none).
@@ -209,7 +211,11 @@ typedef struct obn_model obn_model;
  * component, must resolve (after symlinks) to a regular file inside that
  * folder, and offset+length must lie within the file; length, when given,
  * must equal the tensor's size. Anything else is OBN_E_INVALID_MODEL, or
- * OBN_E_IO when the file cannot be opened. */
+ * OBN_E_IO when the file cannot be opened. The folder check is made on the
+ * file actually opened, so a path component swapped for a symlink while
+ * loading is caught. Tensors of 64 KiB or more at 64-byte aligned offsets
+ * are memory-mapped (privately, copy-on-write) rather than copied: such a
+ * file must not be truncated while the model is loaded. */
 obn_status obn_model_load(const char *path, obn_model **out);
 
 /* Same as obn_model_load from bytes in memory. `base_dir` is the folder
@@ -314,6 +320,9 @@ typedef struct obn_session_options {
     int enable_passes; /* 1 = run the graph passes (BatchNormalization folding and
                           activation fusion) before planning (default), 0 = off */
     int fuse_activation; /* with enable_passes: 1 = fuse activations (default) */
+    const struct obn_limits *limits; /* resource limits (see "Limits and cancellation"
+                                        below); NULL = the defaults. Copied by
+                                        obn_session_create. */
 } obn_session_options;
 
 /* Fills *options with the defaults. */
@@ -349,6 +358,73 @@ void obn_session_destroy(obn_session *session);
 obn_status obn_session_run(obn_session *session, size_t n_inputs, const char *const *input_names,
                            const obn_tensor *const *inputs, size_t n_outputs,
                            const char *const *output_names, const obn_tensor **outputs);
+
+/* ================================================================
+ * Limits and cancellation (docs/security.md)
+ *
+ * For models and inputs from people you do not trust: limits on what a
+ * model may make onnxbn allocate, checked before allocating, and run
+ * options that bound how long a run may take.
+ * ================================================================ */
+
+/* Resource limits. An over-limit model or input is refused with
+ * OBN_E_UNSUPPORTED and a message naming the tensor and the limit; nothing
+ * is allocated for it. A 0 field means "the default". */
+typedef struct obn_limits {
+    /* Total bytes of a model's initializers and tensor attributes (Constant
+     * values), external data included. Default 64 GiB. */
+    uint64_t max_initializer_bytes;
+    /* Memory a session plans for one run: intermediate tensors, scratch space
+     * and tensors computed while planning. Default 16 GiB. */
+    uint64_t max_arena_bytes;
+    /* Largest tensor rank, 1 to OBN_MAX_RANK. Default OBN_MAX_RANK. */
+    int max_rank;
+    /* How deep graphs may nest in graph attributes (If/Loop/Scan bodies).
+     * Default 16. No operator with a subgraph is implemented yet, so such a
+     * node is refused as unsupported anyway; the depth is checked first. */
+    int max_graph_depth;
+} obn_limits;
+
+/* Fills *limits with the defaults. */
+void obn_limits_init(obn_limits *limits);
+
+/* obn_model_load / obn_model_load_buffer under `limits` (NULL = defaults):
+ * max_initializer_bytes, max_rank and max_graph_depth are checked while the
+ * file is read, before the tensor data is allocated. OBN_E_INVALID_ARGUMENT
+ * for a limit out of range. *out: caller owns. */
+obn_status obn_model_load_limited(const char *path, const obn_limits *limits, obn_model **out);
+obn_status obn_model_load_buffer_limited(const void *data, size_t size, const char *base_dir,
+                                         const obn_limits *limits, obn_model **out);
+
+/* Options of one obn_session_run_with call: a timeout and a terminate flag.
+ * Opaque; thread safety as stated per function. */
+typedef struct obn_run_options obn_run_options;
+
+/* *out: caller owns (obn_run_options_destroy); no timeout, flag clear. */
+obn_status obn_run_options_create(obn_run_options **out);
+void obn_run_options_destroy(obn_run_options *options);
+
+/* Each run given these options must finish within `seconds` of its start
+ * (0 = no time limit). Not to be called while a run uses the options. */
+obn_status obn_run_options_set_timeout(obn_run_options *options, double seconds);
+
+/* Asks every run using these options to stop: runs in progress and later
+ * ones, until obn_run_options_reset. Safe to call from any thread at any
+ * time (a signal handler included). */
+void obn_run_options_terminate(obn_run_options *options);
+/* Clears the terminate flag. Not while a run uses the options. */
+void obn_run_options_reset(obn_run_options *options);
+
+/* obn_session_run with run options (NULL = none). The run checks them
+ * between nodes and at chunk boundaries inside long operators, and returns
+ * OBN_E_CANCELLED ("terminated" or "deadline of S s passed", with the node
+ * it stopped at) when asked to stop or out of time; the outputs are then
+ * NULL and the session remains usable. Several sessions may share one
+ * obn_run_options. */
+obn_status obn_session_run_with(obn_session *session, const obn_run_options *options, size_t n_inputs,
+                                const char *const *input_names, const obn_tensor *const *inputs,
+                                size_t n_outputs, const char *const *output_names,
+                                const obn_tensor **outputs);
 
 #ifdef __cplusplus
 }

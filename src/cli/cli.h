@@ -26,6 +26,15 @@ int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parses a positive int option value. Returns 0 on success. */
 int cli_parse_int(const char *s, long lo, long hi, long *out);
 
+/* Options shared by the commands that load and run models:
+ *   --max-initializers SIZE  --max-arena SIZE  --max-rank N  --max-graph-depth N
+ * SIZE is bytes with an optional K/M/G/T suffix (powers of 1024). Returns 1
+ * (and advances *i past the value) when argv[*i] is one of them, 0 when it
+ * is not, CLI_USAGE after printing the error for a bad value. */
+int cli_parse_limit_option(const char *cmd, int argc, char **argv, int *i, obn_limits *limits);
+#define CLI_LIMIT_OPTIONS_HELP \
+    "[--max-initializers SIZE] [--max-arena SIZE] [--max-rank N] [--max-graph-depth N]"
+
 /* "[1,3,N,224]" from a value info (symbolic dims by name). */
 void cli_format_info_shape(const obn_value_info *vi, char *buf, size_t cap);
 void cli_format_dims(const int64_t *dims, size_t rank, char *buf, size_t cap);

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -30,6 +31,46 @@ int cli_parse_int(const char *s, long lo, long hi, long *out)
     if (*end || v < lo || v > hi) return -1;
     *out = v;
     return 0;
+}
+
+/* "512M" -> 512 MiB; 0 and overflow are refused. */
+static int parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    if (!s || *s < '0' || *s > '9') return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    int shift = 0;
+    switch (*end) {
+    case 'K': case 'k': shift = 10; end++; break;
+    case 'M': case 'm': shift = 20; end++; break;
+    case 'G': case 'g': shift = 30; end++; break;
+    case 'T': case 't': shift = 40; end++; break;
+    default: break;
+    }
+    if (errno || *end || v == 0 || v > (UINT64_MAX >> shift)) return -1;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+int cli_parse_limit_option(const char *cmd, int argc, char **argv, int *i, obn_limits *limits)
+{
+    const char *arg = argv[*i], *val = *i + 1 < argc ? argv[*i + 1] : NULL;
+    long n;
+    if (strcmp(arg, "--max-initializers") == 0 || strcmp(arg, "--max-arena") == 0) {
+        uint64_t *field = arg[6] == 'i' ? &limits->max_initializer_bytes : &limits->max_arena_bytes;
+        if (parse_size(val, field)) return cli_usage("%s: %s needs a size in bytes (suffix K, M, G or T allowed)", cmd, arg);
+    } else if (strcmp(arg, "--max-rank") == 0) {
+        if (cli_parse_int(val, 1, OBN_MAX_RANK, &n)) return cli_usage("%s: --max-rank needs a number from 1 to %d", cmd, OBN_MAX_RANK);
+        limits->max_rank = (int)n;
+    } else if (strcmp(arg, "--max-graph-depth") == 0) {
+        if (cli_parse_int(val, 1, 32, &n)) return cli_usage("%s: --max-graph-depth needs a number from 1 to 32", cmd);
+        limits->max_graph_depth = (int)n;
+    } else {
+        return 0;
+    }
+    ++*i;
+    return 1;
 }
 
 void cli_format_dims(const int64_t *dims, size_t rank, char *buf, size_t cap)

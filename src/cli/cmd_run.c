@@ -1,4 +1,4 @@
-/* onnxbn run MODEL [-i NAME=FILE]... [-o DIR] [--threads N] [--seed S] */
+/* onnxbn run MODEL [-i NAME=FILE]... [-o DIR] [--threads N] [--seed S] [--timeout S] [limits] */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,8 @@ typedef struct {
     long threads;
     uint64_t seed;
     int no_passes;
+    double timeout; /* seconds; 0 = none */
+    obn_limits limits;
     input_arg *inputs;
     int n_inputs;
 } run_args;
@@ -25,9 +27,13 @@ static int parse_args(int argc, char **argv, run_args *a)
 {
     a->inputs = calloc((size_t)argc, sizeof *a->inputs);
     if (!a->inputs) return cli_usage("out of memory");
+    obn_limits_init(&a->limits);
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        int lim = cli_parse_limit_option("run", argc, argv, &i, &a->limits);
+        if (lim == CLI_USAGE) return lim;
+        if (lim) continue;
         if (strcmp(arg, "-i") == 0 || strcmp(arg, "--input") == 0) {
             if (!val) return cli_usage("run: %s needs NAME=FILE", arg);
             const char *eq = strrchr(val, '=');
@@ -42,6 +48,12 @@ static int parse_args(int argc, char **argv, run_args *a)
             i++;
         } else if (strcmp(arg, "--threads") == 0) {
             if (cli_parse_int(val, 1, 1024, &a->threads)) return cli_usage("run: --threads needs a number from 1 to 1024");
+            i++;
+        } else if (strcmp(arg, "--timeout") == 0) {
+            char *end = NULL;
+            a->timeout = val ? strtod(val, &end) : 0.0;
+            if (!val || *end || !(a->timeout > 0.0) || a->timeout > 1e9)
+                return cli_usage("run: --timeout needs a number of seconds > 0");
             i++;
         } else if (strcmp(arg, "--no-fuse") == 0) {
             a->no_passes = 1;
@@ -146,7 +158,8 @@ int cmd_run(int argc, char **argv)
     obn_tensor **ins = NULL;
     const char **names = NULL;
     const obn_tensor **outs = NULL;
-    obn_status s = obn_model_load(a.model, &m);
+    obn_run_options *ro = NULL;
+    obn_status s = obn_model_load_limited(a.model, &a.limits, &m);
     if (s != OBN_OK) {
         rc = cli_error(s);
         goto done;
@@ -156,7 +169,9 @@ int cmd_run(int argc, char **argv)
     obn_session_options_init(&opts);
     opts.threads = (int)a.threads;
     opts.enable_passes = !a.no_passes;
-    if ((s = obn_session_create(m, &opts, &sess)) != OBN_OK) {
+    opts.limits = &a.limits;
+    if ((s = obn_session_create(m, &opts, &sess)) != OBN_OK || (s = obn_run_options_create(&ro)) != OBN_OK ||
+        (s = obn_run_options_set_timeout(ro, a.timeout)) != OBN_OK) {
         rc = cli_error(s);
         goto done;
     }
@@ -176,9 +191,10 @@ int cmd_run(int argc, char **argv)
         names[i] = vi.name;
         if ((rc = make_input(&vi, &a, &rng, &ins[i]))) goto done;
     }
-    s = obn_session_run(sess, n_in, names, (const obn_tensor *const *)ins, n_out, NULL, outs);
+    s = obn_session_run_with(sess, ro, n_in, names, (const obn_tensor *const *)ins, n_out, NULL, outs);
     if (s != OBN_OK) {
-        rc = cli_error(s);
+        /* a run that ran out of time failed; it is not a usage error */
+        rc = s == OBN_E_CANCELLED ? (cli_error(s), CLI_FAILED) : cli_error(s);
         goto done;
     }
     rc = write_outputs(m, outs, a.out_dir);
@@ -187,6 +203,7 @@ done:
     free(ins);
     free(names);
     free(outs);
+    obn_run_options_destroy(ro);
     obn_session_destroy(sess);
     obn_model_destroy(m);
     free(a.inputs);

@@ -178,21 +178,51 @@ static void apply_swish(const obn_node *n, float *y, int64_t count, int threads)
         obn_unary_f32(OBN_UN_SWISH_HARD, y, y, count, n->act.alpha, n->act.beta, threads);
 }
 
+/* Multiply-adds of one image: output positions x output channels x the
+ * GEMM depth (input channels per group x kernel volume). In double: a
+ * heuristic, and the product of validated sizes may pass int64. */
+static double macs_per_image(const obn_conv_shape *s)
+{
+    double m = (double)s->out_channels * (double)(s->in_channels / s->groups);
+    for (int i = 0; i < s->nd; i++) m *= (double)s->kernel[i] * (double)s->out[i];
+    return m;
+}
+
+/* The batch goes to the kernel a few images at a time when it is large
+ * (obn_conv_images_per_call), with a cancellation check between calls;
+ * only when the smaller batch keeps the algorithm, so that the packed
+ * weights fit it. */
+static obn_status conv_run_batches(obn_op_ctx *ctx, const conv_state *st, const obn_conv_epilogue *ep)
+{
+    const obn_conv_shape *s = &st->shape;
+    const float *x = ctx->inputs[IN_X]->data, *w = ctx->inputs[IN_W]->data;
+    float *y = ctx->outputs[0]->data;
+    obn_conv_shape part = *s;
+    part.batch = obn_conv_images_per_call(s->batch, macs_per_image(s));
+    if (part.batch < s->batch && obn_conv_algorithm(&part) != obn_conv_algorithm(s)) part.batch = s->batch;
+    int64_t x_image = ctx->inputs[IN_X]->numel / s->batch, y_image = ctx->outputs[0]->numel / s->batch;
+    for (int64_t b = 0; b < s->batch; b += part.batch) {
+        if (b) OBN_TRY(obn_op_check_cancel(ctx));
+        obn_conv_shape now = part;
+        if (s->batch - b < now.batch) now.batch = s->batch - b;
+        if (obn_conv_run(&now, x + b * x_image, w, st->packed, ep, y + b * y_image, ctx->workspace,
+                         st->workspace_bytes, ctx->threads))
+            return OBN_OOM();
+    }
+    return OBN_OK;
+}
+
 static obn_status conv_run(obn_op_ctx *ctx)
 {
     const conv_state *st = ctx->state;
-    const obn_tensor *x = ctx->inputs[IN_X], *w = ctx->inputs[IN_W];
+    const obn_tensor *x = ctx->inputs[IN_X];
     obn_tensor *y = ctx->outputs[0];
     if (y->numel == 0) return OBN_OK;
     obn_epilogue_act act = obn_node_epilogue_act(ctx->node);
     obn_conv_epilogue ep = {obn_has_input(ctx, IN_B) ? ctx->inputs[IN_B]->data : NULL, act.clamp, act.lo, act.hi,
                             act.leaky, act.slope};
-    if (x->numel == 0) {
-        obn_conv_fill_bias(&st->shape, &ep, y->data);
-    } else if (obn_conv_run(&st->shape, x->data, w->data, st->packed, &ep, y->data, ctx->workspace,
-                            st->workspace_bytes, ctx->threads)) {
-        return OBN_OOM();
-    }
+    if (x->numel == 0) obn_conv_fill_bias(&st->shape, &ep, y->data);
+    else OBN_TRY(conv_run_batches(ctx, st, &ep));
     apply_swish(ctx->node, y->data, y->numel, ctx->threads);
     return OBN_OK;
 }

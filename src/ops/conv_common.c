@@ -100,3 +100,10 @@ obn_status obn_conv_set_output(obn_op_ctx *ctx, const obn_conv_shape *s)
     for (int i = 0; i < s->nd; i++) dims[2 + i] = s->out[i];
     return obn_set_output(ctx, 0, OBN_FLOAT, 2 + s->nd, dims);
 }
+
+int64_t obn_conv_images_per_call(int64_t batch, double macs_per_image)
+{
+    if (macs_per_image * (double)batch <= OBN_CONV_CHUNK_MACS) return batch;
+    double n = OBN_CONV_CHUNK_MACS / macs_per_image;
+    return n < 1.0 ? 1 : (int64_t)n;
+}

@@ -37,6 +37,13 @@ obn_status obn_conv_check_common(const obn_op_ctx *ctx, const obn_conv_attrs *a,
  * obn_conv_check_common. */
 void obn_conv_shape_common(const obn_op_ctx *ctx, const obn_conv_attrs *a, int nd, obn_conv_shape *s);
 
+/* Images per kernel call for a node doing `macs_per_image` multiply-adds
+ * per image: the whole batch when that is cheap, else batches of about
+ * OBN_CONV_CHUNK_MACS multiply-adds (one image at least), so that the op can
+ * check for cancellation between calls (obn_op_check_cancel). */
+#define OBN_CONV_CHUNK_MACS ((double)(1 << 26)) /* a few ms on one core */
+int64_t obn_conv_images_per_call(int64_t batch, double macs_per_image);
+
 /* Declares Y [batch, out_channels, out...] (float32). */
 obn_status obn_conv_set_output(obn_op_ctx *ctx, const obn_conv_shape *s);
 

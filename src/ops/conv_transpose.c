@@ -215,6 +215,15 @@ static size_t convt_workspace(const obn_op_ctx *ctx)
     return st ? st->workspace_bytes : 0;
 }
 
+/* Multiply-adds of one image: input positions x input channels x the
+ * columns per position (output channels per group x kernel volume). */
+static double macs_per_image(const obn_conv_shape *s)
+{
+    double m = (double)s->in_channels * (double)(s->out_channels / s->groups);
+    for (int i = 0; i < s->nd; i++) m *= (double)s->kernel[i] * (double)s->in[i];
+    return m;
+}
+
 static obn_status convt_run(obn_op_ctx *ctx)
 {
     const convt_state *st = ctx->state;
@@ -227,9 +236,19 @@ static obn_status convt_run(obn_op_ctx *ctx)
         obn_conv_fill_bias(&st->shape, &ep, y->data);
         return OBN_OK;
     }
-    if (obn_conv_transpose_run(&st->shape, x->data, w->data, st->packed, bias, y->data, ctx->workspace,
-                               st->workspace_bytes, ctx->threads))
-        return OBN_OOM();
+    /* a large batch goes a few images per call, cancellable in between */
+    const obn_conv_shape *s = &st->shape;
+    obn_conv_shape part = *s;
+    part.batch = obn_conv_images_per_call(s->batch, macs_per_image(s));
+    int64_t x_image = x->numel / s->batch, y_image = y->numel / s->batch;
+    for (int64_t b = 0; b < s->batch; b += part.batch) {
+        if (b) OBN_TRY(obn_op_check_cancel(ctx));
+        obn_conv_shape now = part;
+        if (s->batch - b < now.batch) now.batch = s->batch - b;
+        if (obn_conv_transpose_run(&now, (const float *)x->data + b * x_image, w->data, st->packed, bias,
+                                   (float *)y->data + b * y_image, ctx->workspace, st->workspace_bytes, ctx->threads))
+            return OBN_OOM();
+    }
     return OBN_OK;
 }
 

@@ -175,6 +175,10 @@ static size_t matmul_workspace(const obn_op_ctx *ctx)
     return st ? st->workspace_bytes : 0;
 }
 
+/* Products per thread between two cancellation checks when the batch of
+ * small products is spread over threads. */
+#define MATMUL_CANCEL_BLOCK 64
+
 static obn_status matmul_run(obn_op_ctx *ctx)
 {
     const mm_state *st = ctx->state;
@@ -183,14 +187,21 @@ static obn_status matmul_run(obn_op_ctx *ctx)
     int failed = 0;
     if (st->outer && ctx->threads > 1 &&
         st->per_thread * (size_t)ctx->threads <= st->workspace_bytes) {
+        /* the products in blocks, with a cancellation check between blocks */
+        int64_t block = MATMUL_CANCEL_BLOCK * ctx->threads;
+        for (int64_t e0 = 0; e0 < count && !failed; e0 += block) {
+            if (e0) OBN_TRY(obn_op_check_cancel(ctx));
+            int64_t e1 = count - e0 < block ? count : e0 + block;
 #pragma omp parallel for schedule(static) num_threads(ctx->threads) reduction(| : failed)
-        for (int64_t e = 0; e < count; e++) {
-            obn_sgemm_call c = product(ctx, st, e);
-            char *ws = ctx->workspace ? (char *)ctx->workspace + st->per_thread * (size_t)omp_get_thread_num() : NULL;
-            failed |= obn_sgemm_run(&c, ws, st->per_thread, 1) != 0;
+            for (int64_t e = e0; e < e1; e++) {
+                obn_sgemm_call c = product(ctx, st, e);
+                char *ws = ctx->workspace ? (char *)ctx->workspace + st->per_thread * (size_t)omp_get_thread_num() : NULL;
+                failed |= obn_sgemm_run(&c, ws, st->per_thread, 1) != 0;
+            }
         }
     } else {
         for (int64_t e = 0; e < count && !failed; e++) {
+            if (e) OBN_TRY(obn_op_check_cancel(ctx));
             obn_sgemm_call c = product(ctx, st, e);
             failed = obn_sgemm_run(&c, ctx->workspace, st->workspace_bytes, ctx->threads) != 0;
         }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "resource_limits.h"
 #include "op.h"
 #include "proto_guard.h"
 #include "status.h"
@@ -14,6 +15,22 @@
 #define OBN_MAX_IR_VERSION 13
 
 static const char *nz(const char *s) { return s ? s : ""; }
+
+/* What the import of one model reads against: the folder of its external
+ * data and the limits, with the running count of tensor bytes. */
+typedef struct import_ctx {
+    const char *base_dir;
+    const obn_limits *limits;
+    obn_budget tensor_bytes; /* initializers and tensor attributes */
+} import_ctx;
+
+/* A tensor of the file, after its rank is checked against the limit and
+ * its size counted (both before its data is allocated). */
+static obn_status import_tensor(import_ctx *ctx, const Onnx__TensorProto *tp, const char *what, obn_tensor **out)
+{
+    OBN_TRY(obn_limits_check_rank(ctx->limits, (long)tp->n_dims, what));
+    return obn_tensor_from_proto(tp, ctx->base_dir, &ctx->tensor_bytes, what, out);
+}
 
 static obn_status import_opsets(const Onnx__ModelProto *mp, obn_graph *g)
 {
@@ -46,7 +63,8 @@ static obn_status import_opsets(const Onnx__ModelProto *mp, obn_graph *g)
 }
 
 /* Declared type of a graph input/output: tensor element type and shape. */
-static obn_status import_value_type(const Onnx__ValueInfoProto *vi, obn_value *v, const char *role)
+static obn_status import_value_type(const import_ctx *ctx, const Onnx__ValueInfoProto *vi, obn_value *v,
+                                    const char *role)
 {
     const Onnx__TypeProto *tp = vi->type;
     if (!tp) return OBN_OK; /* type unknown: allowed for outputs */
@@ -65,6 +83,7 @@ static obn_status import_value_type(const Onnx__ValueInfoProto *vi, obn_value *v
     if (tt->shape->n_dim > OBN_MAX_RANK)
         return obn_err(OBN_E_UNSUPPORTED, "%s '%s' has rank %zu (onnxbn supports up to %d)", role, v->name,
                        tt->shape->n_dim, OBN_MAX_RANK);
+    OBN_TRY(obn_limits_check_rank(ctx->limits, (long)tt->shape->n_dim, v->name));
     v->rank = (int)tt->shape->n_dim;
     /* a graph output listed twice is described twice: the last one wins */
     for (int i = 0; i < OBN_MAX_RANK; i++) {
@@ -90,7 +109,7 @@ static obn_status import_value_type(const Onnx__ValueInfoProto *vi, obn_value *v
     return obn_shape_numel(v->rank, fixed, v->dtype, v->name, &numel);
 }
 
-static obn_status import_initializers(const Onnx__GraphProto *gp, const char *base_dir, obn_graph *g)
+static obn_status import_initializers(const Onnx__GraphProto *gp, import_ctx *ctx, obn_graph *g)
 {
     if (gp->n_sparse_initializer)
         return obn_err(OBN_E_UNSUPPORTED, "sparse initializers are not supported ('%s')",
@@ -102,7 +121,7 @@ static obn_status import_initializers(const Onnx__GraphProto *gp, const char *ba
         if (obn_graph_find(g, name) >= 0)
             return obn_err(OBN_E_INVALID_MODEL, "duplicate initializer name '%s'", name);
         obn_tensor *t;
-        OBN_TRY(obn_tensor_from_proto(tp, base_dir, name, &t));
+        OBN_TRY(import_tensor(ctx, tp, name, &t));
         int id;
         obn_status s = obn_graph_add_value(g, name, &id);
         if (s != OBN_OK) {
@@ -118,7 +137,33 @@ static obn_status import_initializers(const Onnx__GraphProto *gp, const char *ba
     return OBN_OK;
 }
 
-static obn_status import_inputs(const Onnx__GraphProto *gp, obn_graph *g)
+/* An initializer also listed as a graph input (how IR < 4 declares
+ * weights; later IRs allow it too) stays a constant, and the input's
+ * declared type must describe it: same element type, same rank, each fixed
+ * dimension equal (symbolic ones match anything). */
+static obn_status check_initializer_input(const import_ctx *ctx, const Onnx__ValueInfoProto *vi,
+                                          const obn_value *init)
+{
+    obn_value decl;
+    memset(&decl, 0, sizeof decl);
+    decl.name = init->name;
+    decl.rank = -1;
+    obn_status s = import_value_type(ctx, vi, &decl, "graph input");
+    char want[OBN_SHAPE_STR_CAP], got[OBN_SHAPE_STR_CAP];
+    bool same = decl.rank < 0 || decl.rank == init->rank;
+    for (int i = 0; same && i < decl.rank; i++) same = decl.dims[i] < 0 || decl.dims[i] == init->dims[i];
+    if (s == OBN_OK && decl.dtype != OBN_UNDEFINED && decl.dtype != init->dtype)
+        s = obn_err(OBN_E_INVALID_MODEL, "graph input '%s' is declared %s, but its initializer is %s", init->name,
+                    obn_dtype_name(decl.dtype), obn_dtype_name(init->dtype));
+    else if (s == OBN_OK && !same)
+        s = obn_err(OBN_E_INVALID_MODEL, "graph input '%s' is declared with shape %s, but its initializer has shape %s",
+                    init->name, obn_shape_str(decl.rank, decl.dims, want, sizeof want),
+                    obn_shape_str(init->rank, init->dims, got, sizeof got));
+    for (int i = 0; i < OBN_MAX_RANK; i++) free(decl.dim_names[i]);
+    return s;
+}
+
+static obn_status import_inputs(const Onnx__GraphProto *gp, const import_ctx *ctx, obn_graph *g)
 {
     g->inputs = malloc((gp->n_input ? gp->n_input : 1) * sizeof *g->inputs);
     if (!g->inputs) return OBN_OOM();
@@ -129,12 +174,13 @@ static obn_status import_inputs(const Onnx__GraphProto *gp, obn_graph *g)
         int id = obn_graph_find(g, name);
         if (id >= 0 && g->values[id].init) {
             /* an initializer also listed as input (IR < 4 style): a constant */
+            OBN_TRY(check_initializer_input(ctx, vi, &g->values[id]));
             continue;
         }
         if (id >= 0) return obn_err(OBN_E_INVALID_MODEL, "graph input '%s' is listed twice", name);
         OBN_TRY(obn_graph_add_value(g, name, &id));
         g->values[id].is_input = true;
-        OBN_TRY(import_value_type(vi, &g->values[id], "graph input"));
+        OBN_TRY(import_value_type(ctx, vi, &g->values[id], "graph input"));
         if (g->values[id].dtype == OBN_UNDEFINED)
             return obn_err(OBN_E_INVALID_MODEL, "graph input '%s' has no tensor type", name);
         g->inputs[g->n_inputs++] = id;
@@ -142,7 +188,7 @@ static obn_status import_inputs(const Onnx__GraphProto *gp, obn_graph *g)
     return OBN_OK;
 }
 
-static obn_status import_attr(const Onnx__AttributeProto *ap, const char *base_dir, obn_attr *a,
+static obn_status import_attr(const Onnx__AttributeProto *ap, import_ctx *ctx, obn_attr *a,
                               const char *node_name)
 {
     memset(a, 0, sizeof *a);
@@ -168,7 +214,7 @@ static obn_status import_attr(const Onnx__AttributeProto *ap, const char *base_d
         if (!ap->t) return obn_err(OBN_E_INVALID_MODEL, "attribute '%s' has type TENSOR but no tensor", a->name);
         char what[512];
         snprintf(what, sizeof what, "%s.%s", node_name, a->name);
-        OBN_TRY(obn_tensor_from_proto(ap->t, base_dir, what, &a->t));
+        OBN_TRY(import_tensor(ctx, ap->t, what, &a->t));
         break;
     }
     case OBN_ATTR_FLOATS:
@@ -212,7 +258,7 @@ static const char *value_origin(const obn_graph *g, int id)
 }
 
 /* Creates the nodes and their output values (pass 1 of 2). */
-static obn_status import_node_outputs(const Onnx__GraphProto *gp, const char *base_dir, obn_graph *g)
+static obn_status import_node_outputs(const Onnx__GraphProto *gp, import_ctx *ctx, obn_graph *g)
 {
     for (size_t i = 0; i < gp->n_node; i++) {
         const Onnx__NodeProto *np = gp->node[i];
@@ -259,7 +305,7 @@ static obn_status import_node_outputs(const Onnx__GraphProto *gp, const char *ba
         }
         for (size_t k = 0; k < np->n_attribute; k++) {
             n->n_attrs = (int)k + 1;
-            obn_status s = import_attr(np->attribute[k], base_dir, &n->attrs[k], name);
+            obn_status s = import_attr(np->attribute[k], ctx, &n->attrs[k], name);
             if (s != OBN_OK)
                 return obn_err_prefix(s, "node \"%s\" (%s): ", name, op_type);
             for (size_t j = 0; j < k; j++)
@@ -291,7 +337,7 @@ static obn_status import_node_inputs(const Onnx__GraphProto *gp, obn_graph *g)
     return OBN_OK;
 }
 
-static obn_status import_outputs(const Onnx__GraphProto *gp, obn_graph *g)
+static obn_status import_outputs(const Onnx__GraphProto *gp, const import_ctx *ctx, obn_graph *g)
 {
     if (gp->n_output == 0) return obn_err(OBN_E_INVALID_MODEL, "the graph has no outputs");
     g->outputs = malloc(gp->n_output * sizeof *g->outputs);
@@ -306,14 +352,38 @@ static obn_status import_outputs(const Onnx__GraphProto *gp, obn_graph *g)
         obn_value *v = &g->values[id];
         if (v->producer >= 0) {
             /* declared output type: used to describe the model */
-            OBN_TRY(import_value_type(vi, v, "graph output"));
+            OBN_TRY(import_value_type(ctx, vi, v, "graph output"));
         }
         g->outputs[g->n_outputs++] = id;
     }
     return OBN_OK;
 }
 
-obn_status obn_import_model(const Onnx__ModelProto *mp, const char *base_dir, obn_graph **out)
+/* Graphs nested in graph attributes (If/Loop/Scan bodies), `depth` levels
+ * below the main graph: refused past max_graph_depth before anything else
+ * looks at them. The recursion ends there, and the protobuf reader bounds
+ * message nesting anyway (proto_guard.h). */
+static obn_status check_graph_depth(const Onnx__GraphProto *gp, int depth, int max)
+{
+    for (size_t i = 0; i < gp->n_node; i++) {
+        const Onnx__NodeProto *np = gp->node[i];
+        for (size_t k = 0; k < np->n_attribute; k++) {
+            const Onnx__AttributeProto *ap = np->attribute[k];
+            size_t n = ap->n_graphs + (ap->g ? 1 : 0);
+            if (n == 0) continue;
+            if (depth + 1 > max)
+                return obn_err(OBN_E_UNSUPPORTED,
+                               "node \"%s\" (%s): attribute '%s' holds a subgraph at depth %d: over the limit of %d (obn_limits.max_graph_depth)",
+                               nz(np->name), nz(np->op_type), nz(ap->name), depth + 1, max);
+            if (ap->g) OBN_TRY(check_graph_depth(ap->g, depth + 1, max));
+            for (size_t j = 0; j < ap->n_graphs; j++) OBN_TRY(check_graph_depth(ap->graphs[j], depth + 1, max));
+        }
+    }
+    return OBN_OK;
+}
+
+obn_status obn_import_model(const Onnx__ModelProto *mp, const char *base_dir, const obn_limits *limits,
+                            obn_graph **out)
 {
     *out = NULL;
     if (!mp->has_ir_version || mp->ir_version < 1)
@@ -323,6 +393,10 @@ obn_status obn_import_model(const Onnx__ModelProto *mp, const char *base_dir, ob
                        (long long)mp->ir_version, OBN_MAX_IR_VERSION);
     if (!mp->graph) return obn_err(OBN_E_INVALID_MODEL, "the model has no graph");
     const Onnx__GraphProto *gp = mp->graph;
+    obn_limits lim;
+    OBN_TRY(obn_limits_resolve(limits, "obn_model_load", &lim));
+    import_ctx ctx = {base_dir, &lim, {0, lim.max_initializer_bytes, "max_initializer_bytes", "the model's tensors"}};
+    OBN_TRY(check_graph_depth(gp, 0, lim.max_graph_depth));
     obn_graph *g;
     OBN_TRY(obn_graph_new(&g));
     obn_status s;
@@ -333,9 +407,9 @@ obn_status obn_import_model(const Onnx__ModelProto *mp, const char *base_dir, ob
         (s = obn_strdup(mp->domain, &g->model_domain)) || (s = obn_strdup(mp->doc_string, &g->doc_string)) ||
         (s = obn_strdup(gp->name, &g->graph_name)))
         goto fail;
-    if ((s = import_opsets(mp, g)) || (s = import_initializers(gp, base_dir, g)) ||
-        (s = import_inputs(gp, g)) || (s = import_node_outputs(gp, base_dir, g)) ||
-        (s = import_node_inputs(gp, g)) || (s = import_outputs(gp, g)) || (s = obn_graph_toposort(g)))
+    if ((s = import_opsets(mp, g)) || (s = import_initializers(gp, &ctx, g)) ||
+        (s = import_inputs(gp, &ctx, g)) || (s = import_node_outputs(gp, &ctx, g)) ||
+        (s = import_node_inputs(gp, g)) || (s = import_outputs(gp, &ctx, g)) || (s = obn_graph_toposort(g)))
         goto fail;
     *out = g;
     return OBN_OK;
@@ -365,7 +439,7 @@ bool obn_graph_is_resolved(const obn_graph *g)
 }
 
 obn_status obn_import_bytes(const void *data, size_t size, const char *source, bool resolve, const char *base_dir,
-                            obn_graph **out)
+                            const obn_limits *limits, obn_graph **out)
 {
     *out = NULL;
     if (size == 0) return obn_err(OBN_E_PARSE, "%s: the file is empty", source);
@@ -376,7 +450,7 @@ obn_status obn_import_bytes(const void *data, size_t size, const char *source, b
     Onnx__ModelProto *mp = onnx__model_proto__unpack(NULL, size, data);
     if (!mp)
         return obn_err(OBN_E_PARSE, "%s: not a valid ONNX model (the protobuf is truncated or corrupt)", source);
-    obn_status s = obn_import_model(mp, base_dir, out);
+    obn_status s = obn_import_model(mp, base_dir, limits, out);
     onnx__model_proto__free_unpacked(mp, NULL);
     if (s == OBN_OK) s = obn_strdup(source, &(*out)->source);
     if (s == OBN_OK && resolve) s = obn_graph_resolve(*out);

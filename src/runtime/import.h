@@ -19,15 +19,17 @@
 
 /* Builds and structurally validates the graph: names, types, shapes,
  * initializer data, opset imports, topological order. base_dir: folder for
- * external data (NULL forbids it). */
-obn_status obn_import_model(const Onnx__ModelProto *mp, const char *base_dir, obn_graph **out);
+ * external data (NULL forbids it). limits: NULL = the defaults; checked
+ * before tensor data is allocated. */
+obn_status obn_import_model(const Onnx__ModelProto *mp, const char *base_dir, const obn_limits *limits,
+                            obn_graph **out);
 
 /* Parses bytes as a ModelProto and imports it. `source` names the file in
  * messages (every message is prefixed with "source: "). */
 /* With resolve false, operators are bound where implemented and left NULL
  * elsewhere (for describing models onnxbn cannot run). */
 obn_status obn_import_bytes(const void *data, size_t size, const char *source, bool resolve,
-                            const char *base_dir, obn_graph **out);
+                            const char *base_dir, const obn_limits *limits, obn_graph **out);
 
 /* Binds every node to its operator implementation for the model's opsets,
  * checks input/output counts and attributes, and parses attributes. */

@@ -121,6 +121,8 @@ typedef struct obn_graph {
     int64_t ir_version, model_version;
     char *producer_name, *producer_version, *graph_name, *model_domain, *doc_string;
     char *source;            /* file name used in messages ("<memory>" for buffers) */
+    const struct obn_limits *limits; /* borrowed: limits of the session that owns this
+                                        copy, for plans built by passes; NULL = defaults */
 } obn_graph;
 
 obn_status obn_graph_new(obn_graph **out);

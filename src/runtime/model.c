@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "import.h"
+#include "resource_limits.h"
 
 static obn_status wrap_graph(obn_graph *g, obn_model **out);
 #include "status.h"
@@ -59,14 +60,22 @@ static obn_status wrap_graph(obn_graph *g, obn_model **out)
     return OBN_OK;
 }
 
-obn_status obn_model_load_buffer(const void *data, size_t size, const char *base_dir, obn_model **out)
+obn_status obn_model_load_buffer_limited(const void *data, size_t size, const char *base_dir,
+                                         const obn_limits *limits, obn_model **out)
 {
     if (!out) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_model_load_buffer: out is NULL");
     *out = NULL;
     if (!data && size) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_model_load_buffer: data is NULL");
+    obn_limits lim;
+    OBN_TRY(obn_limits_resolve(limits, "obn_model_load_buffer_limited", &lim));
     obn_graph *g;
-    OBN_TRY(obn_import_bytes(data, size, "<memory>", true, base_dir, &g));
+    OBN_TRY(obn_import_bytes(data, size, "<memory>", true, base_dir, &lim, &g));
     return wrap_graph(g, out);
+}
+
+obn_status obn_model_load_buffer(const void *data, size_t size, const char *base_dir, obn_model **out)
+{
+    return obn_model_load_buffer_limited(data, size, base_dir, NULL, out);
 }
 
 /* Reads a whole file, refusing anything over the 2 GiB protobuf limit before
@@ -103,16 +112,23 @@ static obn_status read_file(const char *path, void **data, size_t *size)
     return OBN_OK;
 }
 
-static obn_status load_path(const char *path, bool resolve, obn_model **out);
+static obn_status load_path(const char *path, bool resolve, const obn_limits *limits, obn_model **out);
 
-obn_status obn_model_load(const char *path, obn_model **out) { return load_path(path, true, out); }
+obn_status obn_model_load(const char *path, obn_model **out) { return load_path(path, true, NULL, out); }
 
-obn_status obn_model_inspect(const char *path, obn_model **out) { return load_path(path, false, out); }
+obn_status obn_model_load_limited(const char *path, const obn_limits *limits, obn_model **out)
+{
+    return load_path(path, true, limits, out);
+}
 
-static obn_status load_path(const char *path, bool resolve, obn_model **out)
+obn_status obn_model_inspect(const char *path, obn_model **out) { return load_path(path, false, NULL, out); }
+
+static obn_status load_path(const char *path, bool resolve, const obn_limits *limits, obn_model **out)
 {
     if (out) *out = NULL;
     if (!out || !path) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_model_load: NULL argument");
+    obn_limits lim;
+    OBN_TRY(obn_limits_resolve(limits, "obn_model_load_limited", &lim));
     void *data = NULL;
     size_t size = 0;
     OBN_TRY(read_file(path, &data, &size));
@@ -126,7 +142,7 @@ static obn_status load_path(const char *path, bool resolve, obn_model **out)
     else if (slash) *slash = '\0';
     else strcpy(dir, ".");
     obn_graph *g;
-    obn_status s = obn_import_bytes(data, size, path, resolve, dir, &g);
+    obn_status s = obn_import_bytes(data, size, path, resolve, dir, &lim, &g);
     free(data);
     free(dir);
     if (s != OBN_OK) return s;

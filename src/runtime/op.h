@@ -36,7 +36,19 @@ typedef struct obn_op_ctx {
     void *state;                  /* owned by the plan; set by prepare */
     void *workspace;              /* scratch of the size workspace() asked for */
     int threads;                  /* OpenMP thread count to use */
+    const struct obn_run_state *run; /* the run's cancellation state (NULL: none);
+                                        see obn_op_check_cancel */
 } obn_op_ctx;
+
+/* Cancellation inside an op: a run may be terminated or time out
+ * (obn_run_options). An op whose run can take long (a loop over batches,
+ * groups or output planes calling a kernel per chunk) calls this between
+ * chunks -- outside OpenMP parallel regions -- and returns what it gives:
+ * OBN_OK, or OBN_E_CANCELLED with a message naming the node. Cheap enough
+ * for every chunk of a few microseconds or more. obn_op_cancelled is the
+ * same test without the message. */
+obn_status obn_op_check_cancel(const obn_op_ctx *ctx);
+bool obn_op_cancelled(const obn_op_ctx *ctx);
 
 enum {
     OBN_OP_SHAPE_ONLY = 1u << 0, /* outputs depend only on input shapes (Shape,

@@ -1,5 +1,6 @@
 #include "plan.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,23 +49,29 @@ static obn_status new_value_tensor(const obn_value *v, obn_tensor **out)
 }
 
 /* Executes one node now, allocating its outputs (constant folding, or a
- * whole eager run). */
-static obn_status run_now(obn_op_ctx *ctx)
+ * whole eager run); every byte allocated is counted in `mem` first. */
+static obn_status run_now(obn_op_ctx *ctx, obn_budget *mem)
 {
     const obn_op *op = ctx->node->op;
     for (int k = 0; k < ctx->n_outputs; k++)
-        if (ctx->outputs[k]) OBN_TRY(obn_tensor_alloc(ctx->outputs[k]));
+        if (ctx->outputs[k]) {
+            OBN_TRY(obn_budget_take(mem, ctx->outputs[k]->nbytes, ctx->outputs[k]->name));
+            OBN_TRY(obn_tensor_alloc(ctx->outputs[k]));
+        }
     void *state = NULL, *ws = NULL;
+    size_t ws_bytes = 0;
     obn_status s = OBN_OK;
     if (op->prepare) s = op->prepare(ctx, &state);
     ctx->state = state;
     if (s == OBN_OK && op->workspace) {
-        size_t n = op->workspace(ctx);
-        if (n && !(ws = malloc(n))) s = OBN_OOM();
+        ws_bytes = op->workspace(ctx);
+        if (ws_bytes && (s = obn_budget_take(mem, ws_bytes, ctx->node->name)) == OBN_OK && !(ws = malloc(ws_bytes)))
+            s = OBN_OOM();
     }
     ctx->workspace = ws;
     if (s == OBN_OK) s = op->run(ctx);
     if (state && op->free_state) op->free_state(state);
+    if (ws) obn_budget_give(mem, ws_bytes);
     free(ws);
     ctx->state = NULL;
     ctx->workspace = NULL;
@@ -98,6 +105,9 @@ static int cmp_size_desc(const void *a, const void *b)
     return x->first - y->first;
 }
 
+/* a + b, saturated: a total past SIZE_MAX is over any limit anyway */
+static size_t add_sat(size_t a, size_t b) { return a > SIZE_MAX - b ? SIZE_MAX : a + b; }
+
 /* Greedy best-fit by decreasing size: each buffer goes at the lowest offset
  * that does not overlap a placed buffer whose lifetime overlaps its own. */
 static size_t place_buffers(buffer_req *reqs, int n)
@@ -111,16 +121,41 @@ static size_t place_buffers(buffer_req *reqs, int n)
             moved = false;
             for (int j = 0; j < i; j++) {
                 if (reqs[j].last < reqs[i].first || reqs[i].last < reqs[j].first) continue;
-                if (offset < reqs[j].offset + reqs[j].size && reqs[j].offset < offset + reqs[i].size) {
-                    offset = reqs[j].offset + reqs[j].size;
+                size_t end_j = add_sat(reqs[j].offset, reqs[j].size);
+                if (offset < end_j && reqs[j].offset < add_sat(offset, reqs[i].size)) {
+                    offset = end_j;
                     moved = true;
                 }
             }
         }
         reqs[i].offset = offset;
-        if (offset + reqs[i].size > total) total = offset + reqs[i].size;
+        if (add_sat(offset, reqs[i].size) > total) total = add_sat(offset, reqs[i].size);
     }
     return total;
+}
+
+/* The arena plus the largest workspace, counted against the limit; the
+ * message names the largest tensor, the usual culprit. */
+static obn_status check_arena(obn_plan *p, const buffer_req *reqs, int n, size_t total)
+{
+    size_t need = add_sat(total, p->workspace_bytes);
+    if (need <= p->memory.limit && p->memory.used <= p->memory.limit - need) {
+        p->memory.used += need;
+        return OBN_OK;
+    }
+    int big = -1;
+    for (int i = 0; i < n; i++)
+        if (big < 0 || reqs[i].size > reqs[big].size) big = i;
+    char a[48], b[48], c[48], d[48], e[48], before[112] = "";
+    if (p->memory.used)
+        snprintf(before, sizeof before, ", on top of %s of tensors computed while planning",
+                 obn_bytes_str(p->memory.used, d, sizeof d));
+    return obn_err(OBN_E_UNSUPPORTED,
+                   "the plan needs %s for intermediate tensors and %s of scratch space (the largest tensor, '%s', %s)%s: "
+                   "over the limit of %s (obn_limits.max_arena_bytes)",
+                   obn_bytes_str(total, a, sizeof a), obn_bytes_str(p->workspace_bytes, b, sizeof b),
+                   big >= 0 ? p->vals[reqs[big].value]->name : "", obn_bytes_str(big >= 0 ? reqs[big].size : 0, c, sizeof c),
+                   before, obn_bytes_str(p->memory.limit, e, sizeof e));
 }
 
 static obn_status assign_arena(obn_plan *p, const obn_graph *g, const int *last_use)
@@ -142,6 +177,11 @@ static obn_status assign_arena(obn_plan *p, const obn_graph *g, const int *last_
     }
     size_t total = place_buffers(reqs, n);
     p->arena_bytes = total;
+    obn_status s = check_arena(p, reqs, n, total);
+    if (s != OBN_OK) {
+        free(reqs);
+        return s;
+    }
     if (total) {
         p->arena = aligned_alloc(OBN_ALIGN, align_up(total));
         if (!p->arena) {
@@ -154,11 +194,13 @@ static obn_status assign_arena(obn_plan *p, const obn_graph *g, const int *last_
     return OBN_OK;
 }
 
-static obn_status bind_inputs(obn_plan *p, const obn_graph *g, const obn_tensor *const *inputs, bool with_data)
+static obn_status bind_inputs(obn_plan *p, const obn_graph *g, const obn_tensor *const *inputs, bool with_data,
+                              const obn_limits *limits)
 {
     for (int k = 0; k < g->n_inputs; k++) {
         int v = g->inputs[k];
         obn_tensor *t = p->vals[v];
+        OBN_TRY(obn_limits_check_rank(limits, inputs[k]->rank, g->values[v].name));
         OBN_TRY(obn_tensor_set_shape(t, inputs[k]->dtype, inputs[k]->rank, inputs[k]->dims));
         t->data = with_data ? inputs[k]->data : NULL;
         t->owns_data = false;
@@ -197,6 +239,7 @@ static void release_dead(obn_plan *p, const obn_graph *g, const obn_node *node, 
         if (v < 0 || last_use[v] != index || g->values[v].init || g->values[v].is_input) continue;
         obn_tensor *t = p->vals[v];
         if (t && t->owns_data) {
+            obn_budget_give(&p->memory, t->nbytes);
             free(t->data);
             t->data = NULL;
             t->owns_data = false;
@@ -204,25 +247,37 @@ static void release_dead(obn_plan *p, const obn_graph *g, const obn_node *node, 
     }
 }
 
-static obn_status check_outputs_typed(const obn_op_ctx *ctx)
+/* Every output typed by infer, and within the rank limit. */
+static obn_status check_outputs(const obn_op_ctx *ctx, const obn_limits *limits)
 {
-    for (int k = 0; k < ctx->n_outputs; k++)
-        if (ctx->outputs[k] && ctx->outputs[k]->dtype == OBN_UNDEFINED) {
-            char d[OBN_NODE_DESC_CAP];
+    for (int k = 0; k < ctx->n_outputs; k++) {
+        const obn_tensor *t = ctx->outputs[k];
+        if (!t) continue;
+        char d[OBN_NODE_DESC_CAP];
+        if (t->dtype == OBN_UNDEFINED)
             return obn_err(OBN_E_RUNTIME, "%s: output #%d ('%s') was not typed by shape inference",
-                           obn_node_desc(ctx->node, d, sizeof d), k, ctx->outputs[k]->name);
-        }
+                           obn_node_desc(ctx->node, d, sizeof d), k, t->name);
+        if (obn_limits_check_rank(limits, t->rank, t->name) != OBN_OK)
+            return obn_err_prefix(OBN_E_UNSUPPORTED, "%s: ", obn_node_desc(ctx->node, d, sizeof d));
+    }
     return OBN_OK;
 }
 
 obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,
-                          const obn_tensor *const *inputs, bool eager, int threads)
+                          const obn_tensor *const *inputs, bool eager, const obn_plan_env *env)
 {
     memset(p, 0, sizeof *p);
     p->eager = eager;
+    obn_limits defaults;
+    const obn_limits *limits = env->limits;
+    if (!limits) {
+        obn_limits_init(&defaults);
+        limits = &defaults;
+    }
+    p->memory = (obn_budget){0, limits->max_arena_bytes, "max_arena_bytes", "the session's planned memory"};
     int *last_use = NULL;
     obn_status s;
-    if ((s = init_values(p, g)) || (s = bind_inputs(p, g, inputs, eager)) ||
+    if ((s = init_values(p, g)) || (s = bind_inputs(p, g, inputs, eager, limits)) ||
         (s = compute_last_use(g, &last_use)))
         goto fail;
     p->steps = calloc((size_t)(g->n_nodes ? g->n_nodes : 1), sizeof *p->steps);
@@ -232,6 +287,7 @@ obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,
     }
     for (int i = 0; i < g->n_nodes; i++) {
         const obn_node *node = &g->nodes[i];
+        if (eager && (s = obn_run_check(env->run, node, "before"))) goto fail;
         obn_step *st = &p->steps[p->n_steps];
         st->io = calloc((size_t)(node->n_inputs + node->n_outputs + 1), sizeof *st->io);
         if (!st->io) {
@@ -250,20 +306,21 @@ obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,
         ctx->n_outputs = node->n_outputs;
         ctx->inputs = st->io;
         ctx->outputs = st->io + node->n_inputs;
-        ctx->threads = threads;
+        ctx->threads = env->threads;
+        ctx->run = env->run;
         s = node->op->infer(ctx);
         if (s == OBN_DEFER && eager) {
             char d[OBN_NODE_DESC_CAP];
             s = obn_err(OBN_E_RUNTIME, "%s: shape inference needs data that is not available",
                         obn_node_desc(node, d, sizeof d));
         }
-        if (s != OBN_OK || (s = check_outputs_typed(ctx))) {
+        if (s != OBN_OK || (s = check_outputs(ctx, limits))) {
             free(st->io);
             st->io = NULL;
             goto fail;
         }
         if ((node->op->flags & OBN_OP_SHAPE_ONLY) || all_inputs_known(ctx)) {
-            s = run_now(ctx);
+            s = run_now(ctx, &p->memory);
             free(st->io);
             st->io = NULL;
             if (s != OBN_OK) goto fail;
@@ -300,12 +357,14 @@ fail:
     return s;
 }
 
-obn_status obn_plan_run(obn_plan *p, const obn_graph *g, const obn_tensor *const *inputs, int threads)
+obn_status obn_plan_run(obn_plan *p, const obn_graph *g, const obn_tensor *const *inputs, const obn_plan_env *env)
 {
     for (int k = 0; k < g->n_inputs; k++) p->vals[g->inputs[k]]->data = inputs[k]->data;
     for (int i = 0; i < p->n_steps; i++) {
         obn_op_ctx *ctx = &p->steps[i].ctx;
-        ctx->threads = threads;
+        OBN_TRY(obn_run_check(env->run, ctx->node, "before"));
+        ctx->threads = env->threads;
+        ctx->run = env->run;
         double t0 = p->prof_sec ? obn_profile_now() : 0.0; /* OBN_PROFILE: every step timed */
         obn_status s = ctx->node->op->run(ctx);
         if (p->prof_sec) p->prof_sec[i] += obn_profile_now() - t0;

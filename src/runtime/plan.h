@@ -14,13 +14,22 @@
 #include <stdbool.h>
 
 #include "ir.h"
+#include "resource_limits.h"
 #include "op.h"
+#include "run_ctl.h"
 
 typedef struct obn_step {
     int node;
     obn_op_ctx ctx;
     obn_tensor **io; /* ctx.inputs = io, ctx.outputs = io + n_inputs */
 } obn_step;
+
+/* What a plan is built and run under. */
+typedef struct obn_plan_env {
+    int threads;               /* OpenMP threads for the kernels */
+    const obn_limits *limits;  /* NULL = the defaults */
+    const obn_run_state *run;  /* cancellation of the current run; NULL = none */
+} obn_plan_env;
 
 typedef struct obn_plan {
     int n_values;
@@ -33,19 +42,24 @@ typedef struct obn_plan {
     size_t workspace_bytes;
     bool eager;          /* built with input data: every value is computed */
     int folded;          /* nodes computed at plan time */
+    obn_budget memory;   /* arena, workspace and tensors computed while planning,
+                            against limits->max_arena_bytes */
     double *prof_sec;    /* OBN_PROFILE: seconds per step, summed over runs (else NULL) */
     long prof_runs;
 } obn_plan;
 
 /* Builds a plan for inputs shaped like `inputs` (one per g->inputs entry).
  * attrs[i] is node i's parsed attribute struct. If eager, inputs must carry
- * data and the whole graph is computed. Returns OBN_DEFER (with p freed) when
- * a static plan is impossible. */
+ * data and the whole graph is computed (and env->run is checked between
+ * nodes). Memory and ranks are checked against env->limits before
+ * allocating. Returns OBN_DEFER (with p freed) when a static plan is
+ * impossible. */
 obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,
-                          const obn_tensor *const *inputs, bool eager, int threads);
+                          const obn_tensor *const *inputs, bool eager, const obn_plan_env *env);
 
-/* Runs a static plan on inputs of the planned shapes. */
-obn_status obn_plan_run(obn_plan *p, const obn_graph *g, const obn_tensor *const *inputs, int threads);
+/* Runs a static plan on inputs of the planned shapes; OBN_E_CANCELLED when
+ * env->run says stop (checked between nodes and by the ops themselves). */
+obn_status obn_plan_run(obn_plan *p, const obn_graph *g, const obn_tensor *const *inputs, const obn_plan_env *env);
 
 void obn_plan_free(obn_plan *p);
 

@@ -7,10 +7,12 @@
 #endif
 
 #include "import.h"
+#include "resource_limits.h"
 #include "model.h"
 #include "passes.h"
 #include "op.h"
 #include "plan.h"
+#include "run_ctl.h"
 #include "status.h"
 
 struct obn_session {
@@ -18,6 +20,7 @@ struct obn_session {
     obn_graph *graph;    /* the session's own copy (passes may rewrite it) */
     void **attrs;        /* parsed attributes per node */
     int threads;
+    obn_limits limits;   /* resolved from the options */
     bool dynamic;        /* output shapes depend on input data: plan eagerly */
     bool have_plan;
     obn_plan plan;
@@ -72,15 +75,16 @@ static obn_status parse_all(obn_session *s)
 }
 
 /* Plans for the shapes of `inputs`; switches to eager planning for graphs
- * whose shapes depend on data. */
-static obn_status replan(obn_session *s, const obn_tensor *const *inputs, bool have_data)
+ * whose shapes depend on data (which computes everything now, under `run`). */
+static obn_status replan(obn_session *s, const obn_tensor *const *inputs, bool have_data, const obn_run_state *run)
 {
+    obn_plan_env env = {s->threads, &s->limits, run};
     if (s->have_plan) {
         obn_plan_free(&s->plan);
         s->have_plan = false;
     }
     if (!s->dynamic) {
-        obn_status st = obn_plan_build(&s->plan, s->graph, s->attrs, inputs, false, s->threads);
+        obn_status st = obn_plan_build(&s->plan, s->graph, s->attrs, inputs, false, &env);
         if (st == OBN_OK) {
             s->have_plan = true;
             return OBN_OK;
@@ -89,7 +93,7 @@ static obn_status replan(obn_session *s, const obn_tensor *const *inputs, bool h
         s->dynamic = true;
     }
     if (!have_data) return OBN_OK; /* planned at run time */
-    OBN_TRY(obn_plan_build(&s->plan, s->graph, s->attrs, inputs, true, s->threads));
+    OBN_TRY(obn_plan_build(&s->plan, s->graph, s->attrs, inputs, true, &env));
     s->have_plan = true;
     return OBN_OK;
 }
@@ -114,10 +118,30 @@ static obn_status plan_declared(obn_session *s)
         st = obn_tensor_set_shape(&metas[k], v->dtype, v->rank, v->dims);
         ptrs[k] = &metas[k];
     }
-    if (st == OBN_OK) st = replan(s, ptrs, false);
+    if (st == OBN_OK) st = replan(s, ptrs, false, NULL);
     free(metas);
     free(ptrs);
     return st;
+}
+
+/* A model loaded under other limits than the session's: what the load
+ * checked is checked again (the data is the model's, already allocated; the
+ * point is that the session refuses to plan for it). */
+static obn_status check_model_limits(const obn_model *m, const obn_limits *l)
+{
+    const obn_graph *g = m->graph;
+    const char *src = g->source ? g->source : "<model>";
+    char a[48], b[48];
+    if (m->initializer_bytes > l->max_initializer_bytes)
+        return obn_err(OBN_E_UNSUPPORTED, "%s: the model's tensors take %s: over the limit of %s (obn_limits.max_initializer_bytes)",
+                       src, obn_bytes_str(m->initializer_bytes, a, sizeof a),
+                       obn_bytes_str(l->max_initializer_bytes, b, sizeof b));
+    for (int v = 0; v < g->n_values; v++) {
+        const obn_value *val = &g->values[v];
+        if ((val->init || val->is_input) && obn_limits_check_rank(l, val->rank, val->name) != OBN_OK)
+            return obn_err_prefix(OBN_E_UNSUPPORTED, "%s: ", src);
+    }
+    return OBN_OK;
 }
 
 obn_status obn_session_create(const obn_model *model, const obn_session_options *options, obn_session **out)
@@ -129,8 +153,12 @@ obn_status obn_session_create(const obn_model *model, const obn_session_options 
     if (!options) options = &defaults;
     if (options->threads < 0)
         return obn_err(OBN_E_INVALID_ARGUMENT, "obn_session_create: threads must be >= 0 (got %d)", options->threads);
+    obn_limits limits;
+    OBN_TRY(obn_limits_resolve(options->limits, "obn_session_create", &limits));
+    OBN_TRY(check_model_limits(model, &limits));
     obn_session *s = calloc(1, sizeof *s);
     if (!s) return OBN_OOM();
+    s->limits = limits;
     s->model = obn_model_retain(model);
     s->threads = options->threads;
 #ifdef _OPENMP
@@ -139,6 +167,7 @@ obn_status obn_session_create(const obn_model *model, const obn_session_options 
     s->threads = 1;
 #endif
     obn_status st = obn_graph_clone(model->graph, &s->graph);
+    if (st == OBN_OK) s->graph->limits = &s->limits;
     if (st == OBN_OK && !obn_graph_is_resolved(s->graph)) st = obn_graph_resolve(s->graph); /* names the unsupported op */
     if (st == OBN_OK && options->enable_passes) {
         obn_pass_options po = {true, options->fuse_activation != 0};
@@ -325,6 +354,15 @@ obn_status obn_session_run(obn_session *s, size_t n_inputs, const char *const *i
                            const obn_tensor *const *inputs, size_t n_outputs,
                            const char *const *output_names, const obn_tensor **outputs)
 {
+    return obn_session_run_with(s, NULL, n_inputs, input_names, inputs, n_outputs, output_names, outputs);
+}
+
+obn_status obn_session_run_with(obn_session *s, const obn_run_options *options, size_t n_inputs,
+                                const char *const *input_names, const obn_tensor *const *inputs, size_t n_outputs,
+                                const char *const *output_names, const obn_tensor **outputs)
+{
+    obn_run_state run;
+    obn_run_start(&run, options);
     if (!s) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_session_run: session is NULL");
     if (n_outputs && !outputs) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_session_run: outputs is NULL");
     for (size_t i = 0; i < n_outputs; i++) outputs[i] = NULL;
@@ -332,11 +370,11 @@ obn_status obn_session_run(obn_session *s, size_t n_inputs, const char *const *i
     obn_status st = OBN_OK;
     const char *src = s->graph->source ? s->graph->source : "<model>";
     if (s->dynamic || !plan_matches(s)) {
-        st = replan(s, s->bound, true);
+        st = replan(s, s->bound, true, &run);
         if (st != OBN_OK) return obn_err_prefix(st, "%s: ", src);
     }
     if (!s->plan.eager) {
-        st = obn_plan_run(&s->plan, s->graph, s->bound, s->threads);
+        st = obn_plan_run(&s->plan, s->graph, s->bound, &(obn_plan_env){s->threads, &s->limits, &run});
         if (st != OBN_OK) return obn_err_prefix(st, "%s: ", src);
     }
     st = collect_outputs(s, n_outputs, output_names, outputs);

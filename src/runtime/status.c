@@ -52,6 +52,7 @@ const char *obn_status_name(obn_status status)
     case OBN_E_INVALID_INPUT: return "INVALID_INPUT";
     case OBN_E_OUT_OF_MEMORY: return "OUT_OF_MEMORY";
     case OBN_E_RUNTIME: return "RUNTIME";
+    case OBN_E_CANCELLED: return "CANCELLED";
     }
     return "UNKNOWN";
 }

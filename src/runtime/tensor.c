@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "kernels/half.h"
 #include "kernels/lowp.h"
@@ -161,20 +162,29 @@ obn_status obn_shape_numel(int rank, const int64_t *dims, obn_dtype dtype, const
     if (esize == 0)
         return obn_err(OBN_E_UNSUPPORTED, "tensor '%s' has data type %s (%d), which onnxbn cannot store",
                        what, obn_dtype_name(dtype), (int)dtype);
-    uint64_t n = 1;
+    /* The product of the non-zero dims is bounded too, so that every partial
+     * product of a shape's dims fits in 64 bits even when the tensor is
+     * empty: an op may multiply any of them ([0, 2^62, 2^62] is refused). */
+    uint64_t nonzero = 1;
+    bool empty = false;
     for (int i = 0; i < rank; i++) {
         if (dims[i] < 0)
             return obn_err(OBN_E_INVALID_MODEL, "tensor '%s' has negative dimension %lld at axis %d",
                            what, (long long)dims[i], i);
-        if (dims[i] != 0 && n > (OBN_MAX_TENSOR_BYTES / esize) / (uint64_t)dims[i]) {
+        if (dims[i] == 0) {
+            empty = true;
+            continue;
+        }
+        if (nonzero > (OBN_MAX_TENSOR_BYTES / esize) / (uint64_t)dims[i]) {
             char s[OBN_SHAPE_STR_CAP];
             return obn_err(OBN_E_INVALID_MODEL,
-                           "tensor '%s' shape %s is too large (element count overflows)", what,
-                           obn_shape_str(rank, dims, s, sizeof s));
+                           "tensor '%s' shape %s is too large (over %llu elements of %s, even counting only the non-zero dims)",
+                           what, obn_shape_str(rank, dims, s, sizeof s),
+                           (unsigned long long)(OBN_MAX_TENSOR_BYTES / esize), obn_dtype_name(dtype));
         }
-        n *= (uint64_t)dims[i];
+        nonzero *= (uint64_t)dims[i];
     }
-    *numel = (int64_t)n;
+    *numel = empty ? 0 : (int64_t)nonzero;
     return OBN_OK;
 }
 
@@ -239,6 +249,7 @@ void obn_tensor_release(obn_tensor *t)
     if (!t) return;
     if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
     if (t->owns_data) free(t->data);
+    if (t->mapping) munmap(t->mapping, t->mapping_len);
     free(t->name);
     free(t);
 }

@@ -18,6 +18,9 @@ struct obn_tensor {
     size_t nbytes;
     void *data;       /* NULL while only the shape is known */
     bool owns_data;   /* data is freed with the tensor */
+    void *mapping;    /* data lies in this file mapping (external data), unmapped
+                         with the tensor; NULL otherwise */
+    size_t mapping_len;
     int refs;         /* atomic; starts at 1 */
     char *name;       /* optional, owned */
 };

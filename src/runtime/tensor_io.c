@@ -168,7 +168,7 @@ static obn_status parse_pb(const unsigned char *buf, size_t size, const char *pa
         if (slash == dir) dir[1] = '\0';
         else if (slash) *slash = '\0';
         else strcpy(dir, ".");
-        s = obn_tensor_from_proto(tp, dir, name, out);
+        s = obn_tensor_from_proto(tp, dir, NULL, name, out);
     }
     free(dir);
     onnx__tensor_proto__free_unpacked(tp, NULL);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "kernels/lowp.h"
+#include "external_data.h"
 #include "status.h"
 
 /* The repeated field each dtype uses when not stored as raw_data
@@ -81,15 +82,44 @@ static void store_raw(obn_tensor *t, const uint8_t *bytes)
     else if (t->nbytes) memcpy(t->data, bytes, t->nbytes);
 }
 
-/* The new one-byte types and the packed sub-byte ones keep a byte per
- * int32_data value: a bit pattern or packed byte, so 0..255. */
-static obn_status check_int32_bytes(const Onnx__TensorProto *tp, const obn_tensor *t, const char *what)
+/* What an int32_data value may hold for a tensor of type dt: the value of
+ * a narrower integer, 0/1 for bool, 16 bits of a float16/bfloat16, and for
+ * the one-byte types and the packed sub-byte ones a bit pattern or packed
+ * byte. Anything else would be truncated when stored, so it is refused. */
+static void int32_range(obn_dtype dt, int32_t *lo, int32_t *hi)
 {
-    if (t->dtype < OBN_FLOAT8E4M3FN) return OBN_OK;
+    switch (dt) {
+    case OBN_INT32: *lo = INT32_MIN, *hi = INT32_MAX; break;
+    case OBN_INT16: *lo = INT16_MIN, *hi = INT16_MAX; break;
+    case OBN_INT8: *lo = INT8_MIN, *hi = INT8_MAX; break;
+    case OBN_UINT16: case OBN_FLOAT16: case OBN_BFLOAT16: *lo = 0, *hi = UINT16_MAX; break;
+    case OBN_BOOL: *lo = 0, *hi = 1; break;
+    default: *lo = 0, *hi = UINT8_MAX; break; /* uint8 and the byte-per-value types */
+    }
+}
+
+static obn_status check_int32_range(const Onnx__TensorProto *tp, const obn_tensor *t, const char *what)
+{
+    int32_t lo, hi;
+    int32_range(t->dtype, &lo, &hi);
     for (size_t i = 0; i < tp->n_int32_data; i++)
-        if (tp->int32_data[i] < 0 || tp->int32_data[i] > 255)
-            return obn_err(OBN_E_INVALID_MODEL, "tensor '%s' of type %s: int32_data[%zu] is %d, not a byte (0..255)",
-                           what, obn_dtype_name(t->dtype), i, (int)tp->int32_data[i]);
+        if (tp->int32_data[i] < lo || tp->int32_data[i] > hi)
+            return obn_err(OBN_E_INVALID_MODEL,
+                           "tensor '%s' of type %s: int32_data[%zu] is %d, out of range for %s (%d..%d)", what,
+                           obn_dtype_name(t->dtype), i, (int)tp->int32_data[i], obn_dtype_name(t->dtype), (int)lo,
+                           (int)hi);
+    return OBN_OK;
+}
+
+/* uint32 lives in uint64_data: a value past 2^32 - 1 would be truncated. */
+static obn_status check_uint64_range(const Onnx__TensorProto *tp, const obn_tensor *t, const char *what)
+{
+    if (t->dtype != OBN_UINT32) return OBN_OK;
+    for (size_t i = 0; i < tp->n_uint64_data; i++)
+        if (tp->uint64_data[i] > UINT32_MAX)
+            return obn_err(OBN_E_INVALID_MODEL,
+                           "tensor '%s' of type uint32: uint64_data[%zu] is %llu, out of range for uint32 (0..%u)",
+                           what, i, (unsigned long long)tp->uint64_data[i], (unsigned)UINT32_MAX);
     return OBN_OK;
 }
 
@@ -120,10 +150,10 @@ static obn_status store_typed(const Onnx__TensorProto *tp, obn_tensor *t)
     case OBN_UINT8:
         for (int64_t i = 0; i < n; i++) ((uint8_t *)t->data)[i] = (uint8_t)tp->int32_data[i];
         break;
-    case OBN_BOOL:
-        for (int64_t i = 0; i < n; i++) ((uint8_t *)t->data)[i] = tp->int32_data[i] != 0;
+    case OBN_BOOL: /* 0 or 1 (check_int32_range) */
+        for (int64_t i = 0; i < n; i++) ((uint8_t *)t->data)[i] = (uint8_t)tp->int32_data[i];
         break;
-    default: { /* the types of check_int32_bytes: one byte per value */
+    default: { /* one byte per value: the one-byte and sub-byte types */
         size_t nb = int32_count(t);
         uint8_t *bytes = obn_dtype_packed_bits(t->dtype) ? malloc(nb) : t->data;
         if (!bytes) return OBN_OOM();
@@ -135,48 +165,6 @@ static obn_status store_typed(const Onnx__TensorProto *tp, obn_tensor *t)
         break;
     }
     }
-    return OBN_OK;
-}
-
-/* A location is acceptable when it is relative, has no ".." component, and
- * (after resolving symlinks) stays inside the model folder. */
-static obn_status check_external_path(const char *base_dir, const char *loc, const char *what,
-                                      char *resolved, size_t cap)
-{
-    if (!loc || !loc[0])
-        return obn_err(OBN_E_INVALID_MODEL, "tensor '%s': external data has no 'location'", what);
-    if (loc[0] == '/' || loc[0] == '\\')
-        return obn_err(OBN_E_INVALID_MODEL,
-                       "tensor '%s': external data location '%s' is absolute; it must be relative to the model folder",
-                       what, loc);
-    for (const char *p = loc; *p;) {
-        const char *e = p;
-        while (*e && *e != '/' && *e != '\\') e++;
-        if (e - p == 2 && p[0] == '.' && p[1] == '.')
-            return obn_err(OBN_E_INVALID_MODEL,
-                           "tensor '%s': external data location '%s' contains '..' and could escape the model folder",
-                           what, loc);
-        p = *e ? e + 1 : e;
-    }
-    if (!base_dir)
-        return obn_err(OBN_E_INVALID_MODEL,
-                       "tensor '%s' uses external data ('%s') but the model was loaded from memory without a base folder",
-                       what, loc);
-    char joined[PATH_MAX * 2];
-    char base_real[PATH_MAX];
-    if (!realpath(base_dir, base_real))
-        return obn_err(OBN_E_IO, "tensor '%s': cannot resolve model folder '%s': %s", what, base_dir,
-                       strerror(errno));
-    snprintf(joined, sizeof joined, "%s/%s", base_real, loc);
-    if (strlen(joined) >= PATH_MAX || !realpath(joined, resolved))
-        return obn_err(OBN_E_IO, "tensor '%s': cannot open external data file '%s': %s", what, joined,
-                       strerror(errno));
-    size_t bl = strlen(base_real);
-    if (strncmp(resolved, base_real, bl) != 0 || (resolved[bl] != '/' && bl > 1))
-        return obn_err(OBN_E_INVALID_MODEL,
-                       "tensor '%s': external data location '%s' resolves to '%s', outside the model folder",
-                       what, loc, resolved);
-    (void)cap;
     return OBN_OK;
 }
 
@@ -195,20 +183,22 @@ static obn_status parse_u64(const char *s, const char *key, const char *what, ui
     return OBN_OK;
 }
 
-static obn_status pread_all(int fd, uint8_t *buf, uint64_t length, uint64_t offset, const char *what,
-                            const char *path)
+/* The `stored` bytes at `offset` of fd read into t's own memory; packed
+ * sub-byte data is read aside, then unpacked. */
+static obn_status read_copy(int fd, uint64_t offset, size_t stored, const char *what, const char *path,
+                            obn_tensor *t)
 {
-    size_t done = 0;
-    while (done < length) {
-        ssize_t r = pread(fd, buf + done, length - done, (off_t)(offset + done));
-        if (r <= 0) return obn_err(OBN_E_IO, "tensor '%s': reading external data '%s' failed", what, path);
-        done += (size_t)r;
-    }
-    return OBN_OK;
+    OBN_TRY(obn_tensor_alloc(t));
+    bool packed = stored != t->nbytes;
+    uint8_t *buf = packed ? malloc(stored ? stored : 1) : t->data;
+    obn_status s = buf ? obn_external_pread(fd, buf, stored, offset, what, path) : OBN_OOM();
+    if (s == OBN_OK && packed) store_raw(t, buf);
+    if (packed) free(buf);
+    return s;
 }
 
-static obn_status read_external(const Onnx__TensorProto *tp, const char *base_dir, const char *what,
-                                obn_tensor *t)
+static obn_status read_external(const Onnx__TensorProto *tp, const char *base_dir, obn_budget *budget,
+                                const char *what, obn_tensor *t)
 {
     const char *loc = NULL, *off_s = NULL, *len_s = NULL;
     for (size_t i = 0; i < tp->n_external_data; i++) {
@@ -218,8 +208,6 @@ static obn_status read_external(const Onnx__TensorProto *tp, const char *base_di
         else if (strcmp(e->key, "offset") == 0) off_s = e->value;
         else if (strcmp(e->key, "length") == 0) len_s = e->value;
     }
-    char path[PATH_MAX];
-    OBN_TRY(check_external_path(base_dir, loc, what, path, sizeof path));
     size_t stored = stored_nbytes(t);
     uint64_t offset = 0, length = stored;
     if (off_s) OBN_TRY(parse_u64(off_s, "offset", what, &offset));
@@ -228,29 +216,19 @@ static obn_status read_external(const Onnx__TensorProto *tp, const char *base_di
         return obn_err(OBN_E_INVALID_MODEL,
                        "tensor '%s': external data length %llu does not match %lld elements of %s (%zu bytes)",
                        what, (unsigned long long)length, (long long)t->numel, obn_dtype_name(t->dtype), stored);
-    /* O_NONBLOCK: a FIFO planted in the model folder must not hang the load;
-     * it is refused as "not a regular file" below */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return obn_err(OBN_E_IO, "tensor '%s': cannot open external data file '%s': %s", what, path,
-                       strerror(errno));
+    int fd;
+    char path[PATH_MAX];
     struct stat sb;
+    OBN_TRY(obn_external_open(base_dir, loc, what, &fd, path, &sb));
     obn_status s = OBN_OK;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        s = obn_err(OBN_E_IO, "tensor '%s': external data '%s' is not a regular file", what, path);
-    } else if (offset > (uint64_t)sb.st_size || length > (uint64_t)sb.st_size - offset) {
+    if (offset > (uint64_t)sb.st_size || length > (uint64_t)sb.st_size - offset)
         s = obn_err(OBN_E_INVALID_MODEL,
                     "tensor '%s': external data offset %llu + length %llu is past the end of '%s' (%lld bytes)",
                     what, (unsigned long long)offset, (unsigned long long)length, path,
                     (long long)sb.st_size);
-    } else if ((s = obn_tensor_alloc(t)) == OBN_OK) {
-        /* packed sub-byte data is read aside, then unpacked */
-        bool packed = stored != t->nbytes;
-        uint8_t *buf = packed ? malloc(stored ? stored : 1) : t->data;
-        s = buf ? pread_all(fd, buf, length, offset, what, path) : OBN_OOM();
-        if (s == OBN_OK && packed) store_raw(t, buf);
-        if (packed) free(buf);
-    }
+    else if ((s = obn_budget_take(budget, t->nbytes, what)) == OBN_OK &&
+             (stored != t->nbytes || !obn_external_map(fd, offset, length, t)))
+        s = read_copy(fd, offset, stored, what, path, t);
     close(fd);
     return s;
 }
@@ -258,7 +236,7 @@ static obn_status read_external(const Onnx__TensorProto *tp, const char *base_di
 /* Copies raw_data or a typed field into t after checking its size; t's data
  * is allocated only once the stored bytes are known to match the shape, so a
  * hostile shape cannot make us allocate more than the file holds. */
-static obn_status read_inline(const Onnx__TensorProto *tp, const char *what, obn_tensor *t)
+static obn_status read_inline(const Onnx__TensorProto *tp, obn_budget *budget, const char *what, obn_tensor *t)
 {
     obn_dtype dt = t->dtype;
     field_kind want = typed_field_for(dt);
@@ -279,6 +257,7 @@ static obn_status read_inline(const Onnx__TensorProto *tp, const char *what, obn
             return obn_err(OBN_E_INVALID_MODEL,
                            "tensor '%s': raw_data has %zu bytes, but %lld elements of %s need %zu", what,
                            tp->raw_data.len, (long long)t->numel, obn_dtype_name(dt), stored);
+        OBN_TRY(obn_budget_take(budget, t->nbytes, what));
         OBN_TRY(obn_tensor_alloc(t));
         store_raw(t, tp->raw_data.data);
         return OBN_OK;
@@ -291,13 +270,15 @@ static obn_status read_inline(const Onnx__TensorProto *tp, const char *what, obn
     if (!obn_dtype_packed_bits(dt) && have != (size_t)t->numel)
         return obn_err(OBN_E_INVALID_MODEL, "tensor '%s': %s has %zu values, but the shape needs %lld", what,
                        field_name(want), have, (long long)t->numel);
-    if (want == FIELD_INT32) OBN_TRY(check_int32_bytes(tp, t, what));
+    if (want == FIELD_INT32) OBN_TRY(check_int32_range(tp, t, what));
+    if (want == FIELD_UINT64) OBN_TRY(check_uint64_range(tp, t, what));
+    OBN_TRY(obn_budget_take(budget, t->nbytes, what));
     OBN_TRY(obn_tensor_alloc(t));
     return store_typed(tp, t);
 }
 
-obn_status obn_tensor_from_proto(const Onnx__TensorProto *tp, const char *base_dir, const char *what,
-                                 obn_tensor **out)
+obn_status obn_tensor_from_proto(const Onnx__TensorProto *tp, const char *base_dir, obn_budget *budget,
+                                 const char *what, obn_tensor **out)
 {
     *out = NULL;
     if (!tp->has_data_type || !obn_dtype_is_valid(tp->data_type))
@@ -325,7 +306,7 @@ obn_status obn_tensor_from_proto(const Onnx__TensorProto *tp, const char *base_d
     OBN_TRY(obn_tensor_new_meta(dt, (int)tp->n_dims, tp->dims, &t));
     t->name = strdup(what);
     obn_status s = t->name ? OBN_OK : OBN_OOM();
-    if (s == OBN_OK) s = external ? read_external(tp, base_dir, what, t) : read_inline(tp, what, t);
+    if (s == OBN_OK) s = external ? read_external(tp, base_dir, budget, what, t) : read_inline(tp, budget, what, t);
     if (s != OBN_OK) {
         obn_tensor_release(t);
         return s;

@@ -2,6 +2,7 @@
 #ifndef OBN_TENSOR_PROTO_H
 #define OBN_TENSOR_PROTO_H
 
+#include "resource_limits.h"
 #include "onnx.pb-c.h"
 #include "tensor.h"
 
@@ -10,8 +11,10 @@
  * model; NULL forbids external data). Every count and length is checked.
  * Sub-byte types (packed two or four to a byte in raw_data, external data
  * and int32_data, one packed byte per int32) are unpacked to a byte each.
- * `what` names the tensor in messages. *out: caller owns. */
-obn_status obn_tensor_from_proto(const Onnx__TensorProto *tp, const char *base_dir,
+ * The tensor's bytes are counted in `budget` (NULL: no count) before its
+ * data is allocated. `what` names the tensor in messages. *out: caller
+ * owns. */
+obn_status obn_tensor_from_proto(const Onnx__TensorProto *tp, const char *base_dir, obn_budget *budget,
                                  const char *what, obn_tensor **out);
 
 /* Bytes of scratch obn_tensor_to_proto needs to pack a sub-byte tensor's

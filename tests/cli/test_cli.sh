@@ -75,6 +75,17 @@ if [ -d "$data/node/test_relu" ]; then
     expect 0 "PASS node/test_relu" -- "$bin" test "$data/node/test_relu"
 fi
 
+# resource limits and timeouts (docs/security.md)
+expect 2 "'conv2.weight' needs 288 bytes.*1280 bytes.*max_initializer_bytes" -- "$bin" run "$model" --max-initializers 1000
+expect 2 "over the limit of 1 KiB (obn_limits.max_arena_bytes)" -- "$bin" run "$model" --max-arena 1K
+expect 2 "'conv1.weight' has rank 4: over the limit of 3" -- "$bin" run "$model" --max-rank 3
+expect 0 "output 'output'" -- "$bin" run "$model" --max-arena 1G --max-initializers 1M --max-rank 4 --max-graph-depth 2
+expect 2 "needs a size in bytes" -- "$bin" run "$model" --max-arena 12X
+expect 2 "from 1 to 8" -- "$bin" run "$model" --max-rank 9
+expect 1 "CANCELLED.*timeout of 1e-09 s passed before node" -- "$bin" run "$model" --timeout 1e-9
+expect 0 "output 'output'" -- "$bin" run "$model" --timeout 60
+expect 2 "seconds > 0" -- "$bin" run "$model" --timeout -1
+
 # .npy inputs (written with numpy when available)
 if /usr/bin/python3 -c "import numpy" 2>/dev/null; then
     /usr/bin/python3 -c "import numpy as np; np.save('$tmp/x.npy', np.ones((1,3,16,16), np.float32))"
