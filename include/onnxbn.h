@@ -27,6 +27,13 @@
 extern "C" {
 #endif
 
+/* Everything declared in this header is the library's exported interface:
+ * libonnxbn.so is built with hidden visibility and exports these functions
+ * only (tests/install/check_exports.sh checks the list). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 #define OBN_VERSION_MAJOR 0
 #define OBN_VERSION_MINOR 1
 #define OBN_VERSION_PATCH 0
@@ -425,6 +432,10 @@ obn_status obn_session_run_with(obn_session *session, const obn_run_options *opt
                                 const char *const *input_names, const obn_tensor *const *inputs,
                                 size_t n_outputs, const char *const *output_names,
                                 const obn_tensor **outputs);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

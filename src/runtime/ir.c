@@ -283,7 +283,7 @@ static obn_status dup_ints(const int *src, int n, int **out)
 
 obn_status obn_graph_clone(const obn_graph *g, obn_graph **out)
 {
-    obn_graph *c;
+    obn_graph *c = NULL;
     *out = NULL;
     OBN_TRY(obn_graph_new(&c));
     c->values = calloc((size_t)(g->n_values ? g->n_values : 1), sizeof *c->values);
