@@ -2,7 +2,9 @@
 # Installs everything onnxbn needs on Debian 12: the compiler with OpenMP,
 # CMake, protobuf-c and its compiler, Debian's onnx.proto (libonnx-dev), the
 # Check test framework, the ONNX backend test data, and the Python packages
-# used to export reference models from PyTorch.
+# used to export reference models from PyTorch; clang-14 with its runtime
+# (libFuzzer, ThreadSanitizer), valgrind (memcheck) and gnuplot (charts) for
+# the slow test labels and the benchmark report.
 #   --no-python    skip python3-torch/torchvision/onnx/numpy (needed only by
 #                  the tests that export PyTorch models)
 #   --if-missing   do nothing (not even apt-get update) when every package is
@@ -16,7 +18,7 @@ for arg in "$@"; do
     *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
     esac
 done
-pkgs="build-essential cmake pkg-config libprotobuf-c-dev protobuf-c-compiler libonnx-dev check libonnx-testdata"
+pkgs="build-essential cmake pkg-config libprotobuf-c-dev protobuf-c-compiler libonnx-dev check libonnx-testdata clang-14 libclang-rt-14-dev valgrind gnuplot-nox"
 if [ "$with_python" -eq 1 ]; then
     pkgs="$pkgs python3 python3-numpy python3-onnx python3-torch python3-torchvision"
     # npm fetches ONNX Runtime for the comparisons (bench/setup_ort.sh)
