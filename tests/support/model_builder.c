@@ -304,6 +304,17 @@ void tb_attr_floats(tb_model *m, Onnx__NodeProto *n, const char *name, size_t co
     if (count) memcpy(a->floats, v, count * sizeof(float));
 }
 
+void tb_attr_strings(tb_model *m, Onnx__NodeProto *n, const char *name, size_t count, const char *const *v)
+{
+    Onnx__AttributeProto *a = new_attr(m, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS);
+    a->n_strings = count;
+    a->strings = tb_alloc(m, (count ? count : 1) * sizeof *a->strings);
+    for (size_t i = 0; i < count; i++) {
+        a->strings[i].data = (uint8_t *)tb_str(m, v[i]);
+        a->strings[i].len = strlen(v[i]);
+    }
+}
+
 void tb_attr_tensor(tb_model *m, Onnx__NodeProto *n, const char *name, Onnx__TensorProto *t)
 {
     Onnx__AttributeProto *a = new_attr(m, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR);

@@ -58,6 +58,7 @@ void tb_attr_float(tb_model *m, Onnx__NodeProto *n, const char *name, float v);
 void tb_attr_string(tb_model *m, Onnx__NodeProto *n, const char *name, const char *v);
 void tb_attr_ints(tb_model *m, Onnx__NodeProto *n, const char *name, size_t count, const int64_t *v);
 void tb_attr_floats(tb_model *m, Onnx__NodeProto *n, const char *name, size_t count, const float *v);
+void tb_attr_strings(tb_model *m, Onnx__NodeProto *n, const char *name, size_t count, const char *const *v);
 void tb_attr_tensor(tb_model *m, Onnx__NodeProto *n, const char *name, Onnx__TensorProto *t);
 
 /* Serialises the model (owned by the builder). */
