@@ -433,6 +433,233 @@ obn_status obn_session_run_with(obn_session *session, const obn_run_options *opt
                                 size_t n_outputs, const char *const *output_names,
                                 const obn_tensor **outputs);
 
+/* ================================================================
+ * Custom operators and plugins (docs/plugins.md)
+ *
+ * An operator onnxbn lacks, or a different implementation of one it has, is
+ * added to an obn_op_registry; a model loaded with that registry
+ * (obn_model_load_with and obn_load_options below) resolves its nodes against
+ * the registry first and the built-in operators second. There is no
+ * process-wide registry: which operators a model sees is decided by the
+ * options it is loaded with, so two models in one process may use different
+ * implementations of the same operator, and an embedder that never creates a
+ * registry gets the built-in operators only.
+ *
+ * A custom operator goes through the same stages as a built-in one, with the
+ * same rules:
+ *   - load: the node is matched to the registered version with the highest
+ *     since_version <= the model's opset for the operator's domain; its
+ *     inputs and outputs are checked against that version's signature (a
+ *     missing or empty required input is refused, as for every operator, so
+ *     infer and compute never see NULL in a required position); attributes
+ *     not in `attributes` are refused; parse reads the attributes.
+ *   - plan: infer sets every output's element type and shape from the
+ *     inputs' (their data is there too when it is constant); prepare may
+ *     precompute per-plan state. When all inputs are constant the node is
+ *     computed once while planning.
+ *   - run: compute reads the inputs and writes the outputs, which are
+ *     allocated by the runtime with the shapes infer set.
+ * Errors a callback returns name the node and the operator like a built-in's
+ * ('node "n1" (com.example.Gelu2-1): ...'): obn_node_error writes such a
+ * message, and a message set otherwise gets the prefix added.
+ * ================================================================ */
+
+/* Version of the custom-operator interface: the layout of obn_custom_op and
+ * the meaning of the functions in this section. A descriptor or plugin built
+ * for another major version is refused; minor versions only add. */
+#define OBN_OP_ABI_MAJOR 1
+#define OBN_OP_ABI_MINOR 0
+#define OBN_OP_ABI_VERSION ((unsigned)(OBN_OP_ABI_MAJOR << 16 | OBN_OP_ABI_MINOR))
+
+/* A node of a loaded model, as a custom operator's parse sees it. Borrowed:
+ * valid while the model (or the session using it) lives. */
+typedef struct obn_node obn_node;
+/* One node of a session's plan, as infer, prepare and compute see it.
+ * Borrowed: valid during the callback only. */
+typedef struct obn_op_ctx obn_op_ctx;
+
+typedef struct obn_custom_op {
+    unsigned abi_version;  /* OBN_OP_ABI_VERSION of the header it was built with */
+    const char *domain;    /* "" (ai.onnx) to replace a built-in operator, or an
+                              operator set of its own such as "com.example" */
+    const char *op_type;
+    int since_version;     /* the operator version this descriptor implements, >= 1 */
+    /* Formal inputs and outputs, separated by spaces, in order: "X ?B". A
+     * leading '?' marks an optional one (a node may leave it out or give the
+     * empty name), a trailing "..." a variadic last one (one or more
+     * entries; "?X..." also none). "" for none. */
+    const char *inputs;
+    const char *outputs;
+    /* Attribute names the operator understands, NULL-terminated (NULL: none).
+     * A node with any other attribute is refused at load. */
+    const char *const *attributes;
+    /* Size of the operator's attribute struct: the runtime allocates it
+     * zeroed per node, parse fills it, infer/prepare/compute read it through
+     * obn_op_attrs. Pointers stored in it may borrow from the node
+     * (obn_node_attr_string and the list getters). 0: no struct. */
+    size_t attrs_size;
+    void *user_data;       /* for the callbacks: obn_node_user_data, obn_op_user_data */
+
+    /* Optional: reads the node's attributes into `attrs` (attrs_size bytes,
+     * zeroed) with the obn_node_attr_* getters, which apply defaults and
+     * refuse wrong types; rejects what the operator does not support. Called
+     * at load and again for every session. */
+    obn_status (*parse)(const obn_node *node, void *attrs);
+    /* Required: sets every present output's type and shape with
+     * obn_op_set_output, after checking the inputs (types, ranks, shapes). */
+    obn_status (*infer)(obn_op_ctx *ctx);
+    /* Required: computes the outputs (obn_tensor_data(obn_op_output(ctx, k))),
+     * reading the inputs. May use obn_op_threads(ctx) threads. */
+    obn_status (*compute)(obn_op_ctx *ctx);
+    /* Optional: once per plan after infer, returns state that compute reads
+     * with obn_op_state (packed weights, tables); freed by free_state when
+     * the plan goes (session destroyed, or re-planned for other shapes). */
+    obn_status (*prepare)(obn_op_ctx *ctx, void **state);
+    void (*free_state)(void *state, void *user_data);
+    /* Optional: the kernel variant this planned node runs ("avx2", "4x4
+     * tiles"), shown by OBN_PROFILE and node callbacks. */
+    void (*describe)(const obn_op_ctx *ctx, char *buf, size_t cap);
+    /* Optional: called once with user_data when the registry is freed. */
+    void (*destroy)(void *user_data);
+} obn_custom_op;
+
+/* A set of custom operators. Reference counted: models loaded with it keep
+ * it (and the plugins it loaded) alive. Add every operator before loading
+ * the first model with it: once a model uses it the registry is frozen and
+ * adding fails. A frozen registry is read-only and may be used by any number
+ * of threads. */
+typedef struct obn_op_registry obn_op_registry;
+
+/* *out: caller owns (obn_op_registry_destroy). */
+obn_status obn_op_registry_create(obn_op_registry **out);
+/* Releases the caller's reference. */
+void obn_op_registry_destroy(obn_op_registry *registry);
+
+/* Adds one operator version. The descriptor and its strings are copied;
+ * user_data is kept as given. Errors (OBN_E_INVALID_ARGUMENT, naming the
+ * operator): an abi_version of another major version, an empty op_type,
+ * since_version < 1, no infer or compute, a malformed signature, the same
+ * (domain, op_type, since_version) twice, a frozen registry. */
+obn_status obn_op_registry_add(obn_op_registry *registry, const obn_custom_op *op);
+
+/* Operators in the registry, in the order added: index < count. *op is the
+ * registry's copy of the descriptor (domain "" for ai.onnx). Borrowed: valid
+ * while the registry lives. */
+size_t obn_op_registry_count(const obn_op_registry *registry);
+obn_status obn_op_registry_op(const obn_op_registry *registry, size_t index, const obn_custom_op **op);
+
+/* Plugins: a shared library that exports one function,
+ *     obn_status obn_plugin_register(obn_op_registry *registry, unsigned host_abi,
+ *                                    unsigned *plugin_abi);
+ * best defined with OBN_PLUGIN_REGISTER below. obn_plugin_load opens the
+ * library (dlopen), calls the function and keeps the library loaded while
+ * the registry lives. A plugin must link libonnxbn.so (the same copy the
+ * program uses: a program linked with libonnxbn.a cannot load plugins). A
+ * plugin that reports another major version of the operator ABI is refused
+ * (OBN_E_UNSUPPORTED); a plugin that fails to register leaves the registry
+ * as it was. OBN_E_IO when the library cannot be opened or lacks the
+ * function. */
+obn_status obn_plugin_load(obn_op_registry *registry, const char *path);
+
+/* The signature of the function a plugin exports. This signature stays the
+ * same in every version: it is how the versions tell each other apart. */
+typedef obn_status (*obn_plugin_register_fn)(obn_op_registry *registry, unsigned host_abi,
+                                             unsigned *plugin_abi);
+#define OBN_PLUGIN_ENTRY "obn_plugin_register"
+
+/* Defines the exported function of a plugin: reports the ABI the plugin was
+ * built with and, when the host's major version is the same, calls
+ * `obn_status fn(obn_op_registry *registry)`, which adds the operators. */
+#define OBN_PLUGIN_REGISTER(fn)                                                              \
+    __attribute__((visibility("default"))) obn_status obn_plugin_register(                   \
+        obn_op_registry *registry, unsigned host_abi, unsigned *plugin_abi);                 \
+    obn_status obn_plugin_register(obn_op_registry *registry, unsigned host_abi,             \
+                                   unsigned *plugin_abi)                                     \
+    {                                                                                        \
+        *plugin_abi = OBN_OP_ABI_VERSION;                                                    \
+        if (host_abi >> 16 != OBN_OP_ABI_MAJOR) return OBN_E_UNSUPPORTED;                    \
+        return fn(registry);                                                                 \
+    }
+
+/* ---- loading models with custom operators */
+
+typedef struct obn_load_options {
+    const obn_op_registry *registry; /* custom operators; NULL = built-in only.
+                                        The model keeps a reference. */
+    const obn_limits *limits;        /* as for obn_model_load_limited; NULL = defaults */
+} obn_load_options;
+
+/* Fills *options with the defaults (no registry, default limits). */
+void obn_load_options_init(obn_load_options *options);
+
+/* obn_model_load, obn_model_load_buffer and obn_model_inspect with options
+ * (NULL = defaults). Loading freezes the registry. *out: caller owns. */
+obn_status obn_model_load_with(const char *path, const obn_load_options *options, obn_model **out);
+obn_status obn_model_load_buffer_with(const void *data, size_t size, const char *base_dir,
+                                      const obn_load_options *options, obn_model **out);
+obn_status obn_model_inspect_with(const char *path, const obn_load_options *options, obn_model **out);
+
+/* ---- for parse: the node and its attributes */
+
+/* Name, operator type, domain ("" = ai.onnx) and resolved version of a node.
+ * Borrowed: valid while the node lives. */
+const char *obn_node_name(const obn_node *node);
+const char *obn_node_op_type(const obn_node *node);
+const char *obn_node_domain(const obn_node *node);
+int obn_node_since_version(const obn_node *node);
+/* The descriptor's user_data. */
+void *obn_node_user_data(const obn_node *node);
+
+/* 1 when the node has the attribute, else 0. */
+int obn_node_has_attr(const obn_node *node, const char *name);
+/* Attribute getters: an absent attribute gives the default (lists: count 0,
+ * values NULL; tensor: NULL) and OBN_OK; one of another type fails with
+ * OBN_E_INVALID_MODEL naming the node, the attribute and both types.
+ * Strings, lists and tensors are borrowed from the node. */
+obn_status obn_node_attr_int(const obn_node *node, const char *name, int64_t default_value, int64_t *out);
+obn_status obn_node_attr_float(const obn_node *node, const char *name, float default_value, float *out);
+obn_status obn_node_attr_string(const obn_node *node, const char *name, const char *default_value,
+                                const char **out);
+obn_status obn_node_attr_ints(const obn_node *node, const char *name, size_t *count, const int64_t **values);
+obn_status obn_node_attr_floats(const obn_node *node, const char *name, size_t *count, const float **values);
+obn_status obn_node_attr_tensor(const obn_node *node, const char *name, const obn_tensor **out);
+
+/* Sets the thread's error message to 'node "NAME" (DOMAIN.OP-VERSION): ' and
+ * the formatted text, and returns `status`. */
+obn_status obn_node_error(const obn_node *node, obn_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* ---- for infer, prepare and compute: the planned node */
+
+const obn_node *obn_op_node(const obn_op_ctx *ctx);
+int obn_op_since_version(const obn_op_ctx *ctx);
+/* The parsed attribute struct (NULL when attrs_size is 0). */
+const void *obn_op_attrs(const obn_op_ctx *ctx);
+/* What prepare returned (NULL without prepare). */
+void *obn_op_state(const obn_op_ctx *ctx);
+void *obn_op_user_data(const obn_op_ctx *ctx);
+/* Threads compute may use (OpenMP), as the session was configured. */
+int obn_op_threads(const obn_op_ctx *ctx);
+
+/* The node's inputs and outputs as it lists them (optional trailing ones
+ * may be absent). obn_op_input/obn_op_output return NULL for an omitted
+ * optional one or an index out of range. In infer and prepare an input's
+ * data (obn_tensor_cdata) is NULL unless it is constant; an output has no
+ * data before compute. Borrowed: valid during the callback. */
+size_t obn_op_input_count(const obn_op_ctx *ctx);
+size_t obn_op_output_count(const obn_op_ctx *ctx);
+const obn_tensor *obn_op_input(const obn_op_ctx *ctx, size_t index);
+obn_tensor *obn_op_output(obn_op_ctx *ctx, size_t index);
+
+/* In infer: sets output `index`'s element type and shape (a storable dtype,
+ * rank <= OBN_MAX_RANK, dims >= 0, size checked against overflow). An
+ * omitted optional output is ignored. OBN_E_INVALID_ARGUMENT outside infer,
+ * for an index out of range or a bad shape. */
+obn_status obn_op_set_output(obn_op_ctx *ctx, size_t index, obn_dtype dtype, size_t rank, const int64_t *dims);
+
 #if defined(__GNUC__)
 #pragma GCC visibility pop
 #endif

@@ -46,6 +46,15 @@ void cli_print_summary(FILE *f, const char *name, const obn_tensor *t);
  * floats, [0, 10) for integers, 0/1 for bool. */
 void cli_fill_random(obn_tensor *t, uint64_t *rng);
 
+/* --plugin (cli_plugin.c): loads the library into the command's registry;
+ * 0 on success, else prints the error and returns CLI_USAGE. Models loaded
+ * with cli_load_model / cli_inspect_model see its operators (limits: NULL =
+ * the defaults). */
+int cli_add_plugin(const char *cmd, const char *path);
+const obn_op_registry *cli_registry(void);
+obn_status cli_load_model(const char *path, const obn_limits *limits, obn_model **out);
+obn_status cli_inspect_model(const char *path, obn_model **out);
+
 /* Replaces characters that are unsafe in a file name with '_'. */
 void cli_safe_filename(const char *name, char *buf, size_t cap);
 

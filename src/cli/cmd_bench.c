@@ -39,6 +39,10 @@ static int parse(int argc, char **argv, bench_args *a)
         else if (strcmp(arg, "--batch") == 0) target = &a->batch, hi = 65536;
         else if (strcmp(arg, "--no-fuse") == 0) a->passes = 0;
         else if (strcmp(arg, "--json") == 0) a->json = 1;
+        else if (strcmp(arg, "--plugin") == 0) {
+            if (cli_add_plugin("bench", val)) return CLI_USAGE;
+            i++;
+        }
         else if (strcmp(arg, "--seed") == 0) {
             long s;
             if (cli_parse_int(val, 0, 2147483647L, &s)) return cli_usage("bench: --seed needs a non-negative number");
@@ -82,7 +86,7 @@ int cmd_bench(int argc, char **argv)
     if (rc) return rc;
     obn_model *m = NULL;
     obn_session *sess = NULL;
-    obn_status s = obn_model_load(a.model, &m);
+    obn_status s = cli_load_model(a.model, NULL, &m);
     if (s != OBN_OK) return cli_error(s);
     size_t n_in = obn_model_input_count(m), n_out = obn_model_output_count(m);
     obn_tensor **ins = calloc(n_in + 1, sizeof *ins);

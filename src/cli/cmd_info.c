@@ -75,13 +75,18 @@ int cmd_info(int argc, char **argv)
             passes = 1;
             continue;
         }
+        if (strcmp(argv[i], "--plugin") == 0) {
+            if (cli_add_plugin("info", i + 1 < argc ? argv[i + 1] : NULL)) return CLI_USAGE;
+            i++;
+            continue;
+        }
         if (argv[i][0] == '-') return cli_usage("info: unknown option '%s'", argv[i]);
         if (path) return cli_usage("info: more than one model given");
         path = argv[i];
     }
     if (!path) return cli_usage("info: no model given");
     obn_model *m;
-    obn_status s = obn_model_inspect(path, &m);
+    obn_status s = cli_inspect_model(path, &m);
     if (s != OBN_OK) return cli_error(s);
     obn_model_meta meta;
     obn_model_get_meta(m, &meta);
@@ -135,12 +140,40 @@ static int cmp_op_row(const void *a, const void *b)
     return c ? c : strcmp(x->domain, y->domain);
 }
 
-/* onnxbn ops [--signatures]: the registry, sorted by op type; with
- * --signatures one line per version with its formal inputs and outputs. */
+/* The operators of --plugin libraries, in the order they were added. */
+static void print_plugin_ops(bool signatures)
+{
+    const obn_op_registry *r = cli_registry();
+    size_t n = obn_op_registry_count(r);
+    if (n) printf("plugin operators:\n");
+    for (size_t i = 0; i < n; i++) {
+        const obn_custom_op *op;
+        if (obn_op_registry_op(r, i, &op) != OBN_OK) continue;
+        const char *dot = op->domain[0] ? "." : "";
+        if (signatures)
+            printf("%s%s%s-%d\t%s\t%s\n", op->domain, dot, op->op_type, op->since_version, op->inputs, op->outputs);
+        else
+            printf("%s%s%-28s %d\n", op->domain, dot, op->op_type, op->since_version);
+    }
+    if (n) printf("%zu plugin operator versions\n", n);
+}
+
+/* onnxbn ops [--signatures] [--plugin LIB]...: the registry, sorted by op
+ * type; with --signatures one line per version with its formal inputs and
+ * outputs. Plugin operators follow. */
 int cmd_ops(int argc, char **argv)
 {
-    bool signatures = argc == 2 && strcmp(argv[1], "--signatures") == 0;
-    if (argc > 1 && !signatures) return cli_usage("ops: the only option is --signatures");
+    bool signatures = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--signatures") == 0) {
+            signatures = true;
+        } else if (strcmp(argv[i], "--plugin") == 0) {
+            if (cli_add_plugin("ops", i + 1 < argc ? argv[i + 1] : NULL)) return CLI_USAGE;
+            i++;
+        } else {
+            return cli_usage("ops: unknown option '%s' (options: --signatures, --plugin LIB)", argv[i]);
+        }
+    }
     size_t n = obn_operator_count();
     op_row *rows = calloc(n + 1, sizeof *rows);
     if (!rows) return cli_usage("out of memory");
@@ -165,5 +198,6 @@ int cmd_ops(int argc, char **argv)
     }
     printf("%zu operators\n", n);
     free(rows);
+    print_plugin_ops(signatures);
     return CLI_OK;
 }

@@ -75,7 +75,7 @@ static int verify(const obn_model *orig, const char *out_path, uint64_t seed, in
     obn_model *saved = NULL;
     size_t n_out = obn_model_output_count(orig);
     obn_tensor **ra = calloc(n_out + 1, sizeof *ra), **rb = calloc(n_out + 1, sizeof *rb);
-    obn_status s = obn_model_load(out_path, &saved);
+    obn_status s = cli_load_model(out_path, NULL, &saved);
     int rc = CLI_OK;
     if (s == OBN_OK) s = run_plain(orig, seed, threads, ra);
     if (s == OBN_OK) s = run_plain(saved, seed, threads, rb);
@@ -120,6 +120,10 @@ int cmd_optimize(int argc, char **argv)
         } else if (strcmp(arg, "--verify") == 0) do_verify = 1;
         else if (strcmp(arg, "--no-fuse-activation") == 0) oo.fuse_activation = 0;
         else if (strcmp(arg, "--no-fold") == 0) oo.fold_batchnorm = 0;
+        else if (strcmp(arg, "--plugin") == 0) {
+            if (cli_add_plugin("optimize", val)) return CLI_USAGE;
+            i++;
+        }
         else if (strcmp(arg, "--seed") == 0) {
             if (cli_parse_int(val, 0, 2147483647L, &seed)) return cli_usage("optimize: --seed needs a non-negative number");
             i++;
@@ -132,7 +136,7 @@ int cmd_optimize(int argc, char **argv)
     }
     if (!in || !out) return cli_usage("optimize: usage: onnxbn optimize MODEL -o OUT.onnx [--verify]");
     obn_model *m = NULL, *opt = NULL;
-    obn_status s = obn_model_load(in, &m);
+    obn_status s = cli_load_model(in, NULL, &m);
     if (s == OBN_OK) s = obn_model_optimize(m, &oo, &opt);
     if (s == OBN_OK) s = obn_model_save(opt, out);
     int rc = CLI_OK;

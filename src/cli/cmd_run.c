@@ -57,6 +57,9 @@ static int parse_args(int argc, char **argv, run_args *a)
             i++;
         } else if (strcmp(arg, "--no-fuse") == 0) {
             a->no_passes = 1;
+        } else if (strcmp(arg, "--plugin") == 0) {
+            if (cli_add_plugin("run", val)) return CLI_USAGE;
+            i++;
         } else if (strcmp(arg, "--seed") == 0) {
             long s;
             if (cli_parse_int(val, 0, 2147483647L, &s)) return cli_usage("run: --seed needs a non-negative number");
@@ -159,7 +162,7 @@ int cmd_run(int argc, char **argv)
     const char **names = NULL;
     const obn_tensor **outs = NULL;
     obn_run_options *ro = NULL;
-    obn_status s = obn_model_load_limited(a.model, &a.limits, &m);
+    obn_status s = cli_load_model(a.model, &a.limits, &m);
     if (s != OBN_OK) {
         rc = cli_error(s);
         goto done;

@@ -280,7 +280,7 @@ static result_kind run_test(const char *dir, const test_opts *o, char *msg, size
     msg[0] = '\0';
     obn_model *m = NULL;
     obn_session *sess = NULL;
-    obn_status s = obn_model_load(model_path, &m);
+    obn_status s = cli_load_model(model_path, NULL, &m);
     if (s != OBN_OK) {
         snprintf(msg, cap, "%s", obn_last_error());
         return classify(s);
@@ -379,6 +379,9 @@ int cmd_test(int argc, char **argv)
                 return cli_usage("test: %s needs a number from 0 to 1", argv[i]);
             if (argv[i][2] == 'r') g_rtol = v;
             else g_atol = v;
+            i++;
+        } else if (strcmp(argv[i], "--plugin") == 0) {
+            if (cli_add_plugin("test", i + 1 < argc ? argv[i + 1] : NULL)) return CLI_USAGE;
             i++;
         } else if (strcmp(argv[i], "--threads") == 0) {
             long t;

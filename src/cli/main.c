@@ -34,6 +34,9 @@ static void usage(FILE *f)
             "      the operators onnxbn implements, with their versions; --signatures:\n"
             "      each version's inputs and outputs ('?' optional, '...' variadic)\n"
             "\n"
+            "  --plugin LIB (info, run, test, bench, optimize, ops; repeatable)\n"
+            "      loads custom operators from the shared library LIB (docs/plugins.md)\n"
+            "\n"
             "exit status: 0 success, 1 a test or comparison failed, 2 bad usage or a model\n"
             "or input that cannot be loaded\n",
             obn_version());

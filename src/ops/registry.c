@@ -3,6 +3,7 @@
  * adding its file and nothing else. */
 #include <string.h>
 
+#include "custom_op.h"
 #include "op.h"
 
 #define OBN_OP_ENTRY(symbol) extern const obn_op symbol;
@@ -75,5 +76,20 @@ const obn_op *obn_registry_find(const char *domain, const char *op_type, int64_t
     else
         obn_err(OBN_E_UNSUPPORTED, "operator %s (domain %s, opset %lld) is not supported by onnxbn",
                 op_type, dom, (long long)opset);
+    return NULL;
+}
+
+const obn_op *obn_registry_find_in(const obn_op_registry *custom, const char *domain, const char *op_type,
+                                   int64_t opset, int *since_version)
+{
+    bool defined = false;
+    const obn_op *op = obn_custom_find(custom, domain, op_type, opset, since_version, &defined);
+    if (op) return op;
+    if (!defined) return obn_registry_find(domain, op_type, opset, since_version);
+    char versions[128];
+    obn_custom_versions(custom, domain, op_type, versions, sizeof versions);
+    const char *dom = domain[0] && strcmp(domain, "ai.onnx") != 0 ? domain : "ai.onnx";
+    obn_err(OBN_E_UNSUPPORTED, "custom operator %s of domain %s has no version for opset %lld (registered: %s)",
+            op_type, dom, (long long)opset, versions);
     return NULL;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "op.h"
 #include "passes.h"
 #include "status.h"
 
@@ -33,9 +34,12 @@ void obn_pass_log_free(obn_pass_log *log)
     memset(log, 0, sizeof *log);
 }
 
+/* A node bound to a custom operator that replaces a built-in one is not
+ * that operator for the passes: folding or fusing it would drop the custom
+ * implementation. */
 bool obn_pass_is(const obn_node *n, const char *op)
 {
-    return !n->dead && n->domain[0] == '\0' && strcmp(n->op_type, op) == 0;
+    return !n->dead && n->domain[0] == '\0' && strcmp(n->op_type, op) == 0 && !obn_op_is_custom(n->op);
 }
 
 const obn_tensor *obn_pass_const(const obn_graph *g, int value)

@@ -425,7 +425,7 @@ static void bind_known(obn_graph *g)
         obn_node *n = &g->nodes[i];
         int64_t opset = obn_graph_opset(g, n->domain);
         int sv = 0;
-        n->op = opset >= 0 ? obn_registry_find(n->domain, n->op_type, opset, &sv) : NULL;
+        n->op = opset >= 0 ? obn_registry_find_in(g->custom_ops, n->domain, n->op_type, opset, &sv) : NULL;
         n->since_version = n->op ? sv : 0;
     }
     obn_err_clear();
@@ -439,7 +439,7 @@ bool obn_graph_is_resolved(const obn_graph *g)
 }
 
 obn_status obn_import_bytes(const void *data, size_t size, const char *source, bool resolve, const char *base_dir,
-                            const obn_limits *limits, obn_graph **out)
+                            const obn_limits *limits, const obn_op_registry *custom_ops, obn_graph **out)
 {
     *out = NULL;
     if (size == 0) return obn_err(OBN_E_PARSE, "%s: the file is empty", source);
@@ -453,6 +453,10 @@ obn_status obn_import_bytes(const void *data, size_t size, const char *source, b
     obn_status s = obn_import_model(mp, base_dir, limits, out);
     onnx__model_proto__free_unpacked(mp, NULL);
     if (s == OBN_OK) s = obn_strdup(source, &(*out)->source);
+    if (s == OBN_OK && custom_ops) {
+        obn_op_registry_freeze(custom_ops);
+        (*out)->custom_ops = obn_op_registry_retain(custom_ops);
+    }
     if (s == OBN_OK && resolve) s = obn_graph_resolve(*out);
     if (s == OBN_OK && !resolve) bind_known(*out);
     if (s != OBN_OK) {
@@ -488,7 +492,7 @@ obn_status obn_graph_resolve(obn_graph *g)
             return obn_err(OBN_E_INVALID_MODEL, "%s: the model has no opset import for domain '%s'",
                            obn_node_desc(n, d, sizeof d), n->domain[0] ? n->domain : "ai.onnx");
         int sv = 0;
-        const obn_op *op = obn_registry_find(n->domain, n->op_type, opset, &sv);
+        const obn_op *op = obn_registry_find_in(g->custom_ops, n->domain, n->op_type, opset, &sv);
         if (!op) return obn_err_prefix(OBN_E_UNSUPPORTED, "%s: ", obn_node_desc(n, d, sizeof d));
         n->op = op;
         n->since_version = sv;

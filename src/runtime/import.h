@@ -28,8 +28,11 @@ obn_status obn_import_model(const Onnx__ModelProto *mp, const char *base_dir, co
  * messages (every message is prefixed with "source: "). */
 /* With resolve false, operators are bound where implemented and left NULL
  * elsewhere (for describing models onnxbn cannot run). */
+/* custom_ops: the registry nodes resolve against first (the graph keeps a
+ * reference and the registry is frozen), NULL for built-in operators only. */
 obn_status obn_import_bytes(const void *data, size_t size, const char *source, bool resolve,
-                            const char *base_dir, const obn_limits *limits, obn_graph **out);
+                            const char *base_dir, const obn_limits *limits, const obn_op_registry *custom_ops,
+                            obn_graph **out);
 
 /* Binds every node to its operator implementation for the model's opsets,
  * checks input/output counts and attributes, and parses attributes. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "op.h"
 #include "status.h"
 
 obn_status obn_strdup(const char *s, char **out)
@@ -85,6 +86,7 @@ void obn_graph_free(obn_graph *g)
     free(g->model_domain);
     free(g->doc_string);
     free(g->source);
+    obn_op_registry_destroy(g->custom_ops);
     free(g);
 }
 
@@ -311,6 +313,7 @@ obn_status obn_graph_clone(const obn_graph *g, obn_graph **out)
         goto oom;
     c->n_inputs = g->n_inputs;
     c->n_outputs = g->n_outputs;
+    c->custom_ops = obn_op_registry_retain(g->custom_ops);
     c->ir_version = g->ir_version;
     c->model_version = g->model_version;
     if (obn_strdup(g->producer_name, &c->producer_name) ||

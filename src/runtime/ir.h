@@ -123,6 +123,8 @@ typedef struct obn_graph {
     char *source;            /* file name used in messages ("<memory>" for buffers) */
     const struct obn_limits *limits; /* borrowed: limits of the session that owns this
                                         copy, for plans built by passes; NULL = defaults */
+    obn_op_registry *custom_ops; /* custom operators nodes resolve against first
+                                    (retained), NULL for built-in only */
 } obn_graph;
 
 obn_status obn_graph_new(obn_graph **out);

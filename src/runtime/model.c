@@ -60,22 +60,43 @@ static obn_status wrap_graph(obn_graph *g, obn_model **out)
     return OBN_OK;
 }
 
-obn_status obn_model_load_buffer_limited(const void *data, size_t size, const char *base_dir,
-                                         const obn_limits *limits, obn_model **out)
+void obn_load_options_init(obn_load_options *options)
+{
+    if (options) memset(options, 0, sizeof *options);
+}
+
+/* Options with only `limits` set (the *_limited functions). */
+static obn_load_options limits_only(const obn_limits *limits)
+{
+    obn_load_options o;
+    obn_load_options_init(&o);
+    o.limits = limits;
+    return o;
+}
+
+obn_status obn_model_load_buffer_with(const void *data, size_t size, const char *base_dir,
+                                      const obn_load_options *options, obn_model **out)
 {
     if (!out) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_model_load_buffer: out is NULL");
     *out = NULL;
     if (!data && size) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_model_load_buffer: data is NULL");
     obn_limits lim;
-    OBN_TRY(obn_limits_resolve(limits, "obn_model_load_buffer_limited", &lim));
+    OBN_TRY(obn_limits_resolve(options ? options->limits : NULL, "obn_model_load_buffer_limited", &lim));
     obn_graph *g;
-    OBN_TRY(obn_import_bytes(data, size, "<memory>", true, base_dir, &lim, &g));
+    OBN_TRY(obn_import_bytes(data, size, "<memory>", true, base_dir, &lim, options ? options->registry : NULL, &g));
     return wrap_graph(g, out);
+}
+
+obn_status obn_model_load_buffer_limited(const void *data, size_t size, const char *base_dir,
+                                         const obn_limits *limits, obn_model **out)
+{
+    obn_load_options o = limits_only(limits);
+    return obn_model_load_buffer_with(data, size, base_dir, &o, out);
 }
 
 obn_status obn_model_load_buffer(const void *data, size_t size, const char *base_dir, obn_model **out)
 {
-    return obn_model_load_buffer_limited(data, size, base_dir, NULL, out);
+    return obn_model_load_buffer_with(data, size, base_dir, NULL, out);
 }
 
 /* Reads a whole file, refusing anything over the 2 GiB protobuf limit before
@@ -112,23 +133,34 @@ static obn_status read_file(const char *path, void **data, size_t *size)
     return OBN_OK;
 }
 
-static obn_status load_path(const char *path, bool resolve, const obn_limits *limits, obn_model **out);
+static obn_status load_path(const char *path, bool resolve, const obn_load_options *options, obn_model **out);
 
 obn_status obn_model_load(const char *path, obn_model **out) { return load_path(path, true, NULL, out); }
 
 obn_status obn_model_load_limited(const char *path, const obn_limits *limits, obn_model **out)
 {
-    return load_path(path, true, limits, out);
+    obn_load_options o = limits_only(limits);
+    return load_path(path, true, &o, out);
 }
 
 obn_status obn_model_inspect(const char *path, obn_model **out) { return load_path(path, false, NULL, out); }
 
-static obn_status load_path(const char *path, bool resolve, const obn_limits *limits, obn_model **out)
+obn_status obn_model_load_with(const char *path, const obn_load_options *options, obn_model **out)
+{
+    return load_path(path, true, options, out);
+}
+
+obn_status obn_model_inspect_with(const char *path, const obn_load_options *options, obn_model **out)
+{
+    return load_path(path, false, options, out);
+}
+
+static obn_status load_path(const char *path, bool resolve, const obn_load_options *options, obn_model **out)
 {
     if (out) *out = NULL;
     if (!out || !path) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_model_load: NULL argument");
     obn_limits lim;
-    OBN_TRY(obn_limits_resolve(limits, "obn_model_load_limited", &lim));
+    OBN_TRY(obn_limits_resolve(options ? options->limits : NULL, "obn_model_load_limited", &lim));
     void *data = NULL;
     size_t size = 0;
     OBN_TRY(read_file(path, &data, &size));
@@ -142,7 +174,7 @@ static obn_status load_path(const char *path, bool resolve, const obn_limits *li
     else if (slash) *slash = '\0';
     else strcpy(dir, ".");
     obn_graph *g;
-    obn_status s = obn_import_bytes(data, size, path, resolve, dir, &lim, &g);
+    obn_status s = obn_import_bytes(data, size, path, resolve, dir, &lim, options ? options->registry : NULL, &g);
     free(data);
     free(dir);
     if (s != OBN_OK) return s;

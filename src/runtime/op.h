@@ -100,6 +100,25 @@ typedef struct obn_op {
 const obn_op *obn_registry_find(const char *domain, const char *op_type, int64_t opset,
                                 int *since_version);
 
+/* ---- custom operators (src/ops/custom_op.c) */
+
+/* obn_registry_find with the custom operators of `custom` (may be NULL)
+ * looked up first: an operator the registry defines replaces the built-in
+ * one of the same domain and type for the model loaded with it. */
+const obn_op *obn_registry_find_in(const obn_op_registry *custom, const char *domain, const char *op_type,
+                                   int64_t opset, int *since_version);
+obn_op_registry *obn_op_registry_retain(const obn_op_registry *r);
+/* Marks the registry as used by a model: no more additions. */
+void obn_op_registry_freeze(const obn_op_registry *r);
+/* True for the descriptor of a registered custom operator. */
+bool obn_op_is_custom(const obn_op *op);
+
+/* Checks a signature list ("X ?B ?C...") of a custom operator: names of
+ * letters, digits and '_' (not starting with a digit), at most one '?' in
+ * front, "..." only on the last one, at most as many as the loader handles.
+ * `label` names the operator and `side` the list in the message. */
+obn_status obn_op_sig_validate(const char *list, const char *label, const char *side);
+
 /* The signature that applies to version `since_version` of op (NULL if
  * none does). */
 const obn_op_sig *obn_op_sig_find(const obn_op *op, int since_version);

@@ -84,3 +84,30 @@ obn_status obn_check_node_io(const obn_node *n, const obn_op *op, int since_vers
     OBN_TRY(check_side(d, "inputs", op->op_type, since_version, sig->inputs, n->n_inputs, n->inputs));
     return check_side(d, "outputs", op->op_type, since_version, sig->outputs, n->n_outputs, n->outputs);
 }
+
+/* ---- custom operators: their signatures are strings from the user */
+
+static bool formal_name_ok(const formal *f)
+{
+    if (f->len == 0 || (f->name[0] >= '0' && f->name[0] <= '9')) return false;
+    for (int i = 0; i < f->len; i++) {
+        char c = f->name[i];
+        if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+    }
+    return true;
+}
+
+obn_status obn_op_sig_validate(const char *list, const char *label, const char *side)
+{
+    formal f[MAX_FORMALS + 1];
+    int nf = parse_formals(list, f, MAX_FORMALS + 1);
+    if (nf > MAX_FORMALS)
+        return obn_err(OBN_E_INVALID_ARGUMENT, "custom operator %s: more than %d %s", label, MAX_FORMALS, side);
+    for (int k = 0; k < nf; k++) {
+        if (!formal_name_ok(&f[k]) || (f[k].variadic && k != nf - 1))
+            return obn_err(OBN_E_INVALID_ARGUMENT,
+                           "custom operator %s: %s \"%s\": formal #%d is not [?]name, or name... last", label, side,
+                           list, k);
+    }
+    return OBN_OK;
+}

@@ -8,6 +8,10 @@
 #define OBN_ERR_CAP 1024
 
 static _Thread_local char err_message[OBN_ERR_CAP];
+/* Counts the messages set on this thread (see obn_err_generation). */
+static _Thread_local unsigned err_generation;
+
+unsigned obn_err_generation(void) { return err_generation; }
 
 obn_status obn_err(obn_status code, const char *fmt, ...)
 {
@@ -15,6 +19,7 @@ obn_status obn_err(obn_status code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err_message, sizeof err_message, fmt, ap);
     va_end(ap);
+    err_generation++;
     return code;
 }
 
@@ -33,6 +38,7 @@ obn_status obn_err_prefix(obn_status code, const char *fmt, ...)
     memcpy(err_message, prefix, pl);
     memcpy(err_message + pl, old, ol);
     err_message[pl + ol] = '\0';
+    err_generation++;
     return code;
 }
 

@@ -18,6 +18,11 @@ obn_status obn_err(obn_status code, const char *fmt, ...) OBN_PRINTF(2, 3);
  * returns `code` unchanged. */
 obn_status obn_err_prefix(obn_status code, const char *fmt, ...) OBN_PRINTF(2, 3);
 
+/* A number that changes whenever obn_err or obn_err_prefix sets the
+ * thread's message: lets a caller tell whether a callback it called set a
+ * message (custom operators). */
+unsigned obn_err_generation(void);
+
 /* Clears the thread's message. */
 void obn_err_clear(void);
 

@@ -9,8 +9,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # function names in the preprocessed header: an identifier followed by '('
-# (function-pointer typedefs are '(*name)(' and do not match)
-"$cc" -E -P "$header" | grep -oE '\bobn_[a-z0-9_]+[[:space:]]*\(' | tr -d '( \t' | sort -u >"$tmp/declared"
+# but not by '(*' (a function-pointer type: 'obn_status (*name)(...)')
+"$cc" -E -P "$header" | grep -oP '\bobn_[a-z0-9_]+(?=\s*\((?!\s*\*))' | sort -u >"$tmp/declared"
 nm -D --defined-only "$lib" | awk '$2 != "A" {print $3}' | sed 's/@.*//' | sort -u >"$tmp/exported"
 
 status=0

@@ -3,11 +3,15 @@
 # the installed files only, four ways: pkg-config (shared), pkg-config
 # --static, and find_package(onnxbn) with onnxbn::onnxbn and
 # onnxbn::onnxbn_static. Each program runs the bundled model and must print
-# what the in-tree build of the same example prints. The prefix is then moved
-# and used again: nothing installed points at an absolute path.
-#   test_install.sh BUILD_DIR SOURCE_DIR REFERENCE_EMBED CC
+# what the in-tree build of the same example prints. The custom-operator
+# plugin (examples/custom_op) is built with pkg-config and with
+# find_package too, and runs the models make_model.py writes through the
+# installed CLI and through run_custom_op (when PYTHON has onnx and numpy).
+# The prefix is then moved and used again: nothing installed points at an
+# absolute path.
+#   test_install.sh BUILD_DIR SOURCE_DIR REFERENCE_EMBED CC PYTHON
 set -eu
-build=$1 src=$2 ref_embed=$3 cc=$4
+build=$1 src=$2 ref_embed=$3 cc=$4 python=$5
 model=$src/models/convbnrelu/model.onnx
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -25,6 +29,19 @@ done
 echo "installed: $(cd "$prefix" && find . -type f -o -type l | sort | tr '\n' ' ')"
 
 "$ref_embed" "$model" >"$tmp/expected" || fail "the in-tree example fails"
+models=""
+if "$python" -c 'import onnx, numpy' 2>/dev/null; then
+    models=$tmp/models
+    "$python" "$src/examples/custom_op/make_model.py" "$models" || fail "make_model.py"
+fi
+
+# the plugin through the installed CLI: both models must match numpy's outputs
+check_plugin() {
+    [ -n "$models" ] || return 0
+    "$1" test --plugin "$2" "$models" >"$tmp/plugin.out" 2>&1 || { cat "$tmp/plugin.out"; fail "$3: onnxbn test --plugin"; }
+    grep -qx '2 passed, 0 failed, 0 skipped' "$tmp/plugin.out" || { cat "$tmp/plugin.out"; fail "$3: plugin models"; }
+    echo "ok: $3"
+}
 
 # builds and runs the example; $1 names the variant, the rest are cc arguments
 check_pc() {
@@ -48,6 +65,10 @@ build_all() {
     # shellcheck disable=SC2046,SC2086
     check_pc "pkgconfig_static$tag" $(pkg-config --cflags onnxbn) $libs
     ! readelf -d "$tmp/pkgconfig_static$tag" | grep -q 'NEEDED.*libonnxbn' || fail "static build needs libonnxbn.so"
+    # shellcheck disable=SC2046
+    "$cc" -Wall -Wextra -shared -fPIC -o "$tmp/libmyops_pc$tag.so" "$src/examples/custom_op/myops.c" \
+        $(pkg-config --cflags --libs onnxbn) -lm || fail "plugin does not build with pkg-config"
+    check_plugin "$prefix/bin/onnxbn" "$tmp/libmyops_pc$tag.so" "plugin_pkgconfig$tag"
 
     cmake -S "$src/examples" -B "$tmp/cmake$tag" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc" \
         >"$tmp/cmake$tag.log" 2>&1 || { cat "$tmp/cmake$tag.log"; fail "find_package(onnxbn) fails"; }
@@ -58,6 +79,14 @@ build_all() {
         cmp -s "$tmp/expected" "$tmp/$exe$tag.out" || fail "find_package: $exe output differs"
         echo "ok: cmake_$exe$tag"
     done
+    check_plugin "$prefix/bin/onnxbn" "$tmp/cmake$tag/libmyops.so" "plugin_cmake$tag"
+    if [ -n "$models" ]; then
+        for v in const dynamic; do
+            "$tmp/cmake$tag/run_custom_op" "$tmp/cmake$tag/libmyops.so" "$models/custom_op_$v" >"$tmp/rco.out" ||
+                { cat "$tmp/rco.out"; fail "find_package: run_custom_op $v"; }
+        done
+        echo "ok: cmake_run_custom_op$tag"
+    fi
     "$prefix/bin/onnxbn" run "$model" >"$tmp/cli$tag.out" 2>&1 || { cat "$tmp/cli$tag.out"; fail "installed CLI fails"; }
     used=$(ldd "$prefix/bin/onnxbn" | sed -n 's/.*libonnxbn.so.0 => \([^ ]*\) .*/\1/p')
     [ "$(readlink -f "$used")" = "$(readlink -f "$libdir/libonnxbn.so.0")" ] ||
