@@ -660,6 +660,41 @@ obn_tensor *obn_op_output(obn_op_ctx *ctx, size_t index);
  * for an index out of range or a bad shape. */
 obn_status obn_op_set_output(obn_op_ctx *ctx, size_t index, obn_dtype dtype, size_t rank, const int64_t *dims);
 
+/* ================================================================
+ * BatchNormalization training: the backward pass
+ *
+ * Gradients of Y = scale * (X - mean) * inv_std + B for X of shape
+ * [N, C, D1, ...] (rank 2 to 5 tested; any rank >= 2 works) and per-channel
+ * parameters of C elements. With M = N*D1*... values per channel and
+ * X^ = (X - mean) * inv_std:
+ *     dB = sum(dY),  dscale = sum(dY * X^)  (per channel)
+ * X and dY are float or double, of the same dtype and shape; scale, mean,
+ * inv_std / var are float, double, float16 or bfloat16. The outputs are new
+ * tensors in X's dtype: *dx of X's shape, *dscale and *dbias of shape [C].
+ * dscale and dbias may be NULL (not wanted). Caller owns what is returned.
+ * Sums run in double; channels are shared among `threads` (0 = OpenMP
+ * default).
+ * ================================================================ */
+
+/* Training mode: mean and inv_std are the batch statistics of X (the
+ * forward pass's saved mean and 1/sqrt(var + epsilon), var the population
+ * variance), which depend on X:
+ *     dX = scale * inv_std * (dY - dB/M - X^ * dscale/M). */
+obn_status obn_batchnorm_backward(const obn_tensor *x, const obn_tensor *scale, const obn_tensor *dy,
+                                  const obn_tensor *saved_mean, const obn_tensor *saved_inv_std, int threads,
+                                  obn_tensor **dx, obn_tensor **dscale, obn_tensor **dbias);
+
+/* Frozen statistics (inference mode): running mean and variance are
+ * constants, inv_std = 1/sqrt(var + epsilon), dX = scale * inv_std * dY.
+ * OBN_E_INVALID_ARGUMENT when epsilon is negative or not finite, or var +
+ * epsilon is not positive. */
+obn_status obn_batchnorm_backward_frozen(const obn_tensor *x, const obn_tensor *scale, const obn_tensor *dy,
+                                         const obn_tensor *running_mean, const obn_tensor *running_var,
+                                         double epsilon, int threads, obn_tensor **dx, obn_tensor **dscale,
+                                         obn_tensor **dbias);
+
+/* ================================ end of BatchNormalization training */
+
 #if defined(__GNUC__)
 #pragma GCC visibility pop
 #endif
