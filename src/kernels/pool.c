@@ -94,16 +94,16 @@ static inline float row_max(const float *v, int64_t x0, int64_t lo, int64_t hi)
     return best;
 }
 
-/* yr[ox] = max over k < kw of v[ox * sw + k], ox in [a, b), the taps in
- * order (first, then strictly greater). */
-static inline __attribute__((always_inline)) void window_max(float *yr, const float *v, int64_t a, int64_t b,
-                                                             int64_t kw, const int64_t sw)
+/* yr[j] = max over k < kw of v[j * sw + k], j < n, the taps in order
+ * (first, then strictly greater). */
+static inline __attribute__((always_inline)) void window_max(float *yr, const float *v, int64_t n, int64_t kw,
+                                                             const int64_t sw)
 {
-    for (int64_t ox = a; ox < b; ox++) yr[ox] = v[ox * sw];
+    for (int64_t j = 0; j < n; j++) yr[j] = v[j * sw];
     for (int64_t k = 1; k < kw; k++)
-        for (int64_t ox = a; ox < b; ox++) {
-            float t = v[ox * sw + k];
-            yr[ox] = t > yr[ox] ? t : yr[ox];
+        for (int64_t j = 0; j < n; j++) {
+            float t = v[j * sw + k];
+            yr[j] = t > yr[j] ? t : yr[j];
         }
 }
 
@@ -134,9 +134,12 @@ static void maxpool2d_f32_plane(const obn_pool_geom *g, const float *xp, float *
             const float *row = xp + (s1 + k1) * iw;
             for (int64_t i = 0; i < iw; i++) v[i] = row[i] > v[i] ? row[i] : v[i];
         }
-        if (sw == 1) window_max(yr, v - pw, a, b, kw, 1); /* constant strides vectorise */
-        else if (sw == 2) window_max(yr, v - pw, a, b, kw, 2);
-        else window_max(yr, v - pw, a, b, kw, sw);
+        /* the interior windows start at column a * sw - pw >= 0 */
+        float *yi = yr + a;
+        const float *vi = v + (b > a ? a * sw - pw : 0);
+        if (sw == 1) window_max(yi, vi, b - a, kw, 1); /* constant strides vectorise */
+        else if (sw == 2) window_max(yi, vi, b - a, kw, 2);
+        else window_max(yi, vi, b - a, kw, sw);
         for (int64_t ox = 0; ox < ow; ox++) {
             if (ox == a) ox = b; /* the interior is done */
             if (ox >= ow) break;
@@ -213,13 +216,13 @@ static inline int64_t padded_taps(const obn_pool_geom *g, int a, int64_t start)
 
 DEFINE_AVGPOOL(static void avgpool_f32_generic, float, float)
 
-/* yr[ox] = sum over k < kw of v[ox * sw + k], ox in [a, b) */
-static inline __attribute__((always_inline)) void window_sum(float *yr, const float *v, int64_t a, int64_t b,
-                                                             int64_t kw, const int64_t sw)
+/* yr[j] = sum over k < kw of v[j * sw + k], j < n */
+static inline __attribute__((always_inline)) void window_sum(float *yr, const float *v, int64_t n, int64_t kw,
+                                                             const int64_t sw)
 {
-    for (int64_t ox = a; ox < b; ox++) yr[ox] = v[ox * sw];
+    for (int64_t j = 0; j < n; j++) yr[j] = v[j * sw];
     for (int64_t k = 1; k < kw; k++)
-        for (int64_t ox = a; ox < b; ox++) yr[ox] += v[ox * sw + k];
+        for (int64_t j = 0; j < n; j++) yr[j] += v[j * sw + k];
 }
 
 /* 2-D float average pooling without dilation, vectorised over the output
@@ -246,9 +249,11 @@ static void avgpool2d_f32_plane(const obn_pool_geom *g, const float *xp, float *
             const float *row = xp + (s1 + k1) * iw;
             for (int64_t i = 0; i < iw; i++) v[i] += row[i];
         }
-        if (sw == 1) window_sum(yr, v - pw, a, b, kw, 1);
-        else if (sw == 2) window_sum(yr, v - pw, a, b, kw, 2);
-        else window_sum(yr, v - pw, a, b, kw, sw);
+        float *yi = yr + a; /* the interior windows start at column a * sw - pw >= 0 */
+        const float *vi = v + (b > a ? a * sw - pw : 0);
+        if (sw == 1) window_sum(yi, vi, b - a, kw, 1);
+        else if (sw == 2) window_sum(yi, vi, b - a, kw, 2);
+        else window_sum(yi, vi, b - a, kw, sw);
         int64_t count = rows * interior_cols;
         float div = count ? (float)count : NAN; /* no element counted: NaN, as the generic loop */
         for (int64_t ox = a; ox < b; ox++) yr[ox] /= div;
