@@ -695,6 +695,52 @@ obn_status obn_batchnorm_backward_frozen(const obn_tensor *x, const obn_tensor *
 
 /* ================================ end of BatchNormalization training */
 
+/* ================================================================
+ * Observing a run: per-node callback (docs/api.md, "Tracing and dumping")
+ *
+ * A session may call a function after every node it computes, with the
+ * node, the kernel variant it ran, the time it took and its inputs and
+ * outputs (shapes and data). `onnxbn run --trace` and `--dump DIR` are
+ * built on it. Without a callback nothing is timed or reported.
+ * ================================================================ */
+
+/* What the callback is told about one computed node. Everything is
+ * borrowed and valid during the call only (a tensor's buffer is reused by
+ * later nodes: copy what you keep). The nodes are those of the session's
+ * graph, after the graph passes (obn_session_options.enable_passes = 0
+ * shows the model's own nodes): a fused activation is part of the node it
+ * was fused into, and its output carries the activation's output name. */
+typedef struct obn_node_event {
+    const obn_node *node;      /* for obn_node_* and obn_node_error */
+    size_t index;              /* the node's position in the session's graph */
+    const char *name;          /* node name ("" when the model gives none) */
+    const char *op_type;
+    const char *domain;        /* "" = ai.onnx */
+    int since_version;         /* resolved operator version */
+    const char *variant;       /* kernel variant and fused activation ("winograd",
+                                  "fused Relu"); "" when the operator reports none */
+    double seconds;            /* wall time of the node's computation */
+    int folded;                /* 1: every input is constant, so the node was
+                                  computed while planning (reported once per
+                                  plan, by the run that builds the plan) */
+    size_t n_inputs, n_outputs;
+    const obn_tensor *const *inputs;  /* as the node lists them; NULL for an
+                                         omitted optional one */
+    const obn_tensor *const *outputs; /* obn_tensor_name gives the value name */
+} obn_node_event;
+
+/* Called on the thread that runs the session, between nodes (never from
+ * inside a kernel's parallel region). A status other than OBN_OK stops the
+ * run, which returns it (with the callback's message when it set one with
+ * obn_node_error(event->node, ...), else one naming the node). */
+typedef obn_status (*obn_node_callback)(const obn_node_event *event, void *user_data);
+
+/* Sets (callback NULL: removes) the session's node callback. The current
+ * plan is dropped, so that the next run builds it again and reports the
+ * nodes folded while planning too (folded = 1). Not while the session runs.
+ * OBN_E_INVALID_ARGUMENT for a NULL session. */
+obn_status obn_session_set_node_callback(obn_session *session, obn_node_callback callback, void *user_data);
+
 #if defined(__GNUC__)
 #pragma GCC visibility pop
 #endif

@@ -55,6 +55,23 @@ const obn_op_registry *cli_registry(void);
 obn_status cli_load_model(const char *path, const obn_limits *limits, obn_model **out);
 obn_status cli_inspect_model(const char *path, obn_model **out);
 
+/* --trace and --dump DIR (cli_trace.c): a node callback on the session. */
+typedef struct cli_observe {
+    int trace;              /* a line per computed node on stderr */
+    const char *dump_dir;   /* every node output as DIR/<value>.pb; NULL = off */
+    char **files;           /* file names written (without .pb) */
+    size_t n_files, cap_files, n_traced, n_dumped;
+    double seconds;         /* summed node times */
+} cli_observe;
+/* Returns 1 (and advances *i past a value) when argv[*i] is --trace or
+ * --dump DIR, 0 when it is not, CLI_USAGE after printing the error. */
+int cli_observe_option(const char *cmd, int argc, char **argv, int *i, cli_observe *o);
+/* Creates the dump folder and sets the callback; 0 or the exit status. */
+int cli_observe_attach(obn_session *s, cli_observe *o);
+/* Prints the totals and frees what cli_observe holds. */
+void cli_observe_finish(cli_observe *o);
+#define CLI_OBSERVE_HELP "[--trace] [--dump DIR]"
+
 /* Replaces characters that are unsafe in a file name with '_'. */
 void cli_safe_filename(const char *name, char *buf, size_t cap);
 

@@ -1,4 +1,5 @@
-/* onnxbn run MODEL [-i NAME=FILE]... [-o DIR] [--threads N] [--seed S] [--timeout S] [limits] */
+/* onnxbn run MODEL [-i NAME=FILE]... [-o DIR] [--threads N] [--seed S] [--timeout S] [limits]
+ *            [--trace] [--dump DIR] [--plugin LIB] */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ typedef struct {
     int no_passes;
     double timeout; /* seconds; 0 = none */
     obn_limits limits;
+    cli_observe observe; /* --trace, --dump DIR */
     input_arg *inputs;
     int n_inputs;
 } run_args;
@@ -32,6 +34,7 @@ static int parse_args(int argc, char **argv, run_args *a)
         const char *arg = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
         int lim = cli_parse_limit_option("run", argc, argv, &i, &a->limits);
+        if (!lim) lim = cli_observe_option("run", argc, argv, &i, &a->observe);
         if (lim == CLI_USAGE) return lim;
         if (lim) continue;
         if (strcmp(arg, "-i") == 0 || strcmp(arg, "--input") == 0) {
@@ -178,6 +181,7 @@ int cmd_run(int argc, char **argv)
         rc = cli_error(s);
         goto done;
     }
+    if ((rc = cli_observe_attach(sess, &a.observe))) goto done;
     n_in = obn_model_input_count(m);
     n_out = obn_model_output_count(m);
     ins = calloc(n_in + 1, sizeof *ins);
@@ -202,6 +206,7 @@ int cmd_run(int argc, char **argv)
     }
     rc = write_outputs(m, outs, a.out_dir);
 done:
+    cli_observe_finish(&a.observe);
     for (size_t i = 0; ins && i < n_in; i++) obn_tensor_destroy(ins[i]);
     free(ins);
     free(names);

@@ -56,7 +56,7 @@ static obn_status custom_status(const obn_node *n, const char *stage, obn_status
     if (s == OBN_OK) return OBN_OK;
     char d[OBN_NODE_DESC_CAP];
     obn_node_desc(n, d, sizeof d);
-    if ((int)s < (int)OBN_E_INVALID_ARGUMENT || (int)s > (int)OBN_E_CANCELLED)
+    if (!obn_status_valid((int)s))
         return obn_err(OBN_E_RUNTIME, "%s: %s returned an unknown status %d", d, stage, (int)s);
     if (obn_err_generation() == gen)
         return obn_err(s, "%s: %s failed (%s)", d, stage, obn_status_name(s));

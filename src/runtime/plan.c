@@ -49,8 +49,10 @@ static obn_status new_value_tensor(const obn_value *v, obn_tensor **out)
 }
 
 /* Executes one node now, allocating its outputs (constant folding, or a
- * whole eager run); every byte allocated is counted in `mem` first. */
-static obn_status run_now(obn_op_ctx *ctx, obn_budget *mem)
+ * whole eager run); every byte allocated is counted in `mem` first. With
+ * `variant` (OBN_VARIANT_CAP bytes), the kernel variant is written there
+ * while the node's state still exists. */
+static obn_status run_now(obn_op_ctx *ctx, obn_budget *mem, char *variant)
 {
     const obn_op *op = ctx->node->op;
     for (int k = 0; k < ctx->n_outputs; k++)
@@ -70,12 +72,46 @@ static obn_status run_now(obn_op_ctx *ctx, obn_budget *mem)
     }
     ctx->workspace = ws;
     if (s == OBN_OK) s = op->run(ctx);
+    if (s == OBN_OK && variant) obn_profile_variant(ctx, variant, OBN_VARIANT_CAP);
     if (state && op->free_state) op->free_state(state);
     if (ws) obn_budget_give(mem, ws_bytes);
     free(ws);
     ctx->state = NULL;
     ctx->workspace = NULL;
     return s;
+}
+
+/* Tells the session's node callback that the node of `ctx` has computed
+ * its outputs. A failure it reports stops the run; without a message of its
+ * own it gets one naming the node. */
+static obn_status notify(const obn_observer *obs, const obn_graph *g, const obn_op_ctx *ctx, const char *variant,
+                         double sec, bool folded)
+{
+    const obn_node *n = ctx->node;
+    obn_node_event ev = {
+        .node = n,
+        .index = (size_t)(n - g->nodes),
+        .name = n->name ? n->name : "",
+        .op_type = n->op_type,
+        .domain = n->domain,
+        .since_version = ctx->since_version,
+        .variant = variant,
+        .seconds = sec,
+        .folded = folded,
+        .n_inputs = (size_t)ctx->n_inputs,
+        .n_outputs = (size_t)ctx->n_outputs,
+        .inputs = (const obn_tensor *const *)ctx->inputs,
+        .outputs = (const obn_tensor *const *)ctx->outputs,
+    };
+    unsigned gen = obn_err_generation();
+    obn_status s = obs->fn(&ev, obs->user);
+    if (s == OBN_OK) return OBN_OK;
+    char d[OBN_NODE_DESC_CAP];
+    obn_node_desc(n, d, sizeof d);
+    if (!obn_status_valid((int)s))
+        return obn_err(OBN_E_RUNTIME, "%s: the node callback returned an unknown status %d", d, (int)s);
+    if (obn_err_generation() != gen) return s;
+    return obn_err(s, "%s: the node callback stopped the run (%s)", d, obn_status_name(s));
 }
 
 /* Lifetimes: last step index (in node order) that reads each value. */
@@ -320,7 +356,11 @@ obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,
             goto fail;
         }
         if ((node->op->flags & OBN_OP_SHAPE_ONLY) || all_inputs_known(ctx)) {
-            s = run_now(ctx, &p->memory);
+            char variant[OBN_VARIANT_CAP];
+            double t0 = env->observe ? obn_profile_now() : 0.0;
+            s = run_now(ctx, &p->memory, env->observe ? variant : NULL);
+            if (s == OBN_OK && env->observe)
+                s = notify(env->observe, g, ctx, variant, obn_profile_now() - t0, !eager);
             free(st->io);
             st->io = NULL;
             if (s != OBN_OK) goto fail;
@@ -365,10 +405,17 @@ obn_status obn_plan_run(obn_plan *p, const obn_graph *g, const obn_tensor *const
         OBN_TRY(obn_run_check(env->run, ctx->node, "before"));
         ctx->threads = env->threads;
         ctx->run = env->run;
-        double t0 = p->prof_sec ? obn_profile_now() : 0.0; /* OBN_PROFILE: every step timed */
+        /* OBN_PROFILE and a node callback: every step timed */
+        double t0 = p->prof_sec || env->observe ? obn_profile_now() : 0.0;
         obn_status s = ctx->node->op->run(ctx);
-        if (p->prof_sec) p->prof_sec[i] += obn_profile_now() - t0;
+        double sec = p->prof_sec || env->observe ? obn_profile_now() - t0 : 0.0;
+        if (p->prof_sec) p->prof_sec[i] += sec;
         if (s != OBN_OK) return s;
+        if (env->observe) {
+            char variant[OBN_VARIANT_CAP];
+            obn_profile_variant(ctx, variant, sizeof variant);
+            OBN_TRY(notify(env->observe, g, ctx, variant, sec, false));
+        }
     }
     if (p->prof_sec) p->prof_runs++;
     return OBN_OK;

@@ -24,11 +24,19 @@ typedef struct obn_step {
     obn_tensor **io; /* ctx.inputs = io, ctx.outputs = io + n_inputs */
 } obn_step;
 
+/* The session's node callback (obn_session_set_node_callback). */
+typedef struct obn_observer {
+    obn_node_callback fn;
+    void *user;
+} obn_observer;
+
 /* What a plan is built and run under. */
 typedef struct obn_plan_env {
     int threads;               /* OpenMP threads for the kernels */
     const obn_limits *limits;  /* NULL = the defaults */
     const obn_run_state *run;  /* cancellation of the current run; NULL = none */
+    const obn_observer *observe; /* told after every node computed (folded or
+                                    eager while planning, or a step); NULL = none */
 } obn_plan_env;
 
 typedef struct obn_plan {

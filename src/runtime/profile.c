@@ -38,17 +38,31 @@ double obn_profile_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* The activation fused into a node, "" if none. */
+static const char *fused_act(const obn_node *n)
+{
+    return n->act.kind == OBN_ACT_NONE         ? ""
+           : n->act.kind == OBN_ACT_SWISH      ? "x*Sigmoid"
+           : n->act.kind == OBN_ACT_HARD_SWISH ? "x*HardSigmoid"
+                                               : n->act.op_type;
+}
+
 static void step_label(const obn_step *st, char *buf, size_t cap)
 {
     const obn_node *n = st->ctx.node;
     char variant[64] = "";
     if (n->op->describe) n->op->describe(&st->ctx, variant, sizeof variant);
-    const char *act = n->act.kind == OBN_ACT_NONE         ? ""
-                      : n->act.kind == OBN_ACT_SWISH      ? "x*Sigmoid"
-                      : n->act.kind == OBN_ACT_HARD_SWISH ? "x*HardSigmoid"
-                                                          : n->act.op_type;
+    const char *act = fused_act(n);
     snprintf(buf, cap, "%s%s%s%s%s%s", n->op_type, variant[0] ? "[" : "", variant, variant[0] ? "]" : "",
              act[0] ? "+" : "", act);
+}
+
+void obn_profile_variant(const obn_op_ctx *ctx, char *buf, size_t cap)
+{
+    char variant[64] = "";
+    if (ctx->node->op->describe) ctx->node->op->describe(ctx, variant, sizeof variant);
+    const char *act = fused_act(ctx->node);
+    snprintf(buf, cap, "%s%s%s%s", variant, variant[0] && act[0] ? ", " : "", act[0] ? "fused " : "", act);
 }
 
 /* Floating-point operations (ops with a flops callback) or bytes read and

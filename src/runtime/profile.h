@@ -8,6 +8,9 @@
 #define OBN_PROFILE_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "op.h"
 
 struct obn_plan;
 
@@ -15,6 +18,12 @@ bool obn_profile_enabled(void);
 
 /* Monotonic clock in seconds. */
 double obn_profile_now(void);
+
+/* The kernel variant a planned node runs (its op's describe) and the
+ * activation fused into it: "winograd", "winograd, fused Relu", "fused
+ * Relu", or "". */
+#define OBN_VARIANT_CAP 96
+void obn_profile_variant(const obn_op_ctx *ctx, char *buf, size_t cap);
 
 /* Prints the plan's accumulated step times to stderr (nothing if no run). */
 void obn_profile_report(const struct obn_plan *p);

@@ -27,7 +27,11 @@ struct obn_session {
     const obn_tensor **bound; /* inputs in graph order for the current run */
     obn_tensor **copies; /* per graph output that is also a graph input: the
                             session's own copy of the data (see collect_outputs) */
+    obn_observer observer; /* node callback; fn NULL = none */
 };
+
+/* The node callback for plan_build/plan_run, NULL when none is set. */
+static const obn_observer *observer_of(const obn_session *s) { return s->observer.fn ? &s->observer : NULL; }
 
 void obn_session_options_init(obn_session_options *o)
 {
@@ -78,7 +82,7 @@ static obn_status parse_all(obn_session *s)
  * whose shapes depend on data (which computes everything now, under `run`). */
 static obn_status replan(obn_session *s, const obn_tensor *const *inputs, bool have_data, const obn_run_state *run)
 {
-    obn_plan_env env = {s->threads, &s->limits, run};
+    obn_plan_env env = {s->threads, &s->limits, run, observer_of(s)};
     if (s->have_plan) {
         obn_plan_free(&s->plan);
         s->have_plan = false;
@@ -374,11 +378,23 @@ obn_status obn_session_run_with(obn_session *s, const obn_run_options *options, 
         if (st != OBN_OK) return obn_err_prefix(st, "%s: ", src);
     }
     if (!s->plan.eager) {
-        st = obn_plan_run(&s->plan, s->graph, s->bound, &(obn_plan_env){s->threads, &s->limits, &run});
+        st = obn_plan_run(&s->plan, s->graph, s->bound, &(obn_plan_env){s->threads, &s->limits, &run, observer_of(s)});
         if (st != OBN_OK) return obn_err_prefix(st, "%s: ", src);
     }
     st = collect_outputs(s, n_outputs, output_names, outputs);
     if (st != OBN_OK)
         for (size_t i = 0; i < n_outputs; i++) outputs[i] = NULL;
     return st;
+}
+
+obn_status obn_session_set_node_callback(obn_session *s, obn_node_callback callback, void *user_data)
+{
+    if (!s) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_session_set_node_callback: session is NULL");
+    s->observer = (obn_observer){callback, user_data};
+    /* the next run plans again: nodes folded while planning are reported too */
+    if (s->have_plan) {
+        obn_plan_free(&s->plan);
+        s->have_plan = false;
+    }
+    return OBN_OK;
 }

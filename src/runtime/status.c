@@ -13,6 +13,8 @@ static _Thread_local unsigned err_generation;
 
 unsigned obn_err_generation(void) { return err_generation; }
 
+bool obn_status_valid(int status) { return status >= (int)OBN_OK && status <= (int)OBN_E_CANCELLED; }
+
 obn_status obn_err(obn_status code, const char *fmt, ...)
 {
     va_list ap;

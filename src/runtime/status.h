@@ -3,6 +3,8 @@
 #ifndef OBN_STATUS_H
 #define OBN_STATUS_H
 
+#include <stdbool.h>
+
 #include "onnxbn.h"
 
 #if defined(__GNUC__)
@@ -22,6 +24,10 @@ obn_status obn_err_prefix(obn_status code, const char *fmt, ...) OBN_PRINTF(2, 3
  * thread's message: lets a caller tell whether a callback it called set a
  * message (custom operators). */
 unsigned obn_err_generation(void);
+
+/* True when a status returned by user code (custom operators, node
+ * callbacks) is one of obn_status's values. */
+bool obn_status_valid(int status);
 
 /* Clears the thread's message. */
 void obn_err_clear(void);

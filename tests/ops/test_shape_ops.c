@@ -436,7 +436,7 @@ static obn_status static_plan(tb_model *tm, int *steps, int *folded)
         ins[k] = ot_tensor(v->dtype, v->rank, v->dims, NULL);
     }
     obn_plan p;
-    obn_status st = obn_plan_build(&p, g, attrs, (const obn_tensor *const *)ins, false, &(obn_plan_env){1, NULL, NULL});
+    obn_status st = obn_plan_build(&p, g, attrs, (const obn_tensor *const *)ins, false, &(obn_plan_env){1, NULL, NULL, NULL});
     if (st == OBN_OK) {
         *steps = p.n_steps;
         *folded = p.folded;
