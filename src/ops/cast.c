@@ -144,16 +144,6 @@ static bool is_float_source(obn_dtype t)
     return obn_dtype_is_float(t) || obn_dtype_is_minifloat(t) || t == OBN_FLOAT8E8M0;
 }
 
-/* The saturation flags of kernels/lowp.h for a float8/float4 target. */
-static unsigned minifloat_saturation(const obn_op_ctx *ctx, obn_dtype to)
-{
-    const cast_attrs *a = ctx->attrs;
-    if (!a->saturate) return 0;
-    bool fnuz = to == OBN_FLOAT8E4M3FNUZ || to == OBN_FLOAT8E5M2FNUZ;
-    /* Cast-24 changed +-inf -> +-max for the FNUZ types (NaN before) */
-    return OBN_MF_SAT_FINITE | (fnuz && ctx->since_version < 24 ? 0u : OBN_MF_SAT_INF);
-}
-
 /* Casts to the IR 9-13 types (see the top of the file). */
 static void cast_to_lowp(const obn_op_ctx *ctx, const obn_tensor *x, obn_tensor *y)
 {
@@ -162,7 +152,7 @@ static void cast_to_lowp(const obn_op_ctx *ctx, const obn_tensor *x, obn_tensor 
     int64_t n = x->numel;
     if (obn_dtype_is_minifloat(y->dtype)) {
         obn_minifloat fmt = obn_dtype_minifloat(y->dtype);
-        unsigned sat = minifloat_saturation(ctx, y->dtype);
+        unsigned sat = obn_minifloat_saturation(y->dtype, a->saturate != 0, ctx->since_version);
         if (x->dtype == OBN_FLOAT) {
             obn_f32_to_minifloat_array(x->data, d, n, fmt, sat, ctx->threads);
             return;

@@ -154,6 +154,13 @@ obn_status obn_mul_dims(const obn_op_ctx *ctx, const char *what, int64_t a, int6
     return OBN_OK;
 }
 
+unsigned obn_minifloat_saturation(obn_dtype to, bool saturate, int version)
+{
+    if (!saturate) return 0;
+    bool fnuz = to == OBN_FLOAT8E4M3FNUZ || to == OBN_FLOAT8E5M2FNUZ;
+    return OBN_MF_SAT_FINITE | (fnuz && version < 24 ? 0u : OBN_MF_SAT_INF);
+}
+
 obn_status obn_attr_int_range(const obn_node *n, const char *name, int64_t def, int64_t lo, int64_t hi,
                               int64_t *out)
 {

@@ -90,6 +90,13 @@ void obn_scatter_combine(obn_scatter_red r, obn_tensor *y, int64_t yi, const obn
  * v != 0, floats convert. */
 void obn_store_f64_saturate(obn_tensor *t, int64_t i, double v);
 
+/* The saturation flags of kernels/lowp.h for a conversion to float8 or
+ * float4e2m1 `to` with the `saturate` attribute (Cast, CastLike,
+ * QuantizeLinear): what overflows clamps to +-max, and so does +-inf, except
+ * for the FNUZ types before opset 24 (`version` is the op's), where +-inf
+ * becomes NaN (Cast-24 changed that rule). */
+unsigned obn_minifloat_saturation(obn_dtype to, bool saturate, int version);
+
 /* Parses an op's integer attribute that must be one of [lo, hi]. */
 obn_status obn_attr_int_range(const obn_node *n, const char *name, int64_t def, int64_t lo, int64_t hi,
                               int64_t *out);
