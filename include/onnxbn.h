@@ -330,6 +330,12 @@ typedef struct obn_session_options {
     const struct obn_limits *limits; /* resource limits (see "Limits and cancellation"
                                         below); NULL = the defaults. Copied by
                                         obn_session_create. */
+    const struct obn_run_options *create_run_options; /* timeout/terminate for the work
+                                        obn_session_create does (shape inference,
+                                        constant folding), checked as in
+                                        obn_session_run_with: OBN_E_CANCELLED and
+                                        no session. NULL = none. Only read during
+                                        the call. */
 } obn_session_options;
 
 /* Fills *options with the defaults. */

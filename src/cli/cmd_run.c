@@ -176,9 +176,14 @@ int cmd_run(int argc, char **argv)
     opts.threads = (int)a.threads;
     opts.enable_passes = !a.no_passes;
     opts.limits = &a.limits;
-    if ((s = obn_session_create(m, &opts, &sess)) != OBN_OK || (s = obn_run_options_create(&ro)) != OBN_OK ||
-        (s = obn_run_options_set_timeout(ro, a.timeout)) != OBN_OK) {
+    /* --timeout bounds the session's planning and the run, each */
+    if ((s = obn_run_options_create(&ro)) != OBN_OK || (s = obn_run_options_set_timeout(ro, a.timeout)) != OBN_OK) {
         rc = cli_error(s);
+        goto done;
+    }
+    opts.create_run_options = ro;
+    if ((s = obn_session_create(m, &opts, &sess)) != OBN_OK) {
+        rc = s == OBN_E_CANCELLED ? (cli_error(s), CLI_FAILED) : cli_error(s);
         goto done;
     }
     if ((rc = cli_observe_attach(sess, &a.observe))) goto done;

@@ -39,7 +39,9 @@ int *obn_pass_infer_ranks(const obn_graph *g)
         ok = attrs[i] && n->op->parse(n, n->since_version, attrs[i]) == OBN_OK;
     }
     obn_plan plan;
-    if (ok && obn_plan_build(&plan, g, attrs, ptrs, false, &(obn_plan_env){1, g->limits, NULL, NULL}) == OBN_OK) {
+    obn_plan_env env = g->plan_env ? *g->plan_env : (obn_plan_env){0};
+    env.threads = 1;
+    if (ok && obn_plan_build(&plan, g, attrs, ptrs, false, &env) == OBN_OK) {
         ranks = malloc((size_t)(g->n_values ? g->n_values : 1) * sizeof *ranks);
         for (int v = 0; ranks && v < g->n_values; v++) ranks[v] = plan.vals[v] ? plan.vals[v]->rank : -1;
         obn_plan_free(&plan);

@@ -121,8 +121,9 @@ typedef struct obn_graph {
     int64_t ir_version, model_version;
     char *producer_name, *producer_version, *graph_name, *model_domain, *doc_string;
     char *source;            /* file name used in messages ("<memory>" for buffers) */
-    const struct obn_limits *limits; /* borrowed: limits of the session that owns this
-                                        copy, for plans built by passes; NULL = defaults */
+    const struct obn_plan_env *plan_env; /* borrowed, while a session creates its plan:
+                                            the limits and cancellation for plans the
+                                            passes build on this copy; NULL = defaults */
     obn_op_registry *custom_ops; /* custom operators nodes resolve against first
                                     (retained), NULL for built-in only */
 } obn_graph;

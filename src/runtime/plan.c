@@ -323,7 +323,7 @@ obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,
     }
     for (int i = 0; i < g->n_nodes; i++) {
         const obn_node *node = &g->nodes[i];
-        if (eager && (s = obn_run_check(env->run, node, "before"))) goto fail;
+        if ((s = obn_run_check(env->run, node, "before"))) goto fail;
         obn_step *st = &p->steps[p->n_steps];
         st->io = calloc((size_t)(node->n_inputs + node->n_outputs + 1), sizeof *st->io);
         if (!st->io) {

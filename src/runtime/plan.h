@@ -58,8 +58,8 @@ typedef struct obn_plan {
 
 /* Builds a plan for inputs shaped like `inputs` (one per g->inputs entry).
  * attrs[i] is node i's parsed attribute struct. If eager, inputs must carry
- * data and the whole graph is computed (and env->run is checked between
- * nodes). Memory and ranks are checked against env->limits before
+ * data and the whole graph is computed. env->run is checked between nodes
+ * (and by the ops computed now: constant folding, eager plans). Memory and ranks are checked against env->limits before
  * allocating. Returns OBN_DEFER (with p freed) when a static plan is
  * impossible. */
 obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,

@@ -104,7 +104,7 @@ static obn_status replan(obn_session *s, const obn_tensor *const *inputs, bool h
 
 /* At creation, when every input shape is fixed, plan once to report shape
  * errors early. */
-static obn_status plan_declared(obn_session *s)
+static obn_status plan_declared(obn_session *s, const obn_run_state *run)
 {
     obn_graph *g = s->graph;
     for (int k = 0; k < g->n_inputs; k++) {
@@ -122,7 +122,7 @@ static obn_status plan_declared(obn_session *s)
         st = obn_tensor_set_shape(&metas[k], v->dtype, v->rank, v->dims);
         ptrs[k] = &metas[k];
     }
-    if (st == OBN_OK) st = replan(s, ptrs, false, NULL);
+    if (st == OBN_OK) st = replan(s, ptrs, false, run);
     free(metas);
     free(ptrs);
     return st;
@@ -170,8 +170,11 @@ obn_status obn_session_create(const obn_model *model, const obn_session_options 
 #else
     s->threads = 1;
 #endif
+    obn_run_state create_run;
+    obn_run_start(&create_run, options->create_run_options);
+    obn_plan_env create_env = {s->threads, &s->limits, &create_run, NULL};
     obn_status st = obn_graph_clone(model->graph, &s->graph);
-    if (st == OBN_OK) s->graph->limits = &s->limits;
+    if (st == OBN_OK) s->graph->plan_env = &create_env;
     if (st == OBN_OK && !obn_graph_is_resolved(s->graph)) st = obn_graph_resolve(s->graph); /* names the unsupported op */
     if (st == OBN_OK && options->enable_passes) {
         obn_pass_options po = {true, options->fuse_activation != 0};
@@ -185,7 +188,8 @@ obn_status obn_session_create(const obn_model *model, const obn_session_options 
         if (!s->bound || !s->copies) st = OBN_OOM();
     }
     if (st == OBN_OK) st = parse_all(s);
-    if (st == OBN_OK) st = plan_declared(s);
+    if (st == OBN_OK) st = plan_declared(s, &create_run);
+    if (s->graph) s->graph->plan_env = NULL;
     if (st != OBN_OK) {
         if (model->graph->source) obn_err_prefix(st, "%s: ", model->graph->source);
         obn_session_destroy(s);

@@ -332,6 +332,52 @@ START_TEST(eager_plans_are_cancelled_too)
 }
 END_TEST
 
+START_TEST(session_creation_is_cancellable)
+{
+    /* the Conv of one_conv with X an initializer too: computed by
+     * obn_session_create (constant folding), under create_run_options */
+    tb_model *m = tb_new(13);
+    static const int64_t dx[4] = {8, 32, 96, 96}, dw[4] = {32, 32, 3, 3};
+    obn_tensor *xt = filled(4, dx, 6);
+    tb_init_f32(m, "x", 4, dx, obn_tensor_cdata(xt));
+    obn_tensor_destroy(xt);
+    float *w = malloc(32 * 32 * 9 * sizeof *w);
+    for (int i = 0; i < 32 * 32 * 9; i++) w[i] = (float)((i * 31) % 17 - 8) / 64.0f;
+    tb_init_f32(m, "w", 4, dw, w);
+    free(w);
+    tb_node(m, "Conv", "big", "x,w", "y");
+    tb_node(m, "ReduceSum", "sum", "y", "total");
+    tb_output(m, "total", OBN_FLOAT, -1, NULL);
+    obn_model *model = load(m);
+    obn_run_options *ro = NULL;
+    TB_EXPECT_OK(obn_run_options_create(&ro));
+    obn_session_options o;
+    obn_session_options_init(&o);
+    o.threads = 1;
+    o.create_run_options = ro;
+    obn_session *s = NULL;
+    obn_run_options_terminate(ro);
+    TB_EXPECT_ERR(obn_session_create(model, &o, &s), OBN_E_CANCELLED, "terminated", "before node");
+    ck_assert_ptr_null(s);
+    obn_run_options_reset(ro);
+    double t0 = now();
+    TB_EXPECT_OK(obn_session_create(model, &o, &s));
+    double full = now() - t0;
+    obn_session_destroy(s);
+    /* a quarter of the time: stops inside the Conv (between images) */
+    obn_status st = OBN_OK;
+    for (int attempt = 0; attempt < 6 && st == OBN_OK; attempt++) {
+        TB_EXPECT_OK(obn_run_options_set_timeout(ro, full / (4 << attempt)));
+        st = obn_session_create(model, &o, &s);
+        if (st == OBN_OK) obn_session_destroy(s);
+    }
+    ck_assert_msg(st == OBN_E_CANCELLED, "got %s: %s", obn_status_name(st), obn_last_error());
+    ck_assert_msg(TB_HAS(obn_last_error(), "timeout", "\"big\""), "message: %s", obn_last_error());
+    obn_run_options_destroy(ro);
+    obn_model_destroy(model);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("cancel");
@@ -345,6 +391,7 @@ static Suite *suite(void)
     tcase_add_test(t, timeout_inside_matmul);
     tcase_add_test(t, terminated_by_another_thread);
     tcase_add_test(t, eager_plans_are_cancelled_too);
+    tcase_add_test(t, session_creation_is_cancellable);
     suite_add_tcase(s, t);
     return s;
 }
