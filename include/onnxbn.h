@@ -667,7 +667,8 @@ obn_tensor *obn_op_output(obn_op_ctx *ctx, size_t index);
 obn_status obn_op_set_output(obn_op_ctx *ctx, size_t index, obn_dtype dtype, size_t rank, const int64_t *dims);
 
 /* ================================================================
- * BatchNormalization training: the backward pass
+ * BatchNormalization training: the backward pass and the
+ * recalibration of population statistics
  *
  * Gradients of Y = scale * (X - mean) * inv_std + B for X of shape
  * [N, C, D1, ...] (rank 2 to 5 tested; any rank >= 2 works) and per-channel
@@ -698,6 +699,79 @@ obn_status obn_batchnorm_backward_frozen(const obn_tensor *x, const obn_tensor *
                                          const obn_tensor *running_mean, const obn_tensor *running_var,
                                          double epsilon, int threads, obn_tensor **dx, obn_tensor **dscale,
                                          obn_tensor **dbias);
+
+/* ---- Recalibration: BatchNormalization population statistics from data
+ *
+ * Re-estimates every BatchNormalization's mean and variance initializers
+ * from calibration inputs (AdaBN, Li et al. 2016): the model runs with each
+ * BatchNormalization in training mode (it normalises with the statistics of
+ * its batch, as PyTorch's train() mode does) and each node's batch mean and
+ * population variance are accumulated over the batches fed:
+ *   OBN_RECALIB_CUMULATIVE (default): the exact mean and population variance
+ *     over every value seen, by Chan et al.'s pairwise combination of the
+ *     batches' means and sums of squared deviations -- the result does not
+ *     depend on how the data was split into batches (for a node whose input
+ *     passes through no other BatchNormalization; deeper ones see inputs
+ *     normalised with batch statistics upstream, which depend on the batch
+ *     size, as in training);
+ *   OBN_RECALIB_MOMENTUM: ONNX's exponential rule, starting from the model's
+ *     statistics: stat = stat * momentum + batch_stat * (1 - momentum).
+ * Every BatchNormalization version (1, 6, 7, 9, 14, 15, spatial=0 too). Each
+ * node's mean and var must be initializers used by that node only. A model
+ * without BatchNormalization (for example one whose BN was folded into
+ * Conv/Gemm by obn_model_optimize) is refused: recalibrate before folding. */
+
+typedef enum obn_recalib_rule {
+    OBN_RECALIB_CUMULATIVE = 0,
+    OBN_RECALIB_MOMENTUM = 1
+} obn_recalib_rule;
+
+typedef struct obn_recalib_options {
+    obn_recalib_rule rule; /* default OBN_RECALIB_CUMULATIVE */
+    double momentum;       /* OBN_RECALIB_MOMENTUM: weight of the old statistics,
+                              in [0, 1] (default 0.9) */
+    int threads;           /* kernel threads; 0 = OpenMP default */
+} obn_recalib_options;
+
+void obn_recalib_options_init(obn_recalib_options *options);
+
+typedef struct obn_recalib obn_recalib;
+
+/* Prepares recalibration of `model` (options NULL = defaults). The model
+ * is retained, not modified. *out: caller owns (obn_recalib_destroy). */
+obn_status obn_recalib_create(const obn_model *model, const obn_recalib_options *options, obn_recalib **out);
+void obn_recalib_destroy(obn_recalib *recalib);
+
+/* Runs one batch (every model input, named as in obn_session_run) and
+ * accumulates each BatchNormalization's batch statistics. A failed batch
+ * (wrong input, say) leaves the accumulated statistics unchanged. */
+obn_status obn_recalib_feed(obn_recalib *recalib, size_t n_inputs, const char *const *input_names,
+                            const obn_tensor *const *inputs);
+
+/* The model with every BatchNormalization's mean and var initializers
+ * replaced by the accumulated statistics (same dtypes and shapes), ready for
+ * obn_model_save. OBN_E_INVALID_ARGUMENT before the first batch. May be
+ * called again after more batches. *out: caller owns. */
+obn_status obn_recalib_finish(const obn_recalib *recalib, obn_model **out);
+
+/* BatchNormalization nodes being recalibrated, in graph order. */
+size_t obn_recalib_bn_count(const obn_recalib *recalib);
+
+/* What recalibration changed in node `index` so far. "sigma" is the old
+ * normalising scale sqrt(old_var + epsilon); the variance ratio is
+ * (new_var + epsilon) / (old_var + epsilon), the square of the change of
+ * that scale. Strings borrowed: valid while the recalib lives. */
+typedef struct obn_recalib_report {
+    const char *node_name;
+    int since_version;
+    int64_t channels;         /* statistics per node (C, or C*D1*... with spatial=0) */
+    double values;            /* values per channel accumulated (0 before the first batch) */
+    int64_t batches;
+    double max_mean_shift;    /* max over channels of |new_mean - old_mean| / sigma */
+    int64_t max_shift_channel;
+    double var_ratio_min, var_ratio_max;
+} obn_recalib_report;
+obn_status obn_recalib_bn_report(const obn_recalib *recalib, size_t index, obn_recalib_report *out);
 
 /* ================================ end of BatchNormalization training */
 

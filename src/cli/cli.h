@@ -17,6 +17,7 @@ int cmd_test(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_optimize(int argc, char **argv);
 int cmd_ops(int argc, char **argv);
+int cmd_recalibrate(int argc, char **argv);
 
 /* Prints "onnxbn: error [CODE]: <last error>" to stderr, returns CLI_USAGE. */
 int cli_error(obn_status status);
