@@ -189,6 +189,10 @@ static size_t staging_floats(const obn_op_ctx *ctx)
     return n;
 }
 
+/* p + off, or NULL for an absent (or empty, dataless) tensor: never an
+ * offset applied to NULL. */
+static float *shift(float *p, int64_t off) { return p ? p + off : NULL; }
+
 /* The kernel's description of direction `dir` over float tensors. */
 static obn_rnn_dir direction(const obn_op_ctx *ctx, const rnn_dims *g, int dir, float *const *in, float *const *out)
 {
@@ -203,19 +207,19 @@ static obn_rnn_dir direction(const obn_op_ctx *ctx, const rnn_dims *g, int dir, 
     d.x = in[IN_X];
     d.x_ts = a->layout ? 1 : B;
     d.x_bs = a->layout ? T : 1;
-    d.w = in[IN_W] + dir * G * H * g->input;
-    d.r = in[IN_R] + dir * G * H * H;
-    d.wb = in[IN_B] ? in[IN_B] + dir * 2 * G * H : NULL;
-    d.rb = d.wb ? d.wb + G * H : NULL;
-    d.p = in[IN_P] ? in[IN_P] + dir * 3 * H : NULL;
+    d.w = shift(in[IN_W], dir * G * H * g->input);
+    d.r = shift(in[IN_R], dir * G * H * H);
+    d.wb = shift(in[IN_B], dir * 2 * G * H);
+    d.rb = shift(in[IN_B], dir * 2 * G * H + G * H);
+    d.p = shift(in[IN_P], dir * 3 * H);
     d.seq_lens = obn_has_input(ctx, IN_LENS) ? ctx->inputs[IN_LENS]->data : NULL;
     int64_t state_off = a->layout ? dir * H : dir * B * H;
     d.s_bs = a->layout ? D * H : H;
-    d.h0 = in[IN_H0] ? in[IN_H0] + state_off : NULL;
-    d.c0 = in[IN_C0] ? in[IN_C0] + state_off : NULL;
-    d.yh = out[OUT_YH] ? out[OUT_YH] + state_off : NULL;
-    d.yc = out[OUT_YC] ? out[OUT_YC] + state_off : NULL;
-    d.y = out[OUT_Y] ? out[OUT_Y] + (a->layout ? dir * H : dir * B * H) : NULL;
+    d.h0 = shift(in[IN_H0], state_off);
+    d.c0 = shift(in[IN_C0], state_off);
+    d.yh = shift(out[OUT_YH], state_off);
+    d.yc = shift(out[OUT_YC], state_off);
+    d.y = shift(out[OUT_Y], a->layout ? dir * H : dir * B * H);
     d.y_ts = a->layout ? D * H : D * B * H;
     d.y_bs = a->layout ? T * D * H : H;
     return d;
