@@ -1,7 +1,7 @@
 # Installation and packaging: `cmake --install` puts the shared and static
 # libraries, onnxbn.h, onnxbn.pc, the CMake package (find_package(onnxbn) ->
-# onnxbn::onnxbn, and onnxbn::onnxbn_static), the CLI and its man page under
-# the prefix; `cpack -G DEB` makes a Debian package of the same files.
+# onnxbn::onnxbn, and onnxbn::onnxbn_static), the CLI and its man page, and
+# the Python package under the prefix; `cpack -G DEB` makes a Debian package of the same files.
 # Every installed file that points at another (the .pc file, the CMake
 # package, the CLI's run path) does so relative to itself, so an install tree
 # can be moved, or unpacked with `dpkg -x` anywhere, and still works.
@@ -51,6 +51,19 @@ set_target_properties(onnxbn_cli PROPERTIES INSTALL_RPATH "$ORIGIN/${OBN_BIN_TO_
 install(TARGETS onnxbn_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${CMAKE_SOURCE_DIR}/docs/onnxbn.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 
+# The Python package (python/onnxbn, pure Python over libonnxbn.so.N):
+# _install.py tells it where the library it was installed with is, relative
+# to the package folder.
+set(OBN_PYTHON_INSTALL_DIR lib/python3/dist-packages CACHE STRING
+    "where `cmake --install` puts the Python package onnxbn, relative to the prefix")
+file(RELATIVE_PATH OBN_PY_TO_LIB /root/${OBN_PYTHON_INSTALL_DIR}/onnxbn
+     /root/${CMAKE_INSTALL_LIBDIR}/libonnxbn.so.${PROJECT_VERSION_MAJOR})
+file(WRITE ${CMAKE_BINARY_DIR}/python/_install.py
+     "# written by cmake --install: libonnxbn relative to this folder\nLIBRARY = \"${OBN_PY_TO_LIB}\"\n")
+install(FILES ${CMAKE_SOURCE_DIR}/python/onnxbn/__init__.py ${CMAKE_SOURCE_DIR}/python/onnxbn/_capi.py
+              ${CMAKE_SOURCE_DIR}/python/onnxbn/backend.py ${CMAKE_BINARY_DIR}/python/_install.py
+        DESTINATION ${OBN_PYTHON_INSTALL_DIR}/onnxbn)
+
 # Debian package: one binary package with everything above.
 set(CPACK_PACKAGE_NAME onnxbn)
 set(CPACK_PACKAGE_VENDOR "onnxbn")
@@ -62,5 +75,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 # the run-time libraries the shared library and the CLI link (Debian 12 names)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6 (>= 2.34), libgomp1, libprotobuf-c1")
+# the Python package needs numpy; onnxbn.backend needs onnx
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "python3-numpy, python3-onnx")
 set(CPACK_GENERATOR DEB)
 include(CPack)

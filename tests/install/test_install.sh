@@ -6,7 +6,8 @@
 # what the in-tree build of the same example prints. The custom-operator
 # plugin (examples/custom_op) is built with pkg-config and with
 # find_package too, and runs the models make_model.py writes through the
-# installed CLI and through run_custom_op (when PYTHON has onnx and numpy).
+# installed CLI and through run_custom_op, and the installed Python package
+# runs the bundled model and the plugin (when PYTHON has onnx and numpy).
 # The prefix is then moved and used again: nothing installed points at an
 # absolute path.
 #   test_install.sh BUILD_DIR SOURCE_DIR REFERENCE_EMBED CC PYTHON
@@ -22,7 +23,8 @@ prefix=$tmp/prefix
 libdir=$(dirname "$(find "$prefix" -name libonnxbn.so -print -quit)")
 [ -n "$libdir" ] || fail "no libonnxbn.so installed"
 for f in "$libdir/libonnxbn.a" "$libdir/pkgconfig/onnxbn.pc" "$libdir/cmake/onnxbn/onnxbnConfig.cmake" \
-         "$prefix/include/onnxbn.h" "$prefix/bin/onnxbn" "$prefix/share/man/man1/onnxbn.1"; do
+         "$prefix/include/onnxbn.h" "$prefix/bin/onnxbn" "$prefix/share/man/man1/onnxbn.1" \
+         "$prefix/lib/python3/dist-packages/onnxbn/__init__.py"; do
     [ -e "$f" ] || fail "not installed: ${f#"$prefix"/}"
 done
 [ "$(readlink "$libdir/libonnxbn.so")" = libonnxbn.so.0 ] || fail "libonnxbn.so does not point at libonnxbn.so.0"
@@ -92,6 +94,16 @@ build_all() {
     [ "$(readlink -f "$used")" = "$(readlink -f "$libdir/libonnxbn.so.0")" ] ||
         fail "installed CLI uses '$used', not the installed library"
     echo "ok: installed CLI$tag"
+    [ -n "$models" ] || return 0
+    # the installed Python package finds the library installed with it
+    pydir=$prefix/lib/python3/dist-packages
+    used=$(cd "$tmp" && env -u ONNXBN_LIBRARY PYTHONPATH="$pydir" "$python" -c 'import onnxbn; print(onnxbn.library_path)')
+    [ "$(readlink -f "$used")" = "$(readlink -f "$libdir/libonnxbn.so.0")" ] ||
+        fail "installed Python package uses '$used', not the installed library"
+    (cd "$tmp" && env -u ONNXBN_LIBRARY PYTHONPATH="$pydir" "$python" "$src/tests/python/test_python_api.py" \
+        "$prefix/bin/onnxbn" "$model" "$tmp/cmake$tag/libmyops.so" "$models") >"$tmp/py$tag.out" 2>&1 ||
+        { cat "$tmp/py$tag.out"; fail "installed Python package"; }
+    echo "ok: python$tag"
 }
 
 build_all "$prefix" ""
