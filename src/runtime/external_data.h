@@ -23,8 +23,10 @@ obn_status obn_external_open(const char *base_dir, const char *loc, const char *
 
 /* Points t's data at `length` bytes at `offset` of fd through a private,
  * copy-on-write mapping, released with the tensor. Done only where it pays
- * and is safe for the kernels: at least OBN_EXTERNAL_MAP_MIN bytes whose
- * address lands 64-byte aligned. Returns 1 when mapped, 0 when the caller
+ * and is safe: at least OBN_EXTERNAL_MAP_MIN bytes whose address lands
+ * 64-byte aligned (the kernels' vector loads), in a file owned by the
+ * process's user and writable by no group or other user (so nobody else
+ * can truncate or rewrite it under the mapping). Returns 1 when mapped, 0 when the caller
  * must read the data instead. */
 #define OBN_EXTERNAL_MAP_MIN ((uint64_t)1 << 16)
 int obn_external_map(int fd, uint64_t offset, uint64_t length, obn_tensor *t);

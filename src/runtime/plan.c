@@ -145,12 +145,18 @@ static int cmp_size_desc(const void *a, const void *b)
 static size_t add_sat(size_t a, size_t b) { return a > SIZE_MAX - b ? SIZE_MAX : a + b; }
 
 /* Greedy best-fit by decreasing size: each buffer goes at the lowest offset
- * that does not overlap a placed buffer whose lifetime overlaps its own. */
-static size_t place_buffers(buffer_req *reqs, int n)
+ * that does not overlap a placed buffer whose lifetime overlaps its own.
+ * Quadratic or worse in n, so a model of very many nodes can take long
+ * here: `run` is checked every 64 buffers (OBN_E_CANCELLED naming the node
+ * whose output was being placed). */
+static obn_status place_buffers(buffer_req *reqs, int n, const obn_graph *g, const obn_run_state *run,
+                                size_t *out_total)
 {
     qsort(reqs, (size_t)n, sizeof *reqs, cmp_size_desc);
     size_t total = 0;
     for (int i = 0; i < n; i++) {
+        if (i % 64 == 63 && obn_run_stopped(run))
+            return obn_run_check(run, &g->nodes[reqs[i].first], "while planning the memory of");
         size_t offset = 0;
         bool moved = true;
         while (moved) {
@@ -167,7 +173,8 @@ static size_t place_buffers(buffer_req *reqs, int n)
         reqs[i].offset = offset;
         if (add_sat(offset, reqs[i].size) > total) total = add_sat(offset, reqs[i].size);
     }
-    return total;
+    *out_total = total;
+    return OBN_OK;
 }
 
 /* The arena plus the largest workspace, counted against the limit; the
@@ -194,7 +201,7 @@ static obn_status check_arena(obn_plan *p, const buffer_req *reqs, int n, size_t
                    before, obn_bytes_str(p->memory.limit, e, sizeof e));
 }
 
-static obn_status assign_arena(obn_plan *p, const obn_graph *g, const int *last_use)
+static obn_status assign_arena(obn_plan *p, const obn_graph *g, const int *last_use, const obn_run_state *run)
 {
     int n = 0;
     buffer_req *reqs = malloc((size_t)(g->n_values ? g->n_values : 1) * sizeof *reqs);
@@ -211,9 +218,10 @@ static obn_status assign_arena(obn_plan *p, const obn_graph *g, const int *last_
             r->last = last_use[v] < r->first ? r->first : last_use[v];
         }
     }
-    size_t total = place_buffers(reqs, n);
+    size_t total = 0;
+    obn_status s = place_buffers(reqs, n, g, run, &total);
     p->arena_bytes = total;
-    obn_status s = check_arena(p, reqs, n, total);
+    if (s == OBN_OK) s = check_arena(p, reqs, n, total);
     if (s != OBN_OK) {
         free(reqs);
         return s;
@@ -376,7 +384,7 @@ obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,
             if (w > p->workspace_bytes) p->workspace_bytes = w;
         }
     }
-    if ((s = assign_arena(p, g, last_use))) goto fail;
+    if ((s = assign_arena(p, g, last_use, env->run))) goto fail;
     if (p->workspace_bytes) {
         p->workspace = aligned_alloc(OBN_ALIGN, align_up(p->workspace_bytes));
         if (!p->workspace) {

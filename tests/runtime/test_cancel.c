@@ -378,6 +378,49 @@ START_TEST(session_creation_is_cancellable)
 }
 END_TEST
 
+START_TEST(memory_planning_is_cancellable)
+{
+    /* a chain of 20,000 Relu nodes: placing their buffers (quadratic in the
+     * number of tensors) is most of obn_session_create's time */
+    enum { N = 20000 };
+    tb_model *m = tb_new(13);
+    static const int64_t d[1] = {4};
+    tb_input(m, "x", OBN_FLOAT, 1, d);
+    char in[16] = "x", out[16];
+    for (int i = 0; i < N; i++) {
+        snprintf(out, sizeof out, i == N - 1 ? "y" : "h%d", i);
+        tb_node(m, "Relu", NULL, in, out);
+        strcpy(in, out);
+    }
+    tb_output(m, "y", OBN_FLOAT, 1, d);
+    obn_model *model = load(m);
+    obn_run_options *ro = NULL;
+    TB_EXPECT_OK(obn_run_options_create(&ro));
+    obn_session_options o;
+    obn_session_options_init(&o);
+    o.threads = 1;
+    o.enable_passes = 0;
+    o.create_run_options = ro;
+    obn_session *s = NULL;
+    double t0 = now();
+    TB_EXPECT_OK(obn_session_create(model, &o, &s));
+    double full = now() - t0;
+    obn_session_destroy(s);
+    s = NULL;
+    obn_status st = OBN_OK;
+    for (int attempt = 0; attempt < 6 && st == OBN_OK; attempt++) {
+        TB_EXPECT_OK(obn_run_options_set_timeout(ro, full / (2 << attempt)));
+        st = obn_session_create(model, &o, &s);
+        if (st == OBN_OK) obn_session_destroy(s);
+    }
+    ck_assert_msg(st == OBN_E_CANCELLED, "got %s: %s", obn_status_name(st), obn_last_error());
+    ck_assert_msg(TB_HAS(obn_last_error(), "timeout", "while planning the memory of", "(Relu-"), "message: %s",
+                  obn_last_error());
+    obn_run_options_destroy(ro);
+    obn_model_destroy(model);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("cancel");
@@ -392,6 +435,7 @@ static Suite *suite(void)
     tcase_add_test(t, terminated_by_another_thread);
     tcase_add_test(t, eager_plans_are_cancelled_too);
     tcase_add_test(t, session_creation_is_cancellable);
+    tcase_add_test(t, memory_planning_is_cancellable);
     suite_add_tcase(s, t);
     return s;
 }

@@ -36,6 +36,7 @@ static void write_floats(const char *base, const char *name, size_t offset, size
     char path[4096];
     path_of(path, sizeof path, base, name);
     tb_write_file(path, buf, bytes);
+    ck_assert_int_eq(chmod(path, 0644), 0); /* whatever the umask: only we write it */
     free(buf);
 }
 
@@ -171,6 +172,37 @@ START_TEST(large_aligned_tensors_are_mapped)
 }
 END_TEST
 
+/* A file others may write (and so truncate under the mapping: SIGBUS) is
+ * read, not mapped; a file of another owner likewise. */
+START_TEST(files_others_may_write_are_copied)
+{
+    setup();
+    char sub[4096], big[4200];
+    path_of(sub, sizeof sub, dir, "data");
+    path_of(big, sizeof big, sub, "big.bin");
+    write_floats(sub, "big.bin", 0, 1 << 16, 7.0f);
+    ck_assert_int_eq(chmod(big, 0664), 0);
+    obn_model *m = NULL;
+    TB_EXPECT_OK(load_model("data/big.bin", 0, 1 << 16, &m));
+    const obn_tensor *w = m->graph->values[obn_graph_find(m->graph, "w")].init;
+    ck_assert_ptr_null(w->mapping);
+    ck_assert(((const float *)w->data)[65535] == 7.0f + 65535.0f);
+    obn_model_destroy(m);
+    ck_assert_int_eq(chmod(big, 0646), 0);
+    TB_EXPECT_OK(load_model("data/big.bin", 0, 1 << 16, &m));
+    ck_assert_ptr_null(m->graph->values[obn_graph_find(m->graph, "w")].init->mapping);
+    obn_model_destroy(m);
+    if (geteuid() == 0) { /* root can give the file away */
+        ck_assert_int_eq(chmod(big, 0644), 0);
+        ck_assert_int_eq(chown(big, 12345, (gid_t)-1), 0);
+        TB_EXPECT_OK(load_model("data/big.bin", 0, 1 << 16, &m));
+        ck_assert_ptr_null(m->graph->values[obn_graph_find(m->graph, "w")].init->mapping);
+        obn_model_destroy(m);
+    }
+    teardown();
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("external_open");
@@ -178,6 +210,7 @@ static Suite *suite(void)
     tcase_add_test(t, symlink_swapped_in_before_open);
     tcase_add_test(t, symlink_swapped_in_and_back_around_open);
     tcase_add_test(t, large_aligned_tensors_are_mapped);
+    tcase_add_test(t, files_others_may_write_are_copied);
     suite_add_tcase(s, t);
     return s;
 }
