@@ -46,7 +46,7 @@ int *obn_pass_infer_ranks(const obn_graph *g)
         for (int v = 0; ranks && v < g->n_values; v++) ranks[v] = plan.vals[v] ? plan.vals[v]->rank : -1;
         obn_plan_free(&plan);
     }
-    for (int i = 0; attrs && i < g->n_nodes; i++) free(attrs[i]);
+    for (int i = 0; attrs && i < g->n_nodes; i++) obn_op_free_attrs(g->nodes[i].op, attrs[i]);
     free(attrs);
     free(metas);
     free(ptrs);

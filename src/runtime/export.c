@@ -99,6 +99,8 @@ static Onnx__TensorProto *tensor_proto(arena *ar, const obn_tensor *t, const cha
     return tp;
 }
 
+static Onnx__GraphProto *subgraph_proto(arena *ar, const obn_graph *g);
+
 static Onnx__AttributeProto *attr_proto(arena *ar, const obn_attr *a)
 {
     Onnx__AttributeProto *ap = NEW(ar, Onnx__AttributeProto);
@@ -129,7 +131,8 @@ static Onnx__AttributeProto *attr_proto(arena *ar, const obn_attr *a)
         ap->strings = s;
         break;
     }
-    default: return NULL; /* graphs etc. never reach a resolved graph */
+    case OBN_ATTR_GRAPH: ap->g = subgraph_proto(ar, a->g); if (!ap->g) return NULL; break;
+    default: return NULL; /* graph lists etc. never reach a resolved graph */
     }
     return ap;
 }
@@ -147,13 +150,13 @@ static Onnx__NodeProto *node_proto(arena *ar, const obn_graph *g, const obn_node
     np->name = n->name;
     np->op_type = n->op_type;
     np->domain = n->domain;
-    for (int k = 0; k < n->n_inputs; k++) ins[k] = (char *)name_of(g, n->inputs[k]);
+    for (int k = 0; k < obn_node_n_formal(n); k++) ins[k] = (char *)name_of(g, n->inputs[k]);
     for (int k = 0; k < n->n_outputs; k++) outs[k] = (char *)name_of(g, n->outputs[k]);
     /* a fused activation's producer writes the intermediate tensor again */
     if (n->act.kind != OBN_ACT_NONE) outs[0] = (char *)name_of(g, n->act.mid_value);
     for (int k = 0; k < n->n_attrs; k++)
         if (!(attrs[k] = attr_proto(ar, &n->attrs[k]))) return NULL;
-    np->n_input = (size_t)n->n_inputs;
+    np->n_input = (size_t)obn_node_n_formal(n); /* a subgraph names the outer values it reads itself */
     np->input = ins;
     np->n_output = (size_t)n->n_outputs;
     np->output = outs;
@@ -251,7 +254,9 @@ static bool *used_values(const obn_graph *g)
     return used;
 }
 
-static obn_status build_graph(arena *ar, const obn_graph *g, const bool *used, Onnx__GraphProto *gp)
+/* The main graph, or (sub) a graph attribute: that one's outer values are
+ * not its inputs in ONNX, and its initializers are never listed as inputs. */
+static obn_status build_graph(arena *ar, const obn_graph *g, const bool *used, bool sub, Onnx__GraphProto *gp)
 {
     onnx__graph_proto__init(gp);
     gp->name = g->graph_name;
@@ -260,13 +265,14 @@ static obn_status build_graph(arena *ar, const obn_graph *g, const bool *used, O
     for (int i = 0; i < g->n_nodes; i++)
         if (!g->nodes[i].dead)
             n_nodes += 1 + (g->nodes[i].act.kind != OBN_ACT_NONE) + is_swish(g->nodes[i].act.kind);
-    bool inits_as_inputs = g->ir_version < 4; /* IR 3 lists initializers among the inputs */
+    bool inits_as_inputs = !sub && g->ir_version < 4; /* IR 3 lists initializers among the inputs */
+    int n_in = g->n_inputs - g->n_outer;
     gp->initializer = NEW_ARRAY(ar, Onnx__TensorProto *, n_init);
     gp->node = NEW_ARRAY(ar, Onnx__NodeProto *, n_nodes);
-    gp->input = NEW_ARRAY(ar, Onnx__ValueInfoProto *, (size_t)g->n_inputs + (inits_as_inputs ? n_init : 0));
+    gp->input = NEW_ARRAY(ar, Onnx__ValueInfoProto *, (size_t)n_in + (inits_as_inputs ? n_init : 0));
     gp->output = NEW_ARRAY(ar, Onnx__ValueInfoProto *, g->n_outputs);
     if (!gp->initializer || !gp->node || !gp->input || !gp->output) return OBN_OOM();
-    for (int k = 0; k < g->n_inputs; k++)
+    for (int k = 0; k < n_in; k++)
         if (!(gp->input[gp->n_input++] = value_info(ar, &g->values[g->inputs[k]]))) return OBN_OOM();
     for (int v = 0; v < g->n_values; v++) {
         if (!g->values[v].init || !used[v]) continue;
@@ -286,6 +292,15 @@ static obn_status build_graph(arena *ar, const obn_graph *g, const bool *used, O
     return OBN_OK;
 }
 
+static Onnx__GraphProto *subgraph_proto(arena *ar, const obn_graph *g)
+{
+    Onnx__GraphProto *gp = NEW(ar, Onnx__GraphProto);
+    bool *used = used_values(g);
+    obn_status s = gp && used ? build_graph(ar, g, used, true, gp) : OBN_OOM();
+    free(used);
+    return s == OBN_OK ? gp : NULL;
+}
+
 obn_status obn_export_bytes(const obn_graph *g, uint8_t **out, size_t *size)
 {
     *out = NULL;
@@ -295,7 +310,7 @@ obn_status obn_export_bytes(const obn_graph *g, uint8_t **out, size_t *size)
     Onnx__ModelProto mp;
     Onnx__GraphProto gp;
     onnx__model_proto__init(&mp);
-    obn_status s = used ? build_graph(&ar, g, used, &gp) : OBN_OOM();
+    obn_status s = used ? build_graph(&ar, g, used, false, &gp) : OBN_OOM();
     Onnx__OperatorSetIdProto **opsets = NEW_ARRAY(&ar, Onnx__OperatorSetIdProto *, g->n_opsets);
     for (int i = 0; s == OBN_OK && i < g->n_opsets; i++) {
         Onnx__OperatorSetIdProto *o = NEW(&ar, Onnx__OperatorSetIdProto);

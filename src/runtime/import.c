@@ -24,6 +24,19 @@ typedef struct import_ctx {
     obn_budget tensor_bytes; /* initializers and tensor attributes */
 } import_ctx;
 
+/* Names are resolved lexically: a graph's own values first (its inputs,
+ * initializers and node outputs shadow the enclosing graphs'), then those of
+ * the enclosing graphs, innermost first. A subgraph that reads a value of an
+ * enclosing graph gets a value of the same name of its own, bound by the
+ * node owning the subgraph (its implicit inputs); `outer` collects, for each
+ * such value, the id it reads in the parent graph. */
+typedef struct import_scope {
+    obn_graph *g;
+    struct import_scope *parent;
+    int *outer, *outer_local; /* parent value id, own value id, per outer value */
+    int n_outer, cap_outer;
+} import_scope;
+
 /* A tensor of the file, after its rank is checked against the limit and
  * its size counted (both before its data is allocated). */
 static obn_status import_tensor(import_ctx *ctx, const Onnx__TensorProto *tp, const char *what, obn_tensor **out)
@@ -163,7 +176,7 @@ static obn_status check_initializer_input(const import_ctx *ctx, const Onnx__Val
     return s;
 }
 
-static obn_status import_inputs(const Onnx__GraphProto *gp, const import_ctx *ctx, obn_graph *g)
+static obn_status import_inputs(const Onnx__GraphProto *gp, const import_ctx *ctx, obn_graph *g, bool subgraph)
 {
     g->inputs = malloc((gp->n_input ? gp->n_input : 1) * sizeof *g->inputs);
     if (!g->inputs) return OBN_OOM();
@@ -181,7 +194,8 @@ static obn_status import_inputs(const Onnx__GraphProto *gp, const import_ctx *ct
         OBN_TRY(obn_graph_add_value(g, name, &id));
         g->values[id].is_input = true;
         OBN_TRY(import_value_type(ctx, vi, &g->values[id], "graph input"));
-        if (g->values[id].dtype == OBN_UNDEFINED)
+        /* a subgraph's inputs may leave their type to the node that feeds them */
+        if (g->values[id].dtype == OBN_UNDEFINED && !subgraph)
             return obn_err(OBN_E_INVALID_MODEL, "graph input '%s' has no tensor type", name);
         g->inputs[g->n_inputs++] = id;
     }
@@ -317,38 +331,118 @@ static obn_status import_node_outputs(const Onnx__GraphProto *gp, import_ctx *ct
     return OBN_OK;
 }
 
-/* Resolves input names now that every tensor is known (pass 2 of 2). */
-static obn_status import_node_inputs(const Onnx__GraphProto *gp, obn_graph *g)
+static obn_status push_outer(import_scope *sc, int parent_id, int own_id)
 {
-    for (size_t i = 0; i < gp->n_node; i++) {
-        const Onnx__NodeProto *np = gp->node[i];
-        obn_node *n = &g->nodes[i];
-        for (size_t k = 0; k < np->n_input; k++) {
-            const char *in = nz(np->input[k]);
-            if (!in[0]) continue; /* omitted optional input */
-            int vid = obn_graph_find(g, in);
-            if (vid < 0)
-                return obn_err(OBN_E_INVALID_MODEL,
-                               "node \"%s\" (%s): input '%s' names no tensor (not a graph input, an initializer or any node's output)",
-                               n->name, n->op_type, in);
-            n->inputs[k] = vid;
+    if (sc->n_outer == sc->cap_outer) {
+        int cap = sc->cap_outer ? sc->cap_outer * 2 : 8;
+        int *a = realloc(sc->outer, (size_t)cap * sizeof *a);
+        if (!a) return OBN_OOM();
+        sc->outer = a;
+        int *b = realloc(sc->outer_local, (size_t)cap * sizeof *b);
+        if (!b) return OBN_OOM();
+        sc->outer_local = b;
+        sc->cap_outer = cap;
+    }
+    sc->outer[sc->n_outer] = parent_id;
+    sc->outer_local[sc->n_outer++] = own_id;
+    return OBN_OK;
+}
+
+/* The id of `name` as seen from scope sc (-1 if no enclosing graph defines
+ * it), creating the outer values on the way in. */
+static obn_status scope_find(import_scope *sc, const char *name, int *id)
+{
+    *id = obn_graph_find(sc->g, name);
+    if (*id >= 0 || !sc->parent) return OBN_OK;
+    int pid;
+    OBN_TRY(scope_find(sc->parent, name, &pid));
+    if (pid < 0) return OBN_OK;
+    OBN_TRY(obn_graph_add_value(sc->g, name, id));
+    obn_value *v = &sc->g->values[*id];
+    const obn_value *pv = &sc->parent->g->values[pid];
+    v->is_input = true;
+    v->dtype = pv->dtype;
+    v->rank = pv->rank;
+    for (int d = 0; d < OBN_MAX_RANK; d++) v->dims[d] = pv->dims[d];
+    return push_outer(sc, pid, *id);
+}
+
+static obn_status import_graph(const Onnx__GraphProto *gp, import_ctx *ctx, import_scope *sc);
+
+/* The GRAPH attributes of node n (proto np), imported with this graph as
+ * their enclosing scope; what each reads from here becomes implicit inputs
+ * of n. */
+static obn_status import_node_subgraphs(const Onnx__NodeProto *np, import_ctx *ctx, import_scope *sc, int node)
+{
+    for (size_t k = 0; k < np->n_attribute; k++) {
+        const Onnx__AttributeProto *ap = np->attribute[k];
+        if (ap->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH) continue;
+        obn_node *n = &sc->g->nodes[node];
+        if (!ap->g)
+            return obn_err(OBN_E_INVALID_MODEL, "node \"%s\" (%s): attribute '%s' has type GRAPH but no graph", n->name,
+                           n->op_type, n->attrs[k].name);
+        obn_graph *sub;
+        OBN_TRY(obn_graph_new(&sub));
+        n->attrs[k].g = sub; /* owned by the attribute from here on */
+        import_scope inner = {sub, sc, NULL, NULL, 0, 0};
+        obn_status s = import_graph(ap->g, ctx, &inner);
+        n = &sc->g->nodes[node]; /* the graph's arrays may have grown */
+        if (s == OBN_OK) {
+            int *in = realloc(n->inputs, (size_t)(n->n_inputs + inner.n_outer + 1) * sizeof *in);
+            if (!in) s = OBN_OOM();
+            else n->inputs = in;
         }
+        for (int j = 0; s == OBN_OK && j < inner.n_outer; j++) {
+            n->inputs[n->n_inputs++] = inner.outer[j];
+            n->n_implicit++;
+        }
+        free(inner.outer);
+        free(inner.outer_local);
+        if (s != OBN_OK)
+            return obn_err_prefix(s, "node \"%s\" (%s): attribute '%s': ", n->name, n->op_type, n->attrs[k].name);
     }
     return OBN_OK;
 }
 
-static obn_status import_outputs(const Onnx__GraphProto *gp, const import_ctx *ctx, obn_graph *g)
+/* Resolves input names now that every tensor of this graph is known, then
+ * imports the node's subgraphs (pass 2 of 2). */
+static obn_status import_node_inputs(const Onnx__GraphProto *gp, import_ctx *ctx, import_scope *sc)
 {
+    obn_graph *g = sc->g;
+    for (size_t i = 0; i < gp->n_node; i++) {
+        const Onnx__NodeProto *np = gp->node[i];
+        for (size_t k = 0; k < np->n_input; k++) {
+            const char *in = nz(np->input[k]);
+            if (!in[0]) continue; /* omitted optional input */
+            int vid;
+            OBN_TRY(scope_find(sc, in, &vid));
+            const obn_node *n = &g->nodes[i];
+            if (vid < 0)
+                return obn_err(OBN_E_INVALID_MODEL,
+                               "node \"%s\" (%s): input '%s' names no tensor (not a graph input, an initializer or any node's output%s)",
+                               n->name, n->op_type, in, sc->parent ? ", here or in an enclosing graph" : "");
+            g->nodes[i].inputs[k] = vid;
+        }
+        OBN_TRY(import_node_subgraphs(np, ctx, sc, (int)i));
+    }
+    return OBN_OK;
+}
+
+static obn_status import_outputs(const Onnx__GraphProto *gp, const import_ctx *ctx, import_scope *sc)
+{
+    obn_graph *g = sc->g;
     if (gp->n_output == 0) return obn_err(OBN_E_INVALID_MODEL, "the graph has no outputs");
     g->outputs = malloc(gp->n_output * sizeof *g->outputs);
     if (!g->outputs) return OBN_OOM();
     for (size_t i = 0; i < gp->n_output; i++) {
         const Onnx__ValueInfoProto *vi = gp->output[i];
         const char *name = nz(vi->name);
-        int id = obn_graph_find(g, name);
+        int id;
+        OBN_TRY(scope_find(sc, name, &id)); /* a subgraph may output an outer value as it is */
         if (id < 0)
             return obn_err(OBN_E_INVALID_MODEL,
-                           "graph output '%s' is not produced by any node, graph input or initializer", name);
+                           "graph output '%s' is not produced by any node, graph input or initializer%s", name,
+                           sc->parent ? " (here or in an enclosing graph)" : "");
         obn_value *v = &g->values[id];
         if (v->producer >= 0) {
             /* declared output type: used to describe the model */
@@ -357,6 +451,39 @@ static obn_status import_outputs(const Onnx__GraphProto *gp, const import_ctx *c
         g->outputs[g->n_outputs++] = id;
     }
     return OBN_OK;
+}
+
+/* Imports one graph: the main graph (sc->parent NULL) or a subgraph, which
+ * shares the main graph's opsets and IR version. */
+static obn_status import_graph(const Onnx__GraphProto *gp, import_ctx *ctx, import_scope *sc)
+{
+    obn_graph *g = sc->g;
+    bool subgraph = sc->parent != NULL;
+    if (subgraph) {
+        const obn_graph *p = sc->parent->g;
+        g->ir_version = p->ir_version;
+        g->opsets = calloc((size_t)(p->n_opsets ? p->n_opsets : 1), sizeof *g->opsets);
+        if (!g->opsets) return OBN_OOM();
+        for (int i = 0; i < p->n_opsets; i++) {
+            OBN_TRY(obn_strdup(p->opsets[i].domain, &g->opsets[i].domain));
+            g->opsets[g->n_opsets++].version = p->opsets[i].version;
+        }
+        OBN_TRY(obn_strdup(gp->name, &g->graph_name));
+    }
+    OBN_TRY(import_initializers(gp, ctx, g));
+    OBN_TRY(import_inputs(gp, ctx, g, subgraph));
+    OBN_TRY(import_node_outputs(gp, ctx, g));
+    OBN_TRY(import_node_inputs(gp, ctx, sc));
+    OBN_TRY(import_outputs(gp, ctx, sc));
+    if (sc->n_outer) {
+        /* the outer values become the graph's last inputs */
+        int *in = realloc(g->inputs, (size_t)(g->n_inputs + sc->n_outer) * sizeof *in);
+        if (!in) return OBN_OOM();
+        g->inputs = in;
+        for (int j = 0; j < sc->n_outer; j++) g->inputs[g->n_inputs++] = sc->outer_local[j];
+        g->n_outer = sc->n_outer;
+    }
+    return obn_graph_toposort(g);
 }
 
 /* Graphs nested in graph attributes (If/Loop/Scan bodies), `depth` levels
@@ -407,10 +534,8 @@ obn_status obn_import_model(const Onnx__ModelProto *mp, const char *base_dir, co
         (s = obn_strdup(mp->domain, &g->model_domain)) || (s = obn_strdup(mp->doc_string, &g->doc_string)) ||
         (s = obn_strdup(gp->name, &g->graph_name)))
         goto fail;
-    if ((s = import_opsets(mp, g)) || (s = import_initializers(gp, &ctx, g)) ||
-        (s = import_inputs(gp, &ctx, g)) || (s = import_node_outputs(gp, &ctx, g)) ||
-        (s = import_node_inputs(gp, g)) || (s = import_outputs(gp, &ctx, g)) || (s = obn_graph_toposort(g)))
-        goto fail;
+    import_scope top = {g, NULL, NULL, NULL, 0, 0};
+    if ((s = import_opsets(mp, g)) || (s = import_graph(gp, &ctx, &top))) goto fail;
     *out = g;
     return OBN_OK;
 fail:
@@ -418,7 +543,17 @@ fail:
     return s;
 }
 
-/* Binds the nodes whose operator is implemented; leaves the rest unbound. */
+/* A subgraph's nodes resolve against the custom operators of the graph
+ * that holds it. */
+static void share_registry(const obn_graph *g, obn_graph *sub)
+{
+    if (sub->custom_ops == g->custom_ops) return;
+    obn_op_registry_destroy(sub->custom_ops);
+    sub->custom_ops = obn_op_registry_retain(g->custom_ops);
+}
+
+/* Binds the nodes whose operator is implemented (subgraphs too); leaves
+ * the rest unbound. */
 static void bind_known(obn_graph *g)
 {
     for (int i = 0; i < g->n_nodes; i++) {
@@ -427,14 +562,22 @@ static void bind_known(obn_graph *g)
         int sv = 0;
         n->op = opset >= 0 ? obn_registry_find_in(g->custom_ops, n->domain, n->op_type, opset, &sv) : NULL;
         n->since_version = n->op ? sv : 0;
+        for (int k = 0; k < n->n_attrs; k++)
+            if (n->attrs[k].g) {
+                share_registry(g, n->attrs[k].g);
+                bind_known(n->attrs[k].g);
+            }
     }
     obn_err_clear();
 }
 
 bool obn_graph_is_resolved(const obn_graph *g)
 {
-    for (int i = 0; i < g->n_nodes; i++)
+    for (int i = 0; i < g->n_nodes; i++) {
         if (!g->nodes[i].op) return false;
+        for (int k = 0; k < g->nodes[i].n_attrs; k++)
+            if (g->nodes[i].attrs[k].g && !obn_graph_is_resolved(g->nodes[i].attrs[k].g)) return false;
+    }
     return true;
 }
 
@@ -498,10 +641,17 @@ obn_status obn_graph_resolve(obn_graph *g)
         n->since_version = sv;
         OBN_TRY(obn_check_node_io(n, op, sv));
         OBN_TRY(check_attr_names(n, op));
+        /* subgraphs first: parsing a control-flow node parses its bodies */
+        for (int k = 0; k < n->n_attrs; k++) {
+            if (n->attrs[k].g) share_registry(g, n->attrs[k].g);
+            obn_status s = n->attrs[k].g ? obn_graph_resolve(n->attrs[k].g) : OBN_OK;
+            if (s != OBN_OK)
+                return obn_err_prefix(s, "%s: attribute '%s': ", obn_node_desc(n, d, sizeof d), n->attrs[k].name);
+        }
         void *attrs = calloc(1, op->attrs_size ? op->attrs_size : 1);
         if (!attrs) return OBN_OOM();
         obn_status s = op->parse(n, sv, attrs);
-        free(attrs);
+        obn_op_free_attrs(op, attrs);
         if (s != OBN_OK) return s;
     }
     return OBN_OK;

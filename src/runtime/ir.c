@@ -42,6 +42,7 @@ void obn_attr_clear(obn_attr *a)
     if (a->strings)
         for (size_t i = 0; i < a->n; i++) free(a->strings[i]);
     free(a->strings);
+    obn_graph_free(a->g);
     memset(a, 0, sizeof *a);
 }
 
@@ -165,6 +166,18 @@ obn_status obn_node_set_io(obn_node *n, int n_inputs, const int *inputs, int n_o
     return OBN_OK;
 }
 
+int obn_node_outer_base(const obn_node *n, const obn_graph *g)
+{
+    int base = obn_node_n_formal(n);
+    for (int i = 0; i < n->n_attrs; i++) {
+        const obn_graph *sub = n->attrs[i].g;
+        if (!sub) continue;
+        if (sub == g) return base;
+        base += sub->n_outer;
+    }
+    return -1;
+}
+
 const obn_attr *obn_node_attr(const obn_node *n, const char *name)
 {
     for (int i = 0; i < n->n_attrs; i++)
@@ -203,6 +216,7 @@ obn_status obn_attr_copy(obn_attr *dst, const obn_attr *src)
         for (size_t i = 0; i < src->n; i++)
             if (obn_strdup(src->strings[i], &dst->strings[i])) goto oom;
     }
+    if (src->g && obn_graph_clone(src->g, &dst->g)) goto oom;
     return OBN_OK;
 oom:
     obn_attr_clear(dst);
@@ -234,6 +248,7 @@ static obn_status node_copy(obn_node *dst, const obn_node *src)
 {
     memset(dst, 0, sizeof *dst);
     dst->since_version = src->since_version;
+    dst->n_implicit = src->n_implicit;
     dst->op = src->op;
     dst->dead = src->dead;
     dst->act = src->act;
@@ -312,6 +327,7 @@ obn_status obn_graph_clone(const obn_graph *g, obn_graph **out)
         dup_ints(g->outputs, g->n_outputs, &c->outputs))
         goto oom;
     c->n_inputs = g->n_inputs;
+    c->n_outer = g->n_outer;
     c->n_outputs = g->n_outputs;
     c->custom_ops = obn_op_registry_retain(g->custom_ops);
     c->ir_version = g->ir_version;

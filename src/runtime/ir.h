@@ -13,6 +13,7 @@
 #include "tensor.h"
 
 struct obn_op;
+struct obn_graph;
 
 /* Same numbers as ONNX's AttributeProto.AttributeType. */
 typedef enum obn_attr_type {
@@ -47,6 +48,8 @@ typedef struct obn_attr {
     float *floats;
     int64_t *ints;
     char **strings;
+    struct obn_graph *g; /* GRAPH: the subgraph (owned); GRAPHS lists are kept as
+                            a type tag only (no operator takes one) */
 } obn_attr;
 
 typedef struct obn_value {
@@ -95,7 +98,12 @@ typedef struct obn_node {
     char *domain;                 /* "" for ai.onnx */
     int since_version;            /* resolved operator version */
     int n_inputs, n_outputs, n_attrs;
-    int *inputs;                  /* value ids; -1 = omitted optional input */
+    int *inputs;                  /* value ids; -1 = omitted optional input. The
+                                     last n_implicit are not the node's own: */
+    int n_implicit;               /* values of this graph its subgraphs read (outer
+                                     scope): for each GRAPH attribute in attribute
+                                     order, that graph's outer values in its order
+                                     (the last n_outer entries of its inputs) */
     int *outputs;                 /* value ids; -1 = omitted optional output */
     obn_attr *attrs;
     const struct obn_op *op;      /* implementation, set by resolution */
@@ -113,7 +121,10 @@ typedef struct obn_graph {
     int n_values, cap_values;
     obn_node *nodes;
     int n_nodes, cap_nodes;
-    int *inputs, n_inputs;   /* run-time inputs in model order */
+    int *inputs, n_inputs;   /* run-time inputs in model order; in a subgraph the
+                                last n_outer are values of an enclosing graph it
+                                reads, bound by the node that owns it */
+    int n_outer;
     int *outputs, n_outputs; /* graph outputs in model order */
     obn_opset *opsets;
     int n_opsets;
@@ -160,6 +171,14 @@ int64_t obn_graph_opset(const obn_graph *g, const char *domain);
  * counts must have n_values entries. Graph outputs are not counted. */
 void obn_graph_count_uses(const obn_graph *g, int *counts);
 bool obn_graph_is_output(const obn_graph *g, int value);
+
+/* Where in n->inputs the outer values of subgraph `g` (a GRAPH attribute
+ * of n: If branch, Loop/Scan body) start: g's k-th outer value is bound to
+ * n->inputs[base + k]. -1 if g is not an attribute of n. */
+int obn_node_outer_base(const obn_node *n, const struct obn_graph *g);
+
+/* Formal inputs of a node (without the implicit outer-scope ones). */
+static inline int obn_node_n_formal(const obn_node *n) { return n->n_inputs - n->n_implicit; }
 
 /* Attribute lookup, NULL if absent. */
 const obn_attr *obn_node_attr(const obn_node *n, const char *name);

@@ -38,6 +38,12 @@ typedef struct obn_op_ctx {
     int threads;                  /* OpenMP thread count to use */
     const struct obn_run_state *run; /* the run's cancellation state (NULL: none);
                                         see obn_op_check_cancel */
+    const struct obn_limits *limits; /* the plan's limits (never NULL): for the
+                                        plans of subgraphs */
+    struct obn_budget *mem;       /* while planning (constant folding, eager
+                                     plans): the plan's memory, which
+                                     obn_op_alloc_output counts; NULL in
+                                     steps of a static plan */
 } obn_op_ctx;
 
 /* Cancellation inside an op: a run may be terminated or time out
@@ -53,7 +59,21 @@ bool obn_op_cancelled(const obn_op_ctx *ctx);
 enum {
     OBN_OP_SHAPE_ONLY = 1u << 0, /* outputs depend only on input shapes (Shape,
                                     Size): computed at plan time */
+    /* Control flow, sequences: when infer returns OBN_DEFER but the data of
+     * every input is known (constant folding, eager plans), run is called
+     * with outputs that have neither shape nor data, and shapes and
+     * allocates them itself (obn_op_alloc_output, obn_op_copy_output). */
+    OBN_OP_RUN_SHAPES = 1u << 1,
 };
+
+/* For OBN_OP_RUN_SHAPES ops in run, while planning: gives output k the
+ * shape and new, zeroed data, counted against the plan's memory limit. */
+obn_status obn_op_alloc_output(obn_op_ctx *ctx, int k, obn_dtype dtype, int rank, const int64_t *dims);
+/* Output k becomes a copy of `src` (a tensor: its data copied into a
+ * buffer of the plan when the output has one of the same shape, else into
+ * new data as obn_op_alloc_output; a sequence or optional: the same
+ * immutable elements, shared). */
+obn_status obn_op_copy_output(obn_op_ctx *ctx, int k, const obn_tensor *src);
 
 /* The formal inputs and outputs of an operator version, in the spec's order
  * and with its names, separated by spaces: "X W ?B". A leading '?' marks an
@@ -91,7 +111,14 @@ typedef struct obn_op {
      * multiply-add counts 2), for the OBN_PROFILE report's GFLOP/s; ops
      * without it are reported in GB/s of their inputs and outputs */
     double (*flops)(const obn_op_ctx *ctx);
+    /* optional: releases what parse left in the attribute struct beyond the
+     * struct itself (the subgraph runners of If/Loop/Scan) */
+    void (*free_attrs)(void *attrs);
 } obn_op;
+
+/* Frees an attribute struct filled by op->parse (and, through free_attrs,
+ * what it owns). NULL attrs is a no-op. */
+void obn_op_free_attrs(const obn_op *op, void *attrs);
 
 /* Registry lookup: the implementation of (domain, op_type) for a model that
  * imports `opset` for that domain. *since_version receives the highest

@@ -81,7 +81,7 @@ obn_status obn_check_node_io(const obn_node *n, const obn_op *op, int since_vers
     const obn_op_sig *sig = obn_op_sig_find(op, since_version);
     if (!sig)
         return obn_err(OBN_E_RUNTIME, "%s: the operator declares no signature for version %d", d, since_version);
-    OBN_TRY(check_side(d, "inputs", op->op_type, since_version, sig->inputs, n->n_inputs, n->inputs));
+    OBN_TRY(check_side(d, "inputs", op->op_type, since_version, sig->inputs, obn_node_n_formal(n), n->inputs));
     return check_side(d, "outputs", op->op_type, since_version, sig->outputs, n->n_outputs, n->outputs);
 }
 

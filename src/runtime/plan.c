@@ -11,6 +11,15 @@
  * vector load (AVX-512) is then aligned. */
 #define OBN_ALIGN 64
 
+/* What a plan built without limits is checked against (obn_limits_init's
+ * values); static, as the steps keep a pointer to it. */
+static const obn_limits default_limits = {
+    .max_initializer_bytes = OBN_DEFAULT_MAX_INITIALIZER_BYTES,
+    .max_arena_bytes = OBN_DEFAULT_MAX_ARENA_BYTES,
+    .max_rank = OBN_MAX_RANK,
+    .max_graph_depth = OBN_DEFAULT_MAX_GRAPH_DEPTH,
+};
+
 static size_t align_up(size_t n) { return (n + OBN_ALIGN - 1) & ~(size_t)(OBN_ALIGN - 1); }
 
 void obn_plan_free(obn_plan *p)
@@ -50,12 +59,13 @@ static obn_status new_value_tensor(const obn_value *v, obn_tensor **out)
 
 /* Executes one node now, allocating its outputs (constant folding, or a
  * whole eager run); every byte allocated is counted in `mem` first. With
- * `variant` (OBN_VARIANT_CAP bytes), the kernel variant is written there
- * while the node's state still exists. */
-static obn_status run_now(obn_op_ctx *ctx, obn_budget *mem, char *variant)
+ * op_shapes (OBN_OP_RUN_SHAPES after OBN_DEFER) the op allocates them.
+ * With `variant` (OBN_VARIANT_CAP bytes), the kernel variant is written
+ * there while the node's state still exists. */
+static obn_status run_now(obn_op_ctx *ctx, obn_budget *mem, bool op_shapes, char *variant)
 {
     const obn_op *op = ctx->node->op;
-    for (int k = 0; k < ctx->n_outputs; k++)
+    for (int k = 0; k < ctx->n_outputs && !op_shapes; k++)
         if (ctx->outputs[k]) {
             OBN_TRY(obn_budget_take(mem, ctx->outputs[k]->nbytes, ctx->outputs[k]->name));
             OBN_TRY(obn_tensor_alloc(ctx->outputs[k]));
@@ -71,8 +81,10 @@ static obn_status run_now(obn_op_ctx *ctx, obn_budget *mem, char *variant)
             s = OBN_OOM();
     }
     ctx->workspace = ws;
+    ctx->mem = mem;
     if (s == OBN_OK) s = op->run(ctx);
     if (s == OBN_OK && variant) obn_profile_variant(ctx, variant, OBN_VARIANT_CAP);
+    ctx->mem = NULL;
     if (state && op->free_state) op->free_state(state);
     if (ws) obn_budget_give(mem, ws_bytes);
     free(ws);
@@ -312,12 +324,7 @@ obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,
 {
     memset(p, 0, sizeof *p);
     p->eager = eager;
-    obn_limits defaults;
-    const obn_limits *limits = env->limits;
-    if (!limits) {
-        obn_limits_init(&defaults);
-        limits = &defaults;
-    }
+    const obn_limits *limits = env->limits ? env->limits : &default_limits;
     p->memory = (obn_budget){0, limits->max_arena_bytes, "max_arena_bytes", "the session's planned memory"};
     int *last_use = NULL;
     obn_status s;
@@ -352,21 +359,25 @@ obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,
         ctx->outputs = st->io + node->n_inputs;
         ctx->threads = env->threads;
         ctx->run = env->run;
+        ctx->limits = limits;
         s = node->op->infer(ctx);
+        bool op_shapes = s == OBN_DEFER && (node->op->flags & OBN_OP_RUN_SHAPES) && all_inputs_known(ctx);
+        if (op_shapes) s = OBN_OK;
         if (s == OBN_DEFER && eager) {
             char d[OBN_NODE_DESC_CAP];
             s = obn_err(OBN_E_RUNTIME, "%s: shape inference needs data that is not available",
                         obn_node_desc(node, d, sizeof d));
         }
-        if (s != OBN_OK || (s = check_outputs(ctx, limits))) {
+        if (s != OBN_OK || (!op_shapes && (s = check_outputs(ctx, limits)))) {
             free(st->io);
             st->io = NULL;
             goto fail;
         }
-        if ((node->op->flags & OBN_OP_SHAPE_ONLY) || all_inputs_known(ctx)) {
+        if (op_shapes || (node->op->flags & OBN_OP_SHAPE_ONLY) || all_inputs_known(ctx)) {
             char variant[OBN_VARIANT_CAP];
             double t0 = env->observe ? obn_profile_now() : 0.0;
-            s = run_now(ctx, &p->memory, env->observe ? variant : NULL);
+            s = run_now(ctx, &p->memory, op_shapes, env->observe ? variant : NULL);
+            if (s == OBN_OK && op_shapes) s = check_outputs(ctx, limits);
             if (s == OBN_OK && env->observe)
                 s = notify(env->observe, g, ctx, variant, obn_profile_now() - t0, !eager);
             free(st->io);
@@ -413,6 +424,7 @@ obn_status obn_plan_run(obn_plan *p, const obn_graph *g, const obn_tensor *const
         OBN_TRY(obn_run_check(env->run, ctx->node, "before"));
         ctx->threads = env->threads;
         ctx->run = env->run;
+        ctx->limits = env->limits ? env->limits : &default_limits;
         /* OBN_PROFILE and a node callback: every step timed */
         double t0 = p->prof_sec || env->observe ? obn_profile_now() : 0.0;
         obn_status s = ctx->node->op->run(ctx);

@@ -45,7 +45,7 @@ void obn_session_options_init(obn_session_options *o)
 static void free_attrs(obn_session *s)
 {
     if (!s->attrs) return;
-    for (int i = 0; i < s->graph->n_nodes; i++) free(s->attrs[i]);
+    for (int i = 0; i < s->graph->n_nodes; i++) obn_op_free_attrs(s->graph->nodes[i].op, s->attrs[i]);
     free(s->attrs);
     s->attrs = NULL;
 }

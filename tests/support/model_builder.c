@@ -321,6 +321,12 @@ void tb_attr_tensor(tb_model *m, Onnx__NodeProto *n, const char *name, Onnx__Ten
     a->t = t;
 }
 
+void tb_attr_graph(tb_model *m, Onnx__NodeProto *n, const char *name, tb_model *body)
+{
+    Onnx__AttributeProto *a = new_attr(m, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH);
+    a->g = &body->graph;
+}
+
 const uint8_t *tb_pack(tb_model *m, size_t *len)
 {
     free(m->packed);

@@ -60,6 +60,10 @@ void tb_attr_ints(tb_model *m, Onnx__NodeProto *n, const char *name, size_t coun
 void tb_attr_floats(tb_model *m, Onnx__NodeProto *n, const char *name, size_t count, const float *v);
 void tb_attr_strings(tb_model *m, Onnx__NodeProto *n, const char *name, size_t count, const char *const *v);
 void tb_attr_tensor(tb_model *m, Onnx__NodeProto *n, const char *name, Onnx__TensorProto *t);
+/* GRAPH attribute: the graph of `body` (a tb_new(0) model whose inputs,
+ * outputs, nodes and initializers make the subgraph). body is not copied:
+ * keep it until m is packed for the last time, then tb_free it too. */
+void tb_attr_graph(tb_model *m, Onnx__NodeProto *n, const char *name, tb_model *body);
 
 /* Serialises the model (owned by the builder). */
 const uint8_t *tb_pack(tb_model *m, size_t *len);
