@@ -28,8 +28,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kernels/half.h"
 #include "op_helpers.h"
+#include "quant_common.h"
 
 enum { IN_X, IN_SCALE, IN_ZP };
 
@@ -308,45 +308,12 @@ static obn_status quant_infer(obn_op_ctx *ctx)
 
 /* --- kernels --- */
 
-/* v rounded to the division precision p (float, float16 or bfloat16). */
-static float to_precision(double v, obn_dtype p)
-{
-    switch (p) {
-    case OBN_FLOAT16: return obn_f16_to_f32(obn_f32_to_f16((float)v));
-    case OBN_BFLOAT16: return obn_bf16_to_f32(obn_f32_to_bf16((float)v));
-    default: return (float)v;
-    }
-}
-
 static obn_dtype division_precision(const obn_op_ctx *ctx)
 {
     const quant_attrs *a = ctx->attrs;
     obn_dtype s = ctx->inputs[IN_SCALE]->dtype;
     if (a->precision != OBN_UNDEFINED) return a->precision;
     return s == OBN_FLOAT16 || s == OBN_BFLOAT16 ? s : OBN_FLOAT;
-}
-
-/* Range of an integer quantized type. */
-static void int_range(obn_dtype t, int64_t *lo, int64_t *hi)
-{
-    switch (t) {
-    case OBN_UINT8: *lo = 0, *hi = 255; break;
-    case OBN_INT8: *lo = -128, *hi = 127; break;
-    case OBN_UINT16: *lo = 0, *hi = 65535; break;
-    case OBN_INT16: *lo = -32768, *hi = 32767; break;
-    case OBN_UINT4: *lo = 0, *hi = 15; break;
-    case OBN_INT4: *lo = -8, *hi = 7; break;
-    case OBN_UINT2: *lo = 0, *hi = 3; break;
-    default: *lo = -2, *hi = 1; break; /* int2 */
-    }
-}
-
-/* round half to even, plus the zero point, saturated; NaN -> zero point. */
-static int64_t quantize_int(double q, double zp, int64_t lo, int64_t hi)
-{
-    if (q != q) q = 0;
-    double r = nearbyint(q) + zp;
-    return r <= (double)lo ? lo : r >= (double)hi ? hi : (int64_t)r;
 }
 
 typedef struct {
@@ -363,7 +330,7 @@ static void store_quantized(obn_tensor *y, int64_t i, const quantize_target *t, 
         ((uint8_t *)y->data)[i] = obn_f64_to_minifloat(q + zp, t->fmt, t->sat);
         return;
     }
-    int64_t v = quantize_int(q, zp, t->lo, t->hi);
+    int64_t v = obn_quant_round(q, zp, t->lo, t->hi);
     if (obn_dtype_packed_bits(y->dtype)) ((uint8_t *)y->data)[i] = (uint8_t)(int8_t)v;
     else obn_store_i64(y, i, v);
 }
@@ -376,8 +343,9 @@ static void quantize_row(const obn_op_ctx *ctx, const quantize_target *t, int64_
     obn_tensor *y = ctx->outputs[0];
     for (int64_t r = 0; r < n; r++) {
         int64_t j = pbase + r * pstep;
-        float scale = to_precision(obn_load_f64(s, j), t->precision);
-        double q = to_precision((double)to_precision(obn_load_f64(x, first + r), t->precision) / scale, t->precision);
+        float scale = obn_quant_to_precision(obn_load_f64(s, j), t->precision);
+        float xp = obn_quant_to_precision(obn_load_f64(x, first + r), t->precision);
+        double q = obn_quant_to_precision((double)xp / scale, t->precision);
         store_quantized(y, first + r, t, q, z ? obn_load_f64(z, j) : 0.0);
     }
 }
@@ -409,7 +377,7 @@ static obn_status quant_run(obn_op_ctx *ctx)
         t.fmt = obn_dtype_minifloat(yt);
         t.sat = obn_minifloat_saturation(yt, a->saturate != 0, ctx->since_version);
     } else if (q) {
-        int_range(yt, &t.lo, &t.hi);
+        obn_quant_range(yt, &t.lo, &t.hi);
     }
     int64_t rows = g.outer * g.d;
     bool par = ctx->inputs[IN_X]->numel >= QUANT_PARALLEL_MIN && ctx->threads > 1;
@@ -455,9 +423,9 @@ static obn_status dynamic_run(obn_op_ctx *ctx)
         hi = fmaxf(hi, p[i]);
     }
     float scale = (hi == lo ? 1.0f : hi - lo) / 255.0f;
-    int64_t zp = quantize_int(fminf(fmaxf(0.0f - lo / scale, 0.0f), 255.0f), 0, 0, 255);
+    int64_t zp = obn_quant_round(fminf(fmaxf(0.0f - lo / scale, 0.0f), 255.0f), 0, 0, 255);
     uint8_t *y = ctx->outputs[0]->data;
-    for (int64_t i = 0; i < x->numel; i++) y[i] = (uint8_t)quantize_int(p[i] / scale, (double)zp, 0, 255);
+    for (int64_t i = 0; i < x->numel; i++) y[i] = (uint8_t)obn_quant_round(p[i] / scale, (double)zp, 0, 255);
     *(float *)ctx->outputs[1]->data = scale;
     *(uint8_t *)ctx->outputs[2]->data = (uint8_t)zp;
     return OBN_OK;

@@ -314,8 +314,9 @@ START_TEST(shape_errors)
     /* block 2 over 3 needs 2 blocks: [2,2] is right, [2,3] is not */
     q_opts o = NONE;
     o.block_size = 2;
-    m = q_model("QuantizeLinear", 21, OBN_FLOAT, 2, xd, OBN_FLOAT, 2, (const int64_t[]){2, 3}, (const float[6]){1, 1, 1, 1, 1, 1}, OBN_UINT8,
-                (const uint8_t[6]){0}, o);
+    const float s6[6] = {1, 1, 1, 1, 1, 1};
+    const uint8_t z6[6] = {0};
+    m = q_model("QuantizeLinear", 21, OBN_FLOAT, 2, xd, OBN_FLOAT, 2, (const int64_t[]){2, 3}, s6, OBN_UINT8, z6, o);
     OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "has shape [2,3]", "[2,2] (block_size 2 along axis 1)");
     tb_free(m);
     m = q_model("QuantizeLinear", 21, OBN_FLOAT, 2, xd, OBN_FLOAT, 2, sb, s, OBN_UINT8, z, o);
