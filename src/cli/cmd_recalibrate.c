@@ -269,16 +269,20 @@ static void progress(size_t done, size_t total, int64_t samples)
 
 static void print_table(const obn_recalib *r)
 {
-    printf("%-32s %7s %9s %12s %24s %22s\n", "BatchNormalization", "version", "channels", "values/ch",
+    int width = (int)strlen("BatchNormalization");
+    obn_recalib_report rep;
+    for (size_t i = 0; i < obn_recalib_bn_count(r); i++)
+        if (obn_recalib_bn_report(r, i, &rep) == OBN_OK && (int)strlen(rep.node_name) > width)
+            width = (int)strlen(rep.node_name);
+    printf("%-*s %7s %9s %12s %24s %22s\n", width, "BatchNormalization", "version", "channels", "values/ch",
            "max |mean shift|/sigma", "variance ratio");
     for (size_t i = 0; i < obn_recalib_bn_count(r); i++) {
-        obn_recalib_report rep;
         if (obn_recalib_bn_report(r, i, &rep) != OBN_OK) continue;
         char shift[64], ratio[64];
         snprintf(shift, sizeof shift, "%.3g (channel %lld)", rep.max_mean_shift, (long long)rep.max_shift_channel);
         snprintf(ratio, sizeof ratio, "%.3g .. %.3g", rep.var_ratio_min, rep.var_ratio_max);
-        printf("%-32s %7d %9lld %12.0f %24s %22s\n", rep.node_name[0] ? rep.node_name : "(unnamed)", rep.since_version,
-               (long long)rep.channels, rep.values, shift, ratio);
+        printf("%-*s %7d %9lld %12.0f %24s %22s\n", width, rep.node_name[0] ? rep.node_name : "(unnamed)",
+               rep.since_version, (long long)rep.channels, rep.values, shift, ratio);
     }
 }
 
