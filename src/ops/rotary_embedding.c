@@ -128,11 +128,14 @@ static obn_status rotary_run(obn_op_ctx *ctx)
             return obn_ctx_err(ctx, OBN_E_RUNTIME, "input 'position_ids' ('%s') value %lld at [%lld, %lld] is outside the %lld cache rows",
                                obn_in_name(ctx, IN_POS), (long long)pos[i], (long long)(i / g.s), (long long)(i % g.s),
                                (long long)g.cache_rows);
+    /* float X (and so float caches: same dtype) needs no workspace, and
+     * ctx->workspace may then be NULL: no offsets from it */
     float *ws = ctx->workspace;
+    bool conv = x->dtype != OBN_FLOAT;
     const float *xf = as_float(x, ws);
-    float *yf = x->dtype == OBN_FLOAT ? y->data : ws + x->numel;
-    const float *cf = as_float(ctx->inputs[IN_COS], ws + 2 * x->numel);
-    const float *sf = as_float(ctx->inputs[IN_SIN], ws + 2 * x->numel + ctx->inputs[IN_COS]->numel);
+    float *yf = conv ? ws + x->numel : y->data;
+    const float *cf = as_float(ctx->inputs[IN_COS], conv ? ws + 2 * x->numel : NULL);
+    const float *sf = as_float(ctx->inputs[IN_SIN], conv ? ws + 2 * x->numel + ctx->inputs[IN_COS]->numel : NULL);
     bool x3 = x->rank == 3;
     int64_t vectors = g.b * g.h * g.s;
 #pragma omp parallel for schedule(static) num_threads(ctx->threads) if (vectors * g.d > 16384)

@@ -43,7 +43,12 @@ void obn_subgraph_bind_outer(obn_subgraph *sg, const obn_op_ctx *ctx)
     for (int k = 0; k < sg->g->n_outer; k++) sg->in[first + k] = ctx->inputs[base + k];
 }
 
-static obn_plan_env env_of(const obn_op_ctx *ctx) { return (obn_plan_env){ctx->threads, ctx->limits, ctx->run}; }
+/* A body's plan runs under its node's threads, limits and cancellation; no
+ * observer (that follows the nodes of the session's own graph). */
+static obn_plan_env env_of(const obn_op_ctx *ctx)
+{
+    return (obn_plan_env){.threads = ctx->threads, .limits = ctx->limits, .run = ctx->run};
+}
 
 /* The static plan was made for inputs of these types and shapes. */
 static bool plan_matches(const obn_subgraph *sg)
