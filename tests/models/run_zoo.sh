@@ -21,11 +21,11 @@
 #   transformer (ViT-B/16, Swin-T, ConvNeXt-T, MaxViT-T; 224)   opset 17  1e-4
 #   efficientnet_v2 (EfficientNetV2-S at 224)                   opset 13  2e-4
 # The per-pixel segmentation maps have no global pool to average float32
-# rounding: PyTorch's own float32 map is 2e-4 from its float64 one on
-# fcn_resnet50 (onnxbn's 3e-4). EfficientNetV2-S's 110 random BN layers
-# amplify rounding the most of the classifiers: its logits are 1.0e-4 from
-# float64 with Winograd convolutions, 1.8e-5 with OBN_WINOGRAD=0 (PyTorch's
-# float32: 2.6e-5).
+# rounding: on fcn_resnet50 PyTorch's own float32 map is 2.0e-4 from its
+# float64 one (onnxbn's: 3.1e-4; 1.9e-4 with OBN_WINOGRAD=0). The 110 random
+# BN layers of EfficientNetV2-S amplify rounding the most of the classifiers:
+# its logits are 1.0e-4 from float64 with Winograd convolutions, 1.8e-5 with
+# OBN_WINOGRAD=0 (PyTorch's float32: 2.6e-5).
 #
 # At the end a table gives every model's largest absolute error per
 # configuration.
