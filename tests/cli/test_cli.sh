@@ -86,6 +86,18 @@ expect 1 "CANCELLED.*timeout of 1e-09 s passed before node" -- "$bin" run "$mode
 expect 0 "output 'output'" -- "$bin" run "$model" --timeout 60
 expect 2 "seconds > 0" -- "$bin" run "$model" --timeout -1
 
+# recalibrate: new BN statistics from data (values: tests/runtime/test_recalibrate.c)
+rdata="$(dirname "$model")/test_data_set_0/input_0.pb"
+expect 0 "recalibrated 2 BatchNormalization nodes over 1 batches (exact cumulative)" -- \
+    "$bin" recalibrate "$model" --data "$rdata" -o "$tmp/recal.onnx"
+expect 0 "output 'output'" -- "$bin" run "$tmp/recal.onnx" -i "input=$rdata"
+expect 0 "(momentum rule)" -- "$bin" recalibrate "$model" --data "$rdata" --momentum 0.9 -o "$tmp/recal_m.onnx"
+expect 2 "usage: onnxbn recalibrate" -- "$bin" recalibrate "$model" -o "$tmp/recal2.onnx"
+expect 2 "/nonexistent: no such file or folder" -- "$bin" recalibrate "$model" --data /nonexistent -o "$tmp/recal3.onnx"
+expect 2 "needs a number in \[0, 1\]" -- "$bin" recalibrate "$model" --data "$rdata" --momentum 2 -o "$tmp/recal4.onnx"
+expect 0 "folded BatchNormalization" -- "$bin" optimize "$model" -o "$tmp/folded.onnx"
+expect 2 "recalibrate the model before folding" -- "$bin" recalibrate "$tmp/folded.onnx" --data "$rdata" -o "$tmp/recal5.onnx"
+
 # .npy inputs (written with numpy when available)
 if /usr/bin/python3 -c "import numpy" 2>/dev/null; then
     /usr/bin/python3 -c "import numpy as np; np.save('$tmp/x.npy', np.ones((1,3,16,16), np.float32))"
