@@ -328,6 +328,204 @@ START_TEST(if_depth_limit)
 }
 END_TEST
 
+/* Loop summing: M = 4 iterations, carried s (start 1.5) and a scan output
+ * of i*x. The body computes s' = s + x * float(i): s = 1.5 + x*(0+1+2+3) =
+ * 1.5 + 6x; scan = [0*x, 1*x, 2*x, 3*x]. x is read from the main graph. */
+static tb_model *loop_sum(tb_model **body, int with_scan)
+{
+    tb_model *m = tb_new(16);
+    tb_input(m, "x", OBN_FLOAT, 1, D3);
+    int64_t mv = 4;
+    tb_init_i64(m, "M", 0, NULL, &mv);
+    static const float s0[3] = {1.5f, 1.5f, 1.5f};
+    tb_init_f32(m, "s0", 1, D3, s0);
+    *body = tb_new(0);
+    tb_input(*body, "i", OBN_INT64, 0, NULL);
+    tb_input(*body, "c", OBN_BOOL, 0, NULL);
+    tb_input(*body, "s", OBN_FLOAT, 1, D3);
+    Onnx__NodeProto *cast = tb_node(*body, "Cast", "cast", "i", "fi");
+    tb_attr_int(*body, cast, "to", OBN_FLOAT);
+    tb_node(*body, "Mul", "mul", "x,fi", "xi");
+    tb_node(*body, "Add", "add", "s,xi", "s_out");
+    tb_node(*body, "Identity", "keep", "c", "c_out");
+    tb_output(*body, "c_out", OBN_BOOL, 0, NULL);
+    tb_output(*body, "s_out", OBN_FLOAT, 1, D3);
+    if (with_scan) tb_output(*body, "xi", OBN_FLOAT, 1, D3);
+    Onnx__NodeProto *n = tb_node(m, "Loop", "loop", "M,,s0", with_scan ? "s_final,stack" : "s_final");
+    tb_attr_graph(m, n, "body", *body);
+    tb_output(m, "s_final", OBN_FLOAT, 1, D3);
+    if (with_scan) tb_output(m, "stack", OBN_FLOAT, 2, (const int64_t[]){4, 3});
+    return m;
+}
+
+START_TEST(loop_sums_with_and_without_scan_outputs)
+{
+    static const float xv[3] = {1, 2, -3};
+    for (int with_scan = 0; with_scan < 2; with_scan++) {
+        tb_model *body, *m = loop_sum(&body, with_scan);
+        cf_session cs;
+        cf_open(m, &cs);
+        obn_tensor *x = ot_tensor(OBN_FLOAT, 1, D3, xv);
+        const obn_tensor *outs[2];
+        for (int rep = 0; rep < 2; rep++) { /* the second run reuses the plans */
+            TB_EXPECT_OK(cf_run(&cs, 1, &x, 1 + with_scan, outs));
+            static const double want_s[3] = {7.5, 13.5, -16.5};
+            ot_expect_f32(outs[0], want_s, 3, 0);
+            if (with_scan) {
+                static const double want_stack[12] = {0, 0, 0, 1, 2, -3, 2, 4, -6, 3, 6, -9};
+                ot_expect_shape(outs[1], 2, (const int64_t[]){4, 3});
+                ot_expect_f32(outs[1], want_stack, 12, 0);
+            }
+        }
+        obn_tensor_destroy(x);
+        cf_close(&cs);
+        tb_free(m);
+        tb_free(body);
+    }
+}
+END_TEST
+
+/* A while loop (cond, no M) whose If in the body reads an outer value: n
+ * doubles while n < limit; the If adds 1 instead of doubling when n is odd
+ * (n odd -> n+1, else 2n). From n=3, limit=20: 3 -> 4 -> 8 -> 16 -> 32
+ * stops (32 >= 20): n = 32 after 4 iterations, the scan of the cond value
+ * is [1, 1, 1, 0]. */
+START_TEST(loop_while_with_nested_if)
+{
+    tb_model *m = tb_new(13);
+    tb_input(m, "n0", OBN_INT64, 0, NULL);
+    tb_input(m, "limit", OBN_INT64, 0, NULL);
+    uint8_t t = 1;
+    tb_add_init(m, tb_tensor(m, "go", OBN_BOOL, 0, NULL, &t, 1));
+    int64_t one = 1, two = 2;
+    tb_init_i64(m, "one", 0, NULL, &one);
+    tb_init_i64(m, "two", 0, NULL, &two);
+    tb_model *body = tb_new(0), *odd = tb_new(0), *even = tb_new(0);
+    tb_input(body, "i", OBN_INT64, 0, NULL);
+    tb_input(body, "c", OBN_BOOL, 0, NULL);
+    tb_input(body, "n", OBN_INT64, 0, NULL);
+    tb_node(body, "Mod", "mod", "n,two", "r");
+    tb_node(body, "Equal", "isodd", "r,one", "odd");
+    tb_node(odd, "Add", "inc", "n,one", "o");
+    tb_output(odd, "o", OBN_INT64, 0, NULL);
+    tb_node(even, "Mul", "dbl", "n,two", "e");
+    tb_output(even, "e", OBN_INT64, 0, NULL);
+    Onnx__NodeProto *iff = tb_node(body, "If", "step", "odd", "n_next");
+    tb_attr_graph(body, iff, "then_branch", odd);
+    tb_attr_graph(body, iff, "else_branch", even);
+    tb_node(body, "Less", "less", "n_next,limit", "c_out");
+    tb_node(body, "Cast", "cc", "c_out", "c_i64");
+    tb_attr_int(body, tb_proto(body)->graph->node[tb_proto(body)->graph->n_node - 1], "to", OBN_INT64);
+    tb_output(body, "c_out", OBN_BOOL, 0, NULL);
+    tb_output(body, "n_next", OBN_INT64, 0, NULL);
+    tb_output(body, "c_i64", OBN_INT64, 0, NULL);
+    Onnx__NodeProto *n = tb_node(m, "Loop", "while", ",go,n0", "n_final,conds");
+    tb_attr_graph(m, n, "body", body);
+    tb_output(m, "n_final", OBN_INT64, 0, NULL);
+    tb_output(m, "conds", OBN_INT64, 1, (const int64_t[]){-1});
+    cf_session cs;
+    cf_open(m, &cs);
+    int64_t n0 = 3, lim = 20;
+    obn_tensor *ins[2] = {ot_tensor(OBN_INT64, 0, NULL, &n0), ot_tensor(OBN_INT64, 0, NULL, &lim)};
+    const obn_tensor *outs[2];
+    TB_EXPECT_OK(cf_run(&cs, 2, ins, 2, outs));
+    static const int64_t want_n = 32, want_c[4] = {1, 1, 1, 0};
+    ot_expect_i64(outs[0], &want_n, 1);
+    ot_expect_i64(outs[1], want_c, 4);
+    ot_destroy(2, ins);
+    cf_close(&cs);
+    tb_free(m);
+    tb_free(body);
+    tb_free(odd);
+    tb_free(even);
+}
+END_TEST
+
+START_TEST(loop_malformed)
+{
+    tb_model *body, *m;
+    m = loop_sum(&body, 0);
+    tb_proto(m)->graph->node[0]->input[0] = tb_str(m, ""); /* neither M nor cond */
+    TB_EXPECT_ERR(load_status(m), OBN_E_UNSUPPORTED, "node \"loop\"", "neither", "never end");
+    tb_free(m), tb_free(body);
+    m = loop_sum(&body, 0);
+    tb_input(body, "extra", OBN_FLOAT, 1, D3); /* 4 body inputs for 1 carried value */
+    TB_EXPECT_ERR(load_status(m), OBN_E_INVALID_MODEL, "node \"loop\"", "body", "4 inputs", "expected 3");
+    tb_free(m), tb_free(body);
+    m = loop_sum(&body, 0);
+    tb_output(body, "fi", OBN_FLOAT, 0, NULL);
+    tb_output(body, "xi", OBN_FLOAT, 1, D3); /* 4 body outputs, the node has 1 */
+    TB_EXPECT_ERR(load_status(m), OBN_E_INVALID_MODEL, "node \"loop\"", "body", "4 outputs", "expected 2");
+    tb_free(m), tb_free(body);
+}
+END_TEST
+
+/* Scan cumulative sum (Scan-9+ and Scan-8): state s, scan input rows of X;
+ * body s' = s + x_t, scan output s'. X = [[1,2],[3,4],[5,6]]: outputs
+ * final [9, 12] and [[1,2],[4,6],[9,12]]; scanned in reverse: [[5,6],[8,10],
+ * [9,12]] (prepended: rows in reverse order). */
+static tb_model *scan_cumsum(int opset, tb_model **body, int reverse)
+{
+    tb_model *m = tb_new(opset);
+    int batched = opset < 9;
+    const int64_t xd[3] = {1, 3, 2}, sd[2] = {1, 2};
+    tb_input(m, "s0", OBN_FLOAT, batched ? 2 : 1, batched ? sd : sd + 1);
+    tb_input(m, "X", OBN_FLOAT, batched ? 3 : 2, batched ? xd : xd + 1);
+    *body = tb_new(0);
+    tb_input(*body, "s", OBN_FLOAT, 1, sd + 1);
+    tb_input(*body, "x", OBN_FLOAT, 1, sd + 1);
+    tb_node(*body, "Add", "add", "s,x", "s_out");
+    tb_node(*body, "Identity", "copy", "s_out", "y");
+    tb_output(*body, "s_out", OBN_FLOAT, 1, sd + 1);
+    tb_output(*body, "y", OBN_FLOAT, 1, sd + 1);
+    Onnx__NodeProto *n = tb_node(m, "Scan", "scan", batched ? ",s0,X" : "s0,X", "s_final,Y");
+    tb_attr_graph(m, n, "body", *body);
+    tb_attr_int(m, n, "num_scan_inputs", 1);
+    int64_t rev = 1;
+    if (reverse) tb_attr_ints(m, n, batched ? "directions" : "scan_input_directions", 1, &rev);
+    tb_output(m, "s_final", OBN_FLOAT, batched ? 2 : 1, batched ? sd : sd + 1);
+    tb_output(m, "Y", OBN_FLOAT, batched ? 3 : 2, batched ? xd : xd + 1);
+    return m;
+}
+
+START_TEST(scan_cumulative_sum)
+{
+    static const float xv[6] = {1, 2, 3, 4, 5, 6}, s0[2] = {0, 0};
+    static const double fwd[6] = {1, 2, 4, 6, 9, 12}, rev[6] = {5, 6, 8, 10, 9, 12}, fin[2] = {9, 12};
+    const int opsets[3] = {8, 9, 16};
+    for (int o = 0; o < 3; o++)
+        for (int r = 0; r < 2; r++) {
+            tb_model *body, *m = scan_cumsum(opsets[o], &body, r);
+            int batched = opsets[o] < 9;
+            const int64_t xd[3] = {1, 3, 2}, sd[2] = {1, 2};
+            obn_tensor *ins[2] = {ot_tensor(OBN_FLOAT, batched ? 2 : 1, batched ? sd : sd + 1, s0),
+                                  ot_tensor(OBN_FLOAT, batched ? 3 : 2, batched ? xd : xd + 1, xv)};
+            obn_tensor *outs[2] = {NULL, NULL};
+            obn_status st = ot_run(m, 2, ins, 2, outs);
+            ck_assert_msg(st == OBN_OK, "Scan-%d reverse=%d: %s", opsets[o], r, obn_last_error());
+            ot_expect_f32(outs[0], fin, 2, 0);
+            ot_expect_f32(outs[1], r ? rev : fwd, 6, 0);
+            ot_destroy(2, ins);
+            ot_destroy(2, outs);
+            tb_free(m);
+            tb_free(body);
+        }
+}
+END_TEST
+
+START_TEST(scan_malformed)
+{
+    tb_model *body, *m = scan_cumsum(16, &body, 0);
+    tb_proto(m)->graph->node[0]->attribute[1]->i = 3; /* num_scan_inputs over the node's 2 inputs */
+    TB_EXPECT_ERR(load_status(m), OBN_E_INVALID_MODEL, "node \"scan\"", "num_scan_inputs");
+    tb_free(m), tb_free(body);
+    m = scan_cumsum(16, &body, 0);
+    tb_output(body, "x", OBN_FLOAT, 1, (const int64_t[]){2}); /* 3 body outputs, the node has 2 */
+    TB_EXPECT_ERR(load_status(m), OBN_E_INVALID_MODEL, "node \"scan\"", "body", "3 outputs", "expected 2");
+    tb_free(m), tb_free(body);
+}
+END_TEST
+
 static Suite *control_flow_suite(void)
 {
     Suite *s = suite_create("control_flow");
@@ -339,6 +537,13 @@ static Suite *control_flow_suite(void)
     tcase_add_test(t, if_constant_cond_folds);
     tcase_add_test(t, if_malformed_branches);
     tcase_add_test(t, if_depth_limit);
+    suite_add_tcase(s, t);
+    t = tcase_create("loop_scan");
+    tcase_add_test(t, loop_sums_with_and_without_scan_outputs);
+    tcase_add_test(t, loop_while_with_nested_if);
+    tcase_add_test(t, loop_malformed);
+    tcase_add_test(t, scan_cumulative_sum);
+    tcase_add_test(t, scan_malformed);
     suite_add_tcase(s, t);
     return s;
 }
