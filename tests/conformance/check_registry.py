@@ -29,7 +29,14 @@ KNOWN_GAPS = {
 }
 
 
-def spec_signature(params):
+# Variadic parameters whose minimum arity is 0 in the spec, for onnx versions
+# whose Python binding does not expose FormalParameter.min_arity (1.12)
+MIN_ARITY_0 = {
+    ("Loop", "v_initial"),  # a Loop may carry no values
+}
+
+
+def spec_signature(op_type, params):
     """The spec's formal parameters in onnxbn's notation: "X W ?B", "inputs..."."""
     opt = onnx.defs.OpSchema.FormalParameterOption
     out = []
@@ -38,7 +45,8 @@ def spec_signature(params):
         if p.option == opt.Optional:
             out.append("?" + name)
         elif p.option == opt.Variadic:
-            out.append(("?" if getattr(p, "min_arity", 1) == 0 else "") + name + "...")
+            min_arity = getattr(p, "min_arity", 0 if (op_type, name) in MIN_ARITY_0 else 1)
+            out.append(("?" if min_arity == 0 else "") + name + "...")
         else:
             out.append(name)
     return " ".join(out)
@@ -74,7 +82,7 @@ def spec_signature_of(name, version, table):
     if version > LAST_ONNX_DEFS_OPSET:
         return table.get((name, version))
     schema = onnx.defs.get_schema(name, version, "")
-    return spec_signature(schema.inputs), spec_signature(schema.outputs)
+    return spec_signature(schema.name, schema.inputs), spec_signature(schema.name, schema.outputs)
 
 
 def check_signatures(onnxbn, max_opset, problems):
