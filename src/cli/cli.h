@@ -20,6 +20,16 @@ int cmd_ops(int argc, char **argv);
 int cmd_recalibrate(int argc, char **argv);
 
 /* Prints "onnxbn: error [CODE]: <last error>" to stderr, returns CLI_USAGE. */
+/* A growable list of strings the list owns (copies). */
+typedef struct cli_str_list {
+    char **items;
+    size_t n, cap;
+} cli_str_list;
+/* Appends a copy of s; -1 when out of memory. */
+int cli_list_push(cli_str_list *l, const char *s);
+/* Frees the strings and the list; *l is empty after. */
+void cli_list_free(cli_str_list *l);
+
 int cli_error(obn_status status);
 /* Prints a usage error, returns CLI_USAGE. */
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -6,6 +6,26 @@
 
 #include "cli.h"
 
+int cli_list_push(cli_str_list *l, const char *s)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        char **ni = realloc(l->items, cap * sizeof *ni);
+        if (!ni) return -1;
+        l->items = ni;
+        l->cap = cap;
+    }
+    l->items[l->n] = strdup(s);
+    return l->items[l->n] ? (int)(l->n++, 0) : -1;
+}
+
+void cli_list_free(cli_str_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) free(l->items[i]);
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
 int cli_error(obn_status status)
 {
     fprintf(stderr, "onnxbn: error [%s]: %s\n", obn_status_name(status), obn_last_error());

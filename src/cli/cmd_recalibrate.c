@@ -29,30 +29,6 @@ typedef struct {
     long batch; /* 0: default */
 } recal_args;
 
-typedef struct {
-    char **items;
-    size_t n, cap;
-} str_list;
-
-static int list_add(str_list *l, const char *s)
-{
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        char **ni = realloc(l->items, cap * sizeof *ni);
-        if (!ni) return -1;
-        l->items = ni;
-        l->cap = cap;
-    }
-    l->items[l->n] = strdup(s);
-    return l->items[l->n++] ? 0 : -1;
-}
-
-static void list_free(str_list *l)
-{
-    for (size_t i = 0; i < l->n; i++) free(l->items[i]);
-    free(l->items);
-}
-
 static int parse_args(int argc, char **argv, recal_args *a)
 {
     obn_recalib_options_init(&a->opts);
@@ -110,20 +86,20 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 
 /* Appends the tensor files of `path` (a file, or a folder searched
  * recursively in name order). */
-static int collect(const char *path, str_list *files)
+static int collect(const char *path, cli_str_list *files)
 {
     struct stat st;
     if (stat(path, &st) != 0) {
         fprintf(stderr, "onnxbn: error: %s: no such file or folder\n", path);
         return -1;
     }
-    if (!S_ISDIR(st.st_mode)) return list_add(files, path);
+    if (!S_ISDIR(st.st_mode)) return cli_list_push(files, path);
     DIR *d = opendir(path);
     if (!d) {
         fprintf(stderr, "onnxbn: error: %s: cannot open the folder\n", path);
         return -1;
     }
-    str_list names = {0};
+    cli_str_list names = {0};
     int rc = 0;
     for (struct dirent *e; rc == 0 && (e = readdir(d));) {
         if (e->d_name[0] == '.') continue;
@@ -135,13 +111,13 @@ static int collect(const char *path, str_list *files)
         }
         snprintf(full, len, "%s/%s", path, e->d_name);
         struct stat es;
-        if (stat(full, &es) == 0 && (S_ISDIR(es.st_mode) || is_tensor_file(e->d_name))) rc = list_add(&names, full);
+        if (stat(full, &es) == 0 && (S_ISDIR(es.st_mode) || is_tensor_file(e->d_name))) rc = cli_list_push(&names, full);
         free(full);
     }
     closedir(d);
     qsort(names.items, names.n, sizeof *names.items, cmp_str);
     for (size_t i = 0; rc == 0 && i < names.n; i++) rc = collect(names.items[i], files);
-    list_free(&names);
+    cli_list_free(&names);
     return rc;
 }
 
@@ -185,7 +161,7 @@ typedef struct {
     size_t row_bytes;
     unsigned char *buf;
     int64_t rows, cap;
-    str_list files;
+    cli_str_list files;
 } pending;
 
 /* Appends the samples of file `path` to p; the sample shape must agree
@@ -353,7 +329,7 @@ static int feed_all(obn_recalib *r, pending *ps, size_t n_in, long batch, int fi
 
 /* Sorts the files among the model inputs; every input needs the same
  * number of files. */
-static int assign_files(const obn_model *m, const str_list *files, pending *ps, size_t n_in)
+static int assign_files(const obn_model *m, const cli_str_list *files, pending *ps, size_t n_in)
 {
     for (size_t f = 0; f < files->n; f++) {
         int i = input_of(m, files->items[f]);
@@ -362,7 +338,7 @@ static int assign_files(const obn_model *m, const str_list *files, pending *ps, 
                     "input ('NAME_0001.npy') or store the input's name in the .pb\n", files->items[f]);
             return -1;
         }
-        if (list_add(&ps[i].files, files->items[f])) return -1;
+        if (cli_list_push(&ps[i].files, files->items[f])) return -1;
     }
     for (size_t i = 0; i < n_in; i++)
         if (ps[i].files.n != ps[0].files.n || ps[i].files.n == 0) {
@@ -381,7 +357,7 @@ static int recalibrate(const recal_args *a, obn_model *m, obn_recalib *r)
         return CLI_USAGE;
     }
     pending *ps = calloc(n_in, sizeof *ps);
-    str_list files = {0};
+    cli_str_list files = {0};
     long batch = a->batch;
     int rc = ps ? CLI_OK : CLI_USAGE;
     for (int i = 0; rc == CLI_OK && i < a->n_paths; i++)
@@ -396,10 +372,10 @@ static int recalibrate(const recal_args *a, obn_model *m, obn_recalib *r)
     if (rc == CLI_OK) rc = feed_all(r, ps, n_in, batch, vi.dims[0] > 0);
     for (size_t i = 0; ps && i < n_in; i++) {
         free(ps[i].buf);
-        list_free(&ps[i].files);
+        cli_list_free(&ps[i].files);
     }
     free(ps);
-    list_free(&files);
+    cli_list_free(&files);
     return rc;
 }
 

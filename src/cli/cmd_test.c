@@ -24,31 +24,6 @@ typedef struct {
     result_kind result;
 } test_result;
 
-typedef struct {
-    char **items;
-    size_t n, cap;
-} str_list;
-
-static int list_push(str_list *l, const char *s)
-{
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        char **ni = realloc(l->items, cap * sizeof *ni);
-        if (!ni) return -1;
-        l->items = ni;
-        l->cap = cap;
-    }
-    l->items[l->n] = strdup(s);
-    return l->items[l->n] ? (int)(l->n++, 0) : -1;
-}
-
-static void list_free(str_list *l)
-{
-    for (size_t i = 0; i < l->n; i++) free(l->items[i]);
-    free(l->items);
-    memset(l, 0, sizeof *l);
-}
-
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 static int is_dir(const char *p)
@@ -64,7 +39,7 @@ static int is_file(const char *p)
 }
 
 /* Sorted entries of a folder (without . and ..), optionally by prefix. */
-static int list_dir(const char *dir, const char *prefix, str_list *out)
+static int list_dir(const char *dir, const char *prefix, cli_str_list *out)
 {
     DIR *d = opendir(dir);
     if (!d) return -1;
@@ -72,7 +47,7 @@ static int list_dir(const char *dir, const char *prefix, str_list *out)
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.') continue;
         if (prefix && strncmp(e->d_name, prefix, strlen(prefix)) != 0) continue;
-        if (list_push(out, e->d_name)) {
+        if (cli_list_push(out, e->d_name)) {
             closedir(d);
             return -1;
         }
@@ -83,23 +58,23 @@ static int list_dir(const char *dir, const char *prefix, str_list *out)
 }
 
 /* Collects test folders (those holding model.onnx) under path. */
-static void find_tests(const char *path, str_list *tests, int depth)
+static void find_tests(const char *path, cli_str_list *tests, int depth)
 {
     char model[4096];
     snprintf(model, sizeof model, "%s/model.onnx", path);
     if (is_file(model)) {
-        list_push(tests, path);
+        cli_list_push(tests, path);
         return;
     }
     if (depth > 16) return;
-    str_list entries = {0};
+    cli_str_list entries = {0};
     if (list_dir(path, NULL, &entries) == 0)
         for (size_t i = 0; i < entries.n; i++) {
             char sub[4096];
             snprintf(sub, sizeof sub, "%s/%s", path, entries.items[i]);
             if (is_dir(sub)) find_tests(sub, tests, depth + 1);
         }
-    list_free(&entries);
+    cli_list_free(&entries);
 }
 
 /* "node/test_relu" from ".../data/node/test_relu". */
@@ -295,7 +270,7 @@ static result_kind run_test(const char *dir, const test_opts *o, char *msg, size
         obn_model_destroy(m);
         return classify(s);
     }
-    str_list sets = {0};
+    cli_str_list sets = {0};
     list_dir(dir, "test_data_set_", &sets);
     result_kind r = R_PASS;
     if (sets.n == 0) {
@@ -307,7 +282,7 @@ static result_kind run_test(const char *dir, const test_opts *o, char *msg, size
         snprintf(set_dir, sizeof set_dir, "%s/%s", dir, sets.items[i]);
         r = run_data_set(sess, m, set_dir, o, msg, cap);
     }
-    list_free(&sets);
+    cli_list_free(&sets);
     obn_session_destroy(sess);
     obn_model_destroy(m);
     return r;
@@ -363,7 +338,7 @@ static int check_expectations(const char *list_path, const test_result *results,
 int cmd_test(int argc, char **argv)
 {
     test_opts o = {0, 0, 0};
-    str_list expects = {0}, roots = {0}, tests = {0};
+    cli_str_list expects = {0}, roots = {0}, tests = {0};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) {
             o.verbose = 1;
@@ -371,7 +346,7 @@ int cmd_test(int argc, char **argv)
             o.no_passes = 1;
         } else if (strcmp(argv[i], "--expect") == 0) {
             if (i + 1 >= argc) return cli_usage("test: --expect needs a manifest file");
-            list_push(&expects, argv[++i]);
+            cli_list_push(&expects, argv[++i]);
         } else if (strcmp(argv[i], "--rtol") == 0 || strcmp(argv[i], "--atol") == 0) {
             char *end;
             double v = i + 1 < argc ? strtod(argv[i + 1], &end) : -1;
@@ -392,16 +367,16 @@ int cmd_test(int argc, char **argv)
         } else if (argv[i][0] == '-') {
             return cli_usage("test: unknown option '%s'", argv[i]);
         } else {
-            list_push(&roots, argv[i]);
+            cli_list_push(&roots, argv[i]);
         }
     }
     if (roots.n == 0) return cli_usage("test: no PATH given");
     for (size_t i = 0; i < roots.n; i++) {
         if (!is_dir(roots.items[i])) {
             fprintf(stderr, "onnxbn: test: '%s' is not a folder\n", roots.items[i]);
-            list_free(&roots);
-            list_free(&tests);
-            list_free(&expects);
+            cli_list_free(&roots);
+            cli_list_free(&tests);
+            cli_list_free(&expects);
             return CLI_USAGE;
         }
         find_tests(roots.items[i], &tests, 0);
@@ -429,8 +404,8 @@ int cmd_test(int argc, char **argv)
     printf("%d passed, %d failed, %d skipped\n", counts[R_PASS], counts[R_FAIL] + counts[R_ERROR],
            counts[R_UNSUPPORTED]);
     free(results);
-    list_free(&expects);
-    list_free(&roots);
-    list_free(&tests);
+    cli_list_free(&expects);
+    cli_list_free(&roots);
+    cli_list_free(&tests);
     return rc;
 }
