@@ -105,6 +105,10 @@ def calibrate_and_perturb(model, shape, gen):
     network stays well conditioned (logits of order 1-100, so float32
     rounding stays far below the comparison tolerance)."""
     bns = bn_layers(model)
+    if not bns:  # nothing to calibrate (ViT, Swin, ConvNeXt, MaxViT's LayerNorm-only blocks)
+        model.eval()
+        normalise_logits(model, shape, gen)
+        return
     with torch.no_grad():
         for m in bns:
             c = m.num_features

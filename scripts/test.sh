@@ -12,4 +12,7 @@ scripts/install-deps.sh --if-missing
 bench/setup_ort.sh || echo "note: could not install onnxruntime-node; the ONNX Runtime cross-check will be skipped"
 scripts/build.sh
 cd build
-exec ctest --output-on-failure "$@"
+# two tests at a time on a 2-core machine (OBN_TEST_JOBS overrides): the
+# long suites (zoo, sanitizers, fuzzing) start first and the short ones fill
+# the other core; a -j given in the arguments wins
+exec ctest --output-on-failure -j "${OBN_TEST_JOBS:-$(nproc)}" "$@"
