@@ -156,37 +156,112 @@ static int cmp_size_desc(const void *a, const void *b)
 /* a + b, saturated: a total past SIZE_MAX is over any limit anyway */
 static size_t add_sat(size_t a, size_t b) { return a > SIZE_MAX - b ? SIZE_MAX : a + b; }
 
+/* Placed buffers indexed by time: the node range is cut into blocks of
+ * PLACE_BLOCK nodes; a buffer living over at most PLACE_SPAN blocks is
+ * listed in each of them, a longer-lived one in one list scanned for every
+ * query. Finding the placed buffers whose lifetimes overlap a new one then
+ * costs about the number of buffers live around it, not all placed ones. */
+#define PLACE_BLOCK 32
+#define PLACE_SPAN 8
+
+typedef struct {
+    int *items, n, cap;
+} int_list;
+
+static bool int_list_push(int_list *l, int v)
+{
+    if (l->n == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 8;
+        int *items = realloc(l->items, (size_t)cap * sizeof *items);
+        if (!items) return false;
+        l->items = items;
+        l->cap = cap;
+    }
+    l->items[l->n++] = v;
+    return true;
+}
+
 /* Greedy best-fit by decreasing size: each buffer goes at the lowest offset
  * that does not overlap a placed buffer whose lifetime overlaps its own.
- * Quadratic or worse in n, so a model of very many nodes can take long
- * here: `run` is checked every 64 buffers (OBN_E_CANCELLED naming the node
- * whose output was being placed). */
+ * `run` is checked
+ * every 64 buffers (OBN_E_CANCELLED naming the node whose output was being
+ * placed): a model whose many buffers are all live at once still costs
+ * time quadratic in their number here. */
 static obn_status place_buffers(buffer_req *reqs, int n, const obn_graph *g, const obn_run_state *run,
                                 size_t *out_total)
 {
     qsort(reqs, (size_t)n, sizeof *reqs, cmp_size_desc);
+    int n_blocks = g->n_nodes / PLACE_BLOCK + 1;
+    int_list *blocks = calloc((size_t)n_blocks + 1, sizeof *blocks); /* the last: long-lived buffers */
+    int *stamp = malloc((size_t)(n ? n : 1) * sizeof *stamp);
+    int_list cand = {0};
+    obn_status s = OBN_OK;
+    if (!blocks || !stamp) {
+        s = OBN_OOM();
+        goto done;
+    }
+    for (int j = 0; j < n; j++) stamp[j] = -1;
+    int_list *long_lived = &blocks[n_blocks];
     size_t total = 0;
     for (int i = 0; i < n; i++) {
-        if (i % 64 == 63 && obn_run_stopped(run))
-            return obn_run_check(run, &g->nodes[reqs[i].first], "while planning the memory of");
+        if (i % 64 == 63 && obn_run_stopped(run)) {
+            s = obn_run_check(run, &g->nodes[reqs[i].first], "while planning the memory of");
+            goto done;
+        }
+        buffer_req *r = &reqs[i];
+        int b0 = r->first / PLACE_BLOCK, b1 = r->last / PLACE_BLOCK;
+        if (b1 >= n_blocks) b1 = n_blocks - 1;
+        cand.n = 0;
+        for (int b = b0; b <= b1 + 1; b++) {
+            const int_list *l = b <= b1 ? &blocks[b] : long_lived;
+            for (int k = 0; k < l->n; k++) {
+                int j = l->items[k];
+                if (stamp[j] == i) continue;
+                stamp[j] = i;
+                if (reqs[j].last < r->first || r->last < reqs[j].first) continue;
+                if (!int_list_push(&cand, j)) {
+                    s = OBN_OOM();
+                    goto done;
+                }
+            }
+        }
+        /* past every candidate it overlaps until none is left: the lowest
+         * offset where it fits (a buffer it jumps over would overlap the
+         * gap) */
         size_t offset = 0;
         bool moved = true;
         while (moved) {
             moved = false;
-            for (int j = 0; j < i; j++) {
-                if (reqs[j].last < reqs[i].first || reqs[i].last < reqs[j].first) continue;
-                size_t end_j = add_sat(reqs[j].offset, reqs[j].size);
-                if (offset < end_j && reqs[j].offset < add_sat(offset, reqs[i].size)) {
-                    offset = end_j;
+            for (int k = 0; k < cand.n; k++) {
+                const buffer_req *c = &reqs[cand.items[k]];
+                size_t end_c = add_sat(c->offset, c->size);
+                if (offset < end_c && c->offset < add_sat(offset, r->size)) {
+                    offset = end_c;
                     moved = true;
                 }
             }
         }
-        reqs[i].offset = offset;
-        if (add_sat(offset, reqs[i].size) > total) total = add_sat(offset, reqs[i].size);
+        r->offset = offset;
+        if (add_sat(offset, r->size) > total) total = add_sat(offset, r->size);
+        if (b1 - b0 < PLACE_SPAN) {
+            for (int b = b0; b <= b1; b++)
+                if (!int_list_push(&blocks[b], i)) {
+                    s = OBN_OOM();
+                    goto done;
+                }
+        } else if (!int_list_push(long_lived, i)) {
+            s = OBN_OOM();
+            goto done;
+        }
     }
     *out_total = total;
-    return OBN_OK;
+done:
+    if (blocks)
+        for (int b = 0; b <= n_blocks; b++) free(blocks[b].items);
+    free(blocks);
+    free(stamp);
+    free(cand.items);
+    return s;
 }
 
 /* The arena plus the largest workspace, counted against the limit; the

@@ -380,19 +380,33 @@ END_TEST
 
 START_TEST(memory_planning_is_cancellable)
 {
-    /* a chain of 20,000 Relu nodes: placing their buffers (quadratic in the
-     * number of tensors) is most of obn_session_create's time */
-    enum { N = 20000 };
+    /* a chain of 8,000 Relu nodes whose every output is also read by one of
+     * eight Concats at the end: all 8,000 buffers are live at once, so
+     * placing them (quadratic in the number of buffers live together) is
+     * most of obn_session_create's time */
+    enum { N = 8000, G = 1000 };
     tb_model *m = tb_new(13);
-    static const int64_t d[1] = {4};
+    static const int64_t d[1] = {4}, dy[1] = {4 * N};
     tb_input(m, "x", OBN_FLOAT, 1, d);
     char in[16] = "x", out[16];
     for (int i = 0; i < N; i++) {
-        snprintf(out, sizeof out, i == N - 1 ? "y" : "h%d", i);
+        snprintf(out, sizeof out, "h%d", i);
         tb_node(m, "Relu", NULL, in, out);
         strcpy(in, out);
     }
-    tb_output(m, "y", OBN_FLOAT, 1, d);
+    char *names = malloc((size_t)G * 8 + 1), groups[128] = "";
+    ck_assert_ptr_nonnull(names);
+    for (int g = 0; g < N / G; g++) {
+        size_t len = 0;
+        for (int i = g * G; i < (g + 1) * G; i++)
+            len += (size_t)snprintf(names + len, (size_t)G * 8 + 1 - len, i > g * G ? ",h%d" : "h%d", i);
+        snprintf(out, sizeof out, "c%d", g);
+        tb_attr_int(m, tb_node(m, "Concat", NULL, names, out), "axis", 0);
+        snprintf(groups + strlen(groups), sizeof groups - strlen(groups), g ? ",%s" : "%s", out);
+    }
+    free(names);
+    tb_attr_int(m, tb_node(m, "Concat", NULL, groups, "y"), "axis", 0);
+    tb_output(m, "y", OBN_FLOAT, 1, dy);
     obn_model *model = load(m);
     obn_run_options *ro = NULL;
     TB_EXPECT_OK(obn_run_options_create(&ro));
