@@ -1,6 +1,10 @@
-/* Dropout (inference) and Range against references computed here
- * (LayerNormalization has its own suite, test_layernorm.c). */
+/* Dropout (inference and training) and Range against references computed
+ * here (LayerNormalization has its own suite, test_layernorm.c); the
+ * training masks against numpy's RandomState(seed).uniform(0, 1, 12) >=
+ * ratio, and MT19937 against the C++ standard's check value and numpy. */
 #include "op_testing.h"
+
+#include "kernels/random.h"
 
 static tb_model *dropout_model(int version, const char *inputs, const char *outputs, float ratio, int training)
 {
@@ -49,9 +53,6 @@ START_TEST(dropout_inference)
     ot_expect_f32(y[0], want, 12, 0);
     obn_tensor_destroy(y[0]);
     tb_free(m);
-    m = dropout_model(13, "x,ratio,training", "y", 0.5f, 1);
-    OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "\"drop\"", "training_mode", "ratio 0.5");
-    tb_free(m);
     m = dropout_model(13, "x,ratio", "y", 1.5f, 0);
     OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "'ratio' is 1.5");
     tb_free(m);
@@ -81,6 +82,108 @@ static obn_tensor *range(obn_dtype dt, const void *start, const void *limit, con
 {
     return range_v(11, -1, dt, start, limit, delta, st);
 }
+
+START_TEST(mt19937_matches_references)
+{
+    /* C++ [rand.predef]: the 10000th output of mt19937 with its default
+     * seed 5489 is 4123659995 */
+    obn_mt19937 r;
+    obn_mt19937_seed(&r, 5489);
+    uint32_t v = 0;
+    for (int i = 0; i < 10000; i++) v = obn_mt19937_u32(&r);
+    ck_assert_uint_eq(v, 4123659995u);
+    /* numpy: RandomState(0).random_sample(3); RandomState(123)'s samples 0,
+     * 311, 312 (the first after the state is regenerated) and 349;
+     * RandomState(2^32 - 1)'s first (exact, as hexadecimal doubles) */
+    obn_mt19937_seed(&r, 0);
+    ck_assert(obn_mt19937_double(&r) == 0x1.18fe1565f12a8p-1);
+    ck_assert(obn_mt19937_double(&r) == 0x1.6e2d4cf608733p-1);
+    ck_assert(obn_mt19937_double(&r) == 0x1.349d66b6e894bp-1);
+    obn_mt19937_seed(&r, 123);
+    double d[350];
+    for (int i = 0; i < 350; i++) d[i] = obn_mt19937_double(&r);
+    ck_assert(d[0] == 0x1.64979beda10f5p-1 && d[311] == 0x1.5268460fc4efbp-1);
+    ck_assert(d[312] == 0x1.31673d89ec1f0p-2 && d[349] == 0x1.a505016f3a986p-1);
+    obn_mt19937_seed(&r, UINT32_MAX);
+    ck_assert(obn_mt19937_double(&r) == 0x1.8fe69a3924820p-4);
+}
+END_TEST
+
+static tb_model *training_model(float ratio, int64_t seed, bool with_seed)
+{
+    tb_model *m = dropout_model(13, "x,ratio,training", "y,mask", ratio, 1);
+    if (with_seed) tb_attr_int(m, tb_proto(m)->graph->node[0], "seed", seed);
+    return m;
+}
+
+START_TEST(dropout_training)
+{
+    const int64_t d[2] = {3, 4};
+    float x[12];
+    for (int i = 0; i < 12; i++) x[i] = (float)i - 5.5f;
+    obn_tensor *in = ot_tensor(OBN_FLOAT, 2, d, x), *y[2];
+    /* numpy: RandomState(0).uniform(0, 1, 12) >= 0.5 and RandomState(42)'s >= 0.3 */
+    static const uint8_t mask0[12] = {1, 1, 1, 1, 0, 1, 0, 1, 1, 0, 1, 1};
+    static const uint8_t mask42[12] = {1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 1};
+    const struct {
+        float ratio;
+        int64_t seed;
+        const uint8_t *mask;
+    } cases[2] = {{0.5f, 0, mask0}, {0.3f, 42, mask42}};
+    for (int c = 0; c < 2; c++) {
+        tb_model *m = training_model(cases[c].ratio, cases[c].seed, true);
+        double want[12];
+        for (int i = 0; i < 12; i++) want[i] = cases[c].mask[i] * (double)x[i] / (1.0 - (double)cases[c].ratio);
+        for (int run = 0; run < 2; run++) { /* the same mask every run: seeded */
+            OT_RUN_OK(m, 1, &in, 2, y);
+            ot_expect_f32(y[0], want, 12, 1e-7);
+            ot_expect_bytes(y[1], OBN_BOOL, cases[c].mask, 12);
+            ot_destroy(2, y);
+        }
+        tb_free(m);
+    }
+    /* unseeded: a different mask per run, about a fraction ratio dropped */
+    enum { N = 4000 };
+    const int64_t dn[2] = {1, N};
+    float *xs = malloc(N * sizeof *xs);
+    ck_assert_ptr_nonnull(xs);
+    for (int i = 0; i < N; i++) xs[i] = 1.0f + (float)i;
+    obn_tensor *big = ot_tensor(OBN_FLOAT, 2, dn, xs);
+    tb_model *m = tb_new(13);
+    tb_input(m, "x", OBN_FLOAT, 2, dn);
+    float r = 0.25f;
+    tb_add_init(m, tb_tensor(m, "ratio", OBN_FLOAT, 0, NULL, &r, 4));
+    uint8_t t = 1;
+    tb_add_init(m, tb_tensor(m, "training", OBN_BOOL, 0, NULL, &t, 1));
+    tb_node(m, "Dropout", "drop", "x,ratio,training", "y,mask");
+    tb_output(m, "y", OBN_FLOAT, -1, NULL);
+    tb_output(m, "mask", OBN_BOOL, -1, NULL);
+    obn_tensor *a[2], *b[2];
+    OT_RUN_OK(m, 1, &big, 2, a);
+    OT_RUN_OK(m, 1, &big, 2, b);
+    const float *ya = obn_tensor_cdata(a[0]);
+    const uint8_t *ma = obn_tensor_cdata(a[1]), *mb = obn_tensor_cdata(b[1]);
+    int dropped = 0, differ = 0;
+    for (int i = 0; i < N; i++) {
+        ck_assert(ya[i] == (ma[i] ? xs[i] / 0.75f : 0.0f));
+        dropped += !ma[i];
+        differ += ma[i] != mb[i];
+    }
+    /* binomial(4000, 0.25): mean 1000, sd 27 */
+    ck_assert_msg(dropped > 850 && dropped < 1150, "dropped %d of %d", dropped, N);
+    ck_assert_msg(differ > 0, "two unseeded runs drew the same mask");
+    ot_destroy(2, a);
+    ot_destroy(2, b);
+    obn_tensor_destroy(big);
+    free(xs);
+    tb_free(m);
+    /* a seed numpy could not take is refused */
+    m = training_model(0.5f, -1, true);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "\"drop\"", "'seed' is -1");
+    tb_free(m);
+    obn_tensor_destroy(in);
+}
+END_TEST
 
 START_TEST(range_values)
 {
@@ -156,6 +259,8 @@ int main(void)
     Suite *s = suite_create("norm_misc");
     TCase *t = tcase_create("norm_misc");
     tcase_add_test(t, dropout_inference);
+    tcase_add_test(t, mt19937_matches_references);
+    tcase_add_test(t, dropout_training);
     tcase_add_test(t, range_values);
     tcase_add_test(t, range_27_half_types);
     suite_add_tcase(s, t);
