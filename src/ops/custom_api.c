@@ -89,11 +89,13 @@ obn_status obn_node_attr_floats(const obn_node *node, const char *name, size_t *
 
 obn_status obn_node_error(const obn_node *node, obn_status status, const char *fmt, ...)
 {
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt ? fmt : "", ap);
-    va_end(ap);
+    char msg[768] = "";
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+    }
     if (!node) return obn_err(status, "%s", msg);
     return obn_node_err(node, status, "%s", msg);
 }

@@ -76,8 +76,10 @@ static obn_status run_now(obn_op_ctx *ctx, obn_budget *mem, bool op_shapes, char
     if (op->prepare) s = op->prepare(ctx, &state);
     ctx->state = state;
     if (s == OBN_OK && op->workspace) {
+        /* never NULL, even for 0 bytes (as tensors' data): a kernel may form
+         * base + 0 from it */
         ws_bytes = op->workspace(ctx);
-        if (ws_bytes && (s = obn_budget_take(mem, ws_bytes, ctx->node->name)) == OBN_OK && !(ws = malloc(ws_bytes)))
+        if ((s = obn_budget_take(mem, ws_bytes, ctx->node->name)) == OBN_OK && !(ws = malloc(ws_bytes ? ws_bytes : 1)))
             s = OBN_OOM();
     }
     ctx->workspace = ws;
@@ -402,6 +404,7 @@ obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,
     const obn_limits *limits = env->limits ? env->limits : &default_limits;
     p->memory = (obn_budget){0, limits->max_arena_bytes, "max_arena_bytes", "the session's planned memory"};
     int *last_use = NULL;
+    bool any_workspace = false;
     obn_status s;
     if ((s = init_values(p, g)) || (s = bind_inputs(p, g, inputs, eager, limits)) ||
         (s = compute_last_use(g, &last_use)))
@@ -468,11 +471,14 @@ obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,
         if (node->op->workspace) {
             size_t w = node->op->workspace(ctx);
             if (w > p->workspace_bytes) p->workspace_bytes = w;
+            any_workspace = true;
         }
     }
     if ((s = assign_arena(p, g, last_use, env->run))) goto fail;
-    if (p->workspace_bytes) {
-        p->workspace = aligned_alloc(OBN_ALIGN, align_up(p->workspace_bytes));
+    /* an op that asks for scratch space gets a valid pointer even when it
+     * needs 0 bytes (empty inputs): a kernel may form base + 0 from it */
+    if (any_workspace) {
+        p->workspace = aligned_alloc(OBN_ALIGN, align_up(p->workspace_bytes ? p->workspace_bytes : 1));
         if (!p->workspace) {
             s = OBN_OOM();
             goto fail;
