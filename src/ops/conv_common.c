@@ -30,9 +30,9 @@ obn_status obn_conv_attrs_parse(const obn_node *n, obn_conv_attrs *a)
     return OBN_OK;
 }
 
-obn_status obn_conv_check_types(const obn_op_ctx *ctx, int *nd)
+obn_status obn_conv_check_types(const obn_op_ctx *ctx, const obn_dtype *allowed, int *nd)
 {
-    OBN_TRY(obn_check_input_dtype(ctx, IN_X, "X", OBN_FLOAT32_ONLY));
+    OBN_TRY(obn_check_input_dtype(ctx, IN_X, "X", allowed));
     OBN_TRY(obn_check_same_dtype(ctx, IN_W, "W", IN_X, "X"));
     if (obn_has_input(ctx, IN_B)) OBN_TRY(obn_check_same_dtype(ctx, IN_B, "B", IN_X, "X"));
     OBN_TRY(obn_check_rank(ctx, IN_X, "X", 3, 2 + MAXD));
@@ -98,7 +98,7 @@ obn_status obn_conv_set_output(obn_op_ctx *ctx, const obn_conv_shape *s)
 {
     int64_t dims[2 + MAXD] = {s->batch, s->out_channels};
     for (int i = 0; i < s->nd; i++) dims[2 + i] = s->out[i];
-    return obn_set_output(ctx, 0, OBN_FLOAT, 2 + s->nd, dims);
+    return obn_set_output(ctx, 0, ctx->inputs[IN_X]->dtype, 2 + s->nd, dims);
 }
 
 int64_t obn_conv_images_per_call(int64_t batch, double macs_per_image)

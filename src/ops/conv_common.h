@@ -20,9 +20,10 @@ typedef struct {
  * with an auto_pad other than NOTSET). */
 obn_status obn_conv_attrs_parse(const obn_node *n, obn_conv_attrs *a);
 
-/* X, W and B (when given) float32, X of rank 3 to 2 + OBN_CONV_MAX_DIMS:
- * *nd spatial axes. */
-obn_status obn_conv_check_types(const obn_op_ctx *ctx, int *nd);
+/* X of one of the `allowed` dtypes (OBN_UNDEFINED-terminated), W and B
+ * (when given) of the same, X of rank 3 to 2 + OBN_CONV_MAX_DIMS: *nd
+ * spatial axes. */
+obn_status obn_conv_check_types(const obn_op_ctx *ctx, const obn_dtype *allowed, int *nd);
 
 /* Attribute `name` must have `want` values or be absent (X has nd spatial
  * axes). */
@@ -44,7 +45,7 @@ void obn_conv_shape_common(const obn_op_ctx *ctx, const obn_conv_attrs *a, int n
 #define OBN_CONV_CHUNK_MACS ((double)(1 << 26)) /* a few ms on one core */
 int64_t obn_conv_images_per_call(int64_t batch, double macs_per_image);
 
-/* Declares Y [batch, out_channels, out...] (float32). */
+/* Declares Y [batch, out_channels, out...] of X's dtype. */
 obn_status obn_conv_set_output(obn_op_ctx *ctx, const obn_conv_shape *s);
 
 #endif

@@ -151,7 +151,7 @@ static obn_status convt_shape_of(const obn_op_ctx *ctx, obn_conv_shape *s)
     const obn_conv_attrs *a = &((const convt_attrs *)ctx->attrs)->c;
     const obn_tensor *w = ctx->inputs[IN_W];
     int nd;
-    OBN_TRY(obn_conv_check_types(ctx, &nd));
+    OBN_TRY(obn_conv_check_types(ctx, OBN_FLOAT32_ONLY, &nd));
     OBN_TRY(check_weights(ctx, nd));
     obn_conv_shape_common(ctx, a, nd, s);
     s->out_channels = w->dims[1] * a->group; /* checked in check_weights */
