@@ -4,7 +4,7 @@
  * copies (f32_stage.h), double a direct kernel (obn_conv_run_f64).
  *
  * Shapes (ONNX Conv-11): X [N, C, D1..Dn], W [M, C/group, k1..kn], B [M],
- * Y [N, M, O1..On] with, per spatial axis (dk = (k-1)*dilation + 1):
+ * Y [N, M, O1..On] with, per spatial axis (dk = (k-1)*dilation + 1; obn_conv_forward_shape):
  *   NOTSET      O = floor((D + pad_begin + pad_end - dk) / stride) + 1
  *   VALID       O = floor((D - dk) / stride) + 1           (no padding)
  *   SAME_UPPER  O = ceil(D / stride), total padding
@@ -35,87 +35,29 @@ static obn_status conv_parse(const obn_node *n, int v, void *out)
     return obn_conv_attrs_parse(n, out);
 }
 
-static obn_status check_inputs(const obn_op_ctx *ctx, int nd)
+/* The bias: [M]. */
+static obn_status check_bias(const obn_op_ctx *ctx)
 {
-    const conv_attrs *a = ctx->attrs;
-    const obn_tensor *x = ctx->inputs[IN_X], *w = ctx->inputs[IN_W];
-    OBN_TRY(obn_conv_check_common(ctx, a, nd));
-    char xs[OBN_SHAPE_STR_CAP], ws[OBN_SHAPE_STR_CAP];
-    obn_shape_str(x->rank, x->dims, xs, sizeof xs);
-    obn_shape_str(w->rank, w->dims, ws, sizeof ws);
-    int64_t c = x->dims[1], m = w->dims[0], cg = w->dims[1];
-    if (cg > INT64_MAX / a->group || cg * a->group != c)
-        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
-                           "input 'X' ('%s') %s has C=%lld channels, but 'W' ('%s') %s with group=%lld needs "
-                           "W.shape[1]*group = %lld*%lld",
-                           obn_in_name(ctx, IN_X), xs, (long long)c, obn_in_name(ctx, IN_W), ws, (long long)a->group,
-                           (long long)cg, (long long)a->group);
-    if (m % a->group != 0)
-        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
-                           "input 'W' ('%s') %s has M=%lld output channels, not divisible by group=%lld",
-                           obn_in_name(ctx, IN_W), ws, (long long)m, (long long)a->group);
-    if (obn_has_input(ctx, IN_B)) {
-        const obn_tensor *b = ctx->inputs[IN_B];
-        if (b->rank != 1 || b->numel != m) {
-            char bs[OBN_SHAPE_STR_CAP];
-            return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'B' ('%s') has shape %s, expected [%lld] (M of 'W' %s)",
-                               obn_in_name(ctx, IN_B), obn_shape_str(b->rank, b->dims, bs, sizeof bs), (long long)m,
-                               ws);
-        }
+    if (!obn_has_input(ctx, IN_B)) return OBN_OK;
+    const obn_tensor *b = ctx->inputs[IN_B], *w = ctx->inputs[IN_W];
+    int64_t m = w->dims[0];
+    if (b->rank != 1 || b->numel != m) {
+        char bs[OBN_SHAPE_STR_CAP], ws[OBN_SHAPE_STR_CAP];
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'B' ('%s') has shape %s, expected [%lld] (M of 'W' %s)",
+                           obn_in_name(ctx, IN_B), obn_shape_str(b->rank, b->dims, bs, sizeof bs), (long long)m,
+                           obn_shape_str(w->rank, w->dims, ws, sizeof ws));
     }
-    return OBN_OK;
-}
-
-/* Output size and leading padding of spatial axis i (formulas at the top). */
-static obn_status axis_geometry(const obn_op_ctx *ctx, obn_conv_shape *s, int i)
-{
-    const conv_attrs *a = ctx->attrs;
-    int nd = s->nd;
-    int64_t in = s->in[i], k = s->kernel[i], st = s->stride[i], d = s->dilation[i], dk, span, out;
-    int64_t pb = a->n_pads ? a->pads[i] : 0, pe = a->n_pads ? a->pads[nd + i] : 0;
-    if (__builtin_mul_overflow(k - 1, d, &dk) || __builtin_add_overflow(dk, 1, &dk))
-        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "kernel %lld with dilation %lld overflows on axis %d",
-                           (long long)k, (long long)d, i);
-    if (a->auto_pad == OBN_PAD_SAME_UPPER || a->auto_pad == OBN_PAD_SAME_LOWER) {
-        out = in / st + (in % st != 0);
-        int64_t total = (out - 1) * st + dk - in; /* <= dk - 1 + st: no overflow */
-        if (total < 0) total = 0;
-        pb = a->auto_pad == OBN_PAD_SAME_UPPER ? total / 2 : total - total / 2;
-        pe = total - pb;
-    } else {
-        if (a->auto_pad == OBN_PAD_VALID) pb = pe = 0;
-        if (__builtin_add_overflow(in, pb, &span) || __builtin_add_overflow(span, pe, &span))
-            return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "padding %lld+%lld overflows on axis %d", (long long)pb,
-                               (long long)pe, i);
-        out = span < dk ? 0 : (span - dk) / st + 1;
-    }
-    if (out < 1) {
-        char xs[OBN_SHAPE_STR_CAP];
-        const obn_tensor *x = ctx->inputs[IN_X];
-        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
-                           "output spatial axis %d would be empty: input 'X' ('%s') %s has size %lld there, dilated "
-                           "kernel %lld, pads %lld+%lld, stride %lld (auto_pad %s)",
-                           i, obn_in_name(ctx, IN_X), obn_shape_str(x->rank, x->dims, xs, sizeof xs), (long long)in,
-                           (long long)dk, (long long)pb, (long long)pe, (long long)st, obn_auto_pad_name(a->auto_pad));
-    }
-    s->out[i] = out;
-    s->pad[i] = pb;
     return OBN_OK;
 }
 
 /* Checks the inputs and fills the kernel's shape description. */
 static obn_status conv_shape_of(const obn_op_ctx *ctx, obn_conv_shape *s)
 {
-    const conv_attrs *a = ctx->attrs;
-    const obn_tensor *w = ctx->inputs[IN_W];
     int nd;
     static const obn_dtype before22[] = {OBN_FLOAT16, OBN_FLOAT, OBN_DOUBLE, OBN_UNDEFINED};
     OBN_TRY(obn_conv_check_types(ctx, ctx->since_version >= 22 ? OBN_FLOAT_TYPES : before22, &nd));
-    OBN_TRY(check_inputs(ctx, nd));
-    obn_conv_shape_common(ctx, a, nd, s);
-    s->out_channels = w->dims[0];
-    for (int i = 0; i < nd; i++) OBN_TRY(axis_geometry(ctx, s, i));
-    return OBN_OK;
+    OBN_TRY(obn_conv_forward_shape(ctx, ctx->attrs, IN_W, nd, s));
+    return check_bias(ctx);
 }
 
 static obn_status conv_infer(obn_op_ctx *ctx)

@@ -1,6 +1,6 @@
-/* What Conv and ConvTranspose share: their common attributes and the checks
+/* What Conv, ConvInteger, QLinearConv and ConvTranspose share: their common attributes and the checks
  * of those attributes and of W against X, and the part of the kernel's shape
- * description both fill the same way. X is input 0 and W input 1 of both. */
+ * description they fill the same way. X is input 0; W is input w_in (1, QLinearConv: 3). */
 #ifndef OBN_OPS_CONV_COMMON_H
 #define OBN_OPS_CONV_COMMON_H
 
@@ -31,12 +31,18 @@ obn_status obn_conv_check_len(const obn_op_ctx *ctx, const char *name, size_t ha
 
 /* The common attributes' lengths against nd; W's rank against X's;
  * kernel_shape against W's kernel sizes, which must be >= 1. */
-obn_status obn_conv_check_common(const obn_op_ctx *ctx, const obn_conv_attrs *a, int nd);
+obn_status obn_conv_check_common(const obn_op_ctx *ctx, const obn_conv_attrs *a, int w_in, int nd);
 
 /* Fills nd, batch, in_channels, groups and per axis in, kernel, stride and
  * dilation of *s (zeroing the rest) from X, W and the attributes; after
  * obn_conv_check_common. */
-void obn_conv_shape_common(const obn_op_ctx *ctx, const obn_conv_attrs *a, int nd, obn_conv_shape *s);
+void obn_conv_shape_common(const obn_op_ctx *ctx, const obn_conv_attrs *a, int w_in, int nd, obn_conv_shape *s);
+
+/* The whole forward (Conv, ConvInteger, QLinearConv) geometry: the checks
+ * above, C = W.shape[1] * group, M divisible by group, and every output
+ * size and leading pad (auto_pad included). W is input w_in, X input 0. */
+obn_status obn_conv_forward_shape(const obn_op_ctx *ctx, const obn_conv_attrs *a, int w_in, int nd,
+                                  obn_conv_shape *s);
 
 /* Images per kernel call for a node doing `macs_per_image` multiply-adds
  * per image: the whole batch when that is cheap, else batches of about
