@@ -100,4 +100,10 @@ size_t obn_conv_workspace_size(const obn_conv_shape *s, int threads);
 int obn_conv_run(const obn_conv_shape *s, const float *x, const float *w, const obn_conv_weights *pw,
                  const obn_conv_epilogue *ep, float *y, void *workspace, size_t workspace_bytes, int threads);
 
+/* The same convolution in double, computed directly (no packing, no
+ * workspace; the epilogue is the caller's): y = conv(x, w) + bias, bias
+ * NULL for none. For the double models, which are small. */
+void obn_conv_run_f64(const obn_conv_shape *s, const double *x, const double *w, const double *bias, double *y,
+                      int threads);
+
 #endif

@@ -1,8 +1,10 @@
-/* Conv (1, 11, 22; 22 only adds bfloat16 to the spec), float32: N-d convolution with groups, strides, dilations,
- * explicit or automatic padding and an optional bias.
+/* Conv (1, 11, 22; 22 only adds bfloat16 to the spec): N-d convolution with groups, strides, dilations,
+ * explicit or automatic padding and an optional bias, in float32, float16,
+ * bfloat16 (22) and double. Half floats run the float32 kernels on float32
+ * copies (f32_stage.h), double a direct kernel (obn_conv_run_f64).
  *
  * Shapes (ONNX Conv-11): X [N, C, D1..Dn], W [M, C/group, k1..kn], B [M],
- * Y [N, M, O1..On] with, per spatial axis (dk = (k-1)*dilation + 1):
+ * Y [N, M, O1..On] with, per spatial axis (dk = (k-1)*dilation + 1; obn_conv_forward_shape):
  *   NOTSET      O = floor((D + pad_begin + pad_end - dk) / stride) + 1
  *   VALID       O = floor((D - dk) / stride) + 1           (no padding)
  *   SAME_UPPER  O = ceil(D / stride), total padding
@@ -12,9 +14,11 @@
  * activation fused into the node by the fuse_activation pass runs in the
  * kernel epilogue (a swish, x * Sigmoid(x) or x * HardSigmoid(x): in one
  * pass right after the kernel). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "f32_stage.h"
 #include "fused_act.h"
 #include "conv_common.h"
 #include "kernels/unary.h"
@@ -31,86 +35,29 @@ static obn_status conv_parse(const obn_node *n, int v, void *out)
     return obn_conv_attrs_parse(n, out);
 }
 
-static obn_status check_inputs(const obn_op_ctx *ctx, int nd)
+/* The bias: [M]. */
+static obn_status check_bias(const obn_op_ctx *ctx)
 {
-    const conv_attrs *a = ctx->attrs;
-    const obn_tensor *x = ctx->inputs[IN_X], *w = ctx->inputs[IN_W];
-    OBN_TRY(obn_conv_check_common(ctx, a, nd));
-    char xs[OBN_SHAPE_STR_CAP], ws[OBN_SHAPE_STR_CAP];
-    obn_shape_str(x->rank, x->dims, xs, sizeof xs);
-    obn_shape_str(w->rank, w->dims, ws, sizeof ws);
-    int64_t c = x->dims[1], m = w->dims[0], cg = w->dims[1];
-    if (cg > INT64_MAX / a->group || cg * a->group != c)
-        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
-                           "input 'X' ('%s') %s has C=%lld channels, but 'W' ('%s') %s with group=%lld needs "
-                           "W.shape[1]*group = %lld*%lld",
-                           obn_in_name(ctx, IN_X), xs, (long long)c, obn_in_name(ctx, IN_W), ws, (long long)a->group,
-                           (long long)cg, (long long)a->group);
-    if (m % a->group != 0)
-        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
-                           "input 'W' ('%s') %s has M=%lld output channels, not divisible by group=%lld",
-                           obn_in_name(ctx, IN_W), ws, (long long)m, (long long)a->group);
-    if (obn_has_input(ctx, IN_B)) {
-        const obn_tensor *b = ctx->inputs[IN_B];
-        if (b->rank != 1 || b->numel != m) {
-            char bs[OBN_SHAPE_STR_CAP];
-            return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'B' ('%s') has shape %s, expected [%lld] (M of 'W' %s)",
-                               obn_in_name(ctx, IN_B), obn_shape_str(b->rank, b->dims, bs, sizeof bs), (long long)m,
-                               ws);
-        }
+    if (!obn_has_input(ctx, IN_B)) return OBN_OK;
+    const obn_tensor *b = ctx->inputs[IN_B], *w = ctx->inputs[IN_W];
+    int64_t m = w->dims[0];
+    if (b->rank != 1 || b->numel != m) {
+        char bs[OBN_SHAPE_STR_CAP], ws[OBN_SHAPE_STR_CAP];
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'B' ('%s') has shape %s, expected [%lld] (M of 'W' %s)",
+                           obn_in_name(ctx, IN_B), obn_shape_str(b->rank, b->dims, bs, sizeof bs), (long long)m,
+                           obn_shape_str(w->rank, w->dims, ws, sizeof ws));
     }
-    return OBN_OK;
-}
-
-/* Output size and leading padding of spatial axis i (formulas at the top). */
-static obn_status axis_geometry(const obn_op_ctx *ctx, obn_conv_shape *s, int i)
-{
-    const conv_attrs *a = ctx->attrs;
-    int nd = s->nd;
-    int64_t in = s->in[i], k = s->kernel[i], st = s->stride[i], d = s->dilation[i], dk, span, out;
-    int64_t pb = a->n_pads ? a->pads[i] : 0, pe = a->n_pads ? a->pads[nd + i] : 0;
-    if (__builtin_mul_overflow(k - 1, d, &dk) || __builtin_add_overflow(dk, 1, &dk))
-        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "kernel %lld with dilation %lld overflows on axis %d",
-                           (long long)k, (long long)d, i);
-    if (a->auto_pad == OBN_PAD_SAME_UPPER || a->auto_pad == OBN_PAD_SAME_LOWER) {
-        out = in / st + (in % st != 0);
-        int64_t total = (out - 1) * st + dk - in; /* <= dk - 1 + st: no overflow */
-        if (total < 0) total = 0;
-        pb = a->auto_pad == OBN_PAD_SAME_UPPER ? total / 2 : total - total / 2;
-        pe = total - pb;
-    } else {
-        if (a->auto_pad == OBN_PAD_VALID) pb = pe = 0;
-        if (__builtin_add_overflow(in, pb, &span) || __builtin_add_overflow(span, pe, &span))
-            return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "padding %lld+%lld overflows on axis %d", (long long)pb,
-                               (long long)pe, i);
-        out = span < dk ? 0 : (span - dk) / st + 1;
-    }
-    if (out < 1) {
-        char xs[OBN_SHAPE_STR_CAP];
-        const obn_tensor *x = ctx->inputs[IN_X];
-        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
-                           "output spatial axis %d would be empty: input 'X' ('%s') %s has size %lld there, dilated "
-                           "kernel %lld, pads %lld+%lld, stride %lld (auto_pad %s)",
-                           i, obn_in_name(ctx, IN_X), obn_shape_str(x->rank, x->dims, xs, sizeof xs), (long long)in,
-                           (long long)dk, (long long)pb, (long long)pe, (long long)st, obn_auto_pad_name(a->auto_pad));
-    }
-    s->out[i] = out;
-    s->pad[i] = pb;
     return OBN_OK;
 }
 
 /* Checks the inputs and fills the kernel's shape description. */
 static obn_status conv_shape_of(const obn_op_ctx *ctx, obn_conv_shape *s)
 {
-    const conv_attrs *a = ctx->attrs;
-    const obn_tensor *w = ctx->inputs[IN_W];
     int nd;
-    OBN_TRY(obn_conv_check_types(ctx, &nd));
-    OBN_TRY(check_inputs(ctx, nd));
-    obn_conv_shape_common(ctx, a, nd, s);
-    s->out_channels = w->dims[0];
-    for (int i = 0; i < nd; i++) OBN_TRY(axis_geometry(ctx, s, i));
-    return OBN_OK;
+    static const obn_dtype before22[] = {OBN_FLOAT16, OBN_FLOAT, OBN_DOUBLE, OBN_UNDEFINED};
+    OBN_TRY(obn_conv_check_types(ctx, ctx->since_version >= 22 ? OBN_FLOAT_TYPES : before22, &nd));
+    OBN_TRY(obn_conv_forward_shape(ctx, ctx->attrs, IN_W, nd, s));
+    return check_bias(ctx);
 }
 
 static obn_status conv_infer(obn_op_ctx *ctx)
@@ -122,8 +69,11 @@ static obn_status conv_infer(obn_op_ctx *ctx)
 
 typedef struct {
     obn_conv_shape shape;
+    obn_dtype dtype;
     obn_conv_weights *packed; /* NULL: weights not constant, or depthwise */
-    size_t workspace_bytes;
+    float *w_f32;             /* constant half-float weights widened once */
+    size_t stage_bytes;       /* float32 copies of half floats, at the workspace's front */
+    size_t workspace_bytes;   /* the kernel's, after them */
 } conv_state;
 
 static void conv_free_state(void *p)
@@ -131,7 +81,23 @@ static void conv_free_state(void *p)
     conv_state *st = p;
     if (!st) return;
     obn_conv_weights_free(st->packed);
+    free(st->w_f32);
     free(st);
+}
+
+/* Constant weights prepared once: widened when half floats, then packed. */
+static obn_status prepare_weights(const obn_op_ctx *ctx, conv_state *st)
+{
+    const obn_tensor *w = ctx->inputs[IN_W];
+    const float *src = w->data;
+    if (obn_dtype_is_half(w->dtype)) {
+        if (!(st->w_f32 = malloc((size_t)w->numel * sizeof *st->w_f32))) return OBN_OOM();
+        obn_f32_widen(w, st->w_f32, ctx->threads);
+        src = st->w_f32;
+    }
+    int none_needed = 0;
+    st->packed = obn_conv_pack_weights(&st->shape, src, &none_needed);
+    return st->packed || none_needed ? OBN_OK : OBN_OOM();
 }
 
 /* Geometry once per plan, and the weights packed when they are constant. */
@@ -145,19 +111,20 @@ static obn_status conv_prepare(obn_op_ctx *ctx, void **state)
         return s;
     }
     const obn_tensor *w = ctx->inputs[IN_W];
-    if (ctx->inputs[IN_X]->numel == 0 || ctx->outputs[0]->numel == 0) { /* no kernel call (see conv_run) */
+    st->dtype = ctx->inputs[IN_X]->dtype;
+    if (st->dtype == OBN_DOUBLE || ctx->outputs[0]->numel == 0) { /* no float kernel, no workspace */
         *state = st;
         return OBN_OK;
     }
-    if (w->data && w->numel > 0) {
-        int none_needed = 0;
-        st->packed = obn_conv_pack_weights(&st->shape, w->data, &none_needed);
-        if (!st->packed && !none_needed) {
-            free(st);
-            return OBN_OOM();
-        }
+    unsigned staged = (1u << IN_X) | (1u << IN_B);
+    if (ctx->inputs[IN_X]->numel > 0 && w->data && w->numel > 0) s = prepare_weights(ctx, st);
+    if (s != OBN_OK) {
+        conv_free_state(st);
+        return s;
     }
-    st->workspace_bytes = obn_conv_workspace_size(&st->shape, ctx->threads);
+    if (!st->w_f32) staged |= 1u << IN_W;
+    st->stage_bytes = obn_f32_stage_bytes(ctx, staged, 1u);
+    if (ctx->inputs[IN_X]->numel > 0) st->workspace_bytes = obn_conv_workspace_size(&st->shape, ctx->threads);
     *state = st;
     return OBN_OK;
 }
@@ -165,7 +132,7 @@ static obn_status conv_prepare(obn_op_ctx *ctx, void **state)
 static size_t conv_workspace(const obn_op_ctx *ctx)
 {
     const conv_state *st = ctx->state;
-    return st ? st->workspace_bytes : 0;
+    return st ? st->stage_bytes + st->workspace_bytes : 0;
 }
 
 /* A swish fused by the fuse_activation pass (x * Sigmoid(x), x *
@@ -192,11 +159,11 @@ static double macs_per_image(const obn_conv_shape *s)
  * (obn_conv_images_per_call), with a cancellation check between calls;
  * only when the smaller batch keeps the algorithm, so that the packed
  * weights fit it. */
-static obn_status conv_run_batches(obn_op_ctx *ctx, const conv_state *st, const obn_conv_epilogue *ep)
+static obn_status conv_run_batches(obn_op_ctx *ctx, const conv_state *st, const float *x, const float *w,
+                                   const obn_conv_epilogue *ep, float *y)
 {
     const obn_conv_shape *s = &st->shape;
-    const float *x = ctx->inputs[IN_X]->data, *w = ctx->inputs[IN_W]->data;
-    float *y = ctx->outputs[0]->data;
+    char *workspace = ctx->workspace ? (char *)ctx->workspace + st->stage_bytes : NULL;
     obn_conv_shape part = *s;
     part.batch = obn_conv_images_per_call(s->batch, macs_per_image(s));
     if (part.batch < s->batch && obn_conv_algorithm(&part) != obn_conv_algorithm(s)) part.batch = s->batch;
@@ -205,11 +172,30 @@ static obn_status conv_run_batches(obn_op_ctx *ctx, const conv_state *st, const 
         if (b) OBN_TRY(obn_op_check_cancel(ctx));
         obn_conv_shape now = part;
         if (s->batch - b < now.batch) now.batch = s->batch - b;
-        if (obn_conv_run(&now, x + b * x_image, w, st->packed, ep, y + b * y_image, ctx->workspace,
-                         st->workspace_bytes, ctx->threads))
+        if (obn_conv_run(&now, x + b * x_image, w, st->packed, ep, y + b * y_image, workspace, st->workspace_bytes,
+                         ctx->threads))
             return OBN_OOM();
     }
     return OBN_OK;
+}
+
+/* A fused activation on a double output, in double (the float kernels
+ * apply theirs in the epilogue). */
+static void apply_act_f64(const obn_node *n, double *y, int64_t count)
+{
+    const obn_fused_act *a = &n->act;
+    for (int64_t i = 0; i < count && a->kind != OBN_ACT_NONE; i++) {
+        double v = y[i];
+        switch (a->kind) {
+        case OBN_ACT_RELU:
+        case OBN_ACT_CLIP: v = v < a->lo ? a->lo : v > a->hi ? a->hi : v; break;
+        case OBN_ACT_LEAKY_RELU: v = v < 0 ? v * a->alpha : v; break;
+        case OBN_ACT_SWISH: v = v / (1.0 + exp(-v)); break;
+        case OBN_ACT_HARD_SWISH: v = v * fmax(0.0, fmin(1.0, a->alpha * v + a->beta)); break;
+        default: break;
+        }
+        y[i] = v;
+    }
 }
 
 static obn_status conv_run(obn_op_ctx *ctx)
@@ -218,12 +204,24 @@ static obn_status conv_run(obn_op_ctx *ctx)
     const obn_tensor *x = ctx->inputs[IN_X];
     obn_tensor *y = ctx->outputs[0];
     if (y->numel == 0) return OBN_OK;
+    bool has_b = obn_has_input(ctx, IN_B);
+    if (st->dtype == OBN_DOUBLE) {
+        obn_conv_run_f64(&st->shape, x->data, ctx->inputs[IN_W]->data, has_b ? ctx->inputs[IN_B]->data : NULL,
+                         y->data, ctx->threads);
+        apply_act_f64(ctx->node, y->data, y->numel);
+        return OBN_OK;
+    }
+    obn_f32_stage stage = obn_f32_stage_begin(ctx);
+    const float *xf = obn_f32_stage_input(ctx, IN_X, &stage);
+    const float *wf = st->w_f32 ? st->w_f32 : obn_f32_stage_input(ctx, IN_W, &stage);
+    const float *bf = has_b ? obn_f32_stage_input(ctx, IN_B, &stage) : NULL;
+    float *yf = obn_f32_stage_output(ctx, 0, &stage);
     obn_epilogue_act act = obn_node_epilogue_act(ctx->node);
-    obn_conv_epilogue ep = {obn_has_input(ctx, IN_B) ? ctx->inputs[IN_B]->data : NULL, act.clamp, act.lo, act.hi,
-                            act.leaky, act.slope};
-    if (x->numel == 0) obn_conv_fill_bias(&st->shape, &ep, y->data);
-    else OBN_TRY(conv_run_batches(ctx, st, &ep));
-    apply_swish(ctx->node, y->data, y->numel, ctx->threads);
+    obn_conv_epilogue ep = {bf, act.clamp, act.lo, act.hi, act.leaky, act.slope};
+    if (x->numel == 0) obn_conv_fill_bias(&st->shape, &ep, yf);
+    else OBN_TRY(conv_run_batches(ctx, st, xf, wf, &ep, yf));
+    apply_swish(ctx->node, yf, y->numel, ctx->threads);
+    obn_f32_stage_finish(ctx, 0, yf);
     return OBN_OK;
 }
 

@@ -1,6 +1,6 @@
-/* What Conv and ConvTranspose share: their common attributes and the checks
+/* What Conv, ConvInteger, QLinearConv and ConvTranspose share: their common attributes and the checks
  * of those attributes and of W against X, and the part of the kernel's shape
- * description both fill the same way. X is input 0 and W input 1 of both. */
+ * description they fill the same way. X is input 0; W is input w_in (1, QLinearConv: 3). */
 #ifndef OBN_OPS_CONV_COMMON_H
 #define OBN_OPS_CONV_COMMON_H
 
@@ -20,9 +20,10 @@ typedef struct {
  * with an auto_pad other than NOTSET). */
 obn_status obn_conv_attrs_parse(const obn_node *n, obn_conv_attrs *a);
 
-/* X, W and B (when given) float32, X of rank 3 to 2 + OBN_CONV_MAX_DIMS:
- * *nd spatial axes. */
-obn_status obn_conv_check_types(const obn_op_ctx *ctx, int *nd);
+/* X of one of the `allowed` dtypes (OBN_UNDEFINED-terminated), W and B
+ * (when given) of the same, X of rank 3 to 2 + OBN_CONV_MAX_DIMS: *nd
+ * spatial axes. */
+obn_status obn_conv_check_types(const obn_op_ctx *ctx, const obn_dtype *allowed, int *nd);
 
 /* Attribute `name` must have `want` values or be absent (X has nd spatial
  * axes). */
@@ -30,12 +31,18 @@ obn_status obn_conv_check_len(const obn_op_ctx *ctx, const char *name, size_t ha
 
 /* The common attributes' lengths against nd; W's rank against X's;
  * kernel_shape against W's kernel sizes, which must be >= 1. */
-obn_status obn_conv_check_common(const obn_op_ctx *ctx, const obn_conv_attrs *a, int nd);
+obn_status obn_conv_check_common(const obn_op_ctx *ctx, const obn_conv_attrs *a, int w_in, int nd);
 
 /* Fills nd, batch, in_channels, groups and per axis in, kernel, stride and
  * dilation of *s (zeroing the rest) from X, W and the attributes; after
  * obn_conv_check_common. */
-void obn_conv_shape_common(const obn_op_ctx *ctx, const obn_conv_attrs *a, int nd, obn_conv_shape *s);
+void obn_conv_shape_common(const obn_op_ctx *ctx, const obn_conv_attrs *a, int w_in, int nd, obn_conv_shape *s);
+
+/* The whole forward (Conv, ConvInteger, QLinearConv) geometry: the checks
+ * above, C = W.shape[1] * group, M divisible by group, and every output
+ * size and leading pad (auto_pad included). W is input w_in, X input 0. */
+obn_status obn_conv_forward_shape(const obn_op_ctx *ctx, const obn_conv_attrs *a, int w_in, int nd,
+                                  obn_conv_shape *s);
 
 /* Images per kernel call for a node doing `macs_per_image` multiply-adds
  * per image: the whole batch when that is cheap, else batches of about
@@ -44,7 +51,7 @@ void obn_conv_shape_common(const obn_op_ctx *ctx, const obn_conv_attrs *a, int n
 #define OBN_CONV_CHUNK_MACS ((double)(1 << 26)) /* a few ms on one core */
 int64_t obn_conv_images_per_call(int64_t batch, double macs_per_image);
 
-/* Declares Y [batch, out_channels, out...] (float32). */
+/* Declares Y [batch, out_channels, out...] of X's dtype. */
 obn_status obn_conv_set_output(obn_op_ctx *ctx, const obn_conv_shape *s);
 
 #endif

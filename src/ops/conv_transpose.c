@@ -54,7 +54,7 @@ static obn_status check_weights(const obn_op_ctx *ctx, int nd)
     const convt_attrs *t = ctx->attrs;
     const obn_conv_attrs *a = &t->c;
     const obn_tensor *x = ctx->inputs[IN_X], *w = ctx->inputs[IN_W];
-    OBN_TRY(obn_conv_check_common(ctx, a, nd));
+    OBN_TRY(obn_conv_check_common(ctx, a, IN_W, nd));
     OBN_TRY(obn_conv_check_len(ctx, "output_padding", t->n_output_padding, nd, nd));
     OBN_TRY(obn_conv_check_len(ctx, "output_shape", t->n_output_shape, nd, nd));
     char xs[OBN_SHAPE_STR_CAP], ws[OBN_SHAPE_STR_CAP];
@@ -151,9 +151,9 @@ static obn_status convt_shape_of(const obn_op_ctx *ctx, obn_conv_shape *s)
     const obn_conv_attrs *a = &((const convt_attrs *)ctx->attrs)->c;
     const obn_tensor *w = ctx->inputs[IN_W];
     int nd;
-    OBN_TRY(obn_conv_check_types(ctx, &nd));
+    OBN_TRY(obn_conv_check_types(ctx, OBN_FLOAT32_ONLY, &nd));
     OBN_TRY(check_weights(ctx, nd));
-    obn_conv_shape_common(ctx, a, nd, s);
+    obn_conv_shape_common(ctx, a, IN_W, nd, s);
     s->out_channels = w->dims[1] * a->group; /* checked in check_weights */
     for (int i = 0; i < nd; i++) OBN_TRY(axis_geometry(ctx, s, i));
     return OBN_OK;

@@ -1,14 +1,19 @@
-/* MatMul (1, 9, 13), float32, with numpy.matmul semantics:
+/* MatMul (1, 9, 13) in float32, float16, bfloat16 (13) and double, with
+ * numpy.matmul semantics:
  *   A [..., M, K] x B [..., K, N] -> [..., M, N], batch dimensions broadcast;
  *   a 1-D A is [1, K] and a 1-D B is [K, 1], and that dimension is dropped
  *   from the result.
  * When B has no batch (a weight matrix), A's batch folds into M and the
  * whole product is one SGEMM with B packed once per plan. Otherwise each
- * batch entry is one SGEMM; many small ones run in parallel over the batch. */
+ * batch entry is one SGEMM; many small ones run in parallel over the batch.
+ * float16 and bfloat16 go through float32 copies (f32_stage.h: float32
+ * accumulation, one rounding of each result); double runs its own GEMM. */
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "f32_stage.h"
+#include "kernels/dgemm.h"
 #include "kernels/sgemm.h"
 #include "op_util.h"
 
@@ -80,7 +85,8 @@ static obn_status batch_geometry(const obn_op_ctx *ctx, mm_geom *g)
 
 static obn_status mm_geometry(const obn_op_ctx *ctx, mm_geom *g)
 {
-    OBN_TRY(obn_check_input_dtype(ctx, IN_A, "A", OBN_FLOAT32_ONLY));
+    static const obn_dtype before13[] = {OBN_FLOAT16, OBN_FLOAT, OBN_DOUBLE, OBN_UNDEFINED};
+    OBN_TRY(obn_check_input_dtype(ctx, IN_A, "A", ctx->since_version >= 13 ? OBN_FLOAT_TYPES : before13));
     OBN_TRY(obn_check_same_dtype(ctx, IN_B, "B", IN_A, "A"));
     OBN_TRY(obn_check_rank(ctx, IN_A, "A", 1, OBN_MAX_RANK));
     OBN_TRY(obn_check_rank(ctx, IN_B, "B", 1, OBN_MAX_RANK));
@@ -102,16 +108,18 @@ static obn_status matmul_infer(obn_op_ctx *ctx)
 {
     mm_geom g;
     OBN_TRY(mm_geometry(ctx, &g));
-    return obn_set_output(ctx, 0, OBN_FLOAT, g.out_rank, g.out_dims);
+    return obn_set_output(ctx, 0, ctx->inputs[IN_A]->dtype, g.out_rank, g.out_dims);
 }
 
 typedef struct {
     mm_geom g;
     bool fold;          /* B has no batch: one SGEMM with M' = batch*M */
     bool outer;         /* parallel over the batch, one thread per product */
+    obn_dtype dtype;
     obn_sgemm_packed *packed_b;
+    size_t stage_bytes; /* float32 copies of half-float A, B, Y at the workspace's front */
     size_t per_thread;  /* workspace of one single-threaded product */
-    size_t workspace_bytes;
+    size_t workspace_bytes; /* the SGEMM's, after the staging area */
 } mm_state;
 
 static void matmul_free_state(void *p)
@@ -122,25 +130,56 @@ static void matmul_free_state(void *p)
     free(st);
 }
 
-/* The product for batch entry `e` (or all of them when folded). */
-static obn_sgemm_call product(const obn_op_ctx *ctx, const mm_state *st, int64_t e)
+/* Element offsets of batch entry e's matrices in A and B. */
+static void entry_offsets(const mm_geom *g, bool fold, int64_t e, int64_t *ao, int64_t *bo)
 {
-    const mm_geom *g = &st->g;
-    const float *a = ctx->inputs[IN_A]->data, *b = ctx->inputs[IN_B]->data;
-    float *y = ctx->outputs[0]->data;
-    int64_t ao = 0, bo = 0, rem = e;
-    for (int d = g->batch_rank - 1; d >= 0 && !st->fold; d--) {
+    int64_t rem = e;
+    *ao = *bo = 0;
+    for (int d = g->batch_rank - 1; d >= 0 && !fold; d--) {
         int64_t i = rem % g->batch[d];
         rem /= g->batch[d];
-        ao += i * g->a_stride[d];
-        bo += i * g->b_stride[d];
+        *ao += i * g->a_stride[d];
+        *bo += i * g->b_stride[d];
     }
+}
+
+/* The float32 operands of a run (staged copies for half floats). */
+typedef struct {
+    const float *a, *b;
+    float *y;
+} mm_operands;
+
+/* The product for batch entry `e` (or all of them when folded). */
+static obn_sgemm_call product(const mm_operands *op, const mm_state *st, int64_t e)
+{
+    const mm_geom *g = &st->g;
+    const float *a = op->a, *b = op->b;
+    float *y = op->y;
+    int64_t ao, bo;
+    entry_offsets(g, st->fold, e, &ao, &bo);
     obn_sgemm_call c = {.m = st->fold ? g->m * g->a_batch_count : g->m, .n = g->n, .k = g->k, .alpha = 1.0f,
                         .ldc = g->n};
     c.a = (obn_sgemm_operand){a ? a + ao : NULL, g->k, 0, NULL};
     c.b = (obn_sgemm_operand){b ? b + bo : NULL, g->n, 0, st->packed_b};
     c.c = y ? y + e * g->m * g->n : NULL;
     return c;
+}
+
+/* A constant B packed once (widened first when it is a half float). */
+static obn_status pack_constant_b(const obn_op_ctx *ctx, mm_state *st)
+{
+    const mm_geom *g = &st->g;
+    const obn_tensor *b = ctx->inputs[IN_B];
+    float *wide = NULL;
+    const float *src = b->data;
+    if (obn_dtype_is_half(b->dtype)) {
+        if (!(wide = malloc((size_t)b->numel * sizeof *wide))) return OBN_OOM();
+        obn_f32_widen(b, wide, ctx->threads);
+        src = wide;
+    }
+    st->packed_b = obn_sgemm_pack_b(g->k, g->n, src, g->n, 0);
+    free(wide);
+    return st->packed_b ? OBN_OK : OBN_OOM();
 }
 
 static obn_status matmul_prepare(obn_op_ctx *ctx, void **state)
@@ -150,19 +189,22 @@ static obn_status matmul_prepare(obn_op_ctx *ctx, void **state)
     obn_status s = mm_geometry(ctx, &st->g);
     const mm_geom *g = &st->g;
     const obn_tensor *b = ctx->inputs[IN_B];
+    st->dtype = ctx->inputs[IN_A]->dtype;
     st->fold = g->b_batch_count == 1;
     double work = (double)g->m * (double)g->n * (double)g->k;
     st->outer = !st->fold && g->batch_count > 1 && ctx->threads > 1 && work < (double)OBN_MATMUL_SMALL;
-    if (s == OBN_OK && st->fold && b->data && g->k > 0 && g->n > 0 && ctx->outputs[0]->numel > 0 &&
-        !(st->packed_b = obn_sgemm_pack_b(g->k, g->n, b->data, g->n, 0)))
-        s = OBN_OOM();
+    if (s == OBN_OK && st->dtype != OBN_DOUBLE && st->fold && b->data && g->k > 0 && g->n > 0 &&
+        ctx->outputs[0]->numel > 0)
+        s = pack_constant_b(ctx, st);
     if (s != OBN_OK) {
         matmul_free_state(st);
         return s;
     }
     *state = st;
-    if (ctx->outputs[0]->numel == 0) return OBN_OK; /* nothing to run: sizes may not even multiply */
-    obn_sgemm_call c = product(ctx, st, 0);
+    if (ctx->outputs[0]->numel == 0 || st->dtype == OBN_DOUBLE) return OBN_OK; /* no SGEMM workspace */
+    st->stage_bytes = obn_f32_stage_bytes(ctx, st->packed_b ? 1u << IN_A : (1u << IN_A) | (1u << IN_B), 1u);
+    mm_operands none = {NULL, NULL, NULL};
+    obn_sgemm_call c = product(&none, st, 0);
     st->per_thread = (obn_sgemm_workspace_size(&c, 1) + 63) & ~(size_t)63;
     st->workspace_bytes =
         st->outer ? st->per_thread * (size_t)ctx->threads : obn_sgemm_workspace_size(&c, ctx->threads);
@@ -172,17 +214,39 @@ static obn_status matmul_prepare(obn_op_ctx *ctx, void **state)
 static size_t matmul_workspace(const obn_op_ctx *ctx)
 {
     const mm_state *st = ctx->state;
-    return st ? st->workspace_bytes : 0;
+    return st ? st->stage_bytes + st->workspace_bytes : 0;
 }
 
 /* Products per thread between two cancellation checks when the batch of
  * small products is spread over threads. */
 #define MATMUL_CANCEL_BLOCK 64
 
+/* Double: one GEMM per batch entry (A's batch folds into M when B has
+ * none, as for float). */
+static obn_status matmul_run_f64(obn_op_ctx *ctx, const mm_state *st)
+{
+    const mm_geom *g = &st->g;
+    const double *a = ctx->inputs[IN_A]->data, *b = ctx->inputs[IN_B]->data;
+    double *y = ctx->outputs[0]->data;
+    int64_t count = st->fold ? 1 : g->batch_count, m = st->fold ? g->m * g->a_batch_count : g->m;
+    for (int64_t e = 0; e < count; e++) {
+        if (e) OBN_TRY(obn_op_check_cancel(ctx));
+        int64_t ao, bo;
+        entry_offsets(g, st->fold, e, &ao, &bo);
+        obn_dgemm(m, g->n, g->k, a + ao, g->k, b + bo, g->n, y + e * g->m * g->n, g->n, ctx->threads);
+    }
+    return OBN_OK;
+}
+
 static obn_status matmul_run(obn_op_ctx *ctx)
 {
     const mm_state *st = ctx->state;
     if (ctx->outputs[0]->numel == 0) return OBN_OK;
+    if (st->dtype == OBN_DOUBLE) return matmul_run_f64(ctx, st);
+    obn_f32_stage stage = obn_f32_stage_begin(ctx);
+    mm_operands op = {obn_f32_stage_input(ctx, IN_A, &stage), st->packed_b ? NULL : obn_f32_stage_input(ctx, IN_B, &stage),
+                      obn_f32_stage_output(ctx, 0, &stage)};
+    char *workspace = ctx->workspace ? (char *)ctx->workspace + st->stage_bytes : NULL;
     int64_t count = st->fold ? 1 : st->g.batch_count;
     int failed = 0;
     if (st->outer && ctx->threads > 1 &&
@@ -194,19 +258,21 @@ static obn_status matmul_run(obn_op_ctx *ctx)
             int64_t e1 = count - e0 < block ? count : e0 + block;
 #pragma omp parallel for schedule(static) num_threads(ctx->threads) reduction(| : failed)
             for (int64_t e = e0; e < e1; e++) {
-                obn_sgemm_call c = product(ctx, st, e);
-                char *ws = ctx->workspace ? (char *)ctx->workspace + st->per_thread * (size_t)omp_get_thread_num() : NULL;
+                obn_sgemm_call c = product(&op, st, e);
+                char *ws = workspace ? workspace + st->per_thread * (size_t)omp_get_thread_num() : NULL;
                 failed |= obn_sgemm_run(&c, ws, st->per_thread, 1) != 0;
             }
         }
     } else {
         for (int64_t e = 0; e < count && !failed; e++) {
             if (e) OBN_TRY(obn_op_check_cancel(ctx));
-            obn_sgemm_call c = product(ctx, st, e);
-            failed = obn_sgemm_run(&c, ctx->workspace, st->workspace_bytes, ctx->threads) != 0;
+            obn_sgemm_call c = product(&op, st, e);
+            failed = obn_sgemm_run(&c, workspace, st->workspace_bytes, ctx->threads) != 0;
         }
     }
-    return failed ? OBN_OOM() : OBN_OK;
+    if (failed) return OBN_OOM();
+    obn_f32_stage_finish(ctx, 0, op.y);
+    return OBN_OK;
 }
 
 static const int versions[] = {1, 9, 13, 0};

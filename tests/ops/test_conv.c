@@ -439,7 +439,7 @@ START_TEST(shape_and_type_errors)
     int64_t huge[4] = {INT64_MAX - 2, 0, INT64_MAX - 2, 0};
     tb_attr_ints(tm, n, "pads", 4, huge);
     EXPECT_ERROR(tm, OBN_E_INVALID_MODEL, "overflows");
-    /* rank-2 X, and double X */
+    /* rank-2 X, and int32 X */
     tm = tb_new(13);
     int64_t xd[2] = {1, 3}, wd[2] = {4, 3};
     float w[12] = {0};
@@ -450,12 +450,12 @@ START_TEST(shape_and_type_errors)
     EXPECT_ERROR(tm, OBN_E_INVALID_MODEL, "'X'", "rank 2");
     tm = tb_new(13);
     int64_t xd4[4] = {1, 1, 3, 3}, wd4[4] = {1, 1, 1, 1};
-    double one = 1.0;
-    tb_input(tm, "x", OBN_DOUBLE, 4, xd4);
-    tb_add_init(tm, tb_tensor(tm, "w", OBN_DOUBLE, 4, wd4, &one, sizeof one));
+    int32_t one = 1;
+    tb_input(tm, "x", OBN_INT32, 4, xd4);
+    tb_add_init(tm, tb_tensor(tm, "w", OBN_INT32, 4, wd4, &one, sizeof one));
     tb_node(tm, "Conv", "conv1", "x,w", "y");
-    tb_output(tm, "y", OBN_DOUBLE, -1, NULL);
-    EXPECT_ERROR(tm, OBN_E_UNSUPPORTED, "'X'", "double");
+    tb_output(tm, "y", OBN_INT32, -1, NULL);
+    EXPECT_ERROR(tm, OBN_E_UNSUPPORTED, "'X'", "int32");
 }
 END_TEST
 
