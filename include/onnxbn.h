@@ -350,6 +350,11 @@ obn_status obn_session_create(const obn_model *model, const obn_session_options 
                               obn_session **out);
 void obn_session_destroy(obn_session *session);
 
+/* Bytes of the session's current execution plan: the arena holding every
+ * intermediate tensor plus the largest scratch space of any node (0 before
+ * a plan exists, e.g. for symbolic input shapes until the first run). */
+size_t obn_session_arena_bytes(const obn_session *session);
+
 /* Runs the model. inputs[i] is bound to the graph input named
  * input_names[i]; every model input must be given exactly once. The input
  * tensors are only read, and only during the call.

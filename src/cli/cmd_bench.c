@@ -1,9 +1,12 @@
 /* onnxbn bench MODEL [--runs N] [--warmup N] [--threads N] [--batch B]
  *                    [--no-fuse] [--seed S] [--json]
  * Times obn_session_run on seeded random inputs and reports the median, the
- * spread and throughput. Timing lives here (and in bench/), never in tests. */
+ * spread and throughput, the time to load the model and to create the
+ * session, the planned arena, the peak resident set of the process and the
+ * kernels' ISA. Timing lives here (and in bench/), never in tests. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "cli.h"
@@ -86,8 +89,10 @@ int cmd_bench(int argc, char **argv)
     if (rc) return rc;
     obn_model *m = NULL;
     obn_session *sess = NULL;
+    double t_load0 = now_ms();
     obn_status s = cli_load_model(a.model, NULL, &m);
     if (s != OBN_OK) return cli_error(s);
+    double t_load = now_ms() - t_load0;
     size_t n_in = obn_model_input_count(m), n_out = obn_model_output_count(m);
     obn_tensor **ins = calloc(n_in + 1, sizeof *ins);
     const char **names = calloc(n_in + 1, sizeof *names);
@@ -120,14 +125,24 @@ int cmd_bench(int argc, char **argv)
     qsort(times, (size_t)a.runs, sizeof *times, cmp_double);
     double median = a.runs % 2 ? times[a.runs / 2] : 0.5 * (times[a.runs / 2 - 1] + times[a.runs / 2]);
     double p90 = times[(size_t)((double)(a.runs - 1) * 0.9)];
+    /* images/s: the leading dimension of the first input (the batch) per second */
+    int64_t images = a.batch;
+    if (n_in && obn_tensor_rank(ins[0]) > 0) images = obn_tensor_dims(ins[0])[0];
+    double per_s = median > 0 ? (double)images * 1000.0 / median : 0;
+    double arena_mb = (double)obn_session_arena_bytes(sess) / (1024.0 * 1024.0);
+    struct rusage ru;
+    double rss_mb = getrusage(RUSAGE_SELF, &ru) == 0 ? (double)ru.ru_maxrss / 1024.0 : 0; /* ru_maxrss: KiB */
     if (a.json)
         printf("{\"model\": \"%s\", \"runs\": %ld, \"threads\": %ld, \"batch\": %ld, \"passes\": %d, "
-               "\"median_ms\": %.4f, \"min_ms\": %.4f, \"p90_ms\": %.4f, \"session_create_ms\": %.3f}\n",
-               a.model, a.runs, a.threads, a.batch, a.passes, median, times[0], p90, t_create);
+               "\"isa\": \"%s\", \"median_ms\": %.4f, \"min_ms\": %.4f, \"p90_ms\": %.4f, \"images_per_s\": %.2f, "
+               "\"load_ms\": %.3f, \"session_create_ms\": %.3f, \"arena_mb\": %.2f, \"peak_rss_mb\": %.1f}\n",
+               a.model, a.runs, a.threads, a.batch, a.passes, obn_isa_active(), median, times[0], p90, per_s, t_load,
+               t_create, arena_mb, rss_mb);
     else
-        printf("%s: median %.3f ms  min %.3f ms  p90 %.3f ms  (%ld runs after %ld warm-up, threads %s%ld, passes %s; session created in %.1f ms)\n",
-               a.model, median, times[0], p90, a.runs, a.warmup, a.threads ? "" : "default/", a.threads,
-               a.passes ? "on" : "off", t_create);
+        printf("%s: median %.3f ms  min %.3f ms  p90 %.3f ms  %.1f images/s  (%ld runs after %ld warm-up, threads %s%ld, "
+               "passes %s, %s kernels; loaded in %.1f ms, session created in %.1f ms; arena %.1f MiB, peak RSS %.1f MiB)\n",
+               a.model, median, times[0], p90, per_s, a.runs, a.warmup, a.threads ? "" : "default/", a.threads,
+               a.passes ? "on" : "off", obn_isa_active(), t_load, t_create, arena_mb, rss_mb);
 done:
     for (size_t i = 0; ins && i < n_in; i++) obn_tensor_destroy(ins[i]);
     free(ins);

@@ -94,17 +94,6 @@ int obn_winograd_applicable(const obn_conv_shape *s)
            s->stride[1] == 1 && s->dilation[0] == 1 && s->dilation[1] == 1 && s->pad[0] >= 0 && s->pad[1] >= 0;
 }
 
-/* U = G g G^T for one 3x3 kernel g, in double (u[i * alpha + k]). */
-static void transform_kernel(const wino_variant *v, const float *g, double *u)
-{
-    double t[6][3];
-    for (int i = 0; i < v->alpha; i++)
-        for (int j = 0; j < 3; j++) t[i][j] = v->g[i][0] * g[j] + v->g[i][1] * g[3 + j] + v->g[i][2] * g[6 + j];
-    for (int i = 0; i < v->alpha; i++)
-        for (int k = 0; k < v->alpha; k++)
-            u[i * v->alpha + k] = t[i][0] * v->g[k][0] + t[i][1] * v->g[k][1] + t[i][2] * v->g[k][2];
-}
-
 obn_winograd_weights *obn_winograd_pack(const obn_conv_shape *s, const float *w)
 {
     obn_winograd_weights *pw = calloc(1, sizeof *pw);
@@ -114,6 +103,11 @@ obn_winograd_weights *obn_winograd_pack(const obn_conv_shape *s, const float *w)
     pw->m = s->out_channels;
     pw->c = s->in_channels;
     int mr = pw->kr->mr;
+    enum { MAX_MR = 32 }; /* the widest micro-kernel has 14 rows */
+    if (mr > MAX_MR) {
+        free(pw);
+        return NULL;
+    }
     pw->panels = ceil_div(pw->m, mr);
     int xis = pw->var->xi;
     size_t floats = (size_t)xis * (size_t)pw->panels * (size_t)pw->c * (size_t)mr;
@@ -122,15 +116,32 @@ obn_winograd_weights *obn_winograd_pack(const obn_conv_shape *s, const float *w)
         free(pw);
         return NULL;
     }
-    memset(pw->u, 0, floats * sizeof(float)); /* the padding rows of the last panel */
-    for (int64_t m = 0; m < pw->m; m++)
+    /* one panel's mr kernels of an input channel at a time, transformed
+     * together (U = G g G^T in double, the mr kernels in the innermost,
+     * vectorised loops): each of the xi planes then gets a run of mr
+     * consecutive floats. One kernel at a time with a float scattered per
+     * plane made packing a fifth of ResNet-18's session creation. */
+    const wino_variant *v = pw->var;
+    int alpha = v->alpha;
+    double g[9][MAX_MR], t[6][3][MAX_MR], uu[MAX_MR];
+    for (int64_t p = 0; p < pw->panels; p++) {
+        int64_t rows = pw->m - p * mr < mr ? pw->m - p * mr : mr;
         for (int64_t c = 0; c < pw->c; c++) {
-            double u[MAX_XI];
-            transform_kernel(pw->var, w + (m * pw->c + c) * 9, u);
-            int64_t p = m / mr, r = m % mr;
-            for (int xi = 0; xi < xis; xi++)
-                pw->u[((xi * pw->panels + p) * pw->c + c) * mr + r] = (float)u[xi];
+            for (int k = 0; k < 9; k++)
+                for (int r = 0; r < mr; r++) g[k][r] = r < rows ? (double)w[((p * mr + r) * pw->c + c) * 9 + k] : 0.0;
+            for (int i = 0; i < alpha; i++)
+                for (int j = 0; j < 3; j++)
+                    for (int r = 0; r < mr; r++)
+                        t[i][j][r] = v->g[i][0] * g[j][r] + v->g[i][1] * g[3 + j][r] + v->g[i][2] * g[6 + j][r];
+            for (int i = 0; i < alpha; i++)
+                for (int k = 0; k < alpha; k++) {
+                    for (int r = 0; r < mr; r++)
+                        uu[r] = t[i][0][r] * v->g[k][0] + t[i][1][r] * v->g[k][1] + t[i][2][r] * v->g[k][2];
+                    float *dst = pw->u + (((int64_t)(i * alpha + k) * pw->panels + p) * pw->c + c) * mr;
+                    for (int r = 0; r < mr; r++) dst[r] = (float)uu[r];
+                }
         }
+    }
     return pw;
 }
 

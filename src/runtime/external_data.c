@@ -108,7 +108,7 @@ obn_status obn_external_open(const char *base_dir, const char *loc, const char *
  * SIGBUS, and one they rewrite changes its values under a running session:
  * only a file that no other user may write is mapped (the owner's and
  * root's writes are the process's own business). */
-static int only_we_write(int fd)
+int obn_fd_only_we_write(int fd)
 {
     struct stat sb;
     return fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_uid == geteuid() &&
@@ -118,7 +118,7 @@ static int only_we_write(int fd)
 int obn_external_map(int fd, uint64_t offset, uint64_t length, obn_tensor *t)
 {
     long page = sysconf(_SC_PAGESIZE);
-    if (length < OBN_EXTERNAL_MAP_MIN || page <= 0 || length > SIZE_MAX / 2 || !only_we_write(fd)) return 0;
+    if (length < OBN_EXTERNAL_MAP_MIN || page <= 0 || length > SIZE_MAX / 2 || !obn_fd_only_we_write(fd)) return 0;
     uint64_t start = offset - offset % (uint64_t)page, lead = offset - start;
     if (lead % 64 != 0) return 0; /* the kernels' vector loads want 64-byte alignment */
     /* private and writable: copy-on-write, the file is never changed */

@@ -29,6 +29,10 @@ obn_status obn_external_open(const char *base_dir, const char *loc, const char *
  * can truncate or rewrite it under the mapping). Returns 1 when mapped, 0 when the caller
  * must read the data instead. */
 #define OBN_EXTERNAL_MAP_MIN ((uint64_t)1 << 16)
+/* 1 when fd is a regular file owned by the process's user and writable by
+ * no group or other user: nobody else can truncate it under a mapping
+ * (which would raise SIGBUS) or rewrite it. */
+int obn_fd_only_we_write(int fd);
 int obn_external_map(int fd, uint64_t offset, uint64_t length, obn_tensor *t);
 
 /* Reads exactly `length` bytes at `offset` into buf. */

@@ -38,11 +38,13 @@ typedef struct import_scope {
 } import_scope;
 
 /* A tensor of the file, after its rank is checked against the limit and
- * its size counted (both before its data is allocated). */
-static obn_status import_tensor(import_ctx *ctx, const Onnx__TensorProto *tp, const char *what, obn_tensor **out)
+ * its size counted (both before its data is allocated). Its raw_data
+ * buffer is taken over, not copied: the ModelProto is the import's own and
+ * freed right after it, and each tensor of it is imported once. */
+static obn_status import_tensor(import_ctx *ctx, Onnx__TensorProto *tp, const char *what, obn_tensor **out)
 {
     OBN_TRY(obn_limits_check_rank(ctx->limits, (long)tp->n_dims, what));
-    return obn_tensor_from_proto(tp, ctx->base_dir, &ctx->tensor_bytes, what, out);
+    return obn_tensor_from_proto_take(tp, ctx->base_dir, &ctx->tensor_bytes, what, out);
 }
 
 static obn_status import_opsets(const Onnx__ModelProto *mp, obn_graph *g)
@@ -128,7 +130,7 @@ static obn_status import_initializers(const Onnx__GraphProto *gp, import_ctx *ct
         return obn_err(OBN_E_UNSUPPORTED, "sparse initializers are not supported ('%s')",
                        nz(gp->sparse_initializer[0]->values ? gp->sparse_initializer[0]->values->name : ""));
     for (size_t i = 0; i < gp->n_initializer; i++) {
-        const Onnx__TensorProto *tp = gp->initializer[i];
+        Onnx__TensorProto *tp = gp->initializer[i];
         const char *name = nz(tp->name);
         if (!name[0]) return obn_err(OBN_E_INVALID_MODEL, "initializer #%zu has no name", i);
         if (obn_graph_find(g, name) >= 0)
@@ -581,19 +583,24 @@ bool obn_graph_is_resolved(const obn_graph *g)
     return true;
 }
 
-obn_status obn_import_bytes(const void *data, size_t size, const char *source, bool resolve, const char *base_dir,
-                            const obn_limits *limits, const obn_op_registry *custom_ops, obn_graph **out)
+obn_status obn_import_bytes(const void *data, size_t size, void *owned, const char *source, bool resolve,
+                            const char *base_dir, const obn_limits *limits, const obn_op_registry *custom_ops,
+                            obn_graph **out)
 {
     *out = NULL;
-    if (size == 0) return obn_err(OBN_E_PARSE, "%s: the file is empty", source);
-    if (size > OBN_MAX_MODEL_BYTES)
-        return obn_err(OBN_E_UNSUPPORTED, "%s: the model is %zu bytes; onnxbn reads models up to 2 GiB (larger weights belong in external data)",
-                       source, size);
-    OBN_TRY(obn_proto_check_nesting(data, size, &onnx__model_proto__descriptor, source));
-    Onnx__ModelProto *mp = onnx__model_proto__unpack(NULL, size, data);
+    obn_status s = OBN_OK;
+    if (size == 0) s = obn_err(OBN_E_PARSE, "%s: the file is empty", source);
+    else if (size > OBN_MAX_MODEL_BYTES)
+        s = obn_err(OBN_E_UNSUPPORTED, "%s: the model is %zu bytes; onnxbn reads models up to 2 GiB (larger weights belong in external data)",
+                    source, size);
+    else
+        s = obn_proto_check_nesting(data, size, &onnx__model_proto__descriptor, source);
+    Onnx__ModelProto *mp = s == OBN_OK ? onnx__model_proto__unpack(NULL, size, data) : NULL;
+    free(owned); /* protobuf-c copied what it keeps */
+    if (s != OBN_OK) return s;
     if (!mp)
         return obn_err(OBN_E_PARSE, "%s: not a valid ONNX model (the protobuf is truncated or corrupt)", source);
-    obn_status s = obn_import_model(mp, base_dir, limits, out);
+    s = obn_import_model(mp, base_dir, limits, out);
     onnx__model_proto__free_unpacked(mp, NULL);
     if (s == OBN_OK) s = obn_strdup(source, &(*out)->source);
     if (s == OBN_OK && custom_ops) {

@@ -30,7 +30,11 @@ obn_status obn_import_model(const Onnx__ModelProto *mp, const char *base_dir, co
  * elsewhere (for describing models onnxbn cannot run). */
 /* custom_ops: the registry nodes resolve against first (the graph keeps a
  * reference and the registry is frozen), NULL for built-in operators only. */
-obn_status obn_import_bytes(const void *data, size_t size, const char *source, bool resolve,
+/* owned: when not NULL, a malloc'd buffer holding `data` that is freed as
+ * soon as the bytes are decoded (in every case), so that the file's bytes,
+ * the decoded protobuf and the imported graph are never all in memory at
+ * once. */
+obn_status obn_import_bytes(const void *data, size_t size, void *owned, const char *source, bool resolve,
                             const char *base_dir, const obn_limits *limits, const obn_op_registry *custom_ops,
                             obn_graph **out);
 

@@ -5,8 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "external_data.h"
 #include "import.h"
 #include "resource_limits.h"
 
@@ -83,7 +87,7 @@ obn_status obn_model_load_buffer_with(const void *data, size_t size, const char 
     obn_limits lim;
     OBN_TRY(obn_limits_resolve(options ? options->limits : NULL, "obn_model_load_buffer_limited", &lim));
     obn_graph *g;
-    OBN_TRY(obn_import_bytes(data, size, "<memory>", true, base_dir, &lim, options ? options->registry : NULL, &g));
+    OBN_TRY(obn_import_bytes(data, size, NULL, "<memory>", true, base_dir, &lim, options ? options->registry : NULL, &g));
     return wrap_graph(g, out);
 }
 
@@ -99,35 +103,59 @@ obn_status obn_model_load_buffer(const void *data, size_t size, const char *base
     return obn_model_load_buffer_with(data, size, base_dir, NULL, out);
 }
 
-/* Reads a whole file, refusing anything over the 2 GiB protobuf limit before
- * allocating. */
-static obn_status read_file(const char *path, void **data, size_t *size)
+/* Files from this size on are mapped rather than read (when safe). */
+#define OBN_MAP_MODEL_MIN ((size_t)1 << 20)
+
+/* A whole file's bytes, refusing anything over the 2 GiB protobuf limit
+ * before allocating. A large file that no other user may write (see
+ * obn_fd_only_we_write) is mapped, populated at once: no copy of it into
+ * anonymous memory (*mapped = true: release with munmap); any other is
+ * read into a malloc'd buffer. */
+static obn_status read_file(const char *path, void **data, size_t *size, bool *mapped)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return obn_err(OBN_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    *mapped = false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return obn_err(OBN_E_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat sb;
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        fclose(f);
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
         return obn_err(OBN_E_IO, "%s: not a regular file", path);
     }
     if ((uint64_t)sb.st_size > OBN_MAX_MODEL_BYTES) {
-        fclose(f);
+        close(fd);
         return obn_err(OBN_E_UNSUPPORTED,
                        "%s: the model is %lld bytes; onnxbn reads models up to 2 GiB (larger weights belong in external data)",
                        path, (long long)sb.st_size);
     }
     size_t n = (size_t)sb.st_size;
-    void *buf = malloc(n ? n : 1);
+    if (n >= OBN_MAP_MODEL_MIN && obn_fd_only_we_write(fd)) {
+        void *m = mmap(NULL, n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        if (m != MAP_FAILED) {
+            close(fd);
+            *data = m;
+            *size = n;
+            *mapped = true;
+            return OBN_OK;
+        }
+    }
+    char *buf = malloc(n ? n : 1);
     if (!buf) {
-        fclose(f);
+        close(fd);
         return OBN_OOM();
     }
-    if (n && fread(buf, 1, n, f) != n) {
-        free(buf);
-        fclose(f);
-        return obn_err(OBN_E_IO, "%s: read failed", path);
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) {
+            free(buf);
+            close(fd);
+            return obn_err(OBN_E_IO, "%s: read failed%s%s", path, r < 0 ? ": " : " (the file shrank)",
+                           r < 0 ? strerror(errno) : "");
+        }
+        got += (size_t)r;
     }
-    fclose(f);
+    close(fd);
     *data = buf;
     *size = n;
     return OBN_OK;
@@ -163,10 +191,12 @@ static obn_status load_path(const char *path, bool resolve, const obn_load_optio
     OBN_TRY(obn_limits_resolve(options ? options->limits : NULL, "obn_model_load_limited", &lim));
     void *data = NULL;
     size_t size = 0;
-    OBN_TRY(read_file(path, &data, &size));
+    bool mapped;
+    OBN_TRY(read_file(path, &data, &size, &mapped));
     char *dir = strdup(path);
     if (!dir) {
-        free(data);
+        if (mapped) munmap(data, size);
+        else free(data);
         return OBN_OOM();
     }
     char *slash = strrchr(dir, '/');
@@ -174,8 +204,10 @@ static obn_status load_path(const char *path, bool resolve, const obn_load_optio
     else if (slash) *slash = '\0';
     else strcpy(dir, ".");
     obn_graph *g;
-    obn_status s = obn_import_bytes(data, size, path, resolve, dir, &lim, options ? options->registry : NULL, &g);
-    free(data);
+    /* a read buffer is freed as soon as it is decoded; a mapping after the import */
+    obn_status s = obn_import_bytes(data, size, mapped ? NULL : data, path, resolve, dir, &lim,
+                                    options ? options->registry : NULL, &g);
+    if (mapped) munmap(data, size);
     free(dir);
     if (s != OBN_OK) return s;
     return wrap_graph(g, out);

@@ -30,6 +30,12 @@ struct obn_session {
     obn_observer observer; /* node callback; fn NULL = none */
 };
 
+size_t obn_session_arena_bytes(const obn_session *s)
+{
+    if (!s || !s->have_plan) return 0;
+    return s->plan.arena_bytes + s->plan.workspace_bytes;
+}
+
 /* The node callback for plan_build/plan_run, NULL when none is set. */
 static const obn_observer *observer_of(const obn_session *s) { return s->observer.fn ? &s->observer : NULL; }
 

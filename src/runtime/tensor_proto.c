@@ -236,7 +236,8 @@ static obn_status read_external(const Onnx__TensorProto *tp, const char *base_di
 /* Copies raw_data or a typed field into t after checking its size; t's data
  * is allocated only once the stored bytes are known to match the shape, so a
  * hostile shape cannot make us allocate more than the file holds. */
-static obn_status read_inline(const Onnx__TensorProto *tp, obn_budget *budget, const char *what, obn_tensor *t)
+static obn_status read_inline(const Onnx__TensorProto *tp, Onnx__TensorProto *take, obn_budget *budget,
+                              const char *what, obn_tensor *t)
 {
     obn_dtype dt = t->dtype;
     field_kind want = typed_field_for(dt);
@@ -258,6 +259,16 @@ static obn_status read_inline(const Onnx__TensorProto *tp, obn_budget *budget, c
                            "tensor '%s': raw_data has %zu bytes, but %lld elements of %s need %zu", what,
                            tp->raw_data.len, (long long)t->numel, obn_dtype_name(dt), stored);
         OBN_TRY(obn_budget_take(budget, t->nbytes, what));
+        if (take && !obn_dtype_packed_bits(dt) && t->nbytes >= OBN_TAKE_RAW_MIN) {
+            /* the decoded message's own buffer (malloc'd by protobuf-c)
+             * becomes the tensor's: no second copy of the weights */
+            if (t->owns_data) free(t->data);
+            t->data = take->raw_data.data;
+            t->owns_data = true;
+            take->raw_data.data = NULL;
+            take->raw_data.len = 0;
+            return OBN_OK;
+        }
         OBN_TRY(obn_tensor_alloc(t));
         store_raw(t, tp->raw_data.data);
         return OBN_OK;
@@ -277,8 +288,8 @@ static obn_status read_inline(const Onnx__TensorProto *tp, obn_budget *budget, c
     return store_typed(tp, t);
 }
 
-obn_status obn_tensor_from_proto(const Onnx__TensorProto *tp, const char *base_dir, obn_budget *budget,
-                                 const char *what, obn_tensor **out)
+static obn_status from_proto(const Onnx__TensorProto *tp, Onnx__TensorProto *take, const char *base_dir,
+                             obn_budget *budget, const char *what, obn_tensor **out)
 {
     *out = NULL;
     if (!tp->has_data_type || !obn_dtype_is_valid(tp->data_type))
@@ -306,13 +317,26 @@ obn_status obn_tensor_from_proto(const Onnx__TensorProto *tp, const char *base_d
     OBN_TRY(obn_tensor_new_meta(dt, (int)tp->n_dims, tp->dims, &t));
     t->name = strdup(what);
     obn_status s = t->name ? OBN_OK : OBN_OOM();
-    if (s == OBN_OK) s = external ? read_external(tp, base_dir, budget, what, t) : read_inline(tp, budget, what, t);
+    if (s == OBN_OK)
+        s = external ? read_external(tp, base_dir, budget, what, t) : read_inline(tp, take, budget, what, t);
     if (s != OBN_OK) {
         obn_tensor_release(t);
         return s;
     }
     *out = t;
     return OBN_OK;
+}
+
+obn_status obn_tensor_from_proto(const Onnx__TensorProto *tp, const char *base_dir, obn_budget *budget,
+                                 const char *what, obn_tensor **out)
+{
+    return from_proto(tp, NULL, base_dir, budget, what, out);
+}
+
+obn_status obn_tensor_from_proto_take(Onnx__TensorProto *tp, const char *base_dir, obn_budget *budget,
+                                      const char *what, obn_tensor **out)
+{
+    return from_proto(tp, tp, base_dir, budget, what, out);
 }
 
 size_t obn_tensor_proto_scratch(const obn_tensor *t)

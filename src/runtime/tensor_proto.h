@@ -17,6 +17,13 @@
 obn_status obn_tensor_from_proto(const Onnx__TensorProto *tp, const char *base_dir, obn_budget *budget,
                                  const char *what, obn_tensor **out);
 
+/* The same, taking over a raw_data buffer of at least OBN_TAKE_RAW_MIN
+ * bytes instead of copying it (tp's raw_data is then empty: for messages
+ * freed right after, like the import's ModelProto). */
+#define OBN_TAKE_RAW_MIN ((size_t)4096)
+obn_status obn_tensor_from_proto_take(Onnx__TensorProto *tp, const char *base_dir, obn_budget *budget,
+                                      const char *what, obn_tensor **out);
+
 /* Bytes of scratch obn_tensor_to_proto needs to pack a sub-byte tensor's
  * elements; 0 for the other types. */
 size_t obn_tensor_proto_scratch(const obn_tensor *t);
