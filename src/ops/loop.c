@@ -17,6 +17,7 @@
 #include "control_flow.h"
 #include "resource_limits.h"
 #include "status.h"
+#include "value.h"
 
 typedef struct {
     obn_subgraph *body;
@@ -82,7 +83,7 @@ static obn_status loop_infer(obn_op_ctx *ctx)
 {
     const loop_attrs *a = ctx->attrs;
     OBN_TRY(check_inputs(ctx));
-    if (a->n_scan > 0 || obn_cf_inputs_known(ctx)) return OBN_DEFER;
+    if (a->n_scan > 0 || obn_cf_inputs_known(ctx) || obn_cf_any_value(ctx->inputs, ctx->n_inputs)) return OBN_DEFER;
     loop_counters c;
     counters_init(&c);
     obn_tensor *carried = calloc((size_t)(a->n_carried ? a->n_carried : 1), sizeof *carried);
@@ -188,6 +189,10 @@ static obn_status start_carried(obn_op_ctx *ctx, loop_state *st, int n_carried, 
     uint8_t *ws = ctx->workspace;
     for (int k = 0; k < n_carried; k++) {
         const obn_tensor *v = ctx->inputs[2 + k];
+        if (v->kind != OBN_KIND_TENSOR) { /* heap mode only (loop_infer defers) */
+            OBN_TRY(obn_value_assign(&st->cur[k], v));
+            continue;
+        }
         OBN_TRY(obn_tensor_set_shape(&st->cur[k], v->dtype, v->rank, v->dims));
         OBN_TRY(obn_tensor_set_shape(&st->next[k], v->dtype, v->rank, v->dims));
         if (heap) {
@@ -206,6 +211,18 @@ static obn_status start_carried(obn_op_ctx *ctx, loop_state *st, int n_carried, 
 static obn_status store_carried(obn_op_ctx *ctx, loop_state *st, int k, const obn_tensor *src, bool heap)
 {
     obn_tensor *dst = &st->next[k];
+    if (heap && (src->kind != OBN_KIND_TENSOR || dst->kind != OBN_KIND_TENSOR)) {
+        /* a sequence or optional (Loop 16 may change which, e.g. an optional
+         * sequence into the sequence it holds): shared items, no buffer */
+        if (dst->kind == OBN_KIND_TENSOR) {
+            free(dst->data);
+            dst->data = NULL;
+            obn_budget_give(ctx->mem, st->cap_next[k]);
+            st->cap_next[k] = 0;
+        }
+        if (src->kind != OBN_KIND_TENSOR) return obn_value_assign(dst, src);
+        obn_value_clear(dst);
+    }
     if (heap) {
         OBN_TRY(obn_tensor_set_shape(dst, src->dtype, src->rank, src->dims));
         OBN_TRY(reserve(ctx, &dst->data, &st->cap_next[k], src->nbytes ? src->nbytes : 1));
@@ -220,6 +237,9 @@ static obn_status store_carried(obn_op_ctx *ctx, loop_state *st, int k, const ob
 static obn_status store_scan(obn_op_ctx *ctx, loop_state *st, int k, const obn_tensor *src, int64_t iter)
 {
     obn_tensor *e = &st->scan_elem[k];
+    if (src->kind != OBN_KIND_TENSOR)
+        return obn_ctx_err(ctx, OBN_E_UNSUPPORTED, "scan output #%d is a %s: only tensors are stacked", k,
+                           obn_kind_name(src->kind));
     if (iter == 0) {
         OBN_TRY(obn_tensor_set_shape(e, src->dtype, src->rank, src->dims));
     } else if (!obn_cf_same_type(e, src)) {
@@ -253,9 +273,12 @@ static void release_buffers(obn_op_ctx *ctx, loop_state *st, const loop_attrs *a
 {
     uint64_t given = 0;
     for (int k = 0; k < a->n_carried; k++) {
-        free(st->cur[k].data);
-        free(st->next[k].data);
-        st->cur[k].data = st->next[k].data = NULL;
+        obn_tensor *slot[2] = {&st->cur[k], &st->next[k]};
+        for (int j = 0; j < 2; j++) {
+            if (slot[j]->kind != OBN_KIND_TENSOR) obn_value_clear(slot[j]); /* releases the items */
+            else free(slot[j]->data);
+            slot[j]->data = NULL;
+        }
         given += st->cap_cur[k] + st->cap_next[k];
         st->cap_cur[k] = st->cap_next[k] = 0;
     }
@@ -321,7 +344,7 @@ static obn_status loop_iterate(obn_op_ctx *ctx, loop_state *st, const loop_attrs
         bind_formals(b, &c, st->cur, a->n_carried);
         OBN_TRY(obn_subgraph_run(b, ctx));
         const obn_tensor *cond_out = obn_subgraph_output(b, 0);
-        if (cond_out->dtype != OBN_BOOL || cond_out->numel != 1)
+        if (cond_out->kind != OBN_KIND_TENSOR || cond_out->dtype != OBN_BOOL || cond_out->numel != 1)
             return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
                                "the body's condition output is %s with %lld elements, expected one bool",
                                obn_dtype_name(cond_out->dtype), (long long)cond_out->numel);
@@ -360,7 +383,7 @@ const obn_op obn_op_loop = {
     .attr_names = attr_names,
     .sigs = loop_sigs,
     .attrs_size = sizeof(loop_attrs),
-    .flags = OBN_OP_RUN_SHAPES,
+    .flags = OBN_OP_RUN_SHAPES | OBN_OP_VALUES,
     .parse = loop_parse,
     .infer = loop_infer,
     .run = loop_run,
