@@ -84,6 +84,8 @@ static obn_status loop_infer(obn_op_ctx *ctx)
     const loop_attrs *a = ctx->attrs;
     OBN_TRY(check_inputs(ctx));
     if (a->n_scan > 0 || obn_cf_inputs_known(ctx) || obn_cf_any_value(ctx->inputs, ctx->n_inputs)) return OBN_DEFER;
+    for (int k = 0; k < a->n_carried; k++)
+        if (a->body->g->values[a->body->g->inputs[2 + k]].n_wrap) return OBN_DEFER; /* a sequence or optional */
     loop_counters c;
     counters_init(&c);
     obn_tensor *carried = calloc((size_t)(a->n_carried ? a->n_carried : 1), sizeof *carried);
@@ -128,6 +130,8 @@ typedef struct {
     uint8_t **scan;             /* n_scan stacked scan outputs (heap mode) */
     size_t *scan_cap, *scan_used;
     obn_tensor *scan_elem;      /* type and shape of each scan output's element */
+    obn_tensor *wrapped;        /* n_carried: a value the body declares optional,
+                                   given as a tensor or sequence, wrapped in one */
 } loop_state;
 
 static void loop_free_state(void *p)
@@ -142,6 +146,7 @@ static void loop_free_state(void *p)
     free(st->scan_cap);
     free(st->scan_used);
     free(st->scan_elem);
+    free(st->wrapped);
     free(st);
 }
 
@@ -160,8 +165,9 @@ static obn_status loop_prepare(obn_op_ctx *ctx, void **out)
     st->scan_cap = calloc(m, sizeof *st->scan_cap);
     st->scan_used = calloc(m, sizeof *st->scan_used);
     st->scan_elem = calloc(m, sizeof *st->scan_elem);
+    st->wrapped = calloc(n, sizeof *st->wrapped);
     if (!st->cur || !st->next || !st->cap_cur || !st->cap_next || !st->scan || !st->scan_cap || !st->scan_used ||
-        !st->scan_elem)
+        !st->scan_elem || !st->wrapped)
         return OBN_OOM();
     return OBN_OK;
 }
@@ -281,6 +287,7 @@ static void release_buffers(obn_op_ctx *ctx, loop_state *st, const loop_attrs *a
         }
         given += st->cap_cur[k] + st->cap_next[k];
         st->cap_cur[k] = st->cap_next[k] = 0;
+        obn_value_clear(&st->wrapped[k]);
     }
     for (int k = 0; k < a->n_scan; k++) {
         free(st->scan[k]);
@@ -327,6 +334,34 @@ static obn_status loop_outputs(obn_op_ctx *ctx, loop_state *st, const loop_attrs
     return OBN_OK;
 }
 
+/* Body input `formal` is declared an optional. */
+static bool body_takes_optional(const obn_subgraph *b, int formal)
+{
+    const obn_value *v = &b->g->values[b->g->inputs[formal]];
+    return v->n_wrap > 0 && v->wrap[0] == OBN_KIND_OPTIONAL;
+}
+
+/* Loop 16 carries optionals: a body may take an optional sequence and give
+ * back the sequence (test_loop16_seq_none). The next iteration gets it
+ * wrapped in an optional again, as the body declares. */
+static obn_status wrap_for_body(const loop_attrs *a, loop_state *st)
+{
+    for (int k = 0; k < a->n_carried; k++) {
+        obn_tensor *v = &st->cur[k];
+        if (v->kind == OBN_KIND_OPTIONAL || !v->data || !body_takes_optional(a->body, 2 + k)) continue;
+        obn_tensor *item;
+        OBN_TRY(obn_value_snapshot(v, &item));
+        obn_status s = obn_value_make(&st->wrapped[k], OBN_KIND_OPTIONAL, v->dtype, 1);
+        if (s != OBN_OK) {
+            obn_tensor_release(item);
+            return s;
+        }
+        obn_value_push(&st->wrapped[k], item);
+        a->body->in[2 + k] = &st->wrapped[k];
+    }
+    return OBN_OK;
+}
+
 static obn_status loop_iterate(obn_op_ctx *ctx, loop_state *st, const loop_attrs *a, bool heap, int64_t *n_iter)
 {
     bool has_m = obn_has_input(ctx, 0), has_cond = obn_has_input(ctx, 1);
@@ -342,6 +377,7 @@ static obn_status loop_iterate(obn_op_ctx *ctx, loop_state *st, const loop_attrs
         c.i = i;
         c.cond = go;
         bind_formals(b, &c, st->cur, a->n_carried);
+        OBN_TRY(wrap_for_body(a, st));
         OBN_TRY(obn_subgraph_run(b, ctx));
         const obn_tensor *cond_out = obn_subgraph_output(b, 0);
         if (cond_out->kind != OBN_KIND_TENSOR || cond_out->dtype != OBN_BOOL || cond_out->numel != 1)

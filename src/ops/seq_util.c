@@ -6,8 +6,9 @@ obn_status obn_seq_check_kind(const obn_op_ctx *ctx, int k, const char *role, ob
 {
     const obn_tensor *t = ctx->inputs[k];
     if (t->kind == kind) return OBN_OK;
-    return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input '%s' (%s) is a %s, expected a %s", obn_in_name(ctx, k), role,
-                       obn_kind_name(t->kind), obn_kind_name(kind));
+    return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input '%s' (%s) is %s %s, expected %s %s", obn_in_name(ctx, k), role,
+                       t->kind == OBN_KIND_OPTIONAL ? "an" : "a", obn_kind_name(t->kind),
+                       kind == OBN_KIND_OPTIONAL ? "an" : "a", obn_kind_name(kind));
 }
 
 obn_status obn_seq_position(const obn_op_ctx *ctx, int k, int64_t n, bool allow_end, int64_t *out)

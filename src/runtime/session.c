@@ -237,8 +237,9 @@ static obn_status check_value_input(const obn_value *v, int level, const obn_ten
     obn_kind kind = level < v->n_wrap ? v->wrap[level] : OBN_KIND_TENSOR;
     if (!t) return obn_err(OBN_E_INVALID_ARGUMENT, "input '%s': a value is NULL (expected %s)", v->name, want);
     if (t->kind != kind)
-        return obn_err(OBN_E_INVALID_INPUT, "input '%s': %s a %s where the model expects a %s (%s)", v->name,
-                       level ? "holds" : "is", obn_kind_name(t->kind), obn_kind_name(kind), want);
+        return obn_err(OBN_E_INVALID_INPUT, "input '%s': %s %s %s where the model expects %s %s (%s)", v->name,
+                       level ? "holds" : "is", t->kind == OBN_KIND_OPTIONAL ? "an" : "a", obn_kind_name(t->kind),
+                       kind == OBN_KIND_OPTIONAL ? "an" : "a", obn_kind_name(kind), want);
     if (kind == OBN_KIND_TENSOR) return check_tensor_input(v, t, want);
     if (!t->data) return obn_err(OBN_E_INVALID_ARGUMENT, "input '%s': the %s has no data", v->name, obn_kind_name(kind));
     for (int64_t i = 0; i < t->numel; i++) OBN_TRY(check_value_input(v, level + 1, obn_value_items(t)[i], want));

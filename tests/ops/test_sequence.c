@@ -194,6 +194,76 @@ START_TEST(sequence_errors)
 }
 END_TEST
 
+/* An optional(float tensor) input: OptionalHasElement / OptionalGetElement
+ * on a full one give true and the tensor [4, 5]; GetElement on an empty one
+ * is an error naming the node. */
+START_TEST(optional_get_and_has)
+{
+    tb_model *m = tb_new(18);
+    tb_wrap_type(m, tb_input(m, "o", OBN_FLOAT, -1, NULL), OBN_KIND_OPTIONAL);
+    tb_node(m, "OptionalHasElement", "has", "o", "h");
+    tb_node(m, "OptionalGetElement", "get", "o", "v");
+    tb_output(m, "h", OBN_BOOL, 0, NULL);
+    tb_output(m, "v", OBN_FLOAT, -1, NULL);
+    obn_tensor *x = tb_f32(1, D2, (const float[]){4, 5}), *full = NULL, *empty = NULL;
+    TB_EXPECT_OK(obn_optional_create(OBN_FLOAT, x, &full));
+    TB_EXPECT_OK(obn_optional_create(OBN_FLOAT, NULL, &empty));
+    obn_tensor *out[2];
+    OT_RUN_OK(m, 1, &full, 2, out);
+    ck_assert_int_eq(*(const uint8_t *)obn_tensor_cdata(out[0]), 1);
+    ot_expect_f32(out[1], (const double[]){4, 5}, 2, 0);
+    for (int i = 0; i < 2; i++) obn_tensor_destroy(out[i]);
+    TB_EXPECT_ERR(ot_run(m, 1, &empty, 2, out), OBN_E_INVALID_INPUT, "node \"get\"", "OptionalGetElement",
+                  "empty optional");
+    TB_EXPECT_ERR(ot_run(m, 1, &x, 2, out), OBN_E_INVALID_INPUT, "input 'o'", "expects an optional");
+    obn_tensor_destroy(x), obn_tensor_destroy(full), obn_tensor_destroy(empty);
+    tb_free(m);
+}
+END_TEST
+
+/* SequenceMap with a body y = x + t over the sequence [[1, 2], [3]] and the
+ * tensor t = [10]: [[11, 12], [13]]; a second sequence of another length is
+ * refused. */
+START_TEST(sequence_map_add)
+{
+    tb_model *m = tb_new(17), *body = tb_new(0);
+    seq_input(m, "s");
+    tb_input(m, "t", OBN_FLOAT, 1, (const int64_t[]){1});
+    tb_input(body, "x", OBN_FLOAT, -1, NULL);
+    tb_input(body, "tt", OBN_FLOAT, -1, NULL);
+    tb_node(body, "Add", "add", "x,tt", "y");
+    tb_output(body, "y", OBN_FLOAT, -1, NULL);
+    tb_attr_graph(m, tb_node(m, "SequenceMap", "map", "s,t", "out"), "body", body);
+    seq_output(m, "out");
+    obn_tensor *a = tb_f32(1, D2, (const float[]){1, 2}), *b = tb_f32(1, (const int64_t[]){1}, (const float[]){3});
+    obn_tensor *in[2] = {seq_of(2, (obn_tensor *const[]){a, b}), tb_f32(1, (const int64_t[]){1}, (const float[]){10})};
+    obn_tensor *out[1];
+    OT_RUN_OK(m, 2, in, 1, out);
+    ck_assert_uint_eq(obn_sequence_length(out[0]), 2);
+    expect_item(out[0], 0, 1, D2, (const double[]){11, 12});
+    expect_item(out[0], 1, 1, (const int64_t[]){1}, (const double[]){13});
+    obn_tensor_destroy(out[0]);
+    for (int i = 0; i < 2; i++) obn_tensor_destroy(in[i]);
+    tb_free(m), tb_free(body);
+    /* two sequences of different lengths */
+    m = tb_new(17), body = tb_new(0);
+    seq_input(m, "s");
+    seq_input(m, "u");
+    tb_input(body, "x", OBN_FLOAT, -1, NULL);
+    tb_input(body, "z", OBN_FLOAT, -1, NULL);
+    tb_node(body, "Add", "add", "x,z", "y");
+    tb_output(body, "y", OBN_FLOAT, -1, NULL);
+    tb_attr_graph(m, tb_node(m, "SequenceMap", "map2", "s,u", "out"), "body", body);
+    seq_output(m, "out");
+    in[0] = seq_of(2, (obn_tensor *const[]){a, b});
+    in[1] = seq_of(1, (obn_tensor *const[]){a});
+    TB_EXPECT_ERR(ot_run(m, 2, in, 1, out), OBN_E_INVALID_INPUT, "node \"map2\"", "'u' has 1 items", "has 2");
+    for (int i = 0; i < 2; i++) obn_tensor_destroy(in[i]);
+    obn_tensor_destroy(a), obn_tensor_destroy(b);
+    tb_free(m), tb_free(body);
+}
+END_TEST
+
 /* The tensor accessors answer "nothing" on sequences and optionals; the
  * constructors check their items; obn_value_info tells the kinds. */
 START_TEST(api_values)
@@ -355,6 +425,8 @@ static Suite *sequence_suite(void)
     tcase_add_test(t, concat_and_stack);
     tcase_add_test(t, split_three_ways);
     tcase_add_test(t, sequence_errors);
+    tcase_add_test(t, optional_get_and_has);
+    tcase_add_test(t, sequence_map_add);
     suite_add_tcase(s, t);
     t = tcase_create("values");
     tcase_add_test(t, api_values);
