@@ -182,6 +182,71 @@ double obn_tensor_value(const obn_tensor *tensor, int64_t i);
 /* Name read from a .pb file, or "" . Borrowed: valid while the tensor lives. */
 const char *obn_tensor_name(const obn_tensor *tensor);
 
+/* ------------------------------------------------- sequences and optionals */
+
+/* A value passed to or returned by obn_session_run is an obn_tensor handle
+ * of one of three kinds: a dense tensor; a sequence (ONNX seq(T)): an
+ * ordered list of values, each a tensor of the same element type (shapes
+ * may differ) or, for nested types, itself a sequence or optional; or an
+ * optional (ONNX optional(T)): empty, or holding one tensor or sequence.
+ * Sequences and optionals are immutable once made. The tensor accessors
+ * above are safe on them: obn_tensor_dtype gives the element type, rank,
+ * numel and nbytes give 0, dims, data and cdata NULL, obn_tensor_value NaN.
+ * obn_tensor_destroy releases any kind; obn_tensor_clone copies any kind;
+ * obn_tensor_save refuses the other kinds (OBN_E_INVALID_ARGUMENT). */
+typedef enum obn_kind {
+    OBN_KIND_TENSOR = 0,
+    OBN_KIND_SEQUENCE = 1,
+    OBN_KIND_OPTIONAL = 2
+} obn_kind;
+
+/* "tensor", "sequence", "optional"; "undefined" for other numbers. Borrowed,
+ * static. */
+const char *obn_kind_name(obn_kind kind);
+
+/* OBN_KIND_TENSOR for NULL. */
+obn_kind obn_tensor_kind(const obn_tensor *value);
+
+/* A sequence of n values of element type elem_dtype (n may be 0). Each item
+ * is copied (tensors deep, sequences/optionals share their immutable
+ * contents); the caller keeps its items. Items must not be optionals here
+ * unless nested types are meant; every tensor inside must have elem_dtype.
+ * *out: caller owns. OBN_E_INVALID_ARGUMENT for NULL items with n > 0, a
+ * NULL item, a tensor without data or of another element type, or an
+ * element type that cannot be stored. */
+obn_status obn_sequence_create(obn_dtype elem_dtype, size_t n, const obn_tensor *const *items, obn_tensor **out);
+
+/* Number of items; 0 for anything that is not a sequence. */
+size_t obn_sequence_length(const obn_tensor *sequence);
+
+/* Item i, or NULL when i is out of range or `sequence` is not one.
+ * Borrowed: valid while the sequence lives. */
+const obn_tensor *obn_sequence_at(const obn_tensor *sequence, size_t i);
+
+/* An optional of element type elem_dtype: empty when value is NULL, else
+ * holding a copy of value (a tensor or a sequence, whose element type must
+ * be elem_dtype). *out: caller owns. */
+obn_status obn_optional_create(obn_dtype elem_dtype, const obn_tensor *value, obn_tensor **out);
+
+/* 1 when `optional` is an optional holding a value, else 0. */
+int obn_optional_has_value(const obn_tensor *optional);
+
+/* The value an optional holds; NULL when it is empty or not an optional.
+ * Borrowed: valid while the optional lives. */
+const obn_tensor *obn_optional_value(const obn_tensor *optional);
+
+/* Reads a value file of the given kind: OBN_KIND_TENSOR as
+ * obn_tensor_load; OBN_KIND_SEQUENCE an ONNX SequenceProto, OBN_KIND_OPTIONAL
+ * an ONNX OptionalProto (onnx-data.proto, as the ONNX backend tests store
+ * them), holding tensors, sequences or optionals nested at most
+ * OBN_MAX_VALUE_NESTING deep. Map and sparse values are OBN_E_UNSUPPORTED;
+ * malformed bytes OBN_E_PARSE, naming the file. *out: caller owns. */
+obn_status obn_value_load(const char *path, obn_kind kind, obn_tensor **out);
+
+/* How deep sequence and optional types may nest (optional(seq(tensor)) is
+ * 2), in models and in value files. */
+#define OBN_MAX_VALUE_NESTING 4
+
 /* ---------------------------------------------------------------- operators */
 
 /* The operators onnxbn implements. For index < obn_operator_count():
@@ -249,6 +314,11 @@ typedef struct obn_value_info {
     size_t rank;             /* 0 for scalars; (size_t)-1 if the rank is unknown */
     const int64_t *dims;     /* rank entries; -1 where a dim is symbolic/unknown */
     const char *const *dim_names; /* rank entries; the symbolic name or NULL */
+    obn_kind kind;           /* tensor, sequence or optional; dtype, rank and
+                                dims then describe the tensors inside */
+    obn_kind elem_kind;      /* a sequence's items / an optional's value:
+                                OBN_KIND_TENSOR for seq(tensor), SEQUENCE for
+                                optional(seq(tensor)); TENSOR for a tensor */
 } obn_value_info;
 
 /* Graph inputs that must be fed at run time (initializers excluded). */

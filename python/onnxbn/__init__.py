@@ -65,8 +65,13 @@ class NodeArg:
 
     def __init__(self, info):
         self.name = info.name.decode()
-        self.type = f"tensor({_dtype_name(info.dtype)})"
         self._dtype = info.dtype
+        # kinds from the outside in, down to the tensor: [] for a tensor,
+        # [SEQUENCE] for seq(tensor), [OPTIONAL, SEQUENCE] for optional(seq(tensor))
+        self._kinds = [k for k in (info.kind, info.elem_kind) if k != _capi.KIND_TENSOR]
+        self.type = f"tensor({_dtype_name(info.dtype)})"
+        for k in reversed(self._kinds):
+            self.type = f"{'seq' if k == _capi.KIND_SEQUENCE else 'optional'}({self.type})"
         if info.rank == ctypes.c_size_t(-1).value:
             self.shape = None
         else:
@@ -161,12 +166,12 @@ class InferenceSession:
         if self._session is None:
             raise Error("INVALID_ARGUMENT", "the session is closed")
         names = list(input_feed)
-        arrays = [_contiguous(input_feed[n], n) for n in names]
-        declared = {i.name: i._dtype for i in self._inputs}
-        tensors = []
+        declared = {i.name: i for i in self._inputs}
+        tensors, arrays = [], []  # the handles, and the arrays they borrow
         try:
-            for n, a in zip(names, arrays):
-                tensors.append(_wrap(a, _element_type(a, declared.get(n))))
+            for n in names:
+                d = declared.get(n)
+                tensors.append(_to_value(input_feed[n], n, d._dtype if d else None, d._kinds if d else [], arrays))
             outs = [o.name for o in self._outputs] if output_names is None else list(output_names)
             c_in_names = (ctypes.c_char_p * max(len(names), 1))(*[n.encode() for n in names])
             c_inputs = (ctypes.c_void_p * max(len(tensors), 1))(*tensors)
@@ -175,7 +180,7 @@ class InferenceSession:
             with self._lock:
                 _check(lib.obn_session_run(self._session, len(names), c_in_names, c_inputs, len(outs),
                                            c_out_names, c_outputs))
-                return [_to_numpy(c_outputs[k], outs[k]) for k in range(len(outs))]
+                return [_from_value(c_outputs[k], outs[k]) for k in range(len(outs))]
         finally:
             for t in tensors:
                 lib.obn_tensor_destroy(t)
@@ -226,6 +231,44 @@ def _wrap(a, dtype):
     ptr = a.ctypes.data if a.nbytes else None
     _check(lib.obn_tensor_wrap(dtype, a.ndim, dims, ptr, a.nbytes, ctypes.byref(t)))
     return t
+
+
+def _to_value(value, name, declared, kinds, keep):
+    """A new obn_tensor handle for one input: an array, or for sequence
+    inputs a list of them, for optional ones None or the value. A tensor
+    borrows its array, which is appended to `keep` (alive for the run)."""
+    if kinds and kinds[0] == _capi.KIND_OPTIONAL:
+        inner = None if value is None else _to_value(value, name, declared, kinds[1:], keep)
+        out = ctypes.c_void_p()
+        try:
+            _check(lib.obn_optional_create(declared, inner, ctypes.byref(out)))
+        finally:
+            lib.obn_tensor_destroy(inner)
+        return out
+    if kinds and kinds[0] == _capi.KIND_SEQUENCE:
+        items = [_to_value(v, name, declared, kinds[1:], keep) for v in value]
+        out = ctypes.c_void_p()
+        try:
+            c_items = (ctypes.c_void_p * max(len(items), 1))(*items)
+            _check(lib.obn_sequence_create(declared, len(items), c_items, ctypes.byref(out)))
+        finally:
+            for t in items:
+                lib.obn_tensor_destroy(t)
+        return out
+    a = _contiguous(value, name)
+    keep.append(a)
+    return _wrap(a, _element_type(a, declared))
+
+
+def _from_value(t, name):
+    """An output as numpy: an array, a list for a sequence, None or the
+    value for an optional."""
+    kind = lib.obn_tensor_kind(t)
+    if kind == _capi.KIND_SEQUENCE:
+        return [_from_value(lib.obn_sequence_at(t, i), name) for i in range(lib.obn_sequence_length(t))]
+    if kind == _capi.KIND_OPTIONAL:
+        return _from_value(lib.obn_optional_value(t), name) if lib.obn_optional_has_value(t) else None
+    return _to_numpy(t, name)
 
 
 def _to_numpy(t, name):

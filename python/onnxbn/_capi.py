@@ -14,7 +14,11 @@ c_int64_p = ctypes.POINTER(ctypes.c_int64)
 
 class ValueInfo(ctypes.Structure):
     _fields_ = [("name", ctypes.c_char_p), ("dtype", ctypes.c_int), ("rank", ctypes.c_size_t),
-                ("dims", c_int64_p), ("dim_names", ctypes.POINTER(ctypes.c_char_p))]
+                ("dims", c_int64_p), ("dim_names", ctypes.POINTER(ctypes.c_char_p)),
+                ("kind", ctypes.c_int), ("elem_kind", ctypes.c_int)]
+
+# obn_kind
+KIND_TENSOR, KIND_SEQUENCE, KIND_OPTIONAL = 0, 1, 2
 
 
 class SessionOptions(ctypes.Structure):
@@ -47,6 +51,14 @@ _SIGNATURES = {
     "obn_tensor_dims": (c_int64_p, [ctypes.c_void_p]),
     "obn_tensor_nbytes": (ctypes.c_size_t, [ctypes.c_void_p]),
     "obn_tensor_cdata": (ctypes.c_void_p, [ctypes.c_void_p]),
+    "obn_tensor_kind": (ctypes.c_int, [ctypes.c_void_p]),
+    "obn_sequence_create": (ctypes.c_int, [ctypes.c_int, ctypes.c_size_t, ctypes.POINTER(ctypes.c_void_p),
+                                           ctypes.POINTER(ctypes.c_void_p)]),
+    "obn_sequence_length": (ctypes.c_size_t, [ctypes.c_void_p]),
+    "obn_sequence_at": (ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_size_t]),
+    "obn_optional_create": (ctypes.c_int, [ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)]),
+    "obn_optional_has_value": (ctypes.c_int, [ctypes.c_void_p]),
+    "obn_optional_value": (ctypes.c_void_p, [ctypes.c_void_p]),
     "obn_model_load_with": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)]),
     "obn_model_load_buffer_with": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p,
                                                   ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)]),

@@ -155,6 +155,40 @@ static int compare_output(const char *name, const obn_tensor *got, const obn_ten
     return 0;
 }
 
+/* Compares one output of any kind: sequences item by item (named
+ * "out[2]"), optionals by presence and then their value. */
+static int compare_value(const char *name, const obn_tensor *got, const obn_tensor *want, char *msg, size_t cap,
+                         int verbose)
+{
+    obn_kind gk = obn_tensor_kind(got), wk = obn_tensor_kind(want);
+    if (gk != wk) {
+        snprintf(msg, cap, "output '%s': a %s, expected a %s", name, obn_kind_name(gk), obn_kind_name(wk));
+        return 1;
+    }
+    if (wk == OBN_KIND_TENSOR) return compare_output(name, got, want, msg, cap, verbose);
+    if (wk == OBN_KIND_OPTIONAL) {
+        if (obn_optional_has_value(got) != obn_optional_has_value(want)) {
+            snprintf(msg, cap, "output '%s': %s optional, expected %s", name, obn_optional_has_value(got) ? "a full" : "an empty",
+                     obn_optional_has_value(want) ? "a full one" : "an empty one");
+            return 1;
+        }
+        if (!obn_optional_has_value(want)) return 0;
+        return compare_value(name, obn_optional_value(got), obn_optional_value(want), msg, cap, verbose);
+    }
+    size_t n = obn_sequence_length(want);
+    if (obn_sequence_length(got) != n) {
+        snprintf(msg, cap, "output '%s': a sequence of %zu, expected %zu", name, obn_sequence_length(got), n);
+        return 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char item[300];
+        snprintf(item, sizeof item, "%.200s[%zu]", name, i);
+        if (compare_value(item, obn_sequence_at(got, i), obn_sequence_at(want, i), msg, cap, 0)) return 1;
+    }
+    if (verbose) snprintf(msg, cap, "output '%s': %zu items match", name, n);
+    return 0;
+}
+
 typedef struct {
     int verbose;
     int threads;
@@ -163,8 +197,10 @@ typedef struct {
 
 static result_kind classify(obn_status s) { return s == OBN_E_UNSUPPORTED ? R_UNSUPPORTED : R_ERROR; }
 
-/* Loads input_K.pb / output_K.pb files of one data set. */
-static int load_set(const char *dir, const char *prefix, size_t expect, obn_tensor **out, char *msg, size_t cap)
+/* Loads input_K.pb / output_K.pb files of one data set, each read as the
+ * kind the model declares for it (a tensor, SequenceProto or OptionalProto). */
+static int load_set(const obn_model *m, const char *dir, const char *prefix, size_t expect, obn_tensor **out, char *msg,
+                    size_t cap)
 {
     for (size_t k = 0;; k++) {
         char path[4096];
@@ -181,7 +217,9 @@ static int load_set(const char *dir, const char *prefix, size_t expect, obn_tens
             snprintf(msg, cap, "%s has more %s files than the model's %zu %ss", display_name(dir), prefix, expect, prefix);
             return -1;
         }
-        obn_status s = obn_tensor_load(path, &out[k]);
+        obn_value_info vi;
+        obn_status s = prefix[0] == 'i' ? obn_model_input(m, k, &vi) : obn_model_output(m, k, &vi);
+        if (s == OBN_OK) s = obn_value_load(path, vi.kind, &out[k]);
         if (s != OBN_OK) {
             snprintf(msg, cap, "%s", obn_last_error());
             return -1;
@@ -193,7 +231,7 @@ static int load_set(const char *dir, const char *prefix, size_t expect, obn_tens
  * bfloat16): when the other side is bfloat16, read the same bits as such. */
 static void retag_bfloat16(obn_tensor **t, obn_dtype want)
 {
-    if (want != OBN_BFLOAT16 || obn_tensor_dtype(*t) != OBN_UINT16) return;
+    if (want != OBN_BFLOAT16 || obn_tensor_kind(*t) != OBN_KIND_TENSOR || obn_tensor_dtype(*t) != OBN_UINT16) return;
     obn_tensor *bf = NULL;
     if (obn_tensor_create(OBN_BFLOAT16, obn_tensor_rank(*t), obn_tensor_dims(*t), obn_tensor_cdata(*t), &bf) != OBN_OK)
         return;
@@ -214,7 +252,7 @@ static result_kind run_data_set(obn_session *sess, const obn_model *m, const cha
         snprintf(msg, cap, "out of memory");
         goto done;
     }
-    if (load_set(set_dir, "input", n_in, ins, msg, cap) || load_set(set_dir, "output", n_out, want, msg, cap))
+    if (load_set(m, set_dir, "input", n_in, ins, msg, cap) || load_set(m, set_dir, "output", n_out, want, msg, cap))
         goto done;
     for (size_t i = 0; i < n_in; i++) {
         obn_value_info vi;
@@ -235,7 +273,7 @@ static result_kind run_data_set(obn_session *sess, const obn_model *m, const cha
         obn_model_output(m, i, &vi);
         char one[768] = "";
         retag_bfloat16(&want[i], obn_tensor_dtype(got[i]));
-        if (compare_output(vi.name, got[i], want[i], one, sizeof one, o->verbose)) r = R_FAIL;
+        if (compare_value(vi.name, got[i], want[i], one, sizeof one, o->verbose)) r = R_FAIL;
         if (one[0] && used < cap) used += (size_t)snprintf(msg + used, cap - used, "%s%s", used ? "; " : "", one);
     }
 done:

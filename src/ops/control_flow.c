@@ -22,6 +22,13 @@ obn_status obn_cf_body(const obn_node *n, const char *name, int n_in, const char
     return OBN_OK;
 }
 
+bool obn_cf_any_value(obn_tensor *const *v, int n)
+{
+    for (int k = 0; k < n; k++)
+        if (v[k] && v[k]->kind != OBN_KIND_TENSOR) return true;
+    return false;
+}
+
 bool obn_cf_inputs_known(const obn_op_ctx *ctx)
 {
     for (int k = 0; k < ctx->n_inputs; k++)
@@ -32,6 +39,9 @@ bool obn_cf_inputs_known(const obn_op_ctx *ctx)
 obn_status obn_cf_check_scalar(const obn_op_ctx *ctx, int k, const char *role, obn_dtype dtype)
 {
     const obn_tensor *t = ctx->inputs[k];
+    if (t->kind != OBN_KIND_TENSOR)
+        return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input '%s' (%s) is a %s, expected a tensor", obn_in_name(ctx, k),
+                           role, obn_kind_name(t->kind));
     if (t->dtype != dtype)
         return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input '%s' (%s) has element type %s, expected %s",
                            obn_in_name(ctx, k), role, obn_dtype_name(t->dtype), obn_dtype_name(dtype));
@@ -43,7 +53,7 @@ obn_status obn_cf_check_scalar(const obn_op_ctx *ctx, int k, const char *role, o
 
 bool obn_cf_same_type(const obn_tensor *x, const obn_tensor *y)
 {
-    if (x->dtype != y->dtype || x->rank != y->rank) return false;
+    if (x->kind != y->kind || x->dtype != y->dtype || x->rank != y->rank) return false;
     for (int d = 0; d < x->rank; d++)
         if (x->dims[d] != y->dims[d]) return false;
     return true;

@@ -23,7 +23,11 @@ bool obn_cf_inputs_known(const obn_op_ctx *ctx);
  * with its type checked; value read when it has data. */
 obn_status obn_cf_check_scalar(const obn_op_ctx *ctx, int k, const char *role, obn_dtype dtype);
 
-/* Same element type and shape. */
+/* One of the n values is a sequence or optional: the node then runs while
+ * planning, with the data (those values live outside static plans). */
+bool obn_cf_any_value(obn_tensor *const *v, int n);
+
+/* Same kind, element type and shape. */
 bool obn_cf_same_type(const obn_tensor *x, const obn_tensor *y);
 
 /* Bytes rounded up to whole cache lines (workspace slots). */

@@ -1,8 +1,10 @@
-/* Identity (1, 13, 14, 16, 19, 21, 23, 24, 25): copies its input. 19+ only
- * add element types onnxbn does not store (float8, int4, float4, int2). */
+/* Identity (1, 13, 14, 16, 19, 21, 23, 24, 25): copies its input. 14 takes
+ * sequences too, 16 optionals; 19+ only add element types onnxbn does not
+ * store (float8, int4, float4, int2). */
 #include <string.h>
 
 #include "op_util.h"
+#include "value.h"
 
 static obn_status identity_parse(const obn_node *n, int v, void *out)
 {
@@ -15,6 +17,13 @@ static obn_status identity_parse(const obn_node *n, int v, void *out)
 static obn_status identity_infer(obn_op_ctx *ctx)
 {
     const obn_tensor *x = ctx->inputs[0];
+    if (x->kind != OBN_KIND_TENSOR) {
+        int since = x->kind == OBN_KIND_SEQUENCE ? 14 : 16;
+        if (ctx->since_version < since)
+            return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input '%s' is a %s, which Identity takes from version %d",
+                               obn_in_name(ctx, 0), obn_kind_name(x->kind), since);
+        return OBN_DEFER; /* copied by run, while planning */
+    }
     OBN_TRY(obn_check_all_types(ctx, 0, "input", 19));
     return obn_set_output(ctx, 0, x->dtype, x->rank, x->dims);
 }
@@ -22,6 +31,7 @@ static obn_status identity_infer(obn_op_ctx *ctx)
 static obn_status identity_run(obn_op_ctx *ctx)
 {
     const obn_tensor *x = ctx->inputs[0];
+    if (x->kind != OBN_KIND_TENSOR) return obn_op_copy_output(ctx, 0, x);
     if (x->nbytes) memcpy(ctx->outputs[0]->data, x->data, x->nbytes);
     return OBN_OK;
 }
@@ -37,6 +47,7 @@ const obn_op obn_op_identity = {
     .since_versions = versions,
     .attr_names = attr_names,
     .sigs = identity_sigs,
+    .flags = OBN_OP_RUN_SHAPES | OBN_OP_VALUES,
     .parse = identity_parse,
     .infer = identity_infer,
     .run = identity_run,

@@ -35,12 +35,8 @@ static obn_status if_parse(const obn_node *n, int v, void *out)
 
 static bool same_outputs(int n, const obn_subgraph *t, const obn_subgraph *e)
 {
-    for (int k = 0; k < n; k++) {
-        const obn_tensor *x = obn_subgraph_output(t, k), *y = obn_subgraph_output(e, k);
-        if (x->dtype != y->dtype || x->rank != y->rank) return false;
-        for (int d = 0; d < x->rank; d++)
-            if (x->dims[d] != y->dims[d]) return false;
-    }
+    for (int k = 0; k < n; k++)
+        if (!obn_cf_same_type(obn_subgraph_output(t, k), obn_subgraph_output(e, k))) return false;
     return true;
 }
 
@@ -48,7 +44,8 @@ static obn_status if_infer(obn_op_ctx *ctx)
 {
     const if_attrs *a = ctx->attrs;
     OBN_TRY(obn_cf_check_scalar(ctx, 0, "cond", OBN_BOOL));
-    if (obn_cf_inputs_known(ctx)) return OBN_DEFER; /* runs now, see OBN_OP_RUN_SHAPES */
+    if (obn_cf_inputs_known(ctx) || obn_cf_any_value(ctx->inputs, ctx->n_inputs))
+        return OBN_DEFER; /* runs now, see OBN_OP_RUN_SHAPES */
     const obn_tensor *cond = ctx->inputs[0];
     int first = 0, last = 1;
     if (cond->data) first = last = *(const uint8_t *)cond->data != 0;
@@ -58,6 +55,8 @@ static obn_status if_infer(obn_op_ctx *ctx)
     }
     if (first != last && !same_outputs(ctx->n_outputs, a->branch[1], a->branch[0]))
         return OBN_DEFER; /* the shapes follow cond */
+    for (int k = 0; k < ctx->n_outputs; k++)
+        if (obn_subgraph_output(a->branch[first], k)->kind != OBN_KIND_TENSOR) return OBN_DEFER; /* a sequence or optional */
     for (int k = 0; k < ctx->n_outputs; k++) {
         const obn_tensor *y = obn_subgraph_output(a->branch[first], k);
         if (ctx->outputs[k]) OBN_TRY(obn_set_output(ctx, k, y->dtype, y->rank, y->dims));
@@ -86,7 +85,7 @@ const obn_op obn_op_if = {
     .attr_names = attr_names,
     .sigs = if_sigs,
     .attrs_size = sizeof(if_attrs),
-    .flags = OBN_OP_RUN_SHAPES,
+    .flags = OBN_OP_RUN_SHAPES | OBN_OP_VALUES,
     .parse = if_parse,
     .infer = if_infer,
     .run = if_run,

@@ -17,6 +17,7 @@
 #include "control_flow.h"
 #include "resource_limits.h"
 #include "status.h"
+#include "value.h"
 
 typedef struct {
     obn_subgraph *body;
@@ -82,7 +83,9 @@ static obn_status loop_infer(obn_op_ctx *ctx)
 {
     const loop_attrs *a = ctx->attrs;
     OBN_TRY(check_inputs(ctx));
-    if (a->n_scan > 0 || obn_cf_inputs_known(ctx)) return OBN_DEFER;
+    if (a->n_scan > 0 || obn_cf_inputs_known(ctx) || obn_cf_any_value(ctx->inputs, ctx->n_inputs)) return OBN_DEFER;
+    for (int k = 0; k < a->n_carried; k++)
+        if (a->body->g->values[a->body->g->inputs[2 + k]].n_wrap) return OBN_DEFER; /* a sequence or optional */
     loop_counters c;
     counters_init(&c);
     obn_tensor *carried = calloc((size_t)(a->n_carried ? a->n_carried : 1), sizeof *carried);
@@ -127,6 +130,8 @@ typedef struct {
     uint8_t **scan;             /* n_scan stacked scan outputs (heap mode) */
     size_t *scan_cap, *scan_used;
     obn_tensor *scan_elem;      /* type and shape of each scan output's element */
+    obn_tensor *wrapped;        /* n_carried: a value the body declares optional,
+                                   given as a tensor or sequence, wrapped in one */
 } loop_state;
 
 static void loop_free_state(void *p)
@@ -141,6 +146,7 @@ static void loop_free_state(void *p)
     free(st->scan_cap);
     free(st->scan_used);
     free(st->scan_elem);
+    free(st->wrapped);
     free(st);
 }
 
@@ -159,8 +165,9 @@ static obn_status loop_prepare(obn_op_ctx *ctx, void **out)
     st->scan_cap = calloc(m, sizeof *st->scan_cap);
     st->scan_used = calloc(m, sizeof *st->scan_used);
     st->scan_elem = calloc(m, sizeof *st->scan_elem);
+    st->wrapped = calloc(n, sizeof *st->wrapped);
     if (!st->cur || !st->next || !st->cap_cur || !st->cap_next || !st->scan || !st->scan_cap || !st->scan_used ||
-        !st->scan_elem)
+        !st->scan_elem || !st->wrapped)
         return OBN_OOM();
     return OBN_OK;
 }
@@ -188,6 +195,10 @@ static obn_status start_carried(obn_op_ctx *ctx, loop_state *st, int n_carried, 
     uint8_t *ws = ctx->workspace;
     for (int k = 0; k < n_carried; k++) {
         const obn_tensor *v = ctx->inputs[2 + k];
+        if (v->kind != OBN_KIND_TENSOR) { /* heap mode only (loop_infer defers) */
+            OBN_TRY(obn_value_assign(&st->cur[k], v));
+            continue;
+        }
         OBN_TRY(obn_tensor_set_shape(&st->cur[k], v->dtype, v->rank, v->dims));
         OBN_TRY(obn_tensor_set_shape(&st->next[k], v->dtype, v->rank, v->dims));
         if (heap) {
@@ -206,6 +217,18 @@ static obn_status start_carried(obn_op_ctx *ctx, loop_state *st, int n_carried, 
 static obn_status store_carried(obn_op_ctx *ctx, loop_state *st, int k, const obn_tensor *src, bool heap)
 {
     obn_tensor *dst = &st->next[k];
+    if (heap && (src->kind != OBN_KIND_TENSOR || dst->kind != OBN_KIND_TENSOR)) {
+        /* a sequence or optional (Loop 16 may change which, e.g. an optional
+         * sequence into the sequence it holds): shared items, no buffer */
+        if (dst->kind == OBN_KIND_TENSOR) {
+            free(dst->data);
+            dst->data = NULL;
+            obn_budget_give(ctx->mem, st->cap_next[k]);
+            st->cap_next[k] = 0;
+        }
+        if (src->kind != OBN_KIND_TENSOR) return obn_value_assign(dst, src);
+        obn_value_clear(dst);
+    }
     if (heap) {
         OBN_TRY(obn_tensor_set_shape(dst, src->dtype, src->rank, src->dims));
         OBN_TRY(reserve(ctx, &dst->data, &st->cap_next[k], src->nbytes ? src->nbytes : 1));
@@ -220,6 +243,9 @@ static obn_status store_carried(obn_op_ctx *ctx, loop_state *st, int k, const ob
 static obn_status store_scan(obn_op_ctx *ctx, loop_state *st, int k, const obn_tensor *src, int64_t iter)
 {
     obn_tensor *e = &st->scan_elem[k];
+    if (src->kind != OBN_KIND_TENSOR)
+        return obn_ctx_err(ctx, OBN_E_UNSUPPORTED, "scan output #%d is a %s: only tensors are stacked", k,
+                           obn_kind_name(src->kind));
     if (iter == 0) {
         OBN_TRY(obn_tensor_set_shape(e, src->dtype, src->rank, src->dims));
     } else if (!obn_cf_same_type(e, src)) {
@@ -253,11 +279,15 @@ static void release_buffers(obn_op_ctx *ctx, loop_state *st, const loop_attrs *a
 {
     uint64_t given = 0;
     for (int k = 0; k < a->n_carried; k++) {
-        free(st->cur[k].data);
-        free(st->next[k].data);
-        st->cur[k].data = st->next[k].data = NULL;
+        obn_tensor *slot[2] = {&st->cur[k], &st->next[k]};
+        for (int j = 0; j < 2; j++) {
+            if (slot[j]->kind != OBN_KIND_TENSOR) obn_value_clear(slot[j]); /* releases the items */
+            else free(slot[j]->data);
+            slot[j]->data = NULL;
+        }
         given += st->cap_cur[k] + st->cap_next[k];
         st->cap_cur[k] = st->cap_next[k] = 0;
+        obn_value_clear(&st->wrapped[k]);
     }
     for (int k = 0; k < a->n_scan; k++) {
         free(st->scan[k]);
@@ -304,6 +334,34 @@ static obn_status loop_outputs(obn_op_ctx *ctx, loop_state *st, const loop_attrs
     return OBN_OK;
 }
 
+/* Body input `formal` is declared an optional. */
+static bool body_takes_optional(const obn_subgraph *b, int formal)
+{
+    const obn_value *v = &b->g->values[b->g->inputs[formal]];
+    return v->n_wrap > 0 && v->wrap[0] == OBN_KIND_OPTIONAL;
+}
+
+/* Loop 16 carries optionals: a body may take an optional sequence and give
+ * back the sequence (test_loop16_seq_none). The next iteration gets it
+ * wrapped in an optional again, as the body declares. */
+static obn_status wrap_for_body(const loop_attrs *a, loop_state *st)
+{
+    for (int k = 0; k < a->n_carried; k++) {
+        obn_tensor *v = &st->cur[k];
+        if (v->kind == OBN_KIND_OPTIONAL || !v->data || !body_takes_optional(a->body, 2 + k)) continue;
+        obn_tensor *item;
+        OBN_TRY(obn_value_snapshot(v, &item));
+        obn_status s = obn_value_make(&st->wrapped[k], OBN_KIND_OPTIONAL, v->dtype, 1);
+        if (s != OBN_OK) {
+            obn_tensor_release(item);
+            return s;
+        }
+        obn_value_push(&st->wrapped[k], item);
+        a->body->in[2 + k] = &st->wrapped[k];
+    }
+    return OBN_OK;
+}
+
 static obn_status loop_iterate(obn_op_ctx *ctx, loop_state *st, const loop_attrs *a, bool heap, int64_t *n_iter)
 {
     bool has_m = obn_has_input(ctx, 0), has_cond = obn_has_input(ctx, 1);
@@ -319,9 +377,10 @@ static obn_status loop_iterate(obn_op_ctx *ctx, loop_state *st, const loop_attrs
         c.i = i;
         c.cond = go;
         bind_formals(b, &c, st->cur, a->n_carried);
+        OBN_TRY(wrap_for_body(a, st));
         OBN_TRY(obn_subgraph_run(b, ctx));
         const obn_tensor *cond_out = obn_subgraph_output(b, 0);
-        if (cond_out->dtype != OBN_BOOL || cond_out->numel != 1)
+        if (cond_out->kind != OBN_KIND_TENSOR || cond_out->dtype != OBN_BOOL || cond_out->numel != 1)
             return obn_ctx_err(ctx, OBN_E_INVALID_MODEL,
                                "the body's condition output is %s with %lld elements, expected one bool",
                                obn_dtype_name(cond_out->dtype), (long long)cond_out->numel);
@@ -360,7 +419,7 @@ const obn_op obn_op_loop = {
     .attr_names = attr_names,
     .sigs = loop_sigs,
     .attrs_size = sizeof(loop_attrs),
-    .flags = OBN_OP_RUN_SHAPES,
+    .flags = OBN_OP_RUN_SHAPES | OBN_OP_VALUES,
     .parse = loop_parse,
     .infer = loop_infer,
     .run = loop_run,

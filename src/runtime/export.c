@@ -47,13 +47,10 @@ static void arena_free(arena *a)
 #define NEW(a, T) ((T *)arena_alloc((a), sizeof(T)))
 #define NEW_ARRAY(a, T, n) ((T *)arena_alloc((a), sizeof(T) * (size_t)((n) ? (n) : 1)))
 
-static Onnx__ValueInfoProto *value_info(arena *ar, const obn_value *v)
+/* The TypeProto of a value: its tensor type in its sequence/optional
+ * wrappers. */
+static Onnx__TypeProto *type_proto(arena *ar, const obn_value *v)
 {
-    Onnx__ValueInfoProto *vi = NEW(ar, Onnx__ValueInfoProto);
-    if (!vi) return NULL;
-    onnx__value_info_proto__init(vi);
-    vi->name = v->name;
-    if (v->dtype == OBN_UNDEFINED) return vi;
     Onnx__TypeProto *tp = NEW(ar, Onnx__TypeProto);
     Onnx__TypeProto__Tensor *tt = NEW(ar, Onnx__TypeProto__Tensor);
     if (!tp || !tt) return NULL;
@@ -85,7 +82,38 @@ static Onnx__ValueInfoProto *value_info(arena *ar, const obn_value *v)
     }
     tp->value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
     tp->tensor_type = tt;
-    vi->type = tp;
+    for (int w = v->n_wrap - 1; w >= 0; w--) { /* sequence/optional types around it, innermost first */
+        Onnx__TypeProto *outer = NEW(ar, Onnx__TypeProto);
+        if (!outer) return NULL;
+        onnx__type_proto__init(outer);
+        if (v->wrap[w] == OBN_KIND_SEQUENCE) {
+            Onnx__TypeProto__Sequence *sq = NEW(ar, Onnx__TypeProto__Sequence);
+            if (!sq) return NULL;
+            onnx__type_proto__sequence__init(sq);
+            sq->elem_type = tp;
+            outer->value_case = ONNX__TYPE_PROTO__VALUE_SEQUENCE_TYPE;
+            outer->sequence_type = sq;
+        } else {
+            Onnx__TypeProto__Optional *op = NEW(ar, Onnx__TypeProto__Optional);
+            if (!op) return NULL;
+            onnx__type_proto__optional__init(op);
+            op->elem_type = tp;
+            outer->value_case = ONNX__TYPE_PROTO__VALUE_OPTIONAL_TYPE;
+            outer->optional_type = op;
+        }
+        tp = outer;
+    }
+    return tp;
+}
+
+static Onnx__ValueInfoProto *value_info(arena *ar, const obn_value *v)
+{
+    Onnx__ValueInfoProto *vi = NEW(ar, Onnx__ValueInfoProto);
+    if (!vi) return NULL;
+    onnx__value_info_proto__init(vi);
+    vi->name = v->name;
+    if (v->dtype == OBN_UNDEFINED) return vi;
+    if (!(vi->type = type_proto(ar, v))) return NULL;
     return vi;
 }
 
@@ -132,6 +160,12 @@ static Onnx__AttributeProto *attr_proto(arena *ar, const obn_attr *a)
         break;
     }
     case OBN_ATTR_GRAPH: ap->g = subgraph_proto(ar, a->g); if (!ap->g) return NULL; break;
+    case OBN_ATTR_TYPE_PROTO: {
+        obn_value v = {.dtype = a->tp_dtype, .rank = -1, .n_wrap = a->tp_n_wrap};
+        memcpy(v.wrap, a->tp_wrap, sizeof v.wrap);
+        if (!(ap->tp = type_proto(ar, &v))) return NULL;
+        break;
+    }
     default: return NULL; /* graph lists etc. never reach a resolved graph */
     }
     return ap;

@@ -77,15 +77,50 @@ static obn_status import_opsets(const Onnx__ModelProto *mp, obn_graph *g)
     return OBN_OK;
 }
 
-/* Declared type of a graph input/output: tensor element type and shape. */
-static obn_status import_value_type(const import_ctx *ctx, const Onnx__ValueInfoProto *vi, obn_value *v,
-                                    const char *role)
+/* Sequence and optional types around a tensor type: recorded outermost
+ * first in v->wrap; *tp becomes the tensor type inside. Map and sparse
+ * types are refused, and so is nesting deeper than OBN_MAX_VALUE_NESTING. */
+static obn_status unwrap_value_type(const Onnx__TypeProto **tp, obn_value *v, const char *role)
 {
-    const Onnx__TypeProto *tp = vi->type;
+    v->n_wrap = 0;
+    for (const Onnx__TypeProto *t = *tp;; ) {
+        const Onnx__TypeProto *inner = NULL;
+        obn_kind kind = OBN_KIND_TENSOR;
+        if (t->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE && t->tensor_type) {
+            *tp = t;
+            return OBN_OK;
+        } else if (t->value_case == ONNX__TYPE_PROTO__VALUE_SEQUENCE_TYPE && t->sequence_type) {
+            inner = t->sequence_type->elem_type;
+            kind = OBN_KIND_SEQUENCE;
+        } else if (t->value_case == ONNX__TYPE_PROTO__VALUE_OPTIONAL_TYPE && t->optional_type) {
+            inner = t->optional_type->elem_type;
+            kind = OBN_KIND_OPTIONAL;
+        } else {
+            const char *what = t->value_case == ONNX__TYPE_PROTO__VALUE_MAP_TYPE             ? "a map"
+                               : t->value_case == ONNX__TYPE_PROTO__VALUE_SPARSE_TENSOR_TYPE ? "a sparse tensor"
+                                                                                              : "of no type onnxbn knows";
+            return obn_err(OBN_E_UNSUPPORTED, "%s '%s' is %s%s (onnxbn supports tensors and sequences and optionals of them)",
+                           role, v->name, v->n_wrap ? "a sequence or optional of values that are " : "", what);
+        }
+        if (!inner)
+            return obn_err(OBN_E_INVALID_MODEL, "%s '%s': its %s type has no element type", role, v->name,
+                           obn_kind_name(kind));
+        if (kind == OBN_KIND_OPTIONAL && v->n_wrap && v->wrap[v->n_wrap - 1] == OBN_KIND_OPTIONAL)
+            return obn_err(OBN_E_INVALID_MODEL, "%s '%s' is an optional of an optional", role, v->name);
+        if (v->n_wrap == OBN_MAX_VALUE_NESTING)
+            return obn_err(OBN_E_UNSUPPORTED, "%s '%s': sequence and optional types nest more than %d deep", role,
+                           v->name, OBN_MAX_VALUE_NESTING);
+        v->wrap[v->n_wrap++] = kind;
+        t = inner;
+    }
+}
+
+/* Declared type of a graph input/output: sequence/optional wrappers, tensor
+ * element type and shape. */
+static obn_status import_type(const import_ctx *ctx, const Onnx__TypeProto *tp, obn_value *v, const char *role)
+{
     if (!tp) return OBN_OK; /* type unknown: allowed for outputs */
-    if (tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type)
-        return obn_err(OBN_E_UNSUPPORTED, "%s '%s' is not a dense tensor (sequence/map/optional/sparse types are not supported)",
-                       role, v->name);
+    OBN_TRY(unwrap_value_type(&tp, v, role));
     const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
     if (!tt->has_elem_type || !obn_dtype_is_valid(tt->elem_type))
         return obn_err(OBN_E_INVALID_MODEL, "%s '%s' has an undefined element type (%d)", role, v->name,
@@ -122,6 +157,31 @@ static obn_status import_value_type(const import_ctx *ctx, const Onnx__ValueInfo
     int64_t fixed[OBN_MAX_RANK], numel;
     for (int i = 0; i < v->rank; i++) fixed[i] = v->dims[i] < 0 ? 1 : v->dims[i];
     return obn_shape_numel(v->rank, fixed, v->dtype, v->name, &numel);
+}
+
+static obn_status import_value_type(const import_ctx *ctx, const Onnx__ValueInfoProto *vi, obn_value *v,
+                                    const char *role)
+{
+    return import_type(ctx, vi->type, v, role);
+}
+
+/* A TYPE_PROTO attribute (Optional's `type`): its element type and
+ * wrappers; the shape is checked, then dropped. */
+static obn_status import_type_attr(const import_ctx *ctx, const Onnx__AttributeProto *ap, obn_attr *a)
+{
+    if (!ap->tp) return obn_err(OBN_E_INVALID_MODEL, "attribute '%s' has type TYPE_PROTO but no type", a->name);
+    obn_value v;
+    memset(&v, 0, sizeof v);
+    v.name = a->name;
+    v.rank = -1;
+    obn_status s = import_type(ctx, ap->tp, &v, "attribute");
+    for (int i = 0; i < OBN_MAX_RANK; i++) free(v.dim_names[i]);
+    if (s == OBN_OK && v.dtype == OBN_UNDEFINED)
+        s = obn_err(OBN_E_INVALID_MODEL, "attribute '%s' names no element type", a->name);
+    a->tp_dtype = v.dtype;
+    a->tp_n_wrap = v.n_wrap;
+    memcpy(a->tp_wrap, v.wrap, sizeof a->tp_wrap);
+    return s;
 }
 
 static obn_status import_initializers(const Onnx__GraphProto *gp, import_ctx *ctx, obn_graph *g)
@@ -257,8 +317,9 @@ static obn_status import_attr(const Onnx__AttributeProto *ap, import_ctx *ctx, o
         }
         a->n = ap->n_strings;
         break;
+    case OBN_ATTR_TYPE_PROTO: OBN_TRY(import_type_attr(ctx, ap, a)); break;
     default:
-        /* graphs, sparse tensors, type protos: kept as a type tag only; no
+        /* graphs, sparse tensors, type proto lists: kept as a type tag only; no
          * implemented operator accepts them, so the node is rejected later */
         break;
     }

@@ -194,6 +194,9 @@ obn_status obn_attr_copy(obn_attr *dst, const obn_attr *src)
     dst->n = src->n;
     dst->s_len = src->s_len;
     dst->t = obn_tensor_retain(src->t);
+    dst->tp_dtype = src->tp_dtype;
+    dst->tp_n_wrap = src->tp_n_wrap;
+    memcpy(dst->tp_wrap, src->tp_wrap, sizeof dst->tp_wrap);
     if (obn_strdup(src->name, &dst->name)) goto oom;
     if (src->s) {
         dst->s = malloc(src->s_len + 1);

@@ -50,6 +50,11 @@ typedef struct obn_attr {
     char **strings;
     struct obn_graph *g; /* GRAPH: the subgraph (owned); GRAPHS lists are kept as
                             a type tag only (no operator takes one) */
+    /* TYPE_PROTO: the type (element type, sequence/optional wrappers as in
+     * obn_value; the shape is not kept) */
+    obn_dtype tp_dtype;
+    int tp_n_wrap;
+    obn_kind tp_wrap[OBN_MAX_VALUE_NESTING];
 } obn_attr;
 
 typedef struct obn_value {
@@ -58,6 +63,11 @@ typedef struct obn_value {
     int rank;                         /* declared; -1 if unknown */
     int64_t dims[OBN_MAX_RANK];       /* -1 where symbolic or unknown */
     char *dim_names[OBN_MAX_RANK];    /* symbolic names, or NULL */
+    /* A sequence or optional type wraps the tensor type described above:
+     * wrap[0] is the outermost (optional(seq(tensor)): OPTIONAL, SEQUENCE),
+     * n_wrap 0 for a tensor. */
+    int n_wrap;
+    obn_kind wrap[OBN_MAX_VALUE_NESTING];
     obn_tensor *init;                 /* constant data (initializer), retained */
     int producer;                     /* producing node, -1 if none */
     bool is_input;                    /* graph input fed at run time */

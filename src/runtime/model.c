@@ -34,6 +34,8 @@ static obn_status build_infos(obn_model *m)
             infos[i].rank = v->rank < 0 ? (size_t)-1 : (size_t)v->rank;
             infos[i].dims = v->dims;
             infos[i].dim_names = (const char *const *)v->dim_names;
+            infos[i].kind = v->n_wrap ? v->wrap[0] : OBN_KIND_TENSOR;
+            infos[i].elem_kind = v->n_wrap > 1 ? v->wrap[1] : OBN_KIND_TENSOR;
         }
     }
     for (int v = 0; v < g->n_values; v++)

@@ -64,6 +64,11 @@ enum {
      * with outputs that have neither shape nor data, and shapes and
      * allocates them itself (obn_op_alloc_output, obn_op_copy_output). */
     OBN_OP_RUN_SHAPES = 1u << 1,
+    /* Takes sequence and optional values (runtime/value.h) as well as
+     * tensors; the planner refuses them for every other op. Such an op
+     * checks each input's kind itself, and makes non-tensor outputs only in
+     * run while planning (OBN_OP_RUN_SHAPES after OBN_DEFER). */
+    OBN_OP_VALUES = 1u << 2,
 };
 
 /* For OBN_OP_RUN_SHAPES ops in run, while planning: gives output k the

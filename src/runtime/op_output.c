@@ -6,6 +6,7 @@
 #include "op.h"
 #include "resource_limits.h"
 #include "status.h"
+#include "value.h"
 
 void obn_op_free_attrs(const obn_op *op, void *attrs)
 {
@@ -21,6 +22,7 @@ obn_status obn_op_alloc_output(obn_op_ctx *ctx, int k, obn_dtype dtype, int rank
     if (!ctx->mem)
         return obn_err(OBN_E_RUNTIME, "%s: output '%s' is shaped by the run, but the plan is static",
                        obn_node_desc(ctx->node, d, sizeof d), t->name);
+    if (t->kind != OBN_KIND_TENSOR) obn_value_clear(t);
     if (obn_limits_check_rank(ctx->limits, rank, t->name) != OBN_OK || obn_tensor_set_shape(t, dtype, rank, dims) != OBN_OK)
         return obn_err_prefix(OBN_E_UNSUPPORTED, "%s: ", obn_node_desc(ctx->node, d, sizeof d));
     if (t->owns_data) {
@@ -37,6 +39,14 @@ obn_status obn_op_copy_output(obn_op_ctx *ctx, int k, const obn_tensor *src)
 {
     obn_tensor *t = ctx->outputs[k];
     if (!t) return OBN_OK;
+    if (src->kind != OBN_KIND_TENSOR) {
+        char d[OBN_NODE_DESC_CAP];
+        if (!ctx->mem)
+            return obn_err(OBN_E_RUNTIME, "%s: output '%s' is a %s, but the plan is static",
+                           obn_node_desc(ctx->node, d, sizeof d), t->name, obn_kind_name(src->kind));
+        return obn_value_assign(t, src);
+    }
+    if (t->kind != OBN_KIND_TENSOR) obn_value_clear(t);
     bool same = t->data && t->dtype == src->dtype && t->rank == src->rank;
     for (int d = 0; same && d < src->rank; d++) same = t->dims[d] == src->dims[d];
     if (!same && t->data && !ctx->mem) {

@@ -6,6 +6,7 @@
 
 #include "profile.h"
 #include "status.h"
+#include "value.h"
 
 /* Buffers start on 64-byte boundaries: one cache line, and the widest
  * vector load (AVX-512) is then aligned. */
@@ -299,7 +300,7 @@ static obn_status assign_arena(obn_plan *p, const obn_graph *g, const int *last_
         const obn_node *node = &g->nodes[p->steps[s].node];
         for (int k = 0; k < node->n_outputs; k++) {
             int v = node->outputs[k];
-            if (v < 0) continue;
+            if (v < 0 || p->vals[v]->kind != OBN_KIND_TENSOR) continue; /* containers live on the heap */
             buffer_req *r = &reqs[n++];
             r->value = v;
             r->size = align_up(p->vals[v]->nbytes ? p->vals[v]->nbytes : 1);
@@ -333,6 +334,17 @@ static obn_status bind_inputs(obn_plan *p, const obn_graph *g, const obn_tensor 
     for (int k = 0; k < g->n_inputs; k++) {
         int v = g->inputs[k];
         obn_tensor *t = p->vals[v];
+        if (inputs[k]->kind != OBN_KIND_TENSOR) {
+            /* a view of the caller's sequence or optional: items borrowed */
+            t->kind = inputs[k]->kind;
+            t->dtype = inputs[k]->dtype != OBN_UNDEFINED ? inputs[k]->dtype : g->values[v].dtype;
+            t->rank = 0;
+            t->numel = with_data ? inputs[k]->numel : 0;
+            t->nbytes = 0;
+            t->data = with_data ? inputs[k]->data : NULL;
+            t->owns_data = false;
+            continue;
+        }
         OBN_TRY(obn_limits_check_rank(limits, inputs[k]->rank, g->values[v].name));
         OBN_TRY(obn_tensor_set_shape(t, inputs[k]->dtype, inputs[k]->rank, inputs[k]->dims));
         t->data = with_data ? inputs[k]->data : NULL;
@@ -371,13 +383,38 @@ static void release_dead(obn_plan *p, const obn_graph *g, const obn_node *node, 
         int v = node->inputs[k];
         if (v < 0 || last_use[v] != index || g->values[v].init || g->values[v].is_input) continue;
         obn_tensor *t = p->vals[v];
-        if (t && t->owns_data) {
+        if (t && t->kind != OBN_KIND_TENSOR) {
+            obn_value_clear(t);
+        } else if (t && t->owns_data) {
             obn_budget_give(&p->memory, t->nbytes);
             free(t->data);
             t->data = NULL;
             t->owns_data = false;
         }
     }
+}
+
+/* Sequences and optionals go only to ops that take them. */
+static obn_status check_input_kinds(const obn_op_ctx *ctx)
+{
+    if (ctx->node->op->flags & OBN_OP_VALUES) return OBN_OK;
+    for (int k = 0; k < ctx->n_inputs; k++) {
+        const obn_tensor *t = ctx->inputs[k];
+        if (!t || t->kind == OBN_KIND_TENSOR) continue;
+        char d[OBN_NODE_DESC_CAP];
+        return obn_err(OBN_E_INVALID_MODEL, "%s: input '%s' is a %s, but the operator takes tensors only",
+                       obn_node_desc(ctx->node, d, sizeof d), t->name ? t->name : "", obn_kind_name(t->kind));
+    }
+    return OBN_OK;
+}
+
+/* A static plan takes tensors only: a graph fed a sequence or optional is
+ * planned with its data (sequence lengths are known only then). */
+static bool has_value_inputs(const obn_graph *g, const obn_tensor *const *inputs)
+{
+    for (int k = 0; k < g->n_inputs; k++)
+        if (inputs[k]->kind != OBN_KIND_TENSOR) return true;
+    return false;
 }
 
 /* Every output typed by infer, and within the rank limit. */
@@ -387,7 +424,7 @@ static obn_status check_outputs(const obn_op_ctx *ctx, const obn_limits *limits)
         const obn_tensor *t = ctx->outputs[k];
         if (!t) continue;
         char d[OBN_NODE_DESC_CAP];
-        if (t->dtype == OBN_UNDEFINED)
+        if (t->dtype == OBN_UNDEFINED && t->kind == OBN_KIND_TENSOR)
             return obn_err(OBN_E_RUNTIME, "%s: output #%d ('%s') was not typed by shape inference",
                            obn_node_desc(ctx->node, d, sizeof d), k, t->name);
         if (obn_limits_check_rank(limits, t->rank, t->name) != OBN_OK)
@@ -400,6 +437,7 @@ obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,
                           const obn_tensor *const *inputs, bool eager, const obn_plan_env *env)
 {
     memset(p, 0, sizeof *p);
+    if (!eager && has_value_inputs(g, inputs)) return OBN_DEFER;
     p->eager = eager;
     const obn_limits *limits = env->limits ? env->limits : &default_limits;
     p->memory = (obn_budget){0, limits->max_arena_bytes, "max_arena_bytes", "the session's planned memory"};
@@ -438,7 +476,8 @@ obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,
         ctx->threads = env->threads;
         ctx->run = env->run;
         ctx->limits = limits;
-        s = node->op->infer(ctx);
+        s = check_input_kinds(ctx);
+        if (s == OBN_OK) s = node->op->infer(ctx);
         bool op_shapes = s == OBN_DEFER && (node->op->flags & OBN_OP_RUN_SHAPES) && all_inputs_known(ctx);
         if (op_shapes) s = OBN_OK;
         if (s == OBN_DEFER && eager) {

@@ -14,6 +14,7 @@
 #include "plan.h"
 #include "run_ctl.h"
 #include "status.h"
+#include "value.h"
 
 struct obn_session {
     obn_model *model;    /* retained */
@@ -125,7 +126,12 @@ static obn_status plan_declared(obn_session *s, const obn_run_state *run)
     if (!metas || !ptrs) st = OBN_OOM();
     for (int k = 0; st == OBN_OK && k < g->n_inputs; k++) {
         const obn_value *v = &g->values[g->inputs[k]];
-        st = obn_tensor_set_shape(&metas[k], v->dtype, v->rank, v->dims);
+        if (v->n_wrap) { /* a sequence or optional: planned when it comes */
+            metas[k].kind = v->wrap[0];
+            metas[k].dtype = v->dtype;
+        } else {
+            st = obn_tensor_set_shape(&metas[k], v->dtype, v->rank, v->dims);
+        }
         ptrs[k] = &metas[k];
     }
     if (st == OBN_OK) st = replan(s, ptrs, false, run);
@@ -208,7 +214,10 @@ obn_status obn_session_create(const obn_model *model, const obn_session_options 
 /* "float [N,3,?]": declared dtype and shape, symbolic dims by name. */
 static const char *declared_str(const obn_value *v, char *buf, size_t cap)
 {
-    size_t n = (size_t)snprintf(buf, cap, "%s ", obn_dtype_name(v->dtype));
+    size_t n = 0;
+    for (int w = 0; w < v->n_wrap && n < cap; w++) n += (size_t)snprintf(buf + n, cap - n, "%s of ", obn_kind_name(v->wrap[w]));
+    if (n >= cap) return buf;
+    n += (size_t)snprintf(buf + n, cap - n, "%s ", obn_dtype_name(v->dtype));
     if (v->rank < 0) {
         snprintf(buf + n, cap - n, "of any shape");
         return buf;
@@ -225,13 +234,37 @@ static const char *declared_str(const obn_value *v, char *buf, size_t cap)
     return buf;
 }
 
+static obn_status check_tensor_input(const obn_value *v, const obn_tensor *t, const char *want);
+
+/* A sequence's items or an optional's value, at wrapper `level` of the
+ * declaration, checked down to the tensors inside. */
+static obn_status check_value_input(const obn_value *v, int level, const obn_tensor *t, const char *want)
+{
+    obn_kind kind = level < v->n_wrap ? v->wrap[level] : OBN_KIND_TENSOR;
+    if (!t) return obn_err(OBN_E_INVALID_ARGUMENT, "input '%s': a value is NULL (expected %s)", v->name, want);
+    if (t->kind != kind)
+        return obn_err(OBN_E_INVALID_INPUT, "input '%s': %s %s %s where the model expects %s %s (%s)", v->name,
+                       level ? "holds" : "is", t->kind == OBN_KIND_OPTIONAL ? "an" : "a", obn_kind_name(t->kind),
+                       kind == OBN_KIND_OPTIONAL ? "an" : "a", obn_kind_name(kind), want);
+    if (kind == OBN_KIND_TENSOR) return check_tensor_input(v, t, want);
+    if (!t->data) return obn_err(OBN_E_INVALID_ARGUMENT, "input '%s': the %s has no data", v->name, obn_kind_name(kind));
+    for (int64_t i = 0; i < t->numel; i++) OBN_TRY(check_value_input(v, level + 1, obn_value_items(t)[i], want));
+    return OBN_OK;
+}
+
 /* Checks one run-time input against the model's declaration; every message
  * names the input and what the model expects. */
 static obn_status check_input(const obn_value *v, const obn_tensor *t)
 {
-    char want[OBN_SHAPE_STR_CAP + 64], got[OBN_SHAPE_STR_CAP];
+    char want[OBN_SHAPE_STR_CAP + 64];
     declared_str(v, want, sizeof want);
     if (!t) return obn_err(OBN_E_INVALID_ARGUMENT, "input '%s': tensor is NULL (expected %s)", v->name, want);
+    return check_value_input(v, 0, t, want);
+}
+
+static obn_status check_tensor_input(const obn_value *v, const obn_tensor *t, const char *want)
+{
+    char got[OBN_SHAPE_STR_CAP];
     if (!t->data) return obn_err(OBN_E_INVALID_ARGUMENT, "input '%s': tensor has no data", v->name);
     if (t->dtype != v->dtype)
         return obn_err(OBN_E_INVALID_INPUT, "input '%s': has dtype %s, the model expects %s", v->name,
@@ -326,6 +359,17 @@ static bool plan_matches(const obn_session *s)
 static obn_status own_copy(obn_session *s, int out_index, const obn_tensor *src, const obn_tensor **out)
 {
     obn_tensor *c = s->copies[out_index];
+    if (src->kind != OBN_KIND_TENSOR) { /* immutable items: a new container sharing them */
+        obn_tensor_release(c);
+        s->copies[out_index] = NULL;
+        OBN_TRY(obn_value_snapshot(src, &s->copies[out_index]));
+        *out = s->copies[out_index];
+        return OBN_OK;
+    }
+    if (c && c->kind != OBN_KIND_TENSOR) {
+        obn_tensor_release(c);
+        s->copies[out_index] = c = NULL;
+    }
     bool same = c && c->dtype == src->dtype && c->rank == src->rank;
     for (int d = 0; same && d < src->rank; d++) same = c->dims[d] == src->dims[d];
     if (!same) {

@@ -9,6 +9,7 @@
 #include "kernels/half.h"
 #include "kernels/lowp.h"
 #include "status.h"
+#include "value.h"
 
 const char *obn_dtype_name(obn_dtype dtype)
 {
@@ -248,7 +249,7 @@ void obn_tensor_release(obn_tensor *t)
 {
     if (!t) return;
     if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
-    if (t->owns_data) free(t->data);
+    obn_value_clear(t); /* owned data, or a container's items */
     if (t->mapping) munmap(t->mapping, t->mapping_len);
     free(t->name);
     free(t);
@@ -334,8 +335,7 @@ obn_status obn_tensor_clone(const obn_tensor *src, obn_tensor **out)
     if (!src || !out) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_tensor_clone: NULL argument");
     if (!src->data) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_tensor_clone: tensor has no data");
     obn_tensor *t;
-    OBN_TRY(obn_tensor_new(src->dtype, src->rank, src->dims, &t));
-    if (src->nbytes) memcpy(t->data, src->data, src->nbytes);
+    OBN_TRY(obn_value_snapshot(src, &t)); /* sequences and optionals share their immutable items */
     if (src->name) {
         t->name = strdup(src->name);
         if (!t->name) {
@@ -348,17 +348,21 @@ obn_status obn_tensor_clone(const obn_tensor *src, obn_tensor **out)
 }
 
 void obn_tensor_destroy(obn_tensor *t) { obn_tensor_release(t); }
+/* The accessors of dense tensors answer "nothing" for sequences and
+ * optionals (whose data holds item pointers, not elements). */
+static bool is_dense(const obn_tensor *t) { return t && t->kind == OBN_KIND_TENSOR; }
+
 double obn_tensor_value(const obn_tensor *t, int64_t i)
 {
-    if (!t || !t->data || i < 0 || i >= t->numel) return NAN;
+    if (!is_dense(t) || !t->data || i < 0 || i >= t->numel) return NAN;
     return obn_load_f64(t, i);
 }
 
 obn_dtype obn_tensor_dtype(const obn_tensor *t) { return t ? t->dtype : OBN_UNDEFINED; }
-size_t obn_tensor_rank(const obn_tensor *t) { return t ? (size_t)t->rank : 0; }
-const int64_t *obn_tensor_dims(const obn_tensor *t) { return t ? t->dims : NULL; }
-int64_t obn_tensor_numel(const obn_tensor *t) { return t ? t->numel : 0; }
-size_t obn_tensor_nbytes(const obn_tensor *t) { return t ? t->nbytes : 0; }
-void *obn_tensor_data(obn_tensor *t) { return t ? t->data : NULL; }
-const void *obn_tensor_cdata(const obn_tensor *t) { return t ? t->data : NULL; }
+size_t obn_tensor_rank(const obn_tensor *t) { return is_dense(t) ? (size_t)t->rank : 0; }
+const int64_t *obn_tensor_dims(const obn_tensor *t) { return is_dense(t) ? t->dims : NULL; }
+int64_t obn_tensor_numel(const obn_tensor *t) { return is_dense(t) ? t->numel : 0; }
+size_t obn_tensor_nbytes(const obn_tensor *t) { return is_dense(t) ? t->nbytes : 0; }
+void *obn_tensor_data(obn_tensor *t) { return is_dense(t) ? t->data : NULL; }
+const void *obn_tensor_cdata(const obn_tensor *t) { return is_dense(t) ? t->data : NULL; }
 const char *obn_tensor_name(const obn_tensor *t) { return t && t->name ? t->name : ""; }

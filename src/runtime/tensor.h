@@ -1,5 +1,6 @@
 /* Internal tensor: dense, row-major, reference counted so that a graph and
- * the sessions cloned from it can share initializer data. */
+ * the sessions cloned from it can share initializer data. The same struct
+ * carries sequence and optional values (kind, runtime/value.h). */
 #ifndef OBN_TENSOR_H
 #define OBN_TENSOR_H
 
@@ -11,6 +12,9 @@
 #include "onnxbn.h"
 
 struct obn_tensor {
+    obn_kind kind;    /* a sequence or optional (runtime/value.h) keeps its
+                         items in `data` as an obn_tensor *[numel] array:
+                         rank 0, nbytes 0; dtype is the element type */
     obn_dtype dtype;
     int rank;
     int64_t dims[OBN_MAX_RANK];

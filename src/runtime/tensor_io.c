@@ -15,7 +15,7 @@
 /* Tensor files larger than this are refused (the protobuf limit). */
 #define OBN_MAX_TENSOR_FILE ((size_t)2 << 30)
 
-static obn_status slurp(const char *path, unsigned char **data, size_t *size)
+obn_status obn_file_slurp(const char *path, unsigned char **data, size_t *size)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return obn_err(OBN_E_IO, "%s: cannot open: %s", path, strerror(errno));
@@ -153,7 +153,7 @@ static obn_status parse_npy(const unsigned char *buf, size_t size, const char *p
     return OBN_OK;
 }
 
-static obn_status parse_pb(const unsigned char *buf, size_t size, const char *path, obn_tensor **out)
+obn_status obn_tensor_parse_pb(const unsigned char *buf, size_t size, const char *path, obn_tensor **out)
 {
     OBN_TRY(obn_proto_check_nesting(buf, size, &onnx__tensor_proto__descriptor, path));
     Onnx__TensorProto *tp = onnx__tensor_proto__unpack(NULL, size, buf);
@@ -182,14 +182,14 @@ obn_status obn_tensor_load(const char *path, obn_tensor **out)
     if (!path || !out) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_tensor_load: NULL argument");
     unsigned char *buf = NULL;
     size_t size = 0;
-    OBN_TRY(slurp(path, &buf, &size));
+    OBN_TRY(obn_file_slurp(path, &buf, &size));
     obn_status s;
     if (size >= 6 && memcmp(buf, "\x93NUMPY", 6) == 0)
         s = parse_npy(buf, size, path, out);
     else if (size == 0)
         s = obn_err(OBN_E_PARSE, "%s: the file is empty", path);
     else
-        s = parse_pb(buf, size, path, out);
+        s = obn_tensor_parse_pb(buf, size, path, out);
     free(buf);
     return s;
 }
@@ -197,6 +197,8 @@ obn_status obn_tensor_load(const char *path, obn_tensor **out)
 obn_status obn_tensor_save(const obn_tensor *t, const char *name, const char *path)
 {
     if (!t || !path) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_tensor_save: NULL argument");
+    if (t->kind != OBN_KIND_TENSOR)
+        return obn_err(OBN_E_INVALID_ARGUMENT, "obn_tensor_save: the value is a %s, not a tensor", obn_kind_name(t->kind));
     if (!t->data) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_tensor_save: tensor has no data");
     Onnx__TensorProto tp;
     size_t scratch_bytes = obn_tensor_proto_scratch(t);

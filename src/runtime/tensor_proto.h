@@ -34,4 +34,11 @@ size_t obn_tensor_proto_scratch(const obn_tensor *t);
  * while both live. Nothing to free. */
 void obn_tensor_to_proto(const obn_tensor *t, const char *name, uint8_t *scratch, Onnx__TensorProto *tp);
 
+/* Reads a whole regular file (at most 2 GiB). *data: caller frees. */
+obn_status obn_file_slurp(const char *path, unsigned char **data, size_t *size);
+
+/* Parses a serialized TensorProto (nesting checked first); external data is
+ * resolved against the folder of `path`, which also prefixes messages. */
+obn_status obn_tensor_parse_pb(const unsigned char *buf, size_t size, const char *path, obn_tensor **out);
+
 #endif

@@ -33,6 +33,7 @@ KNOWN_GAPS = {
 # whose Python binding does not expose FormalParameter.min_arity (1.12)
 MIN_ARITY_0 = {
     ("Loop", "v_initial"),  # a Loop may carry no values
+    ("SequenceMap", "additional_inputs"),  # a map over one sequence (test_sequence_map_identity_1_sequence)
 }
 
 

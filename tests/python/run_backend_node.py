@@ -48,6 +48,15 @@ class CountingBackend(onnxbn.backend.OnnxbnBackend):
         return CountingRep(rep.session)
 
 
+# Tests onnx 1.12's runner cannot pass on any backend: they stay in the
+# manifests (onnxbn test checks them) but are not required here.
+RUNNER_CANNOT = {
+    # assert_similar_outputs recurses into the items of an output sequence as
+    # if they were sequences too and calls len() on its 0-d first item
+    "test_loop16_seq_none",
+}
+
+
 def required(manifests):
     """Test names (test_x) the manifests list under node/."""
     names = set()
@@ -92,7 +101,7 @@ def main():
     print(f"onnx.backend.test node tests (onnx {onnx.__version__}) on onnxbn {onnxbn.version()} via Python: "
           f"{len(passed)} passed, {len(failed)} failed, {len(skipped)} skipped (unsupported), "
           f"{len(run)} in all, {seconds:.1f} s")
-    must = required(args.manifests) & run
+    must = (required(args.manifests) - RUNNER_CANNOT) & run
     missing = sorted(must - passed)
     print(f"manifest node tests: {len(must)}, not passing through Python: {len(missing)}")
     for name in missing:

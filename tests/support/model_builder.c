@@ -130,6 +130,26 @@ Onnx__ValueInfoProto *tb_output(tb_model *m, const char *name, int dtype, int ra
     return v;
 }
 
+void tb_wrap_type(tb_model *m, Onnx__ValueInfoProto *v, int kind)
+{
+    Onnx__TypeProto *outer = tb_alloc(m, sizeof *outer);
+    onnx__type_proto__init(outer);
+    if (kind == OBN_KIND_SEQUENCE) {
+        Onnx__TypeProto__Sequence *sq = tb_alloc(m, sizeof *sq);
+        onnx__type_proto__sequence__init(sq);
+        sq->elem_type = v->type;
+        outer->value_case = ONNX__TYPE_PROTO__VALUE_SEQUENCE_TYPE;
+        outer->sequence_type = sq;
+    } else {
+        Onnx__TypeProto__Optional *op = tb_alloc(m, sizeof *op);
+        onnx__type_proto__optional__init(op);
+        op->elem_type = v->type;
+        outer->value_case = ONNX__TYPE_PROTO__VALUE_OPTIONAL_TYPE;
+        outer->optional_type = op;
+    }
+    v->type = outer;
+}
+
 Onnx__TensorProto *tb_tensor(tb_model *m, const char *name, int dtype, int rank, const int64_t *dims,
                              const void *data, size_t nbytes)
 {

@@ -28,6 +28,11 @@ void tb_opset(tb_model *m, const char *domain, int version);
 Onnx__ValueInfoProto *tb_input(tb_model *m, const char *name, int dtype, int rank, const int64_t *dims);
 Onnx__ValueInfoProto *tb_output(tb_model *m, const char *name, int dtype, int rank, const int64_t *dims);
 
+/* Wraps the type of a value info made by tb_input/tb_output in a sequence
+ * (kind OBN_KIND_SEQUENCE) or optional (OBN_KIND_OPTIONAL) type; call twice
+ * for optional(seq(tensor)): the sequence first. */
+void tb_wrap_type(tb_model *m, Onnx__ValueInfoProto *v, int kind);
+
 /* A tensor (raw_data form, data copied). */
 Onnx__TensorProto *tb_tensor(tb_model *m, const char *name, int dtype, int rank, const int64_t *dims,
                              const void *data, size_t nbytes);
