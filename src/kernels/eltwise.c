@@ -46,3 +46,13 @@ void obn_leaky_relu_f32(const float *x, float *y, int64_t n, float alpha, int th
         leaky_chunk(x + off, y + off, len, alpha);
     }
 }
+
+void obn_mul_inplace_f32(float *y, const float *b, int64_t n, int threads)
+{
+    int64_t chunks = (n + OBN_ELT_CHUNK - 1) / OBN_ELT_CHUNK;
+#pragma omp parallel for schedule(static) num_threads(threads) if (chunks > 1)
+    for (int64_t c = 0; c < chunks; c++) {
+        int64_t off = c * OBN_ELT_CHUNK, len = n - off < OBN_ELT_CHUNK ? n - off : OBN_ELT_CHUNK;
+        for (int64_t i = off; i < off + len; i++) y[i] *= b[i];
+    }
+}
