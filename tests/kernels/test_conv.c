@@ -213,6 +213,11 @@ static const conv_case cases[] = {
     {2, 1, 24, 16, 1, {10, 22}, {3, 3}, {1, 1}, {1, 1}, {2, 2}, 4},  /* padding 2 */
     {2, 1, 300, 17, 1, {9, 10}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 2},  /* C beyond one K block */
     {2, 1, 64, 64, 1, {56, 56}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 2},  /* several blocks (ResNet layer 1) */
+    /* Winograd on the AVX-512 14x32 tile (AVX-512 CPUs take it where it
+     * pads the GEMMs no more than the 6x16 one: M a multiple of 14) */
+    {2, 1, 16, 28, 1, {30, 27}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 2},  /* F(4x4), 56 tiles, edge tiles */
+    {2, 2, 24, 14, 1, {9, 13}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 5},   /* F(4x4), blocks across images */
+    {2, 1, 300, 28, 1, {9, 10}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 1},  /* F(2x2), C beyond one K block */
 };
 #define N_CASES (int)(sizeof cases / sizeof cases[0])
 
