@@ -114,6 +114,9 @@ static conv_dims dims_of(const obn_conv_shape *s)
 obn_conv_algo obn_conv_algorithm(const obn_conv_shape *s)
 {
     if (winograd_pays(s)) return OBN_CONV_WINOGRAD;
+    /* the in-place vector depthwise kernel beats the direct one (padded
+     * copy) on every depthwise layer of the zoo, 1.2-6.8x (cnn.md) */
+    if (obn_dw_simd_applicable(s)) return OBN_CONV_DEPTHWISE;
     if (s->groups > 1 && s->nd <= 2 && s->in_channels / s->groups <= OBN_CONV_DIRECT_MAX_CG &&
         s->kernel[0] * (s->nd == 2 ? s->kernel[1] : 1) <= OBN_CONV_DIRECT_MAX_TAPS && obn_cpu_isa() >= OBN_ISA_AVX2)
         return OBN_CONV_DIRECT;

@@ -5,12 +5,16 @@
  *   pointwise  1x..x1 kernel, stride 1, no padding: the input plane of a
  *              group already is the GEMM's B matrix (no copy);
  *   direct     (AVX2) 1-D or 2-D with groups > 1 and few input channels
- *              per group, depthwise included: per group, a zero-padded copy
+ *              per group, depthwise shapes the vector depthwise kernel
+ *              does not take included: per group, a zero-padded copy
  *              of its input, then register blocks of output channels x
  *              outputs along a row (a GEMM per group would have M = the
  *              few output channels of a group, mostly padding);
- *   depthwise  (other ISA levels) groups == in_channels, 1-D or 2-D: a
- *              direct row-by-row kernel;
+ *   depthwise  groups == in_channels, 1-D or 2-D: with AVX2/AVX-512 and
+ *              3x3 or 5x5 kernels, stride 1 or 2, dilation 1, an in-place
+ *              vector kernel (register blocks of rows x vectors, masked
+ *              edge loads, no padded copy: conv_dw_simd.h); otherwise (and
+ *              on the portable level) a direct row-by-row kernel;
  *   im2col     everything else: the receptive fields are copied into a
  *              K x N matrix (K = C/groups * kernel volume, N = output
  *              positions) and multiplied by the weights with the packed

@@ -5,6 +5,7 @@
  * plain vectorisable axpy. */
 #include "conv_depthwise.h"
 
+#include "cpu.h"
 #include "im2col.h"
 
 /* Output planes below this many multiply-adds in total run on one thread
@@ -127,10 +128,22 @@ static void plane(const dw_geom *g, const float *x, const float *w, float bias, 
     }
 }
 
+int obn_dw_simd_applicable(const obn_conv_shape *s)
+{
+    return obn_cpu_isa() >= OBN_ISA_AVX2 && s->nd == 2 && s->groups == s->in_channels &&
+           s->kernel[0] == s->kernel[1] && (s->kernel[0] == 3 || s->kernel[0] == 5) && s->stride[0] == s->stride[1] &&
+           (s->stride[0] == 1 || s->stride[0] == 2) && s->dilation[0] == 1 && s->dilation[1] == 1;
+}
+
+typedef void (*dw_plane_fn)(const obn_conv2d_geom *g, const float *x, const float *w, float bias,
+                            const obn_conv_epilogue *ep, float *y);
+
 void obn_conv_depthwise(const obn_conv_shape *s, const float *x, const float *w, const obn_conv_epilogue *ep,
                         float *y, int threads)
 {
     dw_geom g = geometry(s);
+    dw_plane_fn simd = NULL;
+    if (obn_dw_simd_applicable(s)) simd = obn_cpu_isa() >= OBN_ISA_AVX512 ? obn_dw_plane_avx512 : obn_dw_plane_avx2;
     int64_t mult = s->out_channels / s->in_channels, planes = s->batch * s->out_channels;
     int64_t in_plane = g.s.ih * g.s.iw, out_plane = g.s.oh * g.s.ow, taps = g.s.kh * g.s.kw;
     double work = (double)planes * (double)out_plane * (double)taps;
@@ -139,6 +152,7 @@ void obn_conv_depthwise(const obn_conv_shape *s, const float *x, const float *w,
     for (int64_t p = 0; p < planes; p++) {
         int64_t b = p / s->out_channels, m = p % s->out_channels, c = m / mult;
         float bias = ep && ep->bias ? ep->bias[m] : 0.0f;
-        plane(&g, x + (b * s->in_channels + c) * in_plane, w + m * taps, bias, ep, y + p * out_plane);
+        if (simd) simd(&g.s, x + (b * s->in_channels + c) * in_plane, w + m * taps, bias, ep, y + p * out_plane);
+        else plane(&g, x + (b * s->in_channels + c) * in_plane, w + m * taps, bias, ep, y + p * out_plane);
     }
 }

@@ -43,9 +43,8 @@ static obn_isa clamp_to_cpu(obn_isa want)
 /* Unknown values are ignored: OBN_ISA is a way to pick a level, never a
  * reason to fail. The default is the detected level: the AVX-512 SGEMM
  * micro-kernel has been validated on AVX-512 hardware (the conformance
- * manifests and the PyTorch model zoo at their tolerances). Kernels added
- * since that have not been run on AVX-512 hardware use their AVX2 code on
- * such CPUs (see obn_winograd_pack). */
+ * manifests and the PyTorch model zoo at their tolerances), and so have the
+ * AVX-512 builds of the Winograd and depthwise kernels (Zen 4). */
 obn_isa obn_cpu_level_from_name(const char *name)
 {
     if (name && strcmp(name, "portable") == 0) return clamp_to_cpu(OBN_ISA_PORTABLE);

@@ -21,6 +21,13 @@ void obn_wino_output8_avx2(const float *m, int64_t xs, float bias, const obn_con
 void obn_wino2_input8_avx2(const float *const base[8], int64_t rs, float *v, int64_t xs);
 void obn_wino2_output8_avx2(const float *m, int64_t xs, float bias, const obn_conv_epilogue *ep, float *const out[8],
                             const int rows[8], const int cols[8], int64_t os);
+/* The AVX-512 build (winograd_avx512.c). */
+void obn_wino_input8_avx512(const float *const base[8], int64_t rs, float *v, int64_t xs);
+void obn_wino_output8_avx512(const float *m, int64_t xs, float bias, const obn_conv_epilogue *ep, float *const out[8],
+                             const int rows[8], const int cols[8], int64_t os);
+void obn_wino2_input8_avx512(const float *const base[8], int64_t rs, float *v, int64_t xs);
+void obn_wino2_output8_avx512(const float *m, int64_t xs, float bias, const obn_conv_epilogue *ep,
+                              float *const out[8], const int rows[8], const int cols[8], int64_t os);
 
 /* Largest number of transform positions (F(4x4, 3x3): 6x6). */
 #define MAX_XI 36
@@ -45,6 +52,8 @@ static const wino_variant F4 = {4, 6, 36,
                                  {0, 0, 1}},
                                 2};
 static const wino_variant F2 = {2, 4, 16, {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}}, 0};
+
+static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 /* F(4x4) unless that leaves fewer tiles than this (one GEMM panel). */
 #define OBN_WINO_F4_MIN_TILES 16
@@ -76,15 +85,23 @@ struct obn_winograd_weights {
     float *u;                   /* xi x panels x [c][mr] */
 };
 
-static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-/* The micro-kernel (and transform build) of the current ISA level, except
- * that AVX-512 CPUs run the AVX2 ones: this kernel has not been run on
- * AVX-512 hardware yet, and a path never run must not be the default. */
-static const obn_sgemm_kernel *winograd_kernel(void)
+/* The micro-kernel (and transform build) of the current ISA level. On
+ * AVX-512 CPUs the AVX2 one (6x16 tiles) is taken instead of the 14x32 one
+ * where the wider tile pads the GEMMs (output channels to 14, tiles to 32)
+ * enough to lose its own speed-up: measured on Zen 4 (which splits 512-bit
+ * FMAs in two), the 14x32 kernel is about 12% faster at equal padding
+ * (Inception's 35x35 and 17x17 layers, ResNet's 7x7 at batch 8), and 1.8x
+ * slower on 14x14 images at batch 1 (16 tiles: half of one 32-wide panel);
+ * figures in cnn.md. */
+#define OBN_WINO_AVX512_GAIN_PCT 112
+static const obn_sgemm_kernel *winograd_kernel(const obn_conv_shape *s)
 {
-    const obn_sgemm_kernel *kr = obn_sgemm_current_kernel();
-    return kr->isa == OBN_ISA_AVX512 ? &obn_sgemm_kernel_avx2 : kr;
+    const obn_sgemm_kernel *kr = obn_sgemm_current_kernel(), *narrow = &obn_sgemm_kernel_avx2;
+    if (kr->isa != OBN_ISA_AVX512) return kr;
+    int64_t t = tiles_of(s, variant_for(s)->tile), m = s->out_channels;
+    int64_t wide_cost = ceil_div(t, kr->nr) * kr->nr * (ceil_div(m, kr->mr) * kr->mr);
+    int64_t narrow_cost = ceil_div(t, narrow->nr) * narrow->nr * (ceil_div(m, narrow->mr) * narrow->mr);
+    return wide_cost * 100 <= narrow_cost * OBN_WINO_AVX512_GAIN_PCT ? kr : narrow;
 }
 static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
 
@@ -99,7 +116,7 @@ obn_winograd_weights *obn_winograd_pack(const obn_conv_shape *s, const float *w)
     obn_winograd_weights *pw = calloc(1, sizeof *pw);
     if (!pw) return NULL;
     pw->var = variant_for(s);
-    pw->kr = winograd_kernel();
+    pw->kr = winograd_kernel(s);
     pw->m = s->out_channels;
     pw->c = s->in_channels;
     int mr = pw->kr->mr;
@@ -170,7 +187,7 @@ typedef struct {
 static wino_geom geometry(const obn_conv_shape *s, const obn_winograd_weights *u)
 {
     wino_geom g;
-    const obn_sgemm_kernel *kr = u ? u->kr : winograd_kernel();
+    const obn_sgemm_kernel *kr = u ? u->kr : winograd_kernel(s);
     g.var = u ? u->var : variant_for(s);
     g.tile = g.var->tile;
     g.xi = g.var->xi;
@@ -353,6 +370,10 @@ void obn_winograd_run(const obn_conv_shape *s, const float *x, const obn_winogra
     j.mb = (float *)(ws + j.g.pad_bytes + j.g.v_bytes);
     int f2 = u->var == &F2;
     switch (u->kr->isa) {
+    case OBN_ISA_AVX512:
+        j.input8 = f2 ? obn_wino2_input8_avx512 : obn_wino_input8_avx512;
+        j.output8 = f2 ? obn_wino2_output8_avx512 : obn_wino_output8_avx512;
+        break;
     case OBN_ISA_AVX2:
         j.input8 = f2 ? obn_wino2_input8_avx2 : obn_wino_input8_avx2;
         j.output8 = f2 ? obn_wino2_output8_avx2 : obn_wino_output8_avx2;

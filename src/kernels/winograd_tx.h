@@ -1,10 +1,11 @@
 /* The Winograd F(4x4, 3x3) and F(2x2, 3x3) input and output transforms for
  * eight tiles at a time (one vector lane per tile), written once with GCC/Clang vector
  * extensions and compiled once per ISA level: winograd.c (portable, any
- * x86-64) and winograd_avx2.c include this file with OBN_WINO_ISA set to the
- * suffix of the functions they define. The same source therefore runs, and
- * is tested, on every level (AVX-512 CPUs use the AVX2 build: see
- * winograd.c). Internal to the
+ * x86-64), winograd_avx2.c and winograd_avx512.c include this file with
+ * OBN_WINO_ISA set to the suffix of the functions they define. The same
+ * source therefore runs, and is tested, on every level (on AVX-512 CPUs,
+ * shapes whose GEMMs the 14x32 tile would pad too much run the AVX2 build:
+ * see winograd.c). Internal to the
  * Winograd kernel (src/kernels/winograd.c). */
 #include <stdint.h>
 #include <string.h>

@@ -8,7 +8,9 @@
  * narrow outputs, K beyond the chunk cache budget), strides and dilations
  * (phase planes), output rows shorter than a panel (several runs per
  * panel), 1-D, 3-D (generic im2col), pointwise, grouped and depthwise
- * (multipliers, 3x3/5x5, strides 1 and 2), and every epilogue.
+ * (multipliers, 3x3/5x5, strides 1 and 2; the in-place vector kernel's
+ * masked edges at every width around its 8 and 16 lanes), and every
+ * epilogue.
  * Tolerance: 1e-5 * sum|x*w| + 1e-6 per output (float rounding over the
  * few thousand terms here stays far below; an index error does not). */
 #include <check.h>
@@ -181,6 +183,24 @@ static const conv_case cases[] = {
     {2, 1, 4, 4, 4, {7, 9}, {3, 3}, {1, 1}, {1, 1}, {0, 0}, 0},      /* no padding */
     {2, 1, 3, 3, 3, {11, 10}, {7, 7}, {3, 3}, {1, 1}, {3, 3}, 2},
     {1, 1, 8, 8, 8, {70}, {3}, {1}, {1}, {1}, 2},                    /* 1-D depthwise */
+    /* depthwise, in-place vector kernel (AVX2 8 / AVX-512 16 lanes): rows
+     * shorter than, equal to and just past one and two vectors (masked
+     * edges on both sides, masked tail stores), blocks of 8x1 and 4x2
+     * with rows past the output, 3x3 and 5x5, strides 1 and 2, pads 0..3 */
+    {2, 1, 3, 3, 3, {7, 7}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 3},      /* 7x7: one short vector */
+    {2, 2, 5, 5, 5, {14, 14}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, 2},    /* 14 -> 7, stride 2 */
+    {2, 1, 4, 4, 4, {16, 16}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 1},    /* exactly 16 wide */
+    {2, 1, 4, 4, 4, {13, 17}, {5, 5}, {1, 1}, {1, 1}, {2, 2}, 5},    /* 17 wide, 5x5 */
+    {2, 1, 3, 3, 3, {9, 33}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 2},     /* 33 wide: two blocks */
+    {2, 1, 3, 3, 3, {11, 67}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, 4},    /* stride 2, 34 outputs */
+    {2, 1, 2, 2, 2, {15, 61}, {5, 5}, {2, 2}, {1, 1}, {2, 2}, 1},    /* 5x5 stride 2, odd */
+    {2, 1, 2, 2, 2, {12, 40}, {5, 5}, {2, 2}, {1, 1}, {0, 0}, 3},    /* 5x5 stride 2, no pad */
+    {2, 1, 3, 3, 3, {10, 29}, {3, 3}, {1, 1}, {1, 1}, {0, 0}, 1},    /* 3x3, no pad */
+    {2, 1, 3, 3, 3, {6, 21}, {5, 5}, {1, 1}, {1, 1}, {3, 3}, 2},     /* pad wider than half the kernel */
+    {2, 1, 2, 2, 2, {3, 5}, {5, 5}, {2, 2}, {1, 1}, {2, 2}, 0},      /* tiny: every tap an edge */
+    {2, 1, 4, 8, 4, {19, 26}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, 5},    /* multiplier 2, stride 2 */
+    {2, 3, 6, 6, 6, {28, 28}, {5, 5}, {1, 1}, {1, 1}, {2, 2}, 2},    /* batch 3, 28x28 5x5 */
+    {2, 1, 2, 2, 2, {9, 12}, {3, 3}, {1, 1}, {2, 2}, {2, 2}, 1},     /* dilation 2: row kernel */
     /* Winograd (3x3, stride 1, >= 16 channels, >= 16 tiles of 2x2): F(4x4),
      * or F(2x2) when fewer than 16 4x4 tiles */
     {2, 1, 16, 16, 1, {16, 16}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 1},  /* 16 tiles: one panel */
@@ -193,6 +213,11 @@ static const conv_case cases[] = {
     {2, 1, 24, 16, 1, {10, 22}, {3, 3}, {1, 1}, {1, 1}, {2, 2}, 4},  /* padding 2 */
     {2, 1, 300, 17, 1, {9, 10}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 2},  /* C beyond one K block */
     {2, 1, 64, 64, 1, {56, 56}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 2},  /* several blocks (ResNet layer 1) */
+    /* Winograd on the AVX-512 14x32 tile (AVX-512 CPUs take it where it
+     * pads the GEMMs no more than the 6x16 one: M a multiple of 14) */
+    {2, 1, 16, 28, 1, {30, 27}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 2},  /* F(4x4), 56 tiles, edge tiles */
+    {2, 2, 24, 14, 1, {9, 13}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 5},   /* F(4x4), blocks across images */
+    {2, 1, 300, 28, 1, {9, 10}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 1},  /* F(2x2), C beyond one K block */
 };
 #define N_CASES (int)(sizeof cases / sizeof cases[0])
 
