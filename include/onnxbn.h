@@ -365,7 +365,9 @@ typedef struct obn_optimize_options {
                             neighbours, and per-channel constant Mul/Add into a preceding
                             InstanceNormalization/GroupNormalization-21 (default 1) */
     int fuse_activation; /* fuse Relu/Clip/LeakyRelu into the producing Conv/Gemm (and
-                            Relu into an unfoldable BatchNormalization) (default 1) */
+                            Relu into an unfoldable BatchNormalization), replace the Erf-form
+                            GELU chain by one com.microsoft:Gelu, drop inference
+                            Dropout/Identity (default 1) */
 } obn_optimize_options;
 
 /* Fills *options with the defaults (everything on). */

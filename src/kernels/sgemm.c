@@ -235,7 +235,8 @@ static size_t plan_gemm(const obn_sgemm_call *c, const obn_sgemm_kernel *kr, int
     p->call = c;
     p->kr = kr;
     /* equal K blocks no larger than kr->kc (K = 300 -> 150 + 150, not 256 + 44) */
-    p->kc = ceil_div(c->k, ceil_div(c->k, kr->kc));
+    int64_t kc = c->b.packed && !c->a.packed && kr->kc_packed_b ? kr->kc_packed_b : kr->kc;
+    p->kc = ceil_div(c->k, ceil_div(c->k, kc));
     p->mc = kr->mc;
     p->nc = kr->nc;
     int64_t tiles = ceil_div(c->m, kr->mr) * ceil_div(c->n, kr->nr);
@@ -289,6 +290,10 @@ static void run_tile(const gemm_plan *p, const float *ap, const float *bp, int64
     float *cp = c->c + i * c->ldc + j;
     if (rows == mr && cols == nr) {
         p->kr->ukernel(kcur, ap, bp, cp, c->ldc, &t);
+        return;
+    }
+    if (cols == nr && p->kr->ukernel_rows) {
+        p->kr->ukernel_rows((int)rows, kcur, ap, bp, cp, c->ldc, &t);
         return;
     }
     _Alignas(64) float tmp[OBN_SGEMM_MAX_TILE];

@@ -50,7 +50,18 @@ typedef struct obn_sgemm_kernel {
      *   mc: the packed mc x kc block of A stays in L2;
      *   nc: the packed kc x nc block of B stays in (a share of) L3. */
     int64_t kc, mc, nc;
+    /* kc when op(B) is pre-packed and op(A) is not (MatMul/Gemm on constant
+     * weights); 0 = kc. The packed B panel is contiguous over the full depth,
+     * so a deeper block streams it sequentially from L2 and writes each C
+     * tile fewer times (K / kc passes over C). */
+    int64_t kc_packed_b;
     obn_ukernel_fn ukernel;
+    /* optional: the first `rows` (1..MR-1) rows of a full-width tile, the
+     * row edge of C (M = 197 leaves one row in a last panel of 14): as
+     * ukernel, but only those rows are computed and stored. NULL: the edge
+     * tile runs full size into a buffer. */
+    void (*ukernel_rows)(int rows, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                         const obn_tile_args *args);
     obn_gemv_panel_fn gemv_panel;
 } obn_sgemm_kernel;
 

@@ -3,26 +3,53 @@
 #include <math.h>
 
 #include "simd_clones.h"
+#include "vmath.h"
 
-/* One contiguous vector. The exponentials are stored in y and rescaled. */
+/* Lanes of the partial maxima and sums: one AVX-512 vector of floats, so the
+ * reductions vectorise without reassociating a single sum. */
+#define LANES 16
+
+/* One contiguous vector: the maximum, then e^(x - max) (<= 1, so
+ * obn_exp_nonpos applies; NaN propagates) summed in LANES partial sums
+ * while stored in y, then one rescale. Each pass is a vectorised loop over
+ * a row that stays in L1. */
 OBN_CLONES
 static void softmax_row_f32(const float *x, float *y, int64_t len, int log_softmax)
 {
+    float lane_max[LANES], lane_sum[LANES];
+    for (int u = 0; u < LANES; u++) lane_max[u] = -INFINITY, lane_sum[u] = 0.0f;
+    int64_t i = 0;
+    for (; i + LANES <= len; i += LANES)
+        for (int u = 0; u < LANES; u++) lane_max[u] = x[i + u] > lane_max[u] ? x[i + u] : lane_max[u];
     float mx = -INFINITY;
-    for (int64_t i = 0; i < len; i++) mx = x[i] > mx ? x[i] : mx;
+    for (; i < len; i++) mx = x[i] > mx ? x[i] : mx;
+    for (int u = 0; u < LANES; u++) mx = lane_max[u] > mx ? lane_max[u] : mx;
     if (isinf(mx) && mx < 0) mx = 0; /* every input -inf: keep exp finite */
-    double sum = 0;
+    float tail = 0.0f;
     if (log_softmax) {
-        for (int64_t i = 0; i < len; i++) sum += expf(x[i] - mx);
-        float shift = mx + (float)log(sum);
-        for (int64_t i = 0; i < len; i++) y[i] = x[i] - shift;
+        for (i = 0; i + LANES <= len; i += LANES)
+            for (int u = 0; u < LANES; u++) lane_sum[u] += obn_exp_nonpos(x[i + u] - mx);
+        for (; i < len; i++) tail += obn_exp_nonpos(x[i] - mx);
     } else {
-        for (int64_t i = 0; i < len; i++) {
-            y[i] = expf(x[i] - mx);
-            sum += y[i];
+        for (i = 0; i + LANES <= len; i += LANES)
+            for (int u = 0; u < LANES; u++) {
+                float e = obn_exp_nonpos(x[i + u] - mx);
+                y[i + u] = e;
+                lane_sum[u] += e;
+            }
+        for (; i < len; i++) {
+            y[i] = obn_exp_nonpos(x[i] - mx);
+            tail += y[i];
         }
+    }
+    double sum = tail;
+    for (int u = 0; u < LANES; u++) sum += lane_sum[u];
+    if (log_softmax) {
+        float shift = mx + (float)log(sum);
+        for (i = 0; i < len; i++) y[i] = x[i] - shift;
+    } else {
         float inv = (float)(1.0 / sum);
-        for (int64_t i = 0; i < len; i++) y[i] *= inv;
+        for (i = 0; i < len; i++) y[i] *= inv;
     }
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "simd_clones.h"
+#include "vmath.h"
 
 static inline float sign_f(float x) { return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : x; }
 
@@ -15,85 +16,12 @@ static inline float softplus_f(float x) { return x > 0.0f ? x + log1pf(expf(-x))
 #define GELU_RSQRT2 0.70710678118654752440
 #define GELU_SQRT_2_PI 0.79788456080286535588
 
-/* exp(t) for t <= 0 (NaN passes through) in branch-free arithmetic that the
- * compiler vectorises, unlike a call to expf. t = n*ln2 + r with
- * n = round(t / ln2) and |r| <= ln2/2, ln2 split into a part with few
- * mantissa bits (n*ln2_hi is exact) and the rest; e^r by its Taylor series
- * to degree 7 (remainder < 0.35^8/8! = 5e-9, under half an ulp near 1);
- * 2^n built in the exponent field. The float n comes from the 1.5*2^23
- * rounding trick (no float-to-int conversion, which NaN would make
- * undefined); below -87.3 (2^n would be subnormal) the result is 0. */
-static inline float exp_nonpos(float t)
-{
-    const float log2e = 1.44269504088896341f, ln2_hi = 0.693359375f, ln2_lo = -2.12194440054690583e-4f;
-    const float round_magic = 12582912.0f; /* 1.5 * 2^23 */
-    float tc = t < -87.3f ? -87.3f : t;
-    float kf = tc * log2e + round_magic;
-    float n = kf - round_magic;
-    float r = (tc - n * ln2_hi) - n * ln2_lo;
-    float p = 1.0f / 5040.0f;
-    p = p * r + 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    uint32_t kbits, sbits;
-    memcpy(&kbits, &kf, sizeof kbits);
-    sbits = (kbits + 127u) << 23; /* low bits of kf hold n; (n + 127) << 23 is 2^n */
-    float scale;
-    memcpy(&scale, &sbits, sizeof scale);
-    float e = p * scale;
-    return t < -87.3f ? 0.0f : e;
-}
-
 /* 1 / (1 + e^-x) from e = e^-|x| <= 1, which cannot overflow. */
 static inline float sigmoid_f(float x)
 {
-    float e = exp_nonpos(-fabsf(x));
+    float e = obn_exp_nonpos(-fabsf(x));
     float s = 1.0f / (1.0f + e), es = e * s; /* both computed: the select vectorises */
     return x < 0.0f ? es : s;
-}
-
-/* erf(x) in branch-free arithmetic that vectorises (erff does not): both
- * forms are computed and one selected.
- *   |x| < 0.75: the Maclaurin series 2/sqrt(pi) * sum (-1)^n x^(2n+1) /
- *               (n! (2n+1)) to n = 8 (the next term is below 2e-10 of the
- *               result there);
- *   otherwise:  1 - erfc(|x|) with erfc(z) = t exp(-z^2 + P(t)),
- *               t = 1 / (1 + z/2), P the Chebyshev fit of Numerical Recipes'
- *               erfcc (relative error of erfc < 1.2e-7, of erf < 6e-8 from
- *               z = 0.75 on, where erfc <= 0.29); the exponent is <= 0, so
- *               exp_nonpos applies and large |x| give exactly 1.
- * The sign is restored at the end; NaN propagates. */
-static inline float erf_f(float x)
-{
-    float z = fabsf(x), z2 = z * z;
-    float s = 1.0f / 685440.0f; /* (-1)^n / (n! (2n+1)), n = 8 down to 0 */
-    s = s * z2 - 1.0f / 75600.0f;
-    s = s * z2 + 1.0f / 9360.0f;
-    s = s * z2 - 1.0f / 1320.0f;
-    s = s * z2 + 1.0f / 216.0f;
-    s = s * z2 - 1.0f / 42.0f;
-    s = s * z2 + 1.0f / 10.0f;
-    s = s * z2 - 1.0f / 3.0f;
-    s = s * z2 + 1.0f;
-    float small = 1.12837916709551257f * z * s;
-    float t = 1.0f / (1.0f + 0.5f * z);
-    float p = 0.17087277f;
-    p = p * t - 0.82215223f;
-    p = p * t + 1.48851587f;
-    p = p * t - 1.13520398f;
-    p = p * t + 0.27886807f;
-    p = p * t - 0.18628806f;
-    p = p * t + 0.09678418f;
-    p = p * t + 0.37409196f;
-    p = p * t + 1.00002368f;
-    p = p * t - 1.26551223f;
-    float large = 1.0f - t * exp_nonpos(p - z2);
-    float r = z < 0.75f ? small : large;
-    return x < 0.0f ? -r : x > 0.0f ? r : x; /* x itself for 0, -0 and NaN */
 }
 
 /* clamp to [0, 1] as fmaxf(0, fminf(1, v)) does (NaN gives 1), written with
@@ -126,7 +54,7 @@ static void run_f32(obn_unop op, const float *x, float *y, int64_t n, float alph
     case OBN_UN_CEIL: MAP(ceilf(v)); break;
     case OBN_UN_ROUND: MAP(nearbyintf(v)); break;
     case OBN_UN_RECIPROCAL: MAP(1.0f / v); break;
-    case OBN_UN_ERF: MAP(erf_f(v)); break;
+    case OBN_UN_ERF: MAP(obn_erf_f(v)); break;
     case OBN_UN_SIGN: MAP(sign_f(v)); break;
     case OBN_UN_ELU: MAP(v >= 0.0f ? v : alpha * expm1f(v)); break;
     case OBN_UN_SELU: MAP(v > 0.0f ? beta * v : beta * alpha * expm1f(v)); break;
@@ -149,7 +77,7 @@ static void run_f32(obn_unop op, const float *x, float *y, int64_t n, float alph
     case OBN_UN_SWISH: MAP(v * sigmoid_f(v)); break;
     case OBN_UN_SWISH_HARD: MAP(v * clamp01(alpha * v + beta)); break;
     case OBN_UN_SWISH_ALPHA: MAP(v * sigmoid_f(alpha * v)); break;
-    case OBN_UN_GELU: MAP(0.5f * v * (1.0f + erff(v * (float)GELU_RSQRT2))); break;
+    case OBN_UN_GELU: MAP(obn_gelu_f(v)); break;
     case OBN_UN_GELU_TANH: MAP(0.5f * v * (1.0f + tanhf((float)GELU_SQRT_2_PI * (v + 0.044715f * v * v * v)))); break;
     case OBN_UN_MISH: MAP(v * tanhf(softplus_f(v))); break;
     }

@@ -258,5 +258,14 @@ UNARY_OP(obn_op_mish, "Mish", v18_22, no_attrs, xy_sigs);
 OBN_REGISTER_OP(obn_op_mish);
 UNARY_OP(obn_op_gelu, "Gelu", v20, gelu_attrs, xy_sigs);
 OBN_REGISTER_OP(obn_op_gelu);
+/* com.microsoft:Gelu-1 (ONNX Runtime's contrib op, no attributes): the
+ * Erf-form GELU, what the fuse_gelu pass puts in place of the Div/Erf/Add/
+ * Mul/Mul chain of models below opset 20 (an exported model then still runs
+ * in ONNX Runtime). */
+static const int v1[] = {1, 0};
+const obn_op obn_op_gelu_ms = {.domain = "com.microsoft", .op_type = "Gelu", .since_versions = v1,
+                               .attr_names = no_attrs, .sigs = xy_sigs, .attrs_size = sizeof(un_attrs),
+                               .parse = un_parse, .infer = un_infer, .run = un_run};
+OBN_REGISTER_OP(obn_op_gelu_ms);
 UNARY_OP(obn_op_swish, "Swish", v24, alpha_only, xy_sigs);
 OBN_REGISTER_OP(obn_op_swish);

@@ -60,6 +60,10 @@ obn_status obn_optimize_graph(obn_graph *g, const obn_pass_options *opts, obn_pa
         OBN_TRY(obn_pass_fold_bn(g, log));
         OBN_TRY(obn_pass_fold_norm_affine(g, log));
     }
+    if (opts->fuse_activation) {
+        OBN_TRY(obn_pass_remove_identity(g, log));
+        OBN_TRY(obn_pass_fuse_gelu(g, log));
+    }
     OBN_TRY(obn_graph_toposort(g));
     if (opts->fuse_activation) OBN_TRY(obn_pass_fuse_activation(g, log));
     OBN_TRY(obn_graph_toposort(g));

@@ -19,7 +19,8 @@ void obn_pass_log_free(obn_pass_log *log);
 typedef struct obn_pass_options {
     bool fold_batchnorm;   /* fold BN into neighbouring Conv/ConvTranspose/Gemm/MatMul, and
                               per-channel Mul/Add into Instance/GroupNormalization */
-    bool fuse_activation;  /* Relu/Clip/LeakyRelu into the producer's epilogue */
+    bool fuse_activation;  /* Relu/Clip/LeakyRelu into the producer's epilogue; the Erf-form
+                              GELU chain into one Gelu; inference Dropout/Identity removed */
 } obn_pass_options;
 
 /* Runs the enabled passes, then re-sorts and re-resolves the graph. */
@@ -28,6 +29,8 @@ obn_status obn_optimize_graph(obn_graph *g, const obn_pass_options *opts, obn_pa
 obn_status obn_pass_fold_bn(obn_graph *g, obn_pass_log *log);
 obn_status obn_pass_fold_norm_affine(obn_graph *g, obn_pass_log *log);
 obn_status obn_pass_fuse_activation(obn_graph *g, obn_pass_log *log);
+obn_status obn_pass_fuse_gelu(obn_graph *g, obn_pass_log *log);
+obn_status obn_pass_remove_identity(obn_graph *g, obn_pass_log *log);
 
 /* --- helpers shared by the passes (pass_util.c) --- */
 

@@ -217,6 +217,24 @@ START_TEST(large_k)
 }
 END_TEST
 
+/* Every row count of a last, partial row panel (M = 2*14 + r covers the
+ * AVX-512 14-row kernel's r-row edge kernels; M = 6 + r the AVX2 6-row
+ * tile), with pre-packed B, bias, beta and clamp, and a depth of several K
+ * blocks of the packed-B blocking. */
+START_TEST(row_edges_packed_b)
+{
+    if (!force_level(_i / 2)) return;
+    for (int r = 0; r < 14; r++) {
+        gemm_case g = {28 + r, 64 + 7 * (r % 3), 1600, r & 1, 0, 1.0f, (float)(r % 2), 1 + r % 2, r % 3 == 0,
+                       -0.25f, 0.75f, 0, 0, 1, 0, 1 + _i % 2, r % 4 == 1, 0.0f};
+        check_case(&g);
+        g.m = 6 + r;
+        g.k = 100;
+        check_case(&g);
+    }
+}
+END_TEST
+
 START_TEST(packed_under_one_level_runs_under_another)
 {
     obn_isa top = obn_cpu_detect();
@@ -297,6 +315,7 @@ static Suite *suite(void)
     tcase_add_loop_test(t, epilogue_bias_and_clamp, 0, 6);
     tcase_add_loop_test(t, prepacked_operands, 0, 6);
     tcase_add_loop_test(t, large_k, 0, 6);
+    tcase_add_loop_test(t, row_edges_packed_b, 0, 6);
     tcase_add_test(t, packed_under_one_level_runs_under_another);
     tcase_add_test(t, bad_arguments);
     tcase_add_test(t, isa_names_and_env);
