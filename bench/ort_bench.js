@@ -72,7 +72,8 @@ async function main() {
   const p90 = times[Math.floor((times.length - 1) * 0.9)];
   if (a.json) {
     console.log(JSON.stringify({ model: a.model, runtime: 'onnxruntime', version: require(path.join(require.resolve('onnxruntime-node'), '..', '..', 'package.json')).version,
-      runs: a.runs, threads: a.threads, batch: a.batch, median_ms: median, min_ms: times[0], p90_ms: p90, session_create_ms: createMs }));
+      runs: a.runs, threads: a.threads, batch: a.batch, median_ms: median, min_ms: times[0], p90_ms: p90, images_per_s: a.batch * 1000 / median,
+      session_create_ms: createMs, peak_rss_mb: process.resourceUsage().maxRSS / 1024 }));
   } else {
     console.log(`${a.model}: median ${median.toFixed(3)} ms  min ${times[0].toFixed(3)} ms  p90 ${p90.toFixed(3)} ms (onnxruntime, ${a.runs} runs)`);
   }

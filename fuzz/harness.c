@@ -163,28 +163,40 @@ static int make_inputs(const obn_model *m, uint32_t salt, input_set *in)
     return 1;
 }
 
+/* Each session creation and run gets this long, as a service would bound
+ * what a valid but heavy model costs (a ConvTranspose with a 45x19 kernel
+ * over 91 images is 600M multiply-adds: 3 s, and far longer under the
+ * sanitizers): past it the run is cancelled between nodes or batch chunks,
+ * well before libFuzzer's per-input timeout (10 s) calls it a hang. */
+#define RUN_DEADLINE_S 1.0
+
 /* Runs m once on `in`. With `keep`, clones of the outputs are stored there
- * (caller destroys them); returns the number of outputs, or -1 when the run
- * failed (with a message). */
+ * (caller destroys them); returns the number of outputs, -1 when the run
+ * failed (with a message), -2 when it passed the deadline. */
 static int run_once(const obn_model *m, const input_set *in, obn_tensor **keep)
 {
     size_t n_out = obn_model_output_count(m);
     if (n_out > MAX_OUTPUTS) return -1;
+    obn_run_options *ro = NULL;
+    if (obn_run_options_create(&ro) != OBN_OK || obn_run_options_set_timeout(ro, RUN_DEADLINE_S) != OBN_OK)
+        die("obn_run_options", OBN_E_OUT_OF_MEMORY);
     obn_session_options opt;
     obn_session_options_init(&opt);
     opt.threads = 1;
     opt.limits = &fuzz_limits;
+    opt.create_run_options = ro;
     obn_session *s = NULL;
     obn_status st = obn_session_create(m, &opt, &s);
     check_failure("obn_session_create", st);
     if (st != OBN_OK) {
         if (s) die("failed obn_session_create left a session", st);
-        return -1;
+        obn_run_options_destroy(ro);
+        return st == OBN_E_CANCELLED ? -2 : -1;
     }
     const obn_tensor *outs[MAX_OUTPUTS];
-    st = obn_session_run(s, in->n, in->names, (const obn_tensor *const *)in->tensors, n_out, NULL, outs);
-    check_failure("obn_session_run", st);
-    int result = st == OBN_OK ? (int)n_out : -1;
+    st = obn_session_run_with(s, ro, in->n, in->names, (const obn_tensor *const *)in->tensors, n_out, NULL, outs);
+    check_failure("obn_session_run_with", st);
+    int result = st == OBN_OK ? (int)n_out : st == OBN_E_CANCELLED ? -2 : -1;
     for (size_t k = 0; k < n_out; k++) {
         if (st != OBN_OK && outs[k]) die("failed run left an output", st);
         if (st != OBN_OK) continue;
@@ -198,6 +210,7 @@ static int run_once(const obn_model *m, const input_set *in, obn_tensor **keep)
         if (keep && obn_tensor_clone(outs[k], &keep[k]) != OBN_OK) keep[k] = NULL;
     }
     obn_session_destroy(s);
+    obn_run_options_destroy(ro);
     return result;
 }
 
@@ -336,9 +349,9 @@ static void check_saved(const obn_model *opt, const uint8_t *data, size_t size)
         obn_tensor *want[MAX_OUTPUTS] = {0}, *got[MAX_OUTPUTS] = {0};
         int n = run_once(opt, &in, want);
         int n2 = n >= 0 ? run_once(back, &in, got) : -1;
-        if (n >= 0 && n2 != n) die("the saved model fails where the optimised one runs", OBN_OK);
+        if (n >= 0 && n2 != n && n2 != -2) die("the saved model fails where the optimised one runs", OBN_OK);
         for (int k = 0; k < n; k++) {
-            if (want[k] && got[k] && !same_tensor(want[k], got[k]))
+            if (n2 == n && want[k] && got[k] && !same_tensor(want[k], got[k]))
                 die("the saved model computes something else", OBN_OK);
             obn_tensor_destroy(want[k]);
             obn_tensor_destroy(got[k]);
