@@ -10,6 +10,7 @@
 #include "cpu.h"
 #include "im2col.h"
 #include "sgemm.h"
+#include "sgemm_internal.h"
 #include "winograd.h"
 
 /* An (image, group) GEMM below this many multiply-adds is too small to
@@ -139,6 +140,25 @@ void obn_conv_fill_bias(const obn_conv_shape *s, const obn_conv_epilogue *ep, fl
     }
 }
 
+/* The micro-kernel the GEMM path packs the weights for: the current
+ * level's, except that on AVX-512 CPUs the AVX2 6x16 tile is taken where
+ * the 14x32 one pads the per-group GEMM (rows to 14, columns to 32) more
+ * than its gain, which on Zen 4 (512-bit FMAs split in two) is about 3% at
+ * equal padding: measured per pointwise layer of MobileNetV2/ResNet-50,
+ * 1 thread, AVX2 tile vs AVX-512 tile 1.14-1.20x faster for 24 or 32 output
+ * channels, 1.05-1.08x for 64-128 at 14x14-28x28, 0.96-0.98x where both pad
+ * alike (cnn.md). */
+#define OBN_CONV_AVX512_GAIN_PCT 103
+static const obn_sgemm_kernel *gemm_kernel(const conv_dims *d)
+{
+    const obn_sgemm_kernel *kr = obn_sgemm_current_kernel(), *narrow = &obn_sgemm_kernel_avx2;
+    if (kr->isa != OBN_ISA_AVX512) return kr;
+    int64_t wide_cost = (d->mg + kr->mr - 1) / kr->mr * kr->mr * ((d->n + kr->nr - 1) / kr->nr * kr->nr);
+    int64_t narrow_cost =
+        (d->mg + narrow->mr - 1) / narrow->mr * narrow->mr * ((d->n + narrow->nr - 1) / narrow->nr * narrow->nr);
+    return wide_cost * 100 <= narrow_cost * OBN_CONV_AVX512_GAIN_PCT ? kr : narrow;
+}
+
 obn_conv_weights *obn_conv_pack_weights(const obn_conv_shape *s, const float *w, int *none_needed)
 {
     obn_conv_algo algo = obn_conv_algorithm(s);
@@ -150,7 +170,7 @@ obn_conv_weights *obn_conv_pack_weights(const obn_conv_shape *s, const float *w,
         pw->wino = obn_winograd_pack(s, w);
     } else {
         conv_dims d = dims_of(s);
-        pw->gemm = obn_sgemm_pack_a_groups(s->groups, d.mg, d.k, w, d.mg * d.k, d.k, 0);
+        pw->gemm = obn_sgemm_pack_a_groups_for(gemm_kernel(&d), s->groups, d.mg, d.k, w, d.mg * d.k, d.k, 0);
     }
     if (!pw->wino && !pw->gemm) {
         free(pw);
@@ -218,13 +238,24 @@ static int split_columns(const conv_dims *d, int threads)
 static size_t unit_workspace(const conv_dims *d, obn_conv_algo algo, int threads)
 {
     float dummy = 0.0f;
-    obn_sgemm_packed view;
+    obn_sgemm_packed view, narrow_view;
     int split = algo == OBN_CONV_IM2COL && split_columns(d, threads);
     obn_sgemm_packed_b_view(&view, &dummy, d->k, d->chunk, NULL);
     obn_sgemm_call c = group_call(d, &dummy, NULL, NULL, 0, &dummy, d->n, algo == OBN_CONV_IM2COL ? &view : NULL,
                                   algo == OBN_CONV_IM2COL ? d->chunk : d->n, &dummy);
+    size_t gemm = obn_sgemm_workspace_size(&c, split ? 1 : threads);
+    const obn_sgemm_kernel *kr = gemm_kernel(d);
+    if (kr != obn_sgemm_current_kernel()) { /* weights packed for the AVX2 tile: its B blocks */
+        obn_sgemm_packed a = {kr, 'a', d->mg, d->k, &dummy, 0, 0};
+        obn_sgemm_packed_b_view(&narrow_view, &dummy, d->k, d->chunk, &a);
+        obn_sgemm_call cn = c;
+        cn.a = (obn_sgemm_operand){NULL, 0, 0, &a};
+        if (algo == OBN_CONV_IM2COL) cn.b.packed = &narrow_view;
+        size_t narrow = obn_sgemm_workspace_size(&cn, split ? 1 : threads);
+        if (narrow > gemm) gemm = narrow;
+    }
     size_t col = algo == OBN_CONV_IM2COL ? col_bytes(d) : 0;
-    size_t one = col + ((obn_sgemm_workspace_size(&c, split ? 1 : threads) + 63) & ~(size_t)63);
+    size_t one = col + ((gemm + 63) & ~(size_t)63);
     size_t pad = algo == OBN_CONV_IM2COL ? d->pad_bytes : 0; /* shared by the threads */
     return pad + (split ? (size_t)threads * one : one);
 }

@@ -10,6 +10,14 @@
 /* Kernel for the current ISA level (obn_cpu_isa). */
 const obn_sgemm_kernel *obn_sgemm_current_kernel(void);
 
+/* obn_sgemm_pack_a_groups for a given kernel (one the CPU supports), not
+ * the current level's: the convolutions pick the narrower AVX2 tile on
+ * AVX-512 CPUs where it pads their GEMMs less (src/kernels/conv.c). */
+struct obn_sgemm_packed_groups;
+struct obn_sgemm_packed_groups *obn_sgemm_pack_a_groups_for(const obn_sgemm_kernel *kr, int64_t groups, int64_t m,
+                                                            int64_t k, const float *a, int64_t group_stride,
+                                                            int64_t lda, int trans);
+
 /* Packs op(A) rows [i0, i0+rows) x depth [p0, p0+kc) into ceil(rows/mr)
  * panels of [kc][mr] (panel stride kc*mr), zero-padding the last one. */
 void obn_sgemm_pack_a_panels(const float *a, int64_t lda, int trans, int64_t i0, int64_t rows, int64_t p0,

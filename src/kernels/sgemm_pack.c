@@ -97,12 +97,12 @@ static size_t panel_bytes(int64_t len, int64_t k, int r)
 /* An empty packed operand for the current kernel: op(A) is rows x cols
  * (m x k) in panels of MR rows; op(B) is rows x cols (k x n) in panels of NR
  * columns; each panel spans the full depth k. */
-static obn_sgemm_packed *new_packed(char side, int64_t rows, int64_t cols)
+static obn_sgemm_packed *new_packed_for(const obn_sgemm_kernel *kr, char side, int64_t rows, int64_t cols)
 {
     if (rows < 0 || cols < 0) return NULL;
     obn_sgemm_packed *p = calloc(1, sizeof *p);
     if (!p) return NULL;
-    p->kr = obn_sgemm_current_kernel();
+    p->kr = kr;
     p->side = side;
     p->rows = rows;
     p->cols = cols;
@@ -119,6 +119,20 @@ static obn_sgemm_packed *new_packed(char side, int64_t rows, int64_t cols)
         free(p);
         return NULL;
     }
+    return p;
+}
+
+static obn_sgemm_packed *new_packed(char side, int64_t rows, int64_t cols)
+{
+    return new_packed_for(obn_sgemm_current_kernel(), side, rows, cols);
+}
+
+static obn_sgemm_packed *pack_a_for(const obn_sgemm_kernel *kr, int64_t m, int64_t k, const float *a, int64_t lda,
+                                    int trans)
+{
+    if (m > 0 && k > 0 && (!a || lda < (trans ? m : k))) return NULL;
+    obn_sgemm_packed *p = new_packed_for(kr, 'a', m, k);
+    if (p && m > 0 && k > 0) obn_sgemm_pack_a_panels(a, lda, trans, 0, m, 0, k, p->kr->mr, p->data);
     return p;
 }
 
@@ -159,6 +173,13 @@ void obn_sgemm_packed_groups_free(obn_sgemm_packed_groups *p)
 obn_sgemm_packed_groups *obn_sgemm_pack_a_groups(int64_t groups, int64_t m, int64_t k, const float *a,
                                                  int64_t group_stride, int64_t lda, int trans)
 {
+    return obn_sgemm_pack_a_groups_for(obn_sgemm_current_kernel(), groups, m, k, a, group_stride, lda, trans);
+}
+
+obn_sgemm_packed_groups *obn_sgemm_pack_a_groups_for(const obn_sgemm_kernel *kr, int64_t groups, int64_t m,
+                                                     int64_t k, const float *a, int64_t group_stride, int64_t lda,
+                                                     int trans)
+{
     if (groups < 1) return NULL;
     obn_sgemm_packed_groups *p = calloc(1, sizeof *p);
     if (!p) return NULL;
@@ -169,7 +190,7 @@ obn_sgemm_packed_groups *obn_sgemm_pack_a_groups(int64_t groups, int64_t m, int6
         return NULL;
     }
     for (int64_t g = 0; g < groups; g++) {
-        p->per_group[g] = obn_sgemm_pack_a(m, k, a + g * group_stride, lda, trans);
+        p->per_group[g] = pack_a_for(kr, m, k, a + g * group_stride, lda, trans);
         if (!p->per_group[g]) {
             obn_sgemm_packed_groups_free(p);
             return NULL;
