@@ -18,3 +18,19 @@ void obn_dgemm(int64_t m, int64_t n, int64_t k, const double *a, int64_t lda, co
         }
     }
 }
+
+void obn_u64gemm(int64_t m, int64_t n, int64_t k, const uint64_t *a, int64_t lda, const uint64_t *b, int64_t ldb,
+                 uint64_t *c, int64_t ldc, int threads)
+{
+    double work = (double)m * (double)n * (double)k;
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1 && m > 1 && work > 65536.0)
+    for (int64_t i = 0; i < m; i++) {
+        uint64_t *ci = c + i * ldc;
+        for (int64_t j = 0; j < n; j++) ci[j] = 0;
+        for (int64_t p = 0; p < k; p++) {
+            uint64_t av = a[i * lda + p];
+            const uint64_t *bp = b + p * ldb;
+            for (int64_t j = 0; j < n; j++) ci[j] += av * bp[j];
+        }
+    }
+}

@@ -1,5 +1,5 @@
-/* MatMul (1, 9, 13) in float32, float16, bfloat16 (13) and double, with
- * numpy.matmul semantics:
+/* MatMul (1, 9, 13) in float32, float16, bfloat16 (13), double and (9+)
+ * int32, int64, uint32, uint64, with numpy.matmul semantics:
  *   A [..., M, K] x B [..., K, N] -> [..., M, N], batch dimensions broadcast;
  *   a 1-D A is [1, K] and a 1-D B is [K, 1], and that dimension is dropped
  *   from the result.
@@ -7,12 +7,14 @@
  * whole product is one SGEMM with B packed once per plan. Otherwise each
  * batch entry is one SGEMM; many small ones run in parallel over the batch.
  * float16 and bfloat16 go through float32 copies (f32_stage.h: float32
- * accumulation, one rounding of each result); double runs its own GEMM. */
+ * accumulation, one rounding of each result); double runs its own GEMM,
+ * and the integers one modulo 2^64 whose results wrap to their width. */
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "f32_stage.h"
+#include "op_helpers.h"
 #include "kernels/dgemm.h"
 #include "kernels/sgemm.h"
 #include "op_util.h"
@@ -85,8 +87,12 @@ static obn_status batch_geometry(const obn_op_ctx *ctx, mm_geom *g)
 
 static obn_status mm_geometry(const obn_op_ctx *ctx, mm_geom *g)
 {
-    static const obn_dtype before13[] = {OBN_FLOAT16, OBN_FLOAT, OBN_DOUBLE, OBN_UNDEFINED};
-    OBN_TRY(obn_check_input_dtype(ctx, IN_A, "A", ctx->since_version >= 13 ? OBN_FLOAT_TYPES : before13));
+    static const obn_dtype v1[] = {OBN_FLOAT16, OBN_FLOAT, OBN_DOUBLE, OBN_UNDEFINED};
+    static const obn_dtype v9[] = {OBN_FLOAT16, OBN_FLOAT, OBN_DOUBLE, OBN_INT32,
+                                   OBN_INT64,   OBN_UINT32, OBN_UINT64, OBN_UNDEFINED};
+    static const obn_dtype v13[] = {OBN_FLOAT16, OBN_FLOAT,  OBN_DOUBLE, OBN_BFLOAT16, OBN_INT32,
+                                    OBN_INT64,   OBN_UINT32, OBN_UINT64, OBN_UNDEFINED};
+    OBN_TRY(obn_check_input_dtype(ctx, IN_A, "A", ctx->since_version >= 13 ? v13 : ctx->since_version >= 9 ? v9 : v1));
     OBN_TRY(obn_check_same_dtype(ctx, IN_B, "B", IN_A, "A"));
     OBN_TRY(obn_check_rank(ctx, IN_A, "A", 1, OBN_MAX_RANK));
     OBN_TRY(obn_check_rank(ctx, IN_B, "B", 1, OBN_MAX_RANK));
@@ -193,15 +199,20 @@ static obn_status matmul_prepare(obn_op_ctx *ctx, void **state)
     st->fold = g->b_batch_count == 1;
     double work = (double)g->m * (double)g->n * (double)g->k;
     st->outer = !st->fold && g->batch_count > 1 && ctx->threads > 1 && work < (double)OBN_MATMUL_SMALL;
-    if (s == OBN_OK && st->dtype != OBN_DOUBLE && st->fold && b->data && g->k > 0 && g->n > 0 &&
-        ctx->outputs[0]->numel > 0)
+    bool sgemm = st->dtype == OBN_FLOAT || obn_dtype_is_half(st->dtype);
+    if (s == OBN_OK && sgemm && st->fold && b->data && g->k > 0 && g->n > 0 && ctx->outputs[0]->numel > 0)
         s = pack_constant_b(ctx, st);
     if (s != OBN_OK) {
         matmul_free_state(st);
         return s;
     }
     *state = st;
-    if (ctx->outputs[0]->numel == 0 || st->dtype == OBN_DOUBLE) return OBN_OK; /* no SGEMM workspace */
+    if (ctx->outputs[0]->numel == 0) return OBN_OK;
+    if (!sgemm) { /* integers: A, B and Y widened to uint64 */
+        if (st->dtype != OBN_DOUBLE)
+            st->workspace_bytes = (size_t)(ctx->inputs[IN_A]->numel + b->numel + ctx->outputs[0]->numel) * 8;
+        return OBN_OK;
+    }
     st->stage_bytes = obn_f32_stage_bytes(ctx, st->packed_b ? 1u << IN_A : (1u << IN_A) | (1u << IN_B), 1u);
     mm_operands none = {NULL, NULL, NULL};
     obn_sgemm_call c = product(&none, st, 0);
@@ -238,11 +249,34 @@ static obn_status matmul_run_f64(obn_op_ctx *ctx, const mm_state *st)
     return OBN_OK;
 }
 
+/* Integers: widened to uint64 (sign-extended for the signed types), one
+ * product per batch entry modulo 2^64, stored back wrapped to the width. */
+static obn_status matmul_run_int(obn_op_ctx *ctx, const mm_state *st)
+{
+    const mm_geom *g = &st->g;
+    const obn_tensor *at = ctx->inputs[IN_A], *bt = ctx->inputs[IN_B];
+    obn_tensor *yt = ctx->outputs[0];
+    uint64_t *a = ctx->workspace, *b = a + at->numel, *y = b + bt->numel;
+    bool is_unsigned = obn_dtype_is_unsigned(at->dtype);
+    for (int64_t i = 0; i < at->numel; i++) a[i] = is_unsigned ? obn_load_u64(at, i) : (uint64_t)obn_load_i64(at, i);
+    for (int64_t i = 0; i < bt->numel; i++) b[i] = is_unsigned ? obn_load_u64(bt, i) : (uint64_t)obn_load_i64(bt, i);
+    int64_t count = st->fold ? 1 : g->batch_count, m = st->fold ? g->m * g->a_batch_count : g->m;
+    for (int64_t e = 0; e < count; e++) {
+        if (e) OBN_TRY(obn_op_check_cancel(ctx));
+        int64_t ao, bo;
+        entry_offsets(g, st->fold, e, &ao, &bo);
+        obn_u64gemm(m, g->n, g->k, a + ao, g->k, b + bo, g->n, y + e * g->m * g->n, g->n, ctx->threads);
+    }
+    for (int64_t i = 0; i < yt->numel; i++) obn_store_i64(yt, i, (int64_t)y[i]);
+    return OBN_OK;
+}
+
 static obn_status matmul_run(obn_op_ctx *ctx)
 {
     const mm_state *st = ctx->state;
     if (ctx->outputs[0]->numel == 0) return OBN_OK;
     if (st->dtype == OBN_DOUBLE) return matmul_run_f64(ctx, st);
+    if (st->dtype != OBN_FLOAT && !obn_dtype_is_half(st->dtype)) return matmul_run_int(ctx, st);
     obn_f32_stage stage = obn_f32_stage_begin(ctx);
     mm_operands op = {obn_f32_stage_input(ctx, IN_A, &stage), st->packed_b ? NULL : obn_f32_stage_input(ctx, IN_B, &stage),
                       obn_f32_stage_output(ctx, 0, &stage)};

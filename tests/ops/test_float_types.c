@@ -6,7 +6,7 @@
  * (bfloat16) relative plus 1e-3 absolute; double to 1e-12. Constant and
  * run-time weights (the packed and the staged paths), groups, pads,
  * strides, dilations, a fused Relu on double, and the versions that refuse
- * bfloat16. */
+ * bfloat16. MatMul on int32/int64/uint32 with sums that wrap, by hand. */
 #include "kernels/half.h"
 #include "op_testing.h"
 
@@ -135,6 +135,41 @@ START_TEST(matmul_bfloat16_needs_13)
 }
 END_TEST
 
+
+/* Y = A x B in dtype dt (opset 13), A [batch, m, k], B [k, n] */
+static void int_matmul(obn_dtype dt, int ra, const int64_t *ad, const void *a, const int64_t *bd, const void *b,
+                       const void *want, size_t want_bytes)
+{
+    tb_model *tm = tb_new(13);
+    tb_input(tm, "a", dt, ra, ad);
+    tb_add_init(tm, tb_tensor(tm, "b", dt, 2, bd, b, (size_t)(bd[0] * bd[1]) * obn_dtype_size(dt)));
+    tb_node(tm, "MatMul", "mm", "a,b", "y");
+    tb_output(tm, "y", dt, -1, NULL);
+    obn_tensor *in = ot_tensor(dt, ra, ad, a), *y;
+    OT_RUN_OK(tm, 1, &in, 1, &y);
+    ot_expect_bytes(y, dt, want, (int64_t)(want_bytes / obn_dtype_size(dt)));
+    obn_tensor_destroy(y);
+    obn_tensor_destroy(in);
+    tb_free(tm);
+}
+
+START_TEST(matmul_integers_wrap)
+{
+    /* int32: 65536*65536 + 1 = 2^32 + 1 wraps to 1 */
+    const int64_t d22[2] = {2, 2};
+    const int32_t a32[4] = {65536, 1, 2, 3}, b32[4] = {65536, 0, 1, -1}, y32[4] = {1, -1, 131075, -3};
+    int_matmul(OBN_INT32, 2, d22, a32, d22, b32, y32, sizeof y32);
+    /* int64: 2^62 * 4 + 3 * 5 = 2^64 + 15 wraps to 15; a batch of two rows */
+    const int64_t ad[3] = {2, 1, 2}, bd[2] = {2, 1};
+    const int64_t a64[4] = {(int64_t)1 << 62, 3, -7, 2}, b64[2] = {4, 5}, y64[2] = {15, -18};
+    int_matmul(OBN_INT64, 3, ad, a64, bd, b64, y64, sizeof y64);
+    /* uint32: (2^32 - 1) * 2 = 2^33 - 2 wraps to 2^32 - 2 */
+    const int64_t d11[2] = {1, 1};
+    const uint32_t au[1] = {4294967295u}, bu[1] = {2}, yu[1] = {4294967294u};
+    int_matmul(OBN_UINT32, 2, d11, au, d11, bu, yu, sizeof yu);
+}
+END_TEST
+
 /* ---- Conv 2-D */
 
 typedef struct {
@@ -250,6 +285,7 @@ int main(void)
     TCase *t = tcase_create("float_types");
     tcase_add_test(t, matmul_half_and_double);
     tcase_add_test(t, matmul_bfloat16_needs_13);
+    tcase_add_test(t, matmul_integers_wrap);
     tcase_add_test(t, conv_half_and_double);
     tcase_add_test(t, conv_bfloat16_needs_22);
     suite_add_tcase(s, t);
