@@ -64,6 +64,11 @@ enum {
      * with outputs that have neither shape nor data, and shapes and
      * allocates them itself (obn_op_alloc_output, obn_op_copy_output). */
     OBN_OP_RUN_SHAPES = 1u << 1,
+    /* Output 0 holds exactly the bytes of input 0 (Reshape, Flatten,
+     * Squeeze, Unsqueeze): the planner may give it input 0's arena buffer
+     * (a view, src/runtime/plan.c), and run then finds the two data
+     * pointers equal and copies nothing. */
+    OBN_OP_VIEW = 1u << 2,
 };
 
 /* For OBN_OP_RUN_SHAPES ops in run, while planning: gives output k the
