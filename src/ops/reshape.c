@@ -206,8 +206,8 @@ static obn_status reshape_infer(obn_op_ctx *ctx)
 static obn_status reshape_run(obn_op_ctx *ctx)
 {
     const obn_tensor *x = ctx->inputs[0];
-    if (x->nbytes) memcpy(ctx->outputs[0]->data, x->data, x->nbytes);
-    return OBN_OK;
+    if (x->nbytes && ctx->outputs[0]->data != x->data) memcpy(ctx->outputs[0]->data, x->data, x->nbytes);
+    return OBN_OK; /* equal pointers: the planner made the output a view (OBN_OP_VIEW) */
 }
 
 static const int reshape_versions[] = {1, 5, 13, 14, 19, 21, 23, 24, 25, 0};
@@ -225,8 +225,8 @@ static const obn_op_sig unsqueeze_sigs[] = {{1, "data", "expanded"}, {13, "data 
 #define RESHAPE_OP(sym, name, vers, attrs, sig)                                                       \
     const obn_op sym = {.domain = "", .op_type = name, .since_versions = vers, .attr_names = attrs,   \
                         .sigs = sig,                                                                  \
-                        .attrs_size = sizeof(reshape_attrs), .parse = reshape_parse,                 \
-                        .infer = reshape_infer, .run = reshape_run}
+                        .attrs_size = sizeof(reshape_attrs), .flags = OBN_OP_VIEW,                    \
+                        .parse = reshape_parse, .infer = reshape_infer, .run = reshape_run}
 
 RESHAPE_OP(obn_op_reshape, "Reshape", reshape_versions, reshape_attr_names, reshape_sigs);
 OBN_REGISTER_OP(obn_op_reshape);

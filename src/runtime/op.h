@@ -69,6 +69,11 @@ enum {
      * checks each input's kind itself, and makes non-tensor outputs only in
      * run while planning (OBN_OP_RUN_SHAPES after OBN_DEFER). */
     OBN_OP_VALUES = 1u << 2,
+    /* Output 0 holds exactly the bytes of input 0 (Reshape, Flatten,
+     * Squeeze, Unsqueeze): the planner may give it input 0's arena buffer
+     * (a view, src/runtime/plan.c), and run then finds the two data
+     * pointers equal and copies nothing. */
+    OBN_OP_VIEW = 1u << 3,
 };
 
 /* For OBN_OP_RUN_SHAPES ops in run, while planning: gives output k the

@@ -291,41 +291,71 @@ static obn_status check_arena(obn_plan *p, const buffer_req *reqs, int n, size_t
                    before, obn_bytes_str(p->memory.limit, e, sizeof e));
 }
 
-static obn_status assign_arena(obn_plan *p, const obn_graph *g, const int *last_use, const obn_run_state *run)
+/* Views (OBN_OP_VIEW steps): output 0 shares input 0's buffer when input 0
+ * is itself an arena buffer of this plan (produced by a step), neither is a
+ * graph output (those keep buffers of their own), and the byte sizes are
+ * equal. root[v] is the value whose buffer v uses (v itself if none). */
+static void find_views(const obn_plan *p, const obn_graph *g, const bool *stepped, int *root)
 {
-    int n = 0;
-    buffer_req *reqs = malloc((size_t)(g->n_values ? g->n_values : 1) * sizeof *reqs);
-    if (!reqs) return OBN_OOM();
+    for (int v = 0; v < g->n_values; v++) root[v] = v;
     for (int s = 0; s < p->n_steps; s++) {
         const obn_node *node = &g->nodes[p->steps[s].node];
+        if (!(node->op->flags & OBN_OP_VIEW) || node->n_inputs < 1 || node->n_outputs < 1) continue;
+        int in = node->inputs[0], out = node->outputs[0];
+        if (in < 0 || out < 0 || !stepped[in] || obn_graph_is_output(g, in) || obn_graph_is_output(g, out)) continue;
+        if (p->vals[in]->kind != OBN_KIND_TENSOR || p->vals[out]->kind != OBN_KIND_TENSOR) continue;
+        if (p->vals[in]->nbytes != p->vals[out]->nbytes || !p->vals[in]->nbytes) continue;
+        root[out] = root[in];
+    }
+}
+
+static obn_status assign_arena(obn_plan *p, const obn_graph *g, const int *last_use, const obn_run_state *run)
+{
+    int n = 0, nv = g->n_values ? g->n_values : 1;
+    buffer_req *reqs = malloc((size_t)nv * sizeof *reqs);
+    int *root = malloc((size_t)nv * sizeof *root), *req_of = malloc((size_t)nv * sizeof *req_of);
+    bool *stepped = calloc((size_t)nv, sizeof *stepped);
+    obn_status s = reqs && root && req_of && stepped ? OBN_OK : OBN_OOM();
+    for (int i = 0; s == OBN_OK && i < p->n_steps; i++) {
+        const obn_node *node = &g->nodes[p->steps[i].node];
+        for (int k = 0; k < node->n_outputs; k++)
+            if (node->outputs[k] >= 0) stepped[node->outputs[k]] = true;
+    }
+    if (s == OBN_OK) find_views(p, g, stepped, root);
+    for (int i = 0; s == OBN_OK && i < p->n_steps; i++) {
+        const obn_node *node = &g->nodes[p->steps[i].node];
         for (int k = 0; k < node->n_outputs; k++) {
             int v = node->outputs[k];
             if (v < 0 || p->vals[v]->kind != OBN_KIND_TENSOR) continue; /* containers live on the heap */
+            int first = p->steps[i].node, last = last_use[v] < first ? first : last_use[v];
+            if (root[v] != v) { /* a view: its reads keep the shared buffer live */
+                buffer_req *r = &reqs[req_of[root[v]]];
+                if (last > r->last) r->last = last;
+                continue;
+            }
+            req_of[v] = n;
             buffer_req *r = &reqs[n++];
             r->value = v;
             r->size = align_up(p->vals[v]->nbytes ? p->vals[v]->nbytes : 1);
-            r->first = p->steps[s].node;
-            r->last = last_use[v] < r->first ? r->first : last_use[v];
+            r->first = first;
+            r->last = last;
         }
     }
     size_t total = 0;
-    obn_status s = place_buffers(reqs, n, g, run, &total);
+    if (s == OBN_OK) s = place_buffers(reqs, n, g, run, &total);
     p->arena_bytes = total;
     if (s == OBN_OK) s = check_arena(p, reqs, n, total);
-    if (s != OBN_OK) {
-        free(reqs);
-        return s;
+    if (s == OBN_OK && total && !(p->arena = aligned_alloc(OBN_ALIGN, align_up(total)))) s = OBN_OOM();
+    if (s == OBN_OK) {
+        for (int i = 0; i < n; i++) p->vals[reqs[i].value]->data = (char *)p->arena + reqs[i].offset;
+        for (int v = 0; v < g->n_values; v++)
+            if (root[v] != v) p->vals[v]->data = p->vals[root[v]]->data;
     }
-    if (total) {
-        p->arena = aligned_alloc(OBN_ALIGN, align_up(total));
-        if (!p->arena) {
-            free(reqs);
-            return OBN_OOM();
-        }
-    }
-    for (int i = 0; i < n; i++) p->vals[reqs[i].value]->data = (char *)p->arena + reqs[i].offset;
     free(reqs);
-    return OBN_OK;
+    free(root);
+    free(req_of);
+    free(stepped);
+    return s;
 }
 
 static obn_status bind_inputs(obn_plan *p, const obn_graph *g, const obn_tensor *const *inputs, bool with_data,
