@@ -122,6 +122,21 @@ void cli_format_info_shape(const obn_value_info *vi, char *buf, size_t cap)
 
 void cli_print_summary(FILE *f, const char *name, const obn_tensor *t)
 {
+    if (obn_tensor_kind(t) == OBN_KIND_OPTIONAL && !obn_optional_has_value(t)) {
+        fprintf(f, "output '%s': empty optional of %s\n", name, obn_dtype_name(obn_tensor_dtype(t)));
+        return;
+    }
+    if (obn_tensor_kind(t) == OBN_KIND_OPTIONAL) t = obn_optional_value(t);
+    if (obn_tensor_kind(t) == OBN_KIND_SEQUENCE) { /* one summary per item, named "out[i]" */
+        size_t n = obn_sequence_length(t);
+        fprintf(f, "output '%s': sequence of %zu %s tensors\n", name, n, obn_dtype_name(obn_tensor_dtype(t)));
+        for (size_t i = 0; i < n; i++) {
+            char item[300];
+            snprintf(item, sizeof item, "%.200s[%zu]", name, i);
+            cli_print_summary(f, item, obn_sequence_at(t, i));
+        }
+        return;
+    }
     char shape[256];
     cli_format_dims(obn_tensor_dims(t), obn_tensor_rank(t), shape, sizeof shape);
     int64_t n = obn_tensor_numel(t);

@@ -28,9 +28,18 @@ static void print_values(const obn_model *m, int outputs)
         obn_value_info vi;
         if (outputs) obn_model_output(m, i, &vi);
         else obn_model_input(m, i, &vi);
-        char shape[512];
+        char shape[512], type[64];
         cli_format_info_shape(&vi, shape, sizeof shape);
-        printf("  %-24s %-8s %s\n", vi.name, vi.dtype ? obn_dtype_name(vi.dtype) : "?", shape);
+        const char *dt = vi.dtype ? obn_dtype_name(vi.dtype) : "?";
+        /* sequences and optionals as ONNX writes them: seq(float), optional(seq(float)) */
+        if (vi.kind == OBN_KIND_TENSOR)
+            snprintf(type, sizeof type, "%s", dt);
+        else if (vi.elem_kind == OBN_KIND_TENSOR)
+            snprintf(type, sizeof type, "%s(%s)", vi.kind == OBN_KIND_SEQUENCE ? "seq" : "optional", dt);
+        else
+            snprintf(type, sizeof type, "%s(%s(%s))", vi.kind == OBN_KIND_SEQUENCE ? "seq" : "optional",
+                     vi.elem_kind == OBN_KIND_SEQUENCE ? "seq" : "optional", dt);
+        printf("  %-24s %-8s %s\n", vi.name, type, shape);
     }
 }
 

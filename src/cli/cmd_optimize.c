@@ -12,6 +12,31 @@
 #define VERIFY_RTOL 1e-4
 #define VERIFY_ATOL 1e-5
 
+/* A seeded random input for `vi`: a tensor (symbolic dims 1), or the
+ * sequence (two items) or optional (full) around one, `depth` wrappers of
+ * kinds[] deep. */
+static obn_status random_value(const obn_value_info *vi, const obn_kind *kinds, int depth, uint64_t *rng,
+                               obn_tensor **out)
+{
+    if (depth == 0) {
+        int64_t dims[OBN_MAX_RANK];
+        size_t rank = vi->rank == (size_t)-1 ? 0 : vi->rank;
+        for (size_t d = 0; d < rank; d++) dims[d] = vi->dims[d] >= 0 ? vi->dims[d] : 1;
+        obn_status s = obn_tensor_create(vi->dtype, rank, dims, NULL, out);
+        if (s == OBN_OK) cli_fill_random(*out, rng);
+        return s;
+    }
+    obn_tensor *items[2] = {NULL, NULL};
+    int n = kinds[0] == OBN_KIND_SEQUENCE ? 2 : 1;
+    obn_status s = OBN_OK;
+    for (int i = 0; s == OBN_OK && i < n; i++) s = random_value(vi, kinds + 1, depth - 1, rng, &items[i]);
+    if (s == OBN_OK)
+        s = kinds[0] == OBN_KIND_SEQUENCE ? obn_sequence_create(vi->dtype, 2, (const obn_tensor *const *)items, out)
+                                          : obn_optional_create(vi->dtype, items[0], out);
+    for (int i = 0; i < n; i++) obn_tensor_destroy(items[i]);
+    return s;
+}
+
 /* Runs `m` without passes on inputs made from `seed`; outputs cloned. */
 static obn_status run_plain(const obn_model *m, uint64_t seed, int threads, obn_tensor **outs)
 {
@@ -29,12 +54,10 @@ static obn_status run_plain(const obn_model *m, uint64_t seed, int threads, obn_
     for (size_t i = 0; st == OBN_OK && i < n_in; i++) {
         obn_value_info vi;
         obn_model_input(m, i, &vi);
-        int64_t dims[OBN_MAX_RANK];
-        size_t rank = vi.rank == (size_t)-1 ? 0 : vi.rank;
-        for (size_t d = 0; d < rank; d++) dims[d] = vi.dims[d] >= 0 ? vi.dims[d] : 1;
         names[i] = vi.name;
-        st = obn_tensor_create(vi.dtype, rank, dims, NULL, &ins[i]);
-        if (st == OBN_OK) cli_fill_random(ins[i], &rng);
+        obn_kind kinds[2] = {vi.kind, vi.elem_kind};
+        st = random_value(&vi, kinds, vi.kind == OBN_KIND_TENSOR ? 0 : vi.elem_kind == OBN_KIND_TENSOR ? 1 : 2, &rng,
+                          &ins[i]);
     }
     if (st == OBN_OK) st = obn_session_run(s, n_in, names, (const obn_tensor *const *)ins, n_out, NULL, got);
     for (size_t i = 0; st == OBN_OK && i < n_out; i++) st = obn_tensor_clone(got[i], &outs[i]);
@@ -46,6 +69,36 @@ static obn_status run_plain(const obn_model *m, uint64_t seed, int threads, obn_
     return st;
 }
 
+/* Compares two values of any kind (sequences item by item) into the
+ * running maxima; 0 when they differ in kind, length, type or a value. */
+static int compare_value(const obn_tensor *a, const obn_tensor *b, double *max_abs, double *max_rel)
+{
+    obn_kind k = obn_tensor_kind(a);
+    if (k != obn_tensor_kind(b)) return 0;
+    if (k == OBN_KIND_OPTIONAL) {
+        if (obn_optional_has_value(a) != obn_optional_has_value(b)) return 0;
+        return !obn_optional_has_value(a) ||
+               compare_value(obn_optional_value(a), obn_optional_value(b), max_abs, max_rel);
+    }
+    if (k == OBN_KIND_SEQUENCE) {
+        size_t n = obn_sequence_length(a);
+        int ok = n == obn_sequence_length(b);
+        for (size_t i = 0; ok && i < n; i++)
+            ok = compare_value(obn_sequence_at(a, i), obn_sequence_at(b, i), max_abs, max_rel);
+        return ok;
+    }
+    int ok = obn_tensor_numel(a) == obn_tensor_numel(b) && obn_tensor_dtype(a) == obn_tensor_dtype(b);
+    for (int64_t i = 0; ok && i < obn_tensor_numel(a); i++) {
+        double x = obn_tensor_value(b, i), ref = obn_tensor_value(a, i), d = fabs(x - ref);
+        if (isnan(x) != isnan(ref)) ok = 0;
+        if (isnan(d)) continue;
+        if (d > *max_abs) *max_abs = d;
+        if (ref != 0 && d / fabs(ref) > *max_rel) *max_rel = d / fabs(ref);
+        if (d > VERIFY_ATOL + VERIFY_RTOL * fabs(ref)) ok = 0;
+    }
+    return ok;
+}
+
 /* Compares outputs; prints one line per output; returns 1 if any differs. */
 static int compare(const obn_model *m, obn_tensor **a, obn_tensor **b)
 {
@@ -54,15 +107,7 @@ static int compare(const obn_model *m, obn_tensor **a, obn_tensor **b)
         obn_value_info vi;
         obn_model_output(m, i, &vi);
         double max_abs = 0, max_rel = 0;
-        int ok = obn_tensor_numel(a[i]) == obn_tensor_numel(b[i]) && obn_tensor_dtype(a[i]) == obn_tensor_dtype(b[i]);
-        for (int64_t k = 0; ok && k < obn_tensor_numel(a[i]); k++) {
-            double x = obn_tensor_value(b[i], k), ref = obn_tensor_value(a[i], k), d = fabs(x - ref);
-            if (isnan(x) != isnan(ref)) ok = 0;
-            if (isnan(d)) continue;
-            if (d > max_abs) max_abs = d;
-            if (ref != 0 && d / fabs(ref) > max_rel) max_rel = d / fabs(ref);
-            if (d > VERIFY_ATOL + VERIFY_RTOL * fabs(ref)) ok = 0;
-        }
+        int ok = compare_value(a[i], b[i], &max_abs, &max_rel);
         printf("verify: output '%s': max abs diff %.3g, max rel diff %.3g: %s\n", vi.name, max_abs, max_rel,
                ok ? "ok" : "MISMATCH");
         bad |= !ok;

@@ -85,9 +85,14 @@ static int make_input(const obn_value_info *vi, const run_args *a, uint64_t *rng
 {
     for (int k = 0; k < a->n_inputs; k++) {
         if (strcmp(a->inputs[k].name, vi->name) != 0) continue;
-        obn_status s = obn_tensor_load(a->inputs[k].file, out);
+        obn_status s = obn_value_load(a->inputs[k].file, vi->kind, out); /* a SequenceProto for a sequence, ... */
         if (s != OBN_OK) return cli_error(s);
         return 0;
+    }
+    if (vi->kind != OBN_KIND_TENSOR) {
+        fprintf(stderr, "onnxbn: run: input '%s' is a %s: give it as a file (an ONNX %s .pb)\n", vi->name,
+                obn_kind_name(vi->kind), vi->kind == OBN_KIND_SEQUENCE ? "SequenceProto" : "OptionalProto");
+        return CLI_FAILED;
     }
     int64_t dims[OBN_MAX_RANK];
     size_t rank = vi->rank == (size_t)-1 ? 0 : vi->rank;
