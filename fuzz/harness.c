@@ -163,6 +163,29 @@ static int make_inputs(const obn_model *m, uint32_t salt, input_set *in)
     return 1;
 }
 
+/* Every byte of a value is readable (ASan checks the range): a tensor's
+ * data, each item of a sequence, an optional's value. */
+static void touch_value(const obn_tensor *v)
+{
+    if (obn_tensor_kind(v) == OBN_KIND_SEQUENCE) {
+        for (size_t i = 0; i < obn_sequence_length(v); i++) {
+            const obn_tensor *item = obn_sequence_at(v, i);
+            if (!item) die("a sequence item is NULL", OBN_OK);
+            touch_value(item);
+        }
+        return;
+    }
+    if (obn_tensor_kind(v) == OBN_KIND_OPTIONAL) {
+        if (obn_optional_has_value(v)) touch_value(obn_optional_value(v));
+        return;
+    }
+    const uint8_t *p = obn_tensor_cdata(v);
+    size_t nb = obn_tensor_nbytes(v);
+    volatile uint8_t sink = 0;
+    if (nb) sink ^= p[0] ^ p[nb - 1];
+    (void)sink;
+}
+
 /* Each session creation and run gets this long, as a service would bound
  * what a valid but heavy model costs (a ConvTranspose with a 45x19 kernel
  * over 91 images is 600M multiply-adds: 3 s, and far longer under the
@@ -201,12 +224,7 @@ static int run_once(const obn_model *m, const input_set *in, obn_tensor **keep)
         if (st != OBN_OK && outs[k]) die("failed run left an output", st);
         if (st != OBN_OK) continue;
         if (!outs[k]) die("run succeeded without an output", st);
-        /* every byte of every output is readable (ASan checks the range) */
-        const uint8_t *p = obn_tensor_cdata(outs[k]);
-        size_t nb = obn_tensor_nbytes(outs[k]);
-        volatile uint8_t sink = 0;
-        if (nb) sink ^= p[0] ^ p[nb - 1];
-        (void)sink;
+        touch_value(outs[k]);
         if (keep && obn_tensor_clone(outs[k], &keep[k]) != OBN_OK) keep[k] = NULL;
     }
     obn_session_destroy(s);
@@ -322,11 +340,26 @@ int obn_fuzz_tensor_run(const uint8_t *data, size_t size)
 
 /* ------------------------------------------------------------ optimise target */
 
+/* Bit-equal values: tensors, and sequences and optionals item by item. */
 static int same_tensor(const obn_tensor *a, const obn_tensor *b)
 {
-    if (obn_tensor_dtype(a) != obn_tensor_dtype(b) || obn_tensor_rank(a) != obn_tensor_rank(b)) return 0;
-    if (memcmp(obn_tensor_dims(a), obn_tensor_dims(b), obn_tensor_rank(a) * sizeof(int64_t)) != 0) return 0;
-    return memcmp(obn_tensor_cdata(a), obn_tensor_cdata(b), obn_tensor_nbytes(a)) == 0;
+    if (obn_tensor_kind(a) != obn_tensor_kind(b)) return 0;
+    if (obn_tensor_kind(a) == OBN_KIND_SEQUENCE) {
+        size_t n = obn_sequence_length(a);
+        if (n != obn_sequence_length(b)) return 0;
+        for (size_t i = 0; i < n; i++)
+            if (!same_tensor(obn_sequence_at(a, i), obn_sequence_at(b, i))) return 0;
+        return 1;
+    }
+    if (obn_tensor_kind(a) == OBN_KIND_OPTIONAL) {
+        if (obn_optional_has_value(a) != obn_optional_has_value(b)) return 0;
+        return !obn_optional_has_value(a) || same_tensor(obn_optional_value(a), obn_optional_value(b));
+    }
+    size_t rank = obn_tensor_rank(a), nb = obn_tensor_nbytes(a);
+    if (obn_tensor_dtype(a) != obn_tensor_dtype(b) || rank != obn_tensor_rank(b) || nb != obn_tensor_nbytes(b))
+        return 0;
+    if (rank && memcmp(obn_tensor_dims(a), obn_tensor_dims(b), rank * sizeof(int64_t)) != 0) return 0;
+    return !nb || memcmp(obn_tensor_cdata(a), obn_tensor_cdata(b), nb) == 0;
 }
 
 /* The saved copy of `opt` must load, keep inputs and outputs, and compute
