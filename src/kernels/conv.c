@@ -9,6 +9,7 @@
 #include "conv_direct.h"
 #include "cpu.h"
 #include "im2col.h"
+#include "kstop.h"
 #include "sgemm.h"
 #include "sgemm_internal.h"
 #include "winograd.h"
@@ -301,6 +302,7 @@ typedef struct {
     const obn_conv_weights *pw;
     const obn_conv_epilogue *ep;
     float *y;
+    const obn_kstop *stop; /* the caller's, for the GEMMs run on worker threads */
 } conv_job;
 
 /* im2col columns [n0, n1) of image-group (xg, g) in chunks: each chunk is
@@ -314,12 +316,14 @@ static int im2col_columns(const conv_job *j, const float *xg, const float *padde
     int nr = obn_sgemm_b_panel_width(like);
     if (ws_bytes < cb) return -1;
     for (int64_t c0 = n0; c0 < n1; c0 += d->chunk) {
+        if (obn_kstop_hit(j->stop)) return 0;
         int64_t c1 = c0 + d->chunk < n1 ? c0 + d->chunk : n1;
         obn_sgemm_packed view;
         if (padded) obn_im2col_panels_padded(j->s, padded, d->cg, c0, c1, nr, (float *)ws);
         else obn_im2col_panels(j->s, xg, d->cg, c0, c1, nr, (float *)ws, threads);
         obn_sgemm_packed_b_view(&view, (float *)ws, d->k, c1 - c0, like);
         obn_sgemm_call c = group_call(d, j->w, j->pw, j->ep, g, NULL, 0, &view, c1 - c0, yg + c0);
+        c.stop = j->stop;
         if (obn_sgemm_run(&c, ws + cb, ws_bytes - cb, threads)) return -1;
     }
     return 0;
@@ -333,6 +337,7 @@ static int run_unit(const conv_job *j, int64_t b, int64_t g, char *ws, size_t ws
     float *yg = j->y + (b * j->s->out_channels + g * d->mg) * d->n;
     if (j->algo == OBN_CONV_POINTWISE) {
         obn_sgemm_call c = group_call(d, j->w, j->pw, j->ep, g, xg, d->n, NULL, d->n, yg);
+        c.stop = j->stop;
         return obn_sgemm_run(&c, ws, ws_bytes, threads) ? -1 : 0;
     }
     const float *padded = NULL;
@@ -364,7 +369,7 @@ static int run_gemm_path(const conv_job *j, char *ws, size_t ws_bytes, int threa
 {
     int64_t units = j->s->batch * j->s->groups;
     if (!outer_parallel(j->s, &j->d, threads)) {
-        for (int64_t u = 0; u < units; u++)
+        for (int64_t u = 0; u < units && !obn_kstop_hit(j->stop); u++)
             if (run_unit(j, u / j->s->groups, u % j->s->groups, ws, ws_bytes, threads)) return -1;
         return 0;
     }
@@ -372,7 +377,8 @@ static int run_gemm_path(const conv_job *j, char *ws, size_t ws_bytes, int threa
     int failed = 0;
 #pragma omp parallel for schedule(static) num_threads(threads) reduction(| : failed)
     for (int64_t u = 0; u < units; u++)
-        failed |= run_unit(j, u / j->s->groups, u % j->s->groups, ws + (size_t)omp_get_thread_num() * per, per, 1);
+        if (!obn_kstop_hit(j->stop))
+            failed |= run_unit(j, u / j->s->groups, u % j->s->groups, ws + (size_t)omp_get_thread_num() * per, per, 1);
     return failed ? -1 : 0;
 }
 
@@ -385,7 +391,7 @@ static void direct_unit(const conv_job *j, const obn_conv2d_geom *g, int64_t u, 
     obn_im2col_pad(s, j->x + (b * s->in_channels + grp * d->cg) * d->in_size, d->cg, pad, 1);
     const float *bias = j->ep && j->ep->bias ? j->ep->bias + grp * d->mg : NULL;
     obn_conv_direct_avx2(g, d->cg, d->mg, pad, j->w + grp * d->mg * d->k, bias, j->ep,
-                         j->y + (b * s->out_channels + grp * d->mg) * d->n);
+                         j->y + (b * s->out_channels + grp * d->mg) * d->n, j->stop);
 }
 
 /* Direct path: the image-groups spread over the threads, each padded into
@@ -400,9 +406,10 @@ static int run_direct(const conv_job *j, char *ws, int threads)
     if (threads > 1 && units > 1 && work >= (double)OBN_CONV_DIRECT_PARALLEL_MIN) {
 #pragma omp parallel for schedule(static) num_threads(threads)
         for (int64_t u = 0; u < units; u++)
-            direct_unit(j, &g, u, (float *)(ws + (size_t)omp_get_thread_num() * d->pad_bytes));
+            if (!obn_kstop_hit(j->stop))
+                direct_unit(j, &g, u, (float *)(ws + (size_t)omp_get_thread_num() * d->pad_bytes));
     } else {
-        for (int64_t u = 0; u < units; u++) direct_unit(j, &g, u, (float *)ws);
+        for (int64_t u = 0; u < units && !obn_kstop_hit(j->stop); u++) direct_unit(j, &g, u, (float *)ws);
     }
     return 0;
 }
@@ -429,7 +436,7 @@ int obn_conv_run(const obn_conv_shape *s, const float *x, const float *w, const 
         return 0;
     }
     if (algo == OBN_CONV_WINOGRAD) algo = OBN_CONV_IM2COL;
-    conv_job j = {s, dims_of(s), algo, x, w, pw, ep, y};
+    conv_job j = {s, dims_of(s), algo, x, w, pw, ep, y, obn_kstop_get()};
     int rc = algo == OBN_CONV_DIRECT ? run_direct(&j, workspace, threads)
                                      : run_gemm_path(&j, workspace, workspace_bytes, threads);
     free(own);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kstop.h"
 #include "sgemm_internal.h"
 
 /* Below this many multiply-adds a parallel region costs more than it saves:
@@ -169,7 +170,7 @@ static int gemv_kind(const obn_sgemm_call *c)
     return 0;
 }
 
-static void run_gemv(const obn_sgemm_call *c, int kind, int threads)
+static void run_gemv(const obn_sgemm_call *c, int kind, int threads, const obn_kstop *stop)
 {
     gemv_job g = {0};
     g.depth = c->k;
@@ -191,11 +192,13 @@ static void run_gemv(const obn_sgemm_call *c, int kind, int threads)
         g.dot = !c->a.trans;
     }
     int64_t chunks = ceil_div(g.len, OBN_GEMV_CHUNK);
+    int stopped = 0;
     if (threads > 1 && chunks > 1 && worth_threads(g.len, g.depth, 1)) {
 #pragma omp parallel for schedule(static) num_threads(threads)
-        for (int64_t ch = 0; ch < chunks; ch++) gemv_chunk(c, &g, ch);
+        for (int64_t ch = 0; ch < chunks; ch++)
+            if (!obn_kstop_step(stop, &stopped, ch, 16)) gemv_chunk(c, &g, ch);
     } else {
-        for (int64_t ch = 0; ch < chunks; ch++) gemv_chunk(c, &g, ch);
+        for (int64_t ch = 0; ch < chunks && !obn_kstop_step(stop, &stopped, ch, 16); ch++) gemv_chunk(c, &g, ch);
     }
 }
 
@@ -210,6 +213,7 @@ typedef struct {
     int64_t b_panels;     /* NR panels in the widest B block (min(n, nc) columns) */
     float *abuf;          /* one packed block of op(A) per thread (NULL when pre-packed) */
     int64_t abuf_floats;
+    const obn_kstop *stop; /* asked once per block of rows or panels */
 } gemm_plan;
 
 /* The streaming loop's packed block of B column panels: a quarter of a
@@ -312,6 +316,7 @@ static void compute_block(const gemm_plan *p, int tid, int64_t row0, int64_t row
     int first = pc == 0, last = pc + kcur >= c->k;
     float *abuf = p->abuf ? p->abuf + (int64_t)tid * p->abuf_floats : NULL;
     for (int64_t ic = row0; ic < row1; ic += p->mc) {
+        if (obn_kstop_hit(p->stop)) return;
         int64_t mcur = min64(p->mc, row1 - ic);
         const float *ablk;
         int64_t astride;
@@ -363,6 +368,7 @@ static void gemm_thread_stream(const gemm_plan *p, int tid, int nth)
         int64_t width = per * p->kc / kcur; /* panels per block at this depth */
         const float *ablk = c->a.packed->data + pc * mr;
         for (int64_t qb = q0; qb < q1; qb += width) {
+            if (obn_kstop_hit(p->stop)) return;
             int64_t qe = min64(q1, qb + width);
             obn_sgemm_pack_b_panels(c->b.data, c->b.ld, c->b.trans, pc, kcur, 0, c->n, nr, qb, qe, panels);
             for (int64_t i = 0; i < c->m; i += mr)
@@ -441,13 +447,15 @@ int obn_sgemm_run(const obn_sgemm_call *c, void *workspace, size_t workspace_byt
         return OBN_SGEMM_OK;
     }
     if ((rc = pick_kernel(c, &kr))) return rc;
+    const obn_kstop *stop = c->stop ? c->stop : obn_kstop_get();
     int gv = gemv_kind(c);
     if (gv) {
-        run_gemv(c, gv, threads);
+        run_gemv(c, gv, threads, stop);
         return OBN_SGEMM_OK;
     }
     gemm_plan p;
     size_t need = plan_gemm(c, kr, threads, &p);
+    p.stop = stop;
     void *own = NULL;
     if (need && (!workspace || workspace_bytes < need)) {
         own = aligned_alloc(64, need);

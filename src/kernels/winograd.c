@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "kstop.h"
 #include "sgemm_internal.h"
 
 #define OBN_WINO_ISA portable
@@ -281,6 +282,7 @@ typedef struct {
     float *y, *padded, *v, *mb;
     wino_input_fn input8;
     wino_output_fn output8;
+    const obn_kstop *stop; /* asked per GEMM item: uneven stops cost no barrier */
 } wino_job;
 
 /* Input transform of channel c for the block's tiles [b0, b1) (indices in
@@ -350,12 +352,15 @@ static void run_group(const wino_job *j, int64_t first_image, int64_t images)
         bt.groups = cols / 8;
         for (int64_t q = 0; q < bt.groups; q++) locate_tiles(j->s, g, first_image, b0 + 8 * q, b0, b1, &bt.tg[q]);
 #pragma omp for schedule(static)
-        for (int64_t c = 0; c < g->c; c++) input_channel(j, c, &bt);
+        for (int64_t c = 0; c < g->c; c++)
+            if (!obn_kstop_hit(j->stop)) input_channel(j, c, &bt);
         int64_t items = g->xi * j->u->panels;
 #pragma omp for schedule(static)
-        for (int64_t it = 0; it < items; it++) gemm_item(j, it, cols);
+        for (int64_t it = 0; it < items; it++)
+            if (!obn_kstop_hit(j->stop)) gemm_item(j, it, cols);
 #pragma omp for schedule(static)
-        for (int64_t m = 0; m < g->m; m++) output_channel(j, m, &bt);
+        for (int64_t m = 0; m < g->m; m++)
+            if (!obn_kstop_hit(j->stop)) output_channel(j, m, &bt);
     }
 }
 
@@ -363,7 +368,7 @@ void obn_winograd_run(const obn_conv_shape *s, const float *x, const obn_winogra
                       const obn_conv_epilogue *ep, float *y, void *workspace, int threads)
 {
     static const obn_conv_epilogue none = {0};
-    wino_job j = {s, geometry(s, u), u, ep ? ep : &none, x, y, NULL, NULL, NULL, NULL, NULL};
+    wino_job j = {s, geometry(s, u), u, ep ? ep : &none, x, y, NULL, NULL, NULL, NULL, NULL, obn_kstop_get()};
     char *ws = workspace;
     j.padded = (float *)ws;
     j.v = (float *)(ws + j.g.pad_bytes);

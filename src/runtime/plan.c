@@ -85,7 +85,7 @@ static obn_status run_now(obn_op_ctx *ctx, obn_budget *mem, bool op_shapes, char
     }
     ctx->workspace = ws;
     ctx->mem = mem;
-    if (s == OBN_OK) s = op->run(ctx);
+    if (s == OBN_OK) s = obn_run_op(ctx);
     if (s == OBN_OK && variant) obn_profile_variant(ctx, variant, OBN_VARIANT_CAP);
     ctx->mem = NULL;
     if (state && op->free_state) op->free_state(state);
@@ -577,7 +577,7 @@ obn_status obn_plan_run(obn_plan *p, const obn_graph *g, const obn_tensor *const
         ctx->limits = env->limits ? env->limits : &default_limits;
         /* OBN_PROFILE and a node callback: every step timed */
         double t0 = p->prof_sec || env->observe ? obn_profile_now() : 0.0;
-        obn_status s = ctx->node->op->run(ctx);
+        obn_status s = obn_run_op(ctx);
         double sec = p->prof_sec || env->observe ? obn_profile_now() - t0 : 0.0;
         if (p->prof_sec) p->prof_sec[i] += sec;
         if (s != OBN_OK) return s;
