@@ -58,6 +58,24 @@ static obn_status new_value_tensor(const obn_value *v, obn_tensor **out)
     return OBN_OK;
 }
 
+/* The tensors a sequence or optional holds live on the heap, outside the
+ * arena, and a loop can grow one without end: each value an op makes may
+ * hold at most max_arena_bytes of tensor data (nested values included). */
+static obn_status check_value_bytes(const obn_op_ctx *ctx)
+{
+    for (int k = 0; k < ctx->n_outputs; k++) {
+        const obn_tensor *t = ctx->outputs[k];
+        if (!t || t->kind == OBN_KIND_TENSOR || t->value_bytes <= ctx->limits->max_arena_bytes) continue;
+        char d[OBN_NODE_DESC_CAP], held[48], lim[48];
+        return obn_err(OBN_E_UNSUPPORTED, "%s: output '%s' (a %s of %lld items) would hold %s of tensors: over the "
+                       "limit of %s (obn_limits.max_arena_bytes)",
+                       obn_node_desc(ctx->node, d, sizeof d), t->name ? t->name : "", obn_kind_name(t->kind),
+                       (long long)t->numel, obn_bytes_str(t->value_bytes, held, sizeof held),
+                       obn_bytes_str(ctx->limits->max_arena_bytes, lim, sizeof lim));
+    }
+    return OBN_OK;
+}
+
 /* Executes one node now, allocating its outputs (constant folding, or a
  * whole eager run); every byte allocated is counted in `mem` first. With
  * op_shapes (OBN_OP_RUN_SHAPES after OBN_DEFER) the op allocates them.
@@ -86,6 +104,7 @@ static obn_status run_now(obn_op_ctx *ctx, obn_budget *mem, bool op_shapes, char
     ctx->workspace = ws;
     ctx->mem = mem;
     if (s == OBN_OK) s = obn_run_op(ctx);
+    if (s == OBN_OK) s = check_value_bytes(ctx);
     if (s == OBN_OK && variant) obn_profile_variant(ctx, variant, OBN_VARIANT_CAP);
     ctx->mem = NULL;
     if (state && op->free_state) op->free_state(state);

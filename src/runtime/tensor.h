@@ -27,6 +27,10 @@ struct obn_tensor {
     size_t mapping_len;
     int refs;         /* atomic; starts at 1 */
     char *name;       /* optional, owned */
+    uint64_t value_bytes; /* a sequence or optional: the data bytes of every
+                             tensor in it, nested ones included (an item
+                             shared by several containers counts in each);
+                             bounded by the plan's max_arena_bytes */
 };
 
 /* Largest tensor onnxbn will allocate or read (bytes): protects against
