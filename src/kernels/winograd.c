@@ -6,6 +6,7 @@
 
 #include "cpu.h"
 #include "kstop.h"
+#include "peak.h"
 #include "sgemm_internal.h"
 
 #define OBN_WINO_ISA portable
@@ -95,6 +96,12 @@ struct obn_winograd_weights {
  * slower on 14x14 images at batch 1 (16 tiles: half of one 32-wide panel);
  * figures in cnn.md. */
 #define OBN_WINO_AVX512_GAIN_PCT 112
+/* Where 512-bit FMAs are not split (Zen 5, peak.h) the wide tile gains
+ * less than its 2x FMA rate here (the transforms and the 36 small GEMMs'
+ * loads do not double): measured on Zen 5, ResNet-50 at batch 1, the wide
+ * tile is 1.33x faster on 56x56 (it pads 1.14x more) and 1.7x slower on
+ * 14x14 and 7x7 (16 tiles, padded 2.06x more). */
+#define OBN_WINO_AVX512_FULL_GAIN_PCT 150
 static const obn_sgemm_kernel *winograd_kernel(const obn_conv_shape *s)
 {
     const obn_sgemm_kernel *kr = obn_sgemm_current_kernel(), *narrow = &obn_sgemm_kernel_avx2;
@@ -102,7 +109,8 @@ static const obn_sgemm_kernel *winograd_kernel(const obn_conv_shape *s)
     int64_t t = tiles_of(s, variant_for(s)->tile), m = s->out_channels;
     int64_t wide_cost = ceil_div(t, kr->nr) * kr->nr * (ceil_div(m, kr->mr) * kr->mr);
     int64_t narrow_cost = ceil_div(t, narrow->nr) * narrow->nr * (ceil_div(m, narrow->mr) * narrow->mr);
-    return wide_cost * 100 <= narrow_cost * OBN_WINO_AVX512_GAIN_PCT ? kr : narrow;
+    int64_t gain = obn_peak_avx512_full_rate() ? OBN_WINO_AVX512_FULL_GAIN_PCT : OBN_WINO_AVX512_GAIN_PCT;
+    return wide_cost * 100 <= narrow_cost * gain ? kr : narrow;
 }
 static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
 

@@ -20,6 +20,7 @@
 
 #include "kernels/conv.h"
 #include "kernels/cpu.h"
+#include "kernels/peak.h"
 #include "tb_check.h"
 
 #define SENTINEL 777.0f
@@ -232,6 +233,21 @@ START_TEST(every_path_every_isa_and_threads)
 }
 END_TEST
 
+/* On AVX-512 CPUs the GEMM and Winograd paths choose between the 14x32 and
+ * the 6x16 tile by whether 512-bit FMAs run at full rate (peak.h): both
+ * choices, whatever this CPU measured. */
+START_TEST(avx512_both_fma_rates)
+{
+    if (obn_cpu_detect() < OBN_ISA_AVX512) return;
+    int measured = obn_peak_avx512_full_rate();
+    ck_assert_int_eq(obn_cpu_force(OBN_ISA_AVX512), OBN_ISA_AVX512);
+    obn_peak_force_avx512_full_rate(!measured);
+    for (int i = 0; i < N_CASES; i++)
+        for (int packed = 0; packed < 2; packed++) check_case(&cases[i], 1 + packed, packed);
+    obn_peak_force_avx512_full_rate(measured);
+}
+END_TEST
+
 /* The same cases with Winograd turned off: the 3x3 shapes then take the
  * im2col path, which must agree too. */
 START_TEST(without_winograd)
@@ -265,6 +281,7 @@ static Suite *suite(void)
     TCase *t = tcase_create("conv");
     tcase_set_timeout(t, 300);
     tcase_add_loop_test(t, every_path_every_isa_and_threads, 0, 6);
+    tcase_add_test(t, avx512_both_fma_rates);
     tcase_add_test(t, without_winograd);
     tcase_add_test(t, no_workspace);
     suite_add_tcase(s, t);
