@@ -84,7 +84,7 @@ typedef enum obn_dtype {
     OBN_INT16 = 5,
     OBN_INT32 = 6,
     OBN_INT64 = 7,
-    OBN_STRING = 8, /* not supported as tensor data */
+    OBN_STRING = 8, /* byte strings: see "String tensors" below */
     OBN_BOOL = 9,
     OBN_FLOAT16 = 10,
     OBN_DOUBLE = 11,
@@ -121,7 +121,8 @@ typedef enum obn_dtype {
 const char *obn_dtype_name(obn_dtype dtype);
 
 /* Bytes per element in memory (1 for every sub-byte type, see above); 0 for
- * types that cannot be stored as tensor data. */
+ * types that cannot be stored as tensor data, and for string (whose
+ * elements are read and written one by one: "String tensors" below). */
 size_t obn_dtype_size(obn_dtype dtype);
 
 /* ---------------------------------------------------------------- tensors */
@@ -135,18 +136,21 @@ typedef struct obn_tensor obn_tensor;
 /* Creates a dense row-major tensor. dims has `rank` entries, each >= 0.
  * If data is non-NULL, numel*dtype_size bytes are copied from it; otherwise
  * the tensor is zero-filled. *out: caller owns (obn_tensor_destroy).
+ * For OBN_STRING, data is NULL (every element the empty string) or an
+ * array of numel NUL-terminated strings (const char *const *), each copied
+ * (obn_tensor_set_string stores strings holding NUL bytes).
  * Errors: OBN_E_INVALID_ARGUMENT for a negative dim, NULL dims with rank > 0,
- * a dtype that is not an ONNX number, a size over 1 TiB, or a sub-byte
- * element out of its type's range (see the dtypes above);
- * OBN_E_UNSUPPORTED for string/complex dtypes and rank > OBN_MAX_RANK. */
+ * a dtype that is not an ONNX number, a size over 1 TiB, a NULL string, or a
+ * sub-byte element out of its type's range (see the dtypes above);
+ * OBN_E_UNSUPPORTED for complex dtypes and rank > OBN_MAX_RANK. */
 obn_status obn_tensor_create(obn_dtype dtype, size_t rank, const int64_t *dims,
                              const void *data, obn_tensor **out);
 
 /* Like obn_tensor_create, but the tensor borrows `data` (nbytes long, which
  * must equal numel*dtype_size) instead of copying it. The caller keeps
  * ownership of data and must keep it alive until the tensor is destroyed.
- * Sub-byte elements are range-checked as in obn_tensor_create.
- * *out: caller owns. */
+ * Sub-byte elements are range-checked as in obn_tensor_create. String
+ * tensors cannot borrow (OBN_E_UNSUPPORTED). *out: caller owns. */
 obn_status obn_tensor_wrap(obn_dtype dtype, size_t rank, const int64_t *dims,
                            void *data, size_t nbytes, obn_tensor **out);
 
@@ -181,6 +185,30 @@ const void *obn_tensor_cdata(const obn_tensor *tensor);
 double obn_tensor_value(const obn_tensor *tensor, int64_t i);
 /* Name read from a .pb file, or "" . Borrowed: valid while the tensor lives. */
 const char *obn_tensor_name(const obn_tensor *tensor);
+
+/* ---------------------------------------------------------------- string tensors */
+
+/* A tensor of dtype OBN_STRING holds numel byte strings (ONNX strings are
+ * bytes: UTF-8 text by convention, NUL bytes allowed). The tensor owns its
+ * strings. obn_tensor_rank, dims and numel work as for other tensors;
+ * obn_tensor_data, cdata give NULL, nbytes 0 and obn_tensor_value NaN: the
+ * strings are read with obn_tensor_string and written with
+ * obn_tensor_set_string. String tensors are created with obn_tensor_create
+ * (not wrap), loaded and saved as TensorProto files (string_data), cloned,
+ * given to and returned by obn_session_run like other tensors. */
+
+/* String i (row-major) of a string tensor: its bytes, always followed by a
+ * NUL (so a string without NUL bytes is a C string), and through *len (may
+ * be NULL) its length. NULL (and *len 0) when `tensor` is not a string
+ * tensor with data or i is out of range. Borrowed: valid until the element
+ * is set again or the tensor is destroyed. */
+const char *obn_tensor_string(const obn_tensor *tensor, int64_t i, size_t *len);
+
+/* Sets string i of a string tensor made by obn_tensor_create (or a clone or
+ * a loaded one) to a copy of `len` bytes (bytes may be NULL when len is 0).
+ * OBN_E_INVALID_ARGUMENT for another tensor, an index out of range or a
+ * string over 2 GiB. */
+obn_status obn_tensor_set_string(obn_tensor *tensor, int64_t i, const void *bytes, size_t len);
 
 /* ------------------------------------------------- sequences and optionals */
 

@@ -22,8 +22,9 @@ __all__ = ["Error", "InferenceSession", "NodeArg", "version", "library_path"]
 
 library_path = _capi.library_path
 
-# obn_dtype -> numpy dtype. Types numpy lacks (bfloat16, the 8-, 4- and
-# 2-bit types) and strings are refused with a message naming them.
+# obn_dtype -> numpy dtype. Types numpy lacks (the 4- and 2-bit types) are
+# refused with a message naming them; strings (8) travel as numpy object
+# arrays of str (str/bytes/unicode arrays are accepted as inputs).
 _DTYPES = {
     1: np.float32, 2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16, 6: np.int32, 7: np.int64, 9: np.bool_,
     10: np.float16, 11: np.float64, 12: np.uint32, 13: np.uint64,
@@ -33,6 +34,7 @@ _OBN_OF_NUMPY = {np.dtype(t): code for code, t in _DTYPES.items()}
 # unsigned integer arrays (bfloat16 as uint16, the 8-bit floats as uint8),
 # as onnx.numpy_helper holds them.
 _RAW_BITS = {16: np.uint16, 17: np.uint8, 18: np.uint8, 19: np.uint8, 20: np.uint8, 24: np.uint8}
+STRING = 8
 
 
 class Error(RuntimeError):
@@ -160,7 +162,10 @@ class InferenceSession:
         copy; others are made contiguous first (the element type is never
         converted: a wrong type is the library's error, as in C). bfloat16
         and the 8-bit float types, which numpy lacks, are passed and returned
-        as their bit patterns in uint16/uint8 arrays."""
+        as their bit patterns in uint16/uint8 arrays. String inputs take
+        arrays of str (encoded as UTF-8), bytes or objects holding either;
+        string outputs are object arrays of str (bytes where a string is not
+        valid UTF-8)."""
         if run_options is not None:
             raise Error("INVALID_ARGUMENT", "run_options is not supported")
         if self._session is None:
@@ -255,9 +260,31 @@ def _to_value(value, name, declared, kinds, keep):
             for t in items:
                 lib.obn_tensor_destroy(t)
         return out
+    if declared == STRING:
+        return _string_tensor(value, name)
     a = _contiguous(value, name)
     keep.append(a)
     return _wrap(a, _element_type(a, declared))
+
+
+def _string_tensor(value, name):
+    """A new string tensor holding copies of the array's strings."""
+    a = np.asarray(value, dtype=object) if not isinstance(value, np.ndarray) else value
+    if a.dtype.kind not in "OUS":
+        raise Error("INVALID_INPUT", f"input '{name}': numpy dtype {a.dtype} is not a string array")
+    dims = (ctypes.c_int64 * max(a.ndim, 1))(*a.shape)
+    t = ctypes.c_void_p()
+    _check(lib.obn_tensor_create(STRING, a.ndim, dims, None, ctypes.byref(t)))
+    try:
+        for i, s in enumerate(a.ravel(order="C")):
+            if not isinstance(s, (str, bytes)):
+                raise Error("INVALID_INPUT", f"input '{name}': element {i} is a {type(s).__name__}, not a string")
+            b = s.encode("utf-8") if isinstance(s, str) else bytes(s)
+            _check(lib.obn_tensor_set_string(t, i, b, len(b)))
+    except BaseException:
+        lib.obn_tensor_destroy(t)
+        raise
+    return t
 
 
 def _from_value(t, name):
@@ -271,8 +298,25 @@ def _from_value(t, name):
     return _to_numpy(t, name)
 
 
+def _strings_to_numpy(t):
+    rank = lib.obn_tensor_rank(t)
+    dims = lib.obn_tensor_dims(t)
+    out = np.empty(tuple(dims[i] for i in range(rank)), dtype=object)
+    flat = out.reshape(-1)
+    n = ctypes.c_size_t()
+    for i in range(lib.obn_tensor_numel(t)):
+        b = ctypes.string_at(lib.obn_tensor_string(t, i, ctypes.byref(n)), n.value)
+        try:
+            flat[i] = b.decode("utf-8")
+        except UnicodeDecodeError:
+            flat[i] = b
+    return out
+
+
 def _to_numpy(t, name):
     dtype = lib.obn_tensor_dtype(t)
+    if dtype == STRING:
+        return _strings_to_numpy(t)
     np_type = _DTYPES.get(dtype, _RAW_BITS.get(dtype))
     if np_type is None:
         raise Error("UNSUPPORTED", f"output '{name}' has element type {_dtype_name(dtype)}, which numpy lacks")

@@ -50,11 +50,16 @@ int cli_parse_limit_option(const char *cmd, int argc, char **argv, int *i, obn_l
 void cli_format_info_shape(const obn_value_info *vi, char *buf, size_t cap);
 void cli_format_dims(const int64_t *dims, size_t rank, char *buf, size_t cap);
 
-/* One-line summary: dtype, shape, min/max/mean and the first values. */
+/* String i of a string tensor, quoted with C escapes ("a\"b\n"), cut with
+ * "..." to fit cap (>= 8). */
+const char *cli_format_string(const obn_tensor *t, int64_t i, char *buf, size_t cap);
+
+/* One-line summary: dtype, shape, min/max/mean and the first values
+ * (strings: the first ones, quoted). */
 void cli_print_summary(FILE *f, const char *name, const obn_tensor *t);
 
 /* Fills a tensor with values from a seeded generator: uniform [-1, 1) for
- * floats, [0, 10) for integers, 0/1 for bool. */
+ * floats, [0, 10) for integers, 0/1 for bool, short words for strings. */
 void cli_fill_random(obn_tensor *t, uint64_t *rng);
 
 /* --plugin (cli_plugin.c): loads the library into the command's registry;

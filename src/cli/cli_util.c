@@ -120,6 +120,59 @@ void cli_format_info_shape(const obn_value_info *vi, char *buf, size_t cap)
     if (n < cap) snprintf(buf + n, cap - n, "]");
 }
 
+const char *cli_format_string(const obn_tensor *t, int64_t i, char *buf, size_t cap)
+{
+    size_t len, k = 0;
+    const char *s = obn_tensor_string(t, i, &len);
+    if (cap < 8) {
+        if (cap) buf[0] = '\0';
+        return buf;
+    }
+    if (!s) {
+        snprintf(buf, cap, "(none)");
+        return buf;
+    }
+    buf[k++] = '"';
+    for (size_t j = 0; j < len; j++) {
+        unsigned char c = (unsigned char)s[j];
+        char esc[8];
+        int w;
+        if (c == '"' || c == '\\') w = snprintf(esc, sizeof esc, "\\%c", c);
+        else if (c == '\n') w = snprintf(esc, sizeof esc, "\\n");
+        else if (c < 0x20 || c == 0x7f) w = snprintf(esc, sizeof esc, "\\x%02x", c);
+        else w = snprintf(esc, sizeof esc, "%c", c); /* UTF-8 bytes as they are */
+        if (k + (size_t)w + 5 > cap) {
+            memcpy(buf + k, "...", 3);
+            k += 3;
+            break;
+        }
+        memcpy(buf + k, esc, (size_t)w);
+        k += (size_t)w;
+    }
+    buf[k++] = '"';
+    buf[k] = '\0';
+    return buf;
+}
+
+/* Strings: the count of empty ones and the first few, quoted. */
+static void print_strings(FILE *f, const obn_tensor *t)
+{
+    int64_t n = obn_tensor_numel(t), empty = 0;
+    for (int64_t i = 0; i < n; i++) {
+        size_t len;
+        obn_tensor_string(t, i, &len);
+        empty += len == 0;
+    }
+    if (empty) fprintf(f, "  (%lld empty)", (long long)empty);
+    if (n > 0) fprintf(f, "\n  first:");
+    for (int64_t i = 0; i < n && i < 8; i++) {
+        char q[80];
+        fprintf(f, " %s", cli_format_string(t, i, q, sizeof q));
+    }
+    if (n > 8) fprintf(f, " ...");
+    fputc('\n', f);
+}
+
 void cli_print_summary(FILE *f, const char *name, const obn_tensor *t)
 {
     if (obn_tensor_kind(t) == OBN_KIND_OPTIONAL && !obn_optional_has_value(t)) {
@@ -141,6 +194,10 @@ void cli_print_summary(FILE *f, const char *name, const obn_tensor *t)
     cli_format_dims(obn_tensor_dims(t), obn_tensor_rank(t), shape, sizeof shape);
     int64_t n = obn_tensor_numel(t);
     fprintf(f, "output '%s': %s %s", name, obn_dtype_name(obn_tensor_dtype(t)), shape);
+    if (obn_tensor_dtype(t) == OBN_STRING) {
+        print_strings(f, t);
+        return;
+    }
     if (n > 0) {
         double lo = INFINITY, hi = -INFINITY, sum = 0;
         int64_t nan = 0;
@@ -186,6 +243,14 @@ static uint16_t float_to_half_bits(float v, int bf16)
 void cli_fill_random(obn_tensor *t, uint64_t *rng)
 {
     int64_t n = obn_tensor_numel(t);
+    if (obn_tensor_dtype(t) == OBN_STRING) { /* short words */
+        static const char *const words[] = {"alpha", "beta", "gamma", "delta", "Monday", "x", "", "onnx"};
+        for (int64_t i = 0; i < n; i++) {
+            const char *w = words[next_u64(rng) % 8];
+            obn_tensor_set_string(t, i, w, strlen(w));
+        }
+        return;
+    }
     void *p = obn_tensor_data(t);
     for (int64_t i = 0; i < n; i++) {
         uint64_t r = next_u64(rng);

@@ -143,6 +143,26 @@ static int compare_output(const char *name, const obn_tensor *got, const obn_ten
         snprintf(msg, cap, "output '%s': shape %s, expected %s", name, gs, ws);
         return 1;
     }
+    if (obn_tensor_dtype(want) == OBN_STRING) { /* exactly, byte for byte */
+        int64_t n = obn_tensor_numel(want), bad = 0, first = -1;
+        for (int64_t i = 0; i < n; i++) {
+            size_t gl, wl;
+            const char *g = obn_tensor_string(got, i, &gl), *w = obn_tensor_string(want, i, &wl);
+            if (!g || !w || gl != wl || memcmp(g, w, wl) != 0) {
+                bad++;
+                if (first < 0) first = i;
+            }
+        }
+        if (bad) {
+            char gq[96], wq[96];
+            snprintf(msg, cap, "output '%s': %lld of %lld strings differ (first at %lld: %s, expected %s)", name,
+                     (long long)bad, (long long)n, (long long)first, cli_format_string(got, first, gq, sizeof gq),
+                     cli_format_string(want, first, wq, sizeof wq));
+            return 1;
+        }
+        if (verbose) snprintf(msg, cap, "output '%s': %lld strings match", name, (long long)n);
+        return 0;
+    }
     compare_stats st;
     compare_values(got, want, &st);
     if (st.bad) {

@@ -4,7 +4,8 @@
  * truncates toward zero and saturates at the 64-bit range before wrapping to
  * the target width (defined behaviour for NaN and out-of-range values, where
  * C leaves it undefined); to bool is v != 0; float16/bfloat16 round to
- * nearest even. Strings are not supported.
+ * nearest even. To and from strings: cast_string.h (the IR 9-13 types
+ * excepted).
  * The types of IR 9-13 come with the versions that list them (float8 19,
  * int4/uint4 21, float4e2m1 23, float8e8m0 24, int2/uint2 25). To them:
  * - float8 rounds to nearest even from the exact source value (no double
@@ -22,7 +23,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "cast_string.h"
 #include "op_helpers.h"
+#include "string_tensor.h"
 
 typedef struct {
     obn_dtype to;              /* Cast */
@@ -83,11 +86,13 @@ static obn_status cast_parse(const obn_node *n, int v, void *out)
     }
     if (!obn_dtype_is_storable((int)a->to))
         return obn_node_err(n, OBN_E_UNSUPPORTED, "casting to %s is not supported", obn_dtype_name(a->to));
-    OBN_TRY(obn_check_type_since(n, v, a->to, 19, "attribute 'to'"));
+    if (a->to != OBN_STRING) OBN_TRY(obn_check_type_since(n, v, a->to, 19, "attribute 'to'"));
     if (a->to == OBN_BFLOAT16 && v < 13)
         return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute 'to' is bfloat16, not allowed by Cast-%d", v);
     return OBN_OK;
 }
+
+static bool is_lowp(obn_dtype t);
 
 static obn_dtype target(const obn_op_ctx *ctx)
 {
@@ -101,12 +106,17 @@ static obn_status cast_infer(obn_op_ctx *ctx)
     obn_dtype to = target(ctx);
     if (!obn_dtype_is_storable((int)to))
         return obn_ctx_err(ctx, OBN_E_UNSUPPORTED, "casting to %s is not supported", obn_dtype_name(to));
-    OBN_TRY(obn_check_all_types(ctx, 0, "input", 19));
-    if (ctx->node->op_type[4] == 'L') OBN_TRY(obn_check_all_types(ctx, 1, "target_type", 19));
+    if (x->dtype != OBN_STRING) OBN_TRY(obn_check_all_types(ctx, 0, "input", 19));
+    if (ctx->node->op_type[4] == 'L' && to != OBN_STRING) OBN_TRY(obn_check_all_types(ctx, 1, "target_type", 19));
+    if ((x->dtype == OBN_STRING && is_lowp(to)) || (to == OBN_STRING && is_lowp(x->dtype)))
+        return obn_ctx_err(ctx, OBN_E_UNSUPPORTED, "casting %s to %s is not supported", obn_dtype_name(x->dtype),
+                           obn_dtype_name(to));
     if (x->dtype == OBN_BFLOAT16 && ctx->since_version < 13)
         return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input has type bfloat16, not allowed by Cast-%d", ctx->since_version);
     return obn_set_output(ctx, 0, to, x->rank, x->dims);
 }
+
+static bool is_lowp(obn_dtype t) { return t >= OBN_FLOAT8E4M3FN; }
 
 /* Common pairs without the per-element type switch. */
 static bool cast_fast(const obn_tensor *x, obn_tensor *y)
@@ -170,16 +180,14 @@ static void cast_to_lowp(const obn_op_ctx *ctx, const obn_tensor *x, obn_tensor 
     }
 }
 
-static bool is_lowp(obn_dtype t) { return t >= OBN_FLOAT8E4M3FN; }
 
 static obn_status cast_run(obn_op_ctx *ctx)
 {
     const obn_tensor *x = ctx->inputs[0];
     obn_tensor *y = ctx->outputs[0];
-    if (x->dtype == y->dtype) {
-        if (x->nbytes) memcpy(y->data, x->data, x->nbytes);
-        return OBN_OK;
-    }
+    if (x->dtype == y->dtype) return obn_tensor_copy_data(y, x); /* strings too */
+    if (y->dtype == OBN_STRING) return obn_cast_to_string(ctx, x, y);
+    if (x->dtype == OBN_STRING) return obn_cast_from_string(ctx, x, y);
     if (cast_fast(x, y)) return OBN_OK;
     if (is_lowp(y->dtype)) {
         cast_to_lowp(ctx, x, y);
@@ -219,6 +227,7 @@ const obn_op obn_op_cast = {
     .sigs = cast_sigs,
     .attrs_size = sizeof(cast_attrs),
     .parse = cast_parse,
+    .flags = OBN_OP_STRINGS,
     .infer = cast_infer,
     .run = cast_run,
 };
@@ -234,6 +243,7 @@ const obn_op obn_op_cast_like = {
     .sigs = cast_like_sigs,
     .attrs_size = sizeof(cast_attrs),
     .parse = cast_parse,
+    .flags = OBN_OP_STRINGS,
     .infer = cast_infer,
     .run = cast_run,
 };

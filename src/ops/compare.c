@@ -3,11 +3,12 @@
  * And / Or / Xor (1, 7), and Not (1). Version 1 of the binary ones uses the
  * legacy broadcast/axis attributes (see binary.c); 7+ broadcast numpy-style.
  * Floats compare as IEEE values (NaN is unequal to everything), integers
- * exactly. */
+ * exactly; Equal-19 compares strings too, byte by byte. */
 #include <string.h>
 
 #include "kernels/broadcast.h"
 #include "op_helpers.h"
+#include "string_tensor.h"
 
 typedef enum { C_EQ, C_LT, C_GT, C_LE, C_GE, C_AND, C_OR, C_XOR, C_NOT } cmp_kind;
 
@@ -58,7 +59,9 @@ static const obn_dtype *allowed(const obn_op_ctx *ctx)
 static obn_status cmp_infer(obn_op_ctx *ctx)
 {
     const cmp_attrs *a = ctx->attrs;
-    OBN_TRY(obn_check_input_dtype(ctx, 0, a->kind == C_NOT ? "X" : "A", allowed(ctx)));
+    static const obn_dtype strings[] = {OBN_STRING, OBN_UNDEFINED};
+    bool string_ok = a->kind == C_EQ && ctx->since_version >= 19 && ctx->inputs[0]->dtype == OBN_STRING;
+    OBN_TRY(obn_check_input_dtype(ctx, 0, a->kind == C_NOT ? "X" : "A", string_ok ? strings : allowed(ctx)));
     const obn_tensor *x = ctx->inputs[0];
     if (a->kind == C_NOT) return obn_set_output(ctx, 0, OBN_BOOL, x->rank, x->dims);
     OBN_TRY(obn_check_same_dtype(ctx, 1, "B", 0, "A"));
@@ -147,6 +150,11 @@ static obn_status cmp_run(obn_op_ctx *ctx)
         int64_t off[2];
         obn_bcast_row(&g, r, off);
         uint8_t *yr = yd + r * g.inner;
+        if (a->dtype == OBN_STRING) {
+            const char *const *sa_ = (const char *const *)a->data + off[0], *const *sb_ = (const char *const *)b->data + off[1];
+            for (int64_t i = 0; i < g.inner; i++) yr[i] = obn_str_equal(sa_[i * sa], sb_[i * sb]);
+            continue;
+        }
         if (a->dtype == OBN_FLOAT && at->kind < C_AND) {
             compare_f32(at->kind, (const float *)a->data + off[0], sa, (const float *)b->data + off[1], sb, yr, g.inner);
             continue;
@@ -167,27 +175,27 @@ static const int not_versions[] = {1, 0};
 static const obn_op_sig binary_sigs[] = {{1, "A B", "C"}, {0}};
 static const obn_op_sig not_sigs[] = {{1, "X", "Y"}, {0}};
 
-#define CMP_OP(sym, name, vers, attrs, sig)                                                         \
+#define CMP_OP(sym, name, vers, attrs, sig, fl)                                                     \
     const obn_op sym = {.domain = "", .op_type = name, .since_versions = vers, .attr_names = attrs, \
-                        .sigs = sig,                                                                \
+                        .sigs = sig, .flags = fl,                                                   \
                         .attrs_size = sizeof(cmp_attrs), .parse = cmp_parse, .infer = cmp_infer,  \
                         .run = cmp_run}
 
-CMP_OP(obn_op_equal, "Equal", eq_versions, legacy_attrs, binary_sigs);
+CMP_OP(obn_op_equal, "Equal", eq_versions, legacy_attrs, binary_sigs, OBN_OP_STRINGS);
 OBN_REGISTER_OP(obn_op_equal);
-CMP_OP(obn_op_less, "Less", lt_versions, legacy_attrs, binary_sigs);
+CMP_OP(obn_op_less, "Less", lt_versions, legacy_attrs, binary_sigs, 0);
 OBN_REGISTER_OP(obn_op_less);
-CMP_OP(obn_op_greater, "Greater", lt_versions, legacy_attrs, binary_sigs);
+CMP_OP(obn_op_greater, "Greater", lt_versions, legacy_attrs, binary_sigs, 0);
 OBN_REGISTER_OP(obn_op_greater);
-CMP_OP(obn_op_less_or_equal, "LessOrEqual", le_versions, no_attrs, binary_sigs);
+CMP_OP(obn_op_less_or_equal, "LessOrEqual", le_versions, no_attrs, binary_sigs, 0);
 OBN_REGISTER_OP(obn_op_less_or_equal);
-CMP_OP(obn_op_greater_or_equal, "GreaterOrEqual", le_versions, no_attrs, binary_sigs);
+CMP_OP(obn_op_greater_or_equal, "GreaterOrEqual", le_versions, no_attrs, binary_sigs, 0);
 OBN_REGISTER_OP(obn_op_greater_or_equal);
-CMP_OP(obn_op_and, "And", logic_versions, legacy_attrs, binary_sigs);
+CMP_OP(obn_op_and, "And", logic_versions, legacy_attrs, binary_sigs, 0);
 OBN_REGISTER_OP(obn_op_and);
-CMP_OP(obn_op_or, "Or", logic_versions, legacy_attrs, binary_sigs);
+CMP_OP(obn_op_or, "Or", logic_versions, legacy_attrs, binary_sigs, 0);
 OBN_REGISTER_OP(obn_op_or);
-CMP_OP(obn_op_xor, "Xor", logic_versions, legacy_attrs, binary_sigs);
+CMP_OP(obn_op_xor, "Xor", logic_versions, legacy_attrs, binary_sigs, 0);
 OBN_REGISTER_OP(obn_op_xor);
-CMP_OP(obn_op_not, "Not", not_versions, no_attrs, not_sigs);
+CMP_OP(obn_op_not, "Not", not_versions, no_attrs, not_sigs, 0);
 OBN_REGISTER_OP(obn_op_not);

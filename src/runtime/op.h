@@ -74,6 +74,13 @@ enum {
      * (a view, src/runtime/plan.c), and run then finds the two data
      * pointers equal and copies nothing. */
     OBN_OP_VIEW = 1u << 3,
+    /* Takes or makes string tensors (runtime/string_tensor.h) in some input or
+     * output; the planner refuses a string input or output for every other
+     * op, naming the op, the node and the tensor. Such an op checks which of
+     * its inputs may be strings itself, copies strings with
+     * obn_tensor_copy_data / obn_string_copy (never their pointers) and
+     * sets string outputs with obn_string_set. */
+    OBN_OP_STRINGS = 1u << 4,
 };
 
 /* For OBN_OP_RUN_SHAPES ops in run, while planning: gives output k the

@@ -6,6 +6,7 @@
 #include "op.h"
 #include "resource_limits.h"
 #include "status.h"
+#include "string_tensor.h"
 #include "value.h"
 
 void obn_op_free_attrs(const obn_op *op, void *attrs)
@@ -27,6 +28,7 @@ obn_status obn_op_alloc_output(obn_op_ctx *ctx, int k, obn_dtype dtype, int rank
         return obn_err_prefix(OBN_E_UNSUPPORTED, "%s: ", obn_node_desc(ctx->node, d, sizeof d));
     if (t->owns_data) {
         obn_budget_give(ctx->mem, t->nbytes);
+        obn_strings_clear(t);
         free(t->data);
         t->data = NULL;
         t->owns_data = false;
@@ -57,6 +59,5 @@ obn_status obn_op_copy_output(obn_op_ctx *ctx, int k, const obn_tensor *src)
                        obn_shape_str(src->rank, src->dims, b, sizeof b));
     }
     if (!same) OBN_TRY(obn_op_alloc_output(ctx, k, src->dtype, src->rank, src->dims));
-    if (src->nbytes && t->data != src->data) memcpy(t->data, src->data, src->nbytes);
-    return OBN_OK;
+    return obn_tensor_copy_data(t, src);
 }

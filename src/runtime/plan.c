@@ -6,6 +6,7 @@
 
 #include "profile.h"
 #include "status.h"
+#include "string_tensor.h"
 #include "value.h"
 
 /* Buffers start on 64-byte boundaries: one cache line, and the widest
@@ -436,6 +437,7 @@ static void release_dead(obn_plan *p, const obn_graph *g, const obn_node *node, 
             obn_value_clear(t);
         } else if (t && t->owns_data) {
             obn_budget_give(&p->memory, t->nbytes);
+            obn_strings_clear(t);
             free(t->data);
             t->data = NULL;
             t->owns_data = false;
@@ -455,6 +457,36 @@ static obn_status check_input_kinds(const obn_op_ctx *ctx)
                        obn_node_desc(ctx->node, d, sizeof d), t->name ? t->name : "", obn_kind_name(t->kind));
     }
     return OBN_OK;
+}
+
+/* String tensors go only to and from ops that take them (OBN_OP_STRINGS):
+ * any other op would copy their element pointers as bytes. Inputs are
+ * checked before infer, outputs (with `outputs`) after it. */
+static obn_status check_strings(const obn_op_ctx *ctx, bool outputs)
+{
+    if (ctx->node->op->flags & OBN_OP_STRINGS) return OBN_OK;
+    for (int side = 0; side <= (outputs ? 1 : 0); side++) {
+        int n = side ? ctx->n_outputs : ctx->n_inputs;
+        obn_tensor *const *ts = side ? ctx->outputs : ctx->inputs;
+        for (int k = 0; k < n; k++) {
+            if (!ts[k] || ts[k]->dtype != OBN_STRING) continue;
+            char d[OBN_NODE_DESC_CAP];
+            return obn_err(OBN_E_UNSUPPORTED, "%s: %s '%s' has element type string, which onnxbn's %s-%d does not take",
+                           obn_node_desc(ctx->node, d, sizeof d), side ? "output" : "input",
+                           ts[k]->name ? ts[k]->name : "", ctx->node->op_type, ctx->since_version);
+        }
+    }
+    return OBN_OK;
+}
+
+/* A step of a static plan makes no strings: they live on the heap, made
+ * anew by each run (runtime/string_tensor.h), so such a graph is planned with its
+ * data. */
+static bool makes_strings(const obn_op_ctx *ctx)
+{
+    for (int k = 0; k < ctx->n_outputs; k++)
+        if (ctx->outputs[k] && ctx->outputs[k]->dtype == OBN_STRING) return true;
+    return false;
 }
 
 /* A static plan takes tensors only: a graph fed a sequence or optional is
@@ -526,6 +558,7 @@ obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,
         ctx->run = env->run;
         ctx->limits = limits;
         s = check_input_kinds(ctx);
+        if (s == OBN_OK) s = check_strings(ctx, false);
         if (s == OBN_OK) s = node->op->infer(ctx);
         bool op_shapes = s == OBN_DEFER && (node->op->flags & OBN_OP_RUN_SHAPES) && all_inputs_known(ctx);
         if (op_shapes) s = OBN_OK;
@@ -534,6 +567,7 @@ obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,
             s = obn_err(OBN_E_RUNTIME, "%s: shape inference needs data that is not available",
                         obn_node_desc(node, d, sizeof d));
         }
+        if (s == OBN_OK && !op_shapes) s = check_strings(ctx, true);
         if (s != OBN_OK || (!op_shapes && (s = check_outputs(ctx, limits)))) {
             free(st->io);
             st->io = NULL;
@@ -544,6 +578,7 @@ obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,
             double t0 = env->observe ? obn_profile_now() : 0.0;
             s = run_now(ctx, &p->memory, op_shapes, env->observe ? variant : NULL);
             if (s == OBN_OK && op_shapes) s = check_outputs(ctx, limits);
+            if (s == OBN_OK && op_shapes) s = check_strings(ctx, true);
             if (s == OBN_OK && env->observe)
                 s = notify(env->observe, g, ctx, variant, obn_profile_now() - t0, !eager);
             free(st->io);
@@ -552,6 +587,12 @@ obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,
             p->folded++;
             if (eager) release_dead(p, g, node, i, last_use);
             continue;
+        }
+        if (makes_strings(ctx)) {
+            free(st->io);
+            st->io = NULL;
+            s = OBN_DEFER;
+            goto fail;
         }
         st->node = i;
         p->n_steps++;

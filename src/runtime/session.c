@@ -14,6 +14,7 @@
 #include "plan.h"
 #include "run_ctl.h"
 #include "status.h"
+#include "string_tensor.h"
 #include "value.h"
 
 struct obn_session {
@@ -379,7 +380,7 @@ static obn_status own_copy(obn_session *s, int out_index, const obn_tensor *src,
         s->copies[out_index] = c;
         if (src->name && obn_strdup(src->name, &c->name)) return OBN_OOM();
     }
-    if (src->nbytes) memcpy(c->data, src->data, src->nbytes);
+    OBN_TRY(obn_tensor_copy_data(c, src));
     *out = c;
     return OBN_OK;
 }

@@ -9,6 +9,7 @@
 #include "kernels/half.h"
 #include "kernels/lowp.h"
 #include "status.h"
+#include "string_tensor.h"
 #include "value.h"
 
 const char *obn_dtype_name(obn_dtype dtype)
@@ -60,10 +61,15 @@ size_t obn_dtype_size(obn_dtype dtype)
     }
 }
 
+size_t obn_dtype_elem_bytes(obn_dtype dtype)
+{
+    return dtype == OBN_STRING ? sizeof(char *) : obn_dtype_size(dtype);
+}
+
 bool obn_dtype_is_valid(int dtype) { return dtype >= 1 && dtype <= OBN_INT2; }
 bool obn_dtype_is_storable(int dtype)
 {
-    return obn_dtype_is_valid(dtype) && obn_dtype_size((obn_dtype)dtype) != 0;
+    return obn_dtype_is_valid(dtype) && obn_dtype_elem_bytes((obn_dtype)dtype) != 0;
 }
 
 int obn_dtype_packed_bits(obn_dtype dtype)
@@ -159,7 +165,7 @@ obn_status obn_shape_numel(int rank, const int64_t *dims, obn_dtype dtype, const
     if (rank < 0 || rank > OBN_MAX_RANK)
         return obn_err(OBN_E_UNSUPPORTED, "tensor '%s' has rank %d (onnxbn supports up to %d)",
                        what, rank, OBN_MAX_RANK);
-    size_t esize = obn_dtype_size(dtype);
+    size_t esize = obn_dtype_elem_bytes(dtype);
     if (esize == 0)
         return obn_err(OBN_E_UNSUPPORTED, "tensor '%s' has data type %s (%d), which onnxbn cannot store",
                        what, obn_dtype_name(dtype), (int)dtype);
@@ -198,7 +204,7 @@ obn_status obn_tensor_set_shape(obn_tensor *t, obn_dtype dtype, int rank, const 
     for (int i = 0; i < rank; i++) t->dims[i] = dims[i];
     for (int i = rank; i < OBN_MAX_RANK; i++) t->dims[i] = 0;
     t->numel = numel;
-    t->nbytes = (size_t)numel * obn_dtype_size(dtype);
+    t->nbytes = (size_t)numel * obn_dtype_elem_bytes(dtype);
     return OBN_OK;
 }
 
@@ -219,8 +225,11 @@ obn_status obn_tensor_new_meta(obn_dtype dtype, int rank, const int64_t *dims, o
 
 obn_status obn_tensor_alloc(obn_tensor *t)
 {
-    if (t->owns_data) free(t->data);
-    /* at least one byte so that empty tensors still have a distinct,
+    if (t->owns_data) {
+        obn_strings_clear(t); /* a string tensor's elements: its own */
+        free(t->data);
+    }
+    /* NULL elements of a string tensor are empty strings; at least one byte so that empty tensors still have a distinct,
      * non-NULL data pointer ("data is known") */
     t->data = calloc(1, t->nbytes ? t->nbytes : 1);
     t->owns_data = t->data != NULL;
@@ -293,6 +302,20 @@ obn_status obn_tensor_create(obn_dtype dtype, size_t rank, const int64_t *dims, 
     obn_tensor *t;
     obn_status s = obn_tensor_new(dtype, (int)rank, dims, &t);
     if (s != OBN_OK) return as_argument_error(s, "obn_tensor_create");
+    if (dtype == OBN_STRING) {
+        /* data: numel NUL-terminated strings, each copied */
+        const char *const *strs = data;
+        for (int64_t i = 0; strs && i < t->numel; i++) {
+            if (!strs[i]) s = obn_err(OBN_E_INVALID_ARGUMENT, "obn_tensor_create: string #%lld is NULL", (long long)i);
+            else s = obn_string_set(t, i, strs[i], strlen(strs[i]));
+            if (s != OBN_OK) {
+                obn_tensor_release(t);
+                return s;
+            }
+        }
+        *out = t;
+        return OBN_OK;
+    }
     if (data && t->nbytes) memcpy(t->data, data, t->nbytes);
     if ((s = obn_check_subbyte_values(t, "obn_tensor_create")) != OBN_OK) {
         obn_tensor_release(t);
@@ -308,6 +331,10 @@ obn_status obn_tensor_wrap(obn_dtype dtype, size_t rank, const int64_t *dims, vo
     if (!out) return obn_err(OBN_E_INVALID_ARGUMENT, "obn_tensor_wrap: out is NULL");
     *out = NULL;
     OBN_TRY(check_public_shape("obn_tensor_wrap", dtype, rank, dims));
+    if (dtype == OBN_STRING)
+        return obn_err(OBN_E_UNSUPPORTED,
+                       "obn_tensor_wrap: string tensors own their strings and cannot borrow a buffer "
+                       "(obn_tensor_create, obn_tensor_set_string)");
     obn_tensor *t;
     obn_status s = obn_tensor_new_meta(dtype, (int)rank, dims, &t);
     if (s != OBN_OK) return as_argument_error(s, "obn_tensor_wrap");
@@ -349,8 +376,10 @@ obn_status obn_tensor_clone(const obn_tensor *src, obn_tensor **out)
 
 void obn_tensor_destroy(obn_tensor *t) { obn_tensor_release(t); }
 /* The accessors of dense tensors answer "nothing" for sequences and
- * optionals (whose data holds item pointers, not elements). */
-static bool is_dense(const obn_tensor *t) { return t && t->kind == OBN_KIND_TENSOR; }
+ * optionals (whose data holds item pointers, not elements), and for string
+ * tensors (element pointers owned by the tensor: obn_tensor_string). */
+static bool is_dense(const obn_tensor *t) { return t && t->kind == OBN_KIND_TENSOR && t->dtype != OBN_STRING; }
+static bool is_string_tensor(const obn_tensor *t) { return t && t->kind == OBN_KIND_TENSOR && t->dtype == OBN_STRING; }
 
 double obn_tensor_value(const obn_tensor *t, int64_t i)
 {
@@ -359,10 +388,33 @@ double obn_tensor_value(const obn_tensor *t, int64_t i)
 }
 
 obn_dtype obn_tensor_dtype(const obn_tensor *t) { return t ? t->dtype : OBN_UNDEFINED; }
-size_t obn_tensor_rank(const obn_tensor *t) { return is_dense(t) ? (size_t)t->rank : 0; }
-const int64_t *obn_tensor_dims(const obn_tensor *t) { return is_dense(t) ? t->dims : NULL; }
-int64_t obn_tensor_numel(const obn_tensor *t) { return is_dense(t) ? t->numel : 0; }
+size_t obn_tensor_rank(const obn_tensor *t) { return is_dense(t) || is_string_tensor(t) ? (size_t)t->rank : 0; }
+const int64_t *obn_tensor_dims(const obn_tensor *t) { return is_dense(t) || is_string_tensor(t) ? t->dims : NULL; }
+int64_t obn_tensor_numel(const obn_tensor *t) { return is_dense(t) || is_string_tensor(t) ? t->numel : 0; }
 size_t obn_tensor_nbytes(const obn_tensor *t) { return is_dense(t) ? t->nbytes : 0; }
 void *obn_tensor_data(obn_tensor *t) { return is_dense(t) ? t->data : NULL; }
 const void *obn_tensor_cdata(const obn_tensor *t) { return is_dense(t) ? t->data : NULL; }
 const char *obn_tensor_name(const obn_tensor *t) { return t && t->name ? t->name : ""; }
+
+const char *obn_tensor_string(const obn_tensor *t, int64_t i, size_t *len)
+{
+    if (len) *len = 0;
+    if (!is_string_tensor(t) || !t->data || i < 0 || i >= t->numel) return NULL;
+    const char *e = obn_strs(t)[i];
+    if (len) *len = obn_str_len(e);
+    return obn_str_cstr(e);
+}
+
+obn_status obn_tensor_set_string(obn_tensor *t, int64_t i, const void *bytes, size_t len)
+{
+    static const char fn[] = "obn_tensor_set_string";
+    if (!is_string_tensor(t) || !t->data || !t->owns_data)
+        return obn_err(OBN_E_INVALID_ARGUMENT, "%s: not a string tensor made by obn_tensor_create", fn);
+    if (i < 0 || i >= t->numel)
+        return obn_err(OBN_E_INVALID_ARGUMENT, "%s: index %lld is out of range for %lld strings", fn, (long long)i,
+                       (long long)t->numel);
+    if (len && !bytes) return obn_err(OBN_E_INVALID_ARGUMENT, "%s: bytes is NULL for %zu bytes", fn, len);
+    obn_status s = obn_string_set(t, i, bytes, len);
+    if (s == OBN_E_UNSUPPORTED) return obn_err_prefix(OBN_E_INVALID_ARGUMENT, "%s: ", fn);
+    return s;
+}

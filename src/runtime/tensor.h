@@ -57,8 +57,12 @@ obn_status obn_tensor_alloc(obn_tensor *t);
 obn_tensor *obn_tensor_retain(obn_tensor *t);
 void obn_tensor_release(obn_tensor *t);
 
+/* Bytes per element in a tensor's data: obn_dtype_size, and for strings the
+ * size of an element pointer (runtime/string_tensor.h). */
+size_t obn_dtype_elem_bytes(obn_dtype dtype);
+
 bool obn_dtype_is_valid(int dtype);     /* one of ONNX's defined numbers */
-bool obn_dtype_is_storable(int dtype);  /* valid and representable here */
+bool obn_dtype_is_storable(int dtype);  /* valid and representable here (strings too) */
 
 /* Bits per element of the sub-byte types in TensorProto data (uint4, int4,
  * float4e2m1: 4; uint2, int2: 2); 0 for the others. In memory they take a

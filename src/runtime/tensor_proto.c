@@ -13,6 +13,7 @@
 #include "kernels/lowp.h"
 #include "external_data.h"
 #include "status.h"
+#include "string_tensor.h"
 
 /* The repeated field each dtype uses when not stored as raw_data
  * (onnx.proto, TensorProto comments). */
@@ -288,6 +289,41 @@ static obn_status read_inline(const Onnx__TensorProto *tp, Onnx__TensorProto *ta
     return store_typed(tp, t);
 }
 
+/* A string tensor's data: string_data only (onnx.proto: raw_data cannot
+ * hold strings; external data is not defined for them), one entry per
+ * element. Each entry's length was bounded by the decoder (it lies within
+ * the message); the element array and every string are counted in the
+ * budget before anything is allocated. */
+static obn_status read_strings(const Onnx__TensorProto *tp, obn_budget *budget, const char *what, obn_tensor *t)
+{
+    static const field_kind all[] = {FIELD_FLOAT, FIELD_INT32, FIELD_INT64, FIELD_DOUBLE, FIELD_UINT64};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (field_count(tp, all[i]))
+            return obn_err(OBN_E_INVALID_MODEL, "tensor '%s' of type string stores its data in %s (expected string_data)",
+                           what, field_name(all[i]));
+    if (tp->has_raw_data)
+        return obn_err(OBN_E_INVALID_MODEL, "tensor '%s' of type string has raw_data (strings are stored in string_data)",
+                       what);
+    if (tp->n_string_data != (size_t)t->numel)
+        return obn_err(OBN_E_INVALID_MODEL, "tensor '%s': string_data has %zu strings, but the shape needs %lld", what,
+                       tp->n_string_data, (long long)t->numel);
+    uint64_t total = t->nbytes;
+    for (size_t i = 0; i < tp->n_string_data; i++) {
+        size_t len = tp->string_data[i].len;
+        if (len && !tp->string_data[i].data)
+            return obn_err(OBN_E_INVALID_MODEL, "tensor '%s': string_data[%zu] has no bytes", what, i);
+        if (len > OBN_MAX_STRING_BYTES)
+            return obn_err(OBN_E_UNSUPPORTED, "tensor '%s': string_data[%zu] has %zu bytes, over onnxbn's limit of %zu",
+                           what, i, len, OBN_MAX_STRING_BYTES);
+        if (len) total += len + sizeof(size_t) + 1; /* as obn_str_new stores it */
+    }
+    OBN_TRY(obn_budget_take(budget, total, what));
+    OBN_TRY(obn_tensor_alloc(t));
+    for (size_t i = 0; i < tp->n_string_data; i++)
+        OBN_TRY(obn_string_set(t, (int64_t)i, tp->string_data[i].data, tp->string_data[i].len));
+    return OBN_OK;
+}
+
 static obn_status from_proto(const Onnx__TensorProto *tp, Onnx__TensorProto *take, const char *base_dir,
                              obn_budget *budget, const char *what, obn_tensor **out)
 {
@@ -317,7 +353,15 @@ static obn_status from_proto(const Onnx__TensorProto *tp, Onnx__TensorProto *tak
     OBN_TRY(obn_tensor_new_meta(dt, (int)tp->n_dims, tp->dims, &t));
     t->name = strdup(what);
     obn_status s = t->name ? OBN_OK : OBN_OOM();
-    if (s == OBN_OK)
+    if (s == OBN_OK && dt == OBN_STRING && external)
+        s = obn_err(OBN_E_INVALID_MODEL, "tensor '%s' of type string has external data (strings are stored in string_data)",
+                    what);
+    else if (s == OBN_OK && dt == OBN_STRING)
+        s = read_strings(tp, budget, what, t);
+    else if (s == OBN_OK && tp->n_string_data)
+        s = obn_err(OBN_E_INVALID_MODEL, "tensor '%s' of type %s has string_data (only string tensors use it)", what,
+                    obn_dtype_name(dt));
+    else if (s == OBN_OK)
         s = external ? read_external(tp, base_dir, budget, what, t) : read_inline(tp, take, budget, what, t);
     if (s != OBN_OK) {
         obn_tensor_release(t);
@@ -341,6 +385,7 @@ obn_status obn_tensor_from_proto_take(Onnx__TensorProto *tp, const char *base_di
 
 size_t obn_tensor_proto_scratch(const obn_tensor *t)
 {
+    if (t->dtype == OBN_STRING) return (size_t)t->numel * sizeof(ProtobufCBinaryData);
     return obn_dtype_packed_bits(t->dtype) ? stored_nbytes(t) : 0;
 }
 
@@ -352,6 +397,17 @@ void obn_tensor_to_proto(const obn_tensor *t, const char *name, uint8_t *scratch
     tp->has_data_type = 1;
     tp->data_type = (int32_t)t->dtype;
     tp->name = (char *)(name ? name : "");
+    if (t->dtype == OBN_STRING) { /* string_data entries borrowing the elements */
+        ProtobufCBinaryData *sd = (ProtobufCBinaryData *)(void *)scratch;
+        char **e = obn_strs(t);
+        for (int64_t i = 0; i < t->numel; i++) {
+            sd[i].len = obn_str_len(e[i]);
+            sd[i].data = (uint8_t *)obn_str_cstr(e[i]);
+        }
+        tp->n_string_data = (size_t)t->numel;
+        tp->string_data = t->numel ? sd : NULL;
+        return;
+    }
     tp->has_raw_data = 1;
     int bits = obn_dtype_packed_bits(t->dtype);
     if (bits) {

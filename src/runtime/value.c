@@ -1,6 +1,8 @@
 /* Sequence and optional values (runtime/value.h) and their public API. */
 #include "value.h"
 
+#include "string_tensor.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@ void obn_value_clear(obn_tensor *t)
         t->nbytes = 0;
         t->value_bytes = 0;
     } else if (t->owns_data) {
+        obn_strings_clear(t);
         free(t->data);
     }
     t->data = NULL;
@@ -67,7 +70,11 @@ obn_status obn_value_snapshot(const obn_tensor *src, obn_tensor **out)
     if (src->kind == OBN_KIND_TENSOR) {
         if (!src->data) return obn_err(OBN_E_RUNTIME, "tensor '%s' has no data to store", src->name ? src->name : "");
         OBN_TRY(obn_tensor_new(src->dtype, src->rank, src->dims, &t));
-        if (src->nbytes) memcpy(t->data, src->data, src->nbytes);
+        obn_status s = obn_tensor_copy_data(t, src); /* strings copied, not shared */
+        if (s != OBN_OK) {
+            obn_tensor_release(t);
+            return s;
+        }
     } else {
         OBN_TRY(new_container(&t));
         obn_status s = obn_value_assign(t, src);

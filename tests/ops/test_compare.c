@@ -53,9 +53,9 @@ START_TEST(comparisons_broadcast)
 }
 END_TEST
 
-/* Equal-19 adds string inputs to the spec: onnxbn stores no strings and
- * refuses them at load, naming the tensor; the numeric types compare as
- * before. */
+/* Equal-19 adds string inputs to the spec: compared byte for byte (a NUL
+ * inside included), broadcast like numbers; the numeric types compare as
+ * before; Equal-13 refuses strings. */
 START_TEST(equal_19)
 {
     const int64_t d[1] = {3};
@@ -74,10 +74,22 @@ START_TEST(equal_19)
     tb_free(m);
     m = tb_new(19);
     tb_input(m, "a", OBN_STRING, 1, d);
-    tb_input(m, "b", OBN_STRING, 1, d);
+    const int64_t d1[1] = {1};
+    tb_input(m, "b", OBN_STRING, 1, d1);
     tb_node(m, "Equal", "eq", "a,b", "y");
     tb_output(m, "y", OBN_BOOL, -1, NULL);
-    OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "'a'", "string");
+    const char *const sa[3] = {"x", "xy", "x"}, *const sb[1] = {"x"};
+    obn_tensor *si[2] = {NULL, NULL};
+    ck_assert_int_eq(obn_tensor_create(OBN_STRING, 1, d, sa, &si[0]), OBN_OK);
+    ck_assert_int_eq(obn_tensor_create(OBN_STRING, 1, d1, sb, &si[1]), OBN_OK);
+    ck_assert_int_eq(obn_tensor_set_string(si[0], 2, "x\0", 2), OBN_OK);
+    OT_RUN_OK(m, 2, si, 1, &y);
+    const uint8_t want_s[3] = {1, 0, 0};
+    ot_expect_bytes(y, OBN_BOOL, want_s, 3);
+    obn_tensor_destroy(y);
+    tb_proto(m)->opset_import[0]->version = 13;
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "Equal-13", "'a'", "string");
+    ot_destroy(2, si);
     tb_free(m);
 }
 END_TEST

@@ -5,7 +5,8 @@ from a path and from bytes, with a non-contiguous input (copied) and a
 contiguous one (borrowed); get_inputs/get_outputs; errors raised as
 onnxbn.Error with the library's message; a custom-operator plugin through
 plugins=[...] against the numpy outputs make_model.py stores; the backend's
-run_node against numpy.
+run_node against numpy; string tensors in and out (Equal-19 on a string
+initializer, Cast to string against numpy's str()).
 
 usage: test_python_api.py ONNXBN_CLI MODEL [PLUGIN CUSTOM_OP_MODELS_DIR]
 With PYTHONPATH at the package to test (the source tree or an install).
@@ -111,6 +112,30 @@ def run_node():
     print("ok: backend.run_node")
 
 
+def strings():
+    words = np.array(["a", "", "\u00e9t\u00e9"], dtype=object)
+    graph = helper.make_graph(
+        [helper.make_node("Equal", ["x", "k"], ["eq"]), helper.make_node("Cast", ["f"], ["s"], to=onnx.TensorProto.STRING)],
+        "strings",
+        [helper.make_tensor_value_info("x", onnx.TensorProto.STRING, [3]),
+         helper.make_tensor_value_info("f", onnx.TensorProto.FLOAT, [4])],
+        [helper.make_tensor_value_info("eq", onnx.TensorProto.BOOL, [3]),
+         helper.make_tensor_value_info("s", onnx.TensorProto.STRING, [4])],
+        [numpy_helper.from_array(words, "k")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 19)])
+    sess = onnxbn.InferenceSession(model.SerializeToString())
+    f = np.array([0.5, 1e-5, 3.0, -2.25], np.float32)
+    for x in (np.array(["a", "b", "\u00e9t\u00e9"]), np.array([b"a", b"", b"x"]), ["a", "", "e"]):
+        eq, s = sess.run(None, {"x": x, "f": f})
+        want = np.array([str(v.decode() if isinstance(v, bytes) else v) for v in np.asarray(x).ravel()], dtype=object)
+        if not np.array_equal(eq, want == words):
+            fail(f"Equal on strings {x!r}: {eq}")
+    if s.dtype != object or list(s) != [str(v) for v in f]:
+        fail(f"Cast to string: {s!r}, numpy: {[str(v) for v in f]}")
+    expect_error(lambda: sess.run(None, {"x": np.array([1, 2, 3]), "f": f}), "INVALID_INPUT", "not a string array")
+    print("ok: string tensors in and out")
+
+
 def main():
     if len(sys.argv) not in (3, 5):
         sys.exit(__doc__)
@@ -121,6 +146,7 @@ def main():
     if len(sys.argv) == 5:
         plugin(sys.argv[3], sys.argv[4])
     run_node()
+    strings()
 
 
 if __name__ == "__main__":
