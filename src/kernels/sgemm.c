@@ -170,6 +170,8 @@ static int gemv_kind(const obn_sgemm_call *c)
     return 0;
 }
 
+static void split_range(int64_t n, int parts, int idx, int64_t *lo, int64_t *hi);
+
 static void run_gemv(const obn_sgemm_call *c, int kind, int threads, const obn_kstop *stop)
 {
     gemv_job g = {0};
@@ -194,9 +196,12 @@ static void run_gemv(const obn_sgemm_call *c, int kind, int threads, const obn_k
     int64_t chunks = ceil_div(g.len, OBN_GEMV_CHUNK);
     int stopped = 0;
     if (threads > 1 && chunks > 1 && worth_threads(g.len, g.depth, 1)) {
-#pragma omp parallel for schedule(static) num_threads(threads)
-        for (int64_t ch = 0; ch < chunks; ch++)
-            if (!obn_kstop_step(stop, &stopped, ch, 16)) gemv_chunk(c, &g, ch);
+#pragma omp parallel num_threads(threads)
+        { /* each thread polls at the start of its own range, then every 16 chunks */
+            int64_t lo, hi;
+            split_range(chunks, omp_get_num_threads(), omp_get_thread_num(), &lo, &hi);
+            for (int64_t ch = lo; ch < hi && !obn_kstop_step(stop, &stopped, ch - lo, 16); ch++) gemv_chunk(c, &g, ch);
+        }
     } else {
         for (int64_t ch = 0; ch < chunks && !obn_kstop_step(stop, &stopped, ch, 16); ch++) gemv_chunk(c, &g, ch);
     }
