@@ -164,10 +164,43 @@ static const obn_sgemm_kernel *gemm_kernel(const conv_dims *d)
     return wide_cost * 100 <= narrow_cost * gain ? kr : narrow;
 }
 
+/* A pointwise convolution over a single position per image (the
+ * squeeze-excitation FCs after a global pool: N = 1) as one GEMM over the
+ * batch, Y^T[batch x M] = X^T[batch x C] * W^T + bias per column, on the
+ * raw weights: at batch 1 that is the SGEMM's matrix-vector path (dot
+ * products along the rows of W), where the packed GEMM would compute a
+ * 14x32 tile for one useful column. */
+static int single_position(const obn_conv_shape *s, const conv_dims *d, obn_conv_algo algo)
+{
+    return algo == OBN_CONV_POINTWISE && d->n == 1 && s->groups == 1;
+}
+
+static obn_sgemm_call single_position_call(const obn_conv_shape *s, const float *x, const float *w,
+                                           const obn_conv_epilogue *ep, float *y)
+{
+    obn_sgemm_call c = {.m = s->batch, .n = s->out_channels, .k = s->in_channels, .alpha = 1.0f, .beta = 0.0f,
+                        .c = y, .ldc = s->out_channels};
+    c.a = (obn_sgemm_operand){x, s->in_channels, 0, NULL};
+    c.b = (obn_sgemm_operand){w, s->in_channels, 1, NULL};
+    if (ep && ep->bias) {
+        c.ep.bias_kind = OBN_BIAS_COL;
+        c.ep.bias = ep->bias;
+    }
+    if (ep) {
+        c.ep.clamp = ep->clamp;
+        c.ep.lo = ep->lo;
+        c.ep.hi = ep->hi;
+        c.ep.leaky = ep->leaky;
+        c.ep.slope = ep->slope;
+    }
+    return c;
+}
+
 obn_conv_weights *obn_conv_pack_weights(const obn_conv_shape *s, const float *w, int *none_needed)
 {
     obn_conv_algo algo = obn_conv_algorithm(s);
-    *none_needed = algo == OBN_CONV_DEPTHWISE || algo == OBN_CONV_DIRECT;
+    conv_dims dd = dims_of(s);
+    *none_needed = algo == OBN_CONV_DEPTHWISE || algo == OBN_CONV_DIRECT || single_position(s, &dd, algo);
     if (*none_needed) return NULL;
     obn_conv_weights *pw = calloc(1, sizeof *pw);
     if (!pw) return NULL;
@@ -295,6 +328,11 @@ size_t obn_conv_workspace_size(const obn_conv_shape *s, int threads)
     if (algo == OBN_CONV_DEPTHWISE) return 0;
     conv_dims d = dims_of(s);
     if (algo == OBN_CONV_DIRECT) return (size_t)threads * d.pad_bytes;
+    if (single_position(s, &d, algo)) {
+        float dummy = 0.0f;
+        obn_sgemm_call c = single_position_call(s, &dummy, &dummy, NULL, &dummy);
+        return obn_sgemm_workspace_size(&c, threads);
+    }
     return im2col_workspace(s, algo, threads);
 }
 
@@ -372,6 +410,10 @@ static int run_unit(const conv_job *j, int64_t b, int64_t g, char *ws, size_t ws
 static int run_gemm_path(const conv_job *j, char *ws, size_t ws_bytes, int threads)
 {
     int64_t units = j->s->batch * j->s->groups;
+    if (single_position(j->s, &j->d, j->algo)) {
+        obn_sgemm_call c = single_position_call(j->s, j->x, j->w, j->ep, j->y);
+        return obn_sgemm_run(&c, ws, ws_bytes, threads) ? -1 : 0;
+    }
     if (!outer_parallel(j->s, &j->d, threads)) {
         for (int64_t u = 0; u < units && !obn_kstop_hit(j->stop); u++)
             if (run_unit(j, u / j->s->groups, u % j->s->groups, ws, ws_bytes, threads)) return -1;
