@@ -3,8 +3,9 @@
  * StringNormalizer (stopwords, case, Latin-1 letters, shapes),
  * RegexFullMatch (the supported RE2 syntax, UTF-8, errors, a pattern that
  * backtracking engines take exponential time on), LabelEncoder 1/2/4, Cast
- * to and from strings, and the shape ops (Identity, Reshape, Transpose,
- * Gather, Concat, Slice, Shape, Size, Constant) on strings. */
+ * to and from strings, and the data-movement ops (Identity, Reshape,
+ * Transpose, Gather, Concat, Slice, Shape, Size, Constant, Expand, Tile,
+ * Where, Split) on strings. */
 #include <math.h>
 
 #include "op_testing.h"
@@ -425,10 +426,92 @@ START_TEST(shape_ops_move_strings)
     ot_expect_i64(out[2], (const int64_t[]){6}, 1);
     ot_destroy(3, out);
     /* an op without strings names itself */
-    tb_node(m, "Tile", "tile", "x,shape", "tiled");
-    tb_output(m, "tiled", OBN_STRING, -1, NULL);
+    tb_node(m, "Unique", "uniq", "x", "u");
+    tb_output(m, "u", OBN_STRING, -1, NULL);
     ck_assert_int_eq(ot_run(m, 1, &x, 4, (obn_tensor *[4]){0}), OBN_E_UNSUPPORTED);
+    ot_expect_message("node \"uniq\"", "Unique-11", "string", (const char *)NULL);
     obn_tensor_destroy(x);
+    tb_free(m);
+}
+END_TEST
+
+/* x [1,2] -> Expand [2,2], Tile [1,3], Where with a constant, Split in two. */
+START_TEST(broadcast_ops_move_strings)
+{
+    const int64_t d12[2] = {1, 2}, d2[1] = {2}, d22[2] = {2, 2};
+    const char *const xs[2] = {"p", "qq"};
+    tb_model *m = tb_new(13);
+    tb_input(m, "x", OBN_STRING, 2, d12);
+    tb_init_i64(m, "to", 1, d2, (const int64_t[]){2, 2});
+    tb_node(m, "Expand", "e", "x,to", "ex");
+    tb_init_i64(m, "reps", 1, d2, (const int64_t[]){1, 3});
+    tb_node(m, "Tile", "t", "x,reps", "tiled");
+    tb_add_init(m, tb_tensor(m, "cond", OBN_BOOL, 2, d22, (const uint8_t[]){1, 0, 0, 1}, 4));
+    Onnx__NodeProto *k = tb_node(m, "Constant", "k", "", "other");
+    Onnx__TensorProto *kt = tb_tensor_nodata(m, "kv", OBN_STRING, 0, NULL);
+    kt->n_string_data = 1;
+    kt->string_data = tb_alloc(m, sizeof *kt->string_data);
+    kt->string_data[0].data = (uint8_t *)tb_str(m, "-");
+    kt->string_data[0].len = 1;
+    tb_attr_tensor(m, k, "value", kt);
+    tb_node(m, "Where", "w", "cond,ex,other", "picked");
+    tb_attr_int(m, tb_node(m, "Split", "s", "x", "left,right"), "axis", 1);
+    tb_output(m, "ex", OBN_STRING, -1, NULL);
+    tb_output(m, "tiled", OBN_STRING, -1, NULL);
+    tb_output(m, "picked", OBN_STRING, -1, NULL);
+    tb_output(m, "left", OBN_STRING, -1, NULL);
+    tb_output(m, "right", OBN_STRING, -1, NULL);
+    obn_tensor *x = ot_tensor(OBN_STRING, 2, d12, xs), *out[5];
+    OT_RUN_OK(m, 1, &x, 5, out);
+    expect_strings(out[0], 4, (const char *const[]){"p", "qq", "p", "qq"});
+    expect_strings(out[1], 6, (const char *const[]){"p", "qq", "p", "qq", "p", "qq"});
+    expect_strings(out[2], 4, (const char *const[]){"p", "-", "-", "qq"});
+    expect_strings(out[3], 1, (const char *const[]){"p"});
+    expect_strings(out[4], 1, (const char *const[]){"qq"});
+    ot_destroy(5, out);
+    tb_free(m);
+    /* a failing run (Gather index out of range) frees nothing twice */
+    m = tb_new(13);
+    tb_input(m, "x", OBN_STRING, 2, d12);
+    tb_input(m, "i", OBN_INT64, 1, d2);
+    tb_attr_int(m, tb_node(m, "Gather", "g", "x,i", "y"), "axis", 1);
+    tb_output(m, "y", OBN_STRING, -1, NULL);
+    obn_tensor *in[2] = {x, ot_tensor(OBN_INT64, 1, d2, (const int64_t[]){1, 5})}, *y = NULL;
+    ck_assert_int_eq(ot_run(m, 2, in, 1, &y), OBN_E_RUNTIME);
+    ot_expect_message("index 5", (const char *)NULL);
+    ot_destroy(2, in);
+    tb_free(m);
+}
+END_TEST
+
+/* Sequences of strings: SequenceConstruct, SequenceInsert, SequenceAt,
+ * SequenceLength; the sequence itself as an output. */
+START_TEST(sequences_of_strings)
+{
+    const int64_t d2[1] = {2}, d1[1] = {1};
+    tb_model *m = tb_new(17);
+    tb_input(m, "x", OBN_STRING, 1, d2);
+    tb_input(m, "y", OBN_STRING, 1, d1);
+    tb_node(m, "SequenceConstruct", "sc", "x,y", "seq");
+    tb_node(m, "SequenceInsert", "si", "seq,x", "seq2");
+    tb_init_i64(m, "pos", 0, NULL, (const int64_t[]){1});
+    tb_node(m, "SequenceAt", "sa", "seq2,pos", "item");
+    tb_node(m, "SequenceLength", "sl", "seq2", "len");
+    tb_output(m, "item", OBN_STRING, -1, NULL);
+    tb_output(m, "len", OBN_INT64, -1, NULL);
+    Onnx__ValueInfoProto *so = tb_output(m, "seq2", OBN_STRING, -1, NULL);
+    tb_wrap_type(m, so, OBN_KIND_SEQUENCE);
+    obn_tensor *in[2] = {ot_tensor(OBN_STRING, 1, d2, (const char *const[]){"a", "b"}),
+                         ot_tensor(OBN_STRING, 1, d1, (const char *const[]){"solo"})},
+               *out[3];
+    OT_RUN_OK(m, 2, in, 3, out);
+    expect_strings(out[0], 1, (const char *const[]){"solo"});
+    ot_expect_i64(out[1], (const int64_t[]){3}, 1);
+    ck_assert_int_eq(obn_tensor_kind(out[2]), OBN_KIND_SEQUENCE);
+    ck_assert_uint_eq(obn_sequence_length(out[2]), 3);
+    expect_strings(obn_sequence_at(out[2], 2), 2, (const char *const[]){"a", "b"});
+    ot_destroy(3, out);
+    ot_destroy(2, in);
     tb_free(m);
 }
 END_TEST
@@ -444,6 +527,8 @@ static Suite *suite(void)
     tcase_add_test(t, label_encoder);
     tcase_add_test(t, cast_to_and_from_string);
     tcase_add_test(t, shape_ops_move_strings);
+    tcase_add_test(t, broadcast_ops_move_strings);
+    tcase_add_test(t, sequences_of_strings);
     suite_add_tcase(s, t);
     return s;
 }
