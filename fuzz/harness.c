@@ -90,6 +90,14 @@ static void write_file(const char *path, const uint8_t *data, size_t size)
  * ops (Reshape, Range, Gather indices...) see something other than zeros. */
 static void fill_pattern(obn_tensor *t, uint32_t salt)
 {
+    if (obn_tensor_dtype(t) == OBN_STRING) { /* short strings, one empty in eight */
+        static const char *const words[8] = {"", "a", "bb", "a b", "x.y", "Monday", "\xc3\xa9", "0.5"};
+        for (int64_t i = 0; i < obn_tensor_numel(t); i++) {
+            const char *w = words[(uint32_t)(i * 2654435761u + salt) >> 29];
+            obn_tensor_set_string(t, i, w, strlen(w));
+        }
+        return;
+    }
     uint8_t *p = obn_tensor_data(t);
     size_t n = obn_tensor_nbytes(t), es = obn_dtype_size(obn_tensor_dtype(t));
     obn_dtype dt = obn_tensor_dtype(t);
@@ -183,6 +191,11 @@ static void touch_value(const obn_tensor *v)
     size_t nb = obn_tensor_nbytes(v);
     volatile uint8_t sink = 0;
     if (nb) sink ^= p[0] ^ p[nb - 1];
+    for (int64_t i = 0; obn_tensor_dtype(v) == OBN_STRING && i < obn_tensor_numel(v); i++) {
+        size_t len;
+        const char *s = obn_tensor_string(v, i, &len); /* every string readable, NUL-terminated */
+        sink ^= (uint8_t)(s[0] ^ s[len]);
+    }
     (void)sink;
 }
 
@@ -349,6 +362,12 @@ int obn_fuzz_tensor_run(const uint8_t *data, size_t size)
     const uint8_t *p = obn_tensor_cdata(t);
     volatile uint8_t sink = 0;
     if (nb) sink ^= p[0] ^ p[nb - 1];
+    for (int64_t i = 0; obn_tensor_dtype(t) == OBN_STRING && i < numel; i++) {
+        size_t len;
+        const char *str = obn_tensor_string(t, i, &len); /* each string readable up to its NUL */
+        if (!str) die("a string tensor's element is missing", OBN_OK);
+        sink ^= (uint8_t)(str[0] ^ str[len]);
+    }
     (void)sink;
     obn_model *m = tensor_model(obn_tensor_dtype(t));
     if (m && numel <= MAX_INPUT_ELEMENTS) {
@@ -380,6 +399,15 @@ static int same_tensor(const obn_tensor *a, const obn_tensor *b)
     if (obn_tensor_dtype(a) != obn_tensor_dtype(b) || rank != obn_tensor_rank(b) || nb != obn_tensor_nbytes(b))
         return 0;
     if (rank && memcmp(obn_tensor_dims(a), obn_tensor_dims(b), rank * sizeof(int64_t)) != 0) return 0;
+    if (obn_tensor_dtype(a) == OBN_STRING) {
+        if (obn_tensor_numel(a) != obn_tensor_numel(b)) return 0;
+        for (int64_t i = 0; i < obn_tensor_numel(a); i++) {
+            size_t la, lb;
+            const char *sa = obn_tensor_string(a, i, &la), *sb = obn_tensor_string(b, i, &lb);
+            if (la != lb || memcmp(sa, sb, la) != 0) return 0;
+        }
+        return 1;
+    }
     return !nb || memcmp(obn_tensor_cdata(a), obn_tensor_cdata(b), nb) == 0;
 }
 

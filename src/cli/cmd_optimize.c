@@ -88,6 +88,14 @@ static int compare_value(const obn_tensor *a, const obn_tensor *b, double *max_a
         return ok;
     }
     int ok = obn_tensor_numel(a) == obn_tensor_numel(b) && obn_tensor_dtype(a) == obn_tensor_dtype(b);
+    if (ok && obn_tensor_dtype(a) == OBN_STRING) { /* strings: exactly */
+        for (int64_t i = 0; ok && i < obn_tensor_numel(a); i++) {
+            size_t la, lb;
+            const char *sa = obn_tensor_string(a, i, &la), *sb = obn_tensor_string(b, i, &lb);
+            ok = la == lb && memcmp(sa, sb, la) == 0;
+        }
+        return ok;
+    }
     for (int64_t i = 0; ok && i < obn_tensor_numel(a); i++) {
         double x = obn_tensor_value(b, i), ref = obn_tensor_value(a, i), d = fabs(x - ref);
         if (isnan(x) != isnan(ref)) ok = 0;

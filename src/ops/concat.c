@@ -4,6 +4,7 @@
  * input has the same rank and the same dims except along the axis. */
 #include "kernels/copy.h"
 #include "op_helpers.h"
+#include "string_tensor.h"
 
 /* More inputs than this are rejected (keeps the per-run tables on the
  * stack). */
@@ -65,7 +66,7 @@ static obn_status concat_run(obn_op_ctx *ctx)
     int axis;
     OBN_TRY(concat_axis(ctx, &axis));
     const obn_tensor *x0 = ctx->inputs[0];
-    size_t es = obn_dtype_size(x0->dtype);
+    size_t es = obn_dtype_elem_bytes(x0->dtype); /* strings: pointers, copied below */
     int64_t outer = obn_dims_product(x0->dims, 0, axis);
     const void *xs[CONCAT_MAX_INPUTS];
     size_t row_bytes[CONCAT_MAX_INPUTS];
@@ -75,7 +76,7 @@ static obn_status concat_run(obn_op_ctx *ctx)
         row_bytes[k] = (size_t)obn_dims_product(x->dims, axis, x->rank) * es;
     }
     obn_concat_rows(ctx->outputs[0]->data, ctx->n_inputs, xs, row_bytes, outer, ctx->threads);
-    return OBN_OK;
+    return x0->dtype == OBN_STRING ? obn_strings_own_copies(ctx->outputs[0], OBN_OK) : OBN_OK;
 }
 
 static const int versions[] = {1, 4, 11, 13, 0};
@@ -90,6 +91,7 @@ const obn_op obn_op_concat = {
     .attr_names = attr_names,
     .sigs = concat_sigs,
     .attrs_size = sizeof(concat_attrs),
+    .flags = OBN_OP_STRINGS,
     .parse = concat_parse,
     .infer = concat_infer,
     .run = concat_run,

@@ -3,14 +3,15 @@
  * types onnxbn does not store (float8, int4, float4, int2).
  *
  * Constant's value is exactly one of the attributes `value` (a tensor),
- * `value_float(s)`, `value_int(s)` (versions 12+); string values and
- * `sparse_value` are rejected as unsupported. It has no inputs, so the
- * planner computes it once at plan time.
+ * `value_float(s)`, `value_int(s)`, `value_string(s)` (versions 12+; a
+ * string tensor as `value` too); `sparse_value` is rejected as unsupported.
+ * It has no inputs, so the planner computes it once at plan time.
  * ConstantOfShape fills a tensor of the shape given by its int64 input with
  * the one element of `value` (default: float 0). */
 #include <string.h>
 
 #include "op_helpers.h"
+#include "string_tensor.h"
 
 static const char *const value_attrs[] = {"value", "value_float", "value_floats", "value_int",
                                                "value_ints", "value_string", "value_strings", "sparse_value", NULL};
@@ -28,17 +29,16 @@ static obn_status constant_parse(const obn_node *n, int v, void *out)
     if (count != 1)
         return obn_node_err(n, OBN_E_INVALID_MODEL, "needs exactly one value attribute (value, value_float, ...), has %d",
                             count);
-    if (strcmp(which, "sparse_value") == 0 || strncmp(which, "value_string", 12) == 0)
-        return obn_node_err(n, OBN_E_UNSUPPORTED, "attribute '%s': %s constants are not supported", which,
-                            which[0] == 's' ? "sparse" : "string");
+    if (strcmp(which, "sparse_value") == 0)
+        return obn_node_err(n, OBN_E_UNSUPPORTED, "attribute 'sparse_value': sparse constants are not supported");
     if (strcmp(which, "value") != 0 && v < 12)
         return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute '%s' is not part of Constant-%d", which, v);
     const obn_attr *value = obn_node_attr(n, "value");
     if (value && value->type == OBN_ATTR_TENSOR)
         OBN_TRY(obn_check_type_since(n, v, value->t->dtype, 19, "attribute 'value'"));
     static const obn_attr_type types[] = {OBN_ATTR_TENSOR, OBN_ATTR_FLOAT, OBN_ATTR_FLOATS, OBN_ATTR_INT,
-                                          OBN_ATTR_INTS};
-    for (int i = 0; i < 5; i++) {
+                                          OBN_ATTR_INTS, OBN_ATTR_STRING, OBN_ATTR_STRINGS};
+    for (int i = 0; i < 7; i++) {
         const obn_attr *a = obn_node_attr(n, value_attrs[i]);
         if (a && a->type != types[i])
             return obn_node_err(n, OBN_E_INVALID_MODEL, "attribute '%s' has type %s, expected %s", a->name,
@@ -55,6 +55,11 @@ static obn_status constant_infer(obn_op_ctx *ctx)
     int64_t len;
     if ((a = obn_node_attr(n, "value_float"))) return obn_set_output(ctx, 0, OBN_FLOAT, 0, NULL);
     if ((a = obn_node_attr(n, "value_int"))) return obn_set_output(ctx, 0, OBN_INT64, 0, NULL);
+    if ((a = obn_node_attr(n, "value_string"))) return obn_set_output(ctx, 0, OBN_STRING, 0, NULL);
+    if ((a = obn_node_attr(n, "value_strings"))) {
+        len = (int64_t)a->n;
+        return obn_set_output(ctx, 0, OBN_STRING, 1, &len);
+    }
     if ((a = obn_node_attr(n, "value_floats"))) {
         len = (int64_t)a->n;
         return obn_set_output(ctx, 0, OBN_FLOAT, 1, &len);
@@ -70,7 +75,12 @@ static obn_status constant_run(obn_op_ctx *ctx)
     obn_tensor *y = ctx->outputs[0];
     const obn_attr *a;
     if ((a = obn_node_attr(n, "value"))) {
-        if (y->nbytes) memcpy(y->data, a->t->data, y->nbytes);
+        return obn_tensor_copy_data(y, a->t); /* strings copied */
+    } else if ((a = obn_node_attr(n, "value_string"))) {
+        return obn_string_set(y, 0, a->s, a->s_len);
+    } else if ((a = obn_node_attr(n, "value_strings"))) {
+        for (size_t i = 0; i < a->n; i++)
+            OBN_TRY(obn_string_set(y, (int64_t)i, a->strings[i], a->string_lens ? a->string_lens[i] : strlen(a->strings[i])));
     } else if ((a = obn_node_attr(n, "value_float"))) {
         *(float *)y->data = a->f;
     } else if ((a = obn_node_attr(n, "value_int"))) {
@@ -93,6 +103,7 @@ const obn_op obn_op_constant = {
     .since_versions = constant_versions,
     .attr_names = value_attrs,
     .sigs = constant_sigs,
+    .flags = OBN_OP_STRINGS,
     .parse = constant_parse,
     .infer = constant_infer,
     .run = constant_run,

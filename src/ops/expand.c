@@ -1,5 +1,6 @@
 /* Expand (8, 13), Tile (6, 13) and Where (9, 16): data movement with
- * broadcasting or repetition, for every storable type.
+ * broadcasting or repetition, for every storable type (strings: their
+ * element pointers move, then the output gets copies of its own).
  * Expand broadcasts the input and the shape input (int64, known at plan
  * time or OBN_DEFER) against each other numpy-style. Tile repeats the input
  * repeats[d] times along each axis (version 1, with its tiles/axis inputs, is
@@ -9,6 +10,7 @@
 
 #include "kernels/broadcast.h"
 #include "op_helpers.h"
+#include "string_tensor.h"
 
 static obn_status no_attrs_parse(const obn_node *n, int v, void *out)
 {
@@ -81,8 +83,8 @@ static obn_status expand_run(obn_op_ctx *ctx)
     obn_bcast g;
     const int64_t *dims[1] = {x->dims};
     obn_bcast_init(&g, y->rank, y->dims, 1, &x->rank, dims);
-    copy_broadcast(&g, 0, x->data, y->data, obn_dtype_size(x->dtype));
-    return OBN_OK;
+    copy_broadcast(&g, 0, x->data, y->data, obn_dtype_elem_bytes(x->dtype));
+    return x->dtype == OBN_STRING ? obn_strings_own_copies(y, OBN_OK) : OBN_OK;
 }
 
 static const int expand_versions[] = {8, 13, 0};
@@ -96,6 +98,7 @@ const obn_op obn_op_expand = {
     .since_versions = expand_versions,
     .attr_names = no_attrs,
     .sigs = expand_sigs,
+    .flags = OBN_OP_STRINGS,
     .parse = no_attrs_parse,
     .infer = expand_infer,
     .run = expand_run,
@@ -123,12 +126,12 @@ static obn_status tile_infer(obn_op_ctx *ctx)
     return obn_set_output(ctx, 0, x->dtype, x->rank, dims);
 }
 
-static obn_status tile_run(obn_op_ctx *ctx)
+static obn_status tile_elems(obn_op_ctx *ctx)
 {
     const obn_tensor *x = ctx->inputs[0];
     obn_tensor *y = ctx->outputs[0];
     if (y->numel == 0) return OBN_OK;
-    size_t es = obn_dtype_size(x->dtype);
+    size_t es = obn_dtype_elem_bytes(x->dtype);
     int r = x->rank;
     if (r == 0) {
         memcpy(y->data, x->data, es);
@@ -158,6 +161,12 @@ static obn_status tile_run(obn_op_ctx *ctx)
     return OBN_OK;
 }
 
+static obn_status tile_run(obn_op_ctx *ctx)
+{
+    obn_status s = tile_elems(ctx);
+    return ctx->outputs[0]->dtype == OBN_STRING ? obn_strings_own_copies(ctx->outputs[0], s) : s;
+}
+
 static const int tile_versions[] = {6, 13, 0};
 
 static const obn_op_sig tile_sigs[] = {{6, "input repeats", "output"}, {0}};
@@ -168,6 +177,7 @@ const obn_op obn_op_tile = {
     .since_versions = tile_versions,
     .attr_names = no_attrs,
     .sigs = tile_sigs,
+    .flags = OBN_OP_STRINGS,
     .parse = no_attrs_parse,
     .infer = tile_infer,
     .run = tile_run,
@@ -199,7 +209,7 @@ static obn_status where_run(obn_op_ctx *ctx)
     const int64_t *dims[3] = {c->dims, x->dims, yv->dims};
     obn_bcast g;
     obn_bcast_init(&g, out->rank, out->dims, 3, ranks, dims);
-    size_t es = obn_dtype_size(x->dtype);
+    size_t es = obn_dtype_elem_bytes(x->dtype);
     int64_t sc = obn_bcast_inner_stride(&g, 0), sx = obn_bcast_inner_stride(&g, 1), sy = obn_bcast_inner_stride(&g, 2);
     const uint8_t *cond = c->data;
     const char *xd = x->data, *ydat = yv->data;
@@ -213,7 +223,7 @@ static obn_status where_run(obn_op_ctx *ctx)
             dst += es;
         }
     }
-    return OBN_OK;
+    return x->dtype == OBN_STRING ? obn_strings_own_copies(out, OBN_OK) : OBN_OK;
 }
 
 static const int where_versions[] = {9, 16, 0};
@@ -226,6 +236,7 @@ const obn_op obn_op_where = {
     .since_versions = where_versions,
     .attr_names = no_attrs,
     .sigs = where_sigs,
+    .flags = OBN_OP_STRINGS,
     .parse = no_attrs_parse,
     .infer = where_infer,
     .run = where_run,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "op_helpers.h"
+#include "string_tensor.h"
 
 typedef struct {
     int64_t axis;
@@ -43,7 +44,7 @@ static obn_status gather_infer(obn_op_ctx *ctx)
     return obn_set_output(ctx, 0, x->dtype, rank, dims);
 }
 
-static obn_status gather_run(obn_op_ctx *ctx)
+static obn_status gather_elems(obn_op_ctx *ctx)
 {
     int axis;
     OBN_TRY(gather_axis(ctx, &axis));
@@ -55,7 +56,7 @@ static obn_status gather_run(obn_op_ctx *ctx)
             return obn_ctx_err(ctx, OBN_E_RUNTIME, "index %lld (element %lld of '%s') is out of range for axis %d of size %lld",
                                (long long)i, (long long)j, obn_in_name(ctx, 1), axis, (long long)n);
     }
-    size_t block = (size_t)obn_dims_product(x->dims, axis + 1, x->rank) * obn_dtype_size(x->dtype);
+    size_t block = (size_t)obn_dims_product(x->dims, axis + 1, x->rank) * obn_dtype_elem_bytes(x->dtype);
     int64_t outer = obn_dims_product(x->dims, 0, axis);
     const char *src = x->data;
     char *dst = ctx->outputs[0]->data;
@@ -71,6 +72,14 @@ static obn_status gather_run(obn_op_ctx *ctx)
     return OBN_OK;
 }
 
+/* Strings: the element pointers are gathered, then the output gets copies
+ * of its own. */
+static obn_status gather_run(obn_op_ctx *ctx)
+{
+    obn_status s = gather_elems(ctx);
+    return ctx->outputs[0]->dtype == OBN_STRING ? obn_strings_own_copies(ctx->outputs[0], s) : s;
+}
+
 static const int versions[] = {1, 11, 13, 0};
 static const char *const attr_names[] = {"axis", NULL};
 
@@ -83,6 +92,7 @@ const obn_op obn_op_gather = {
     .attr_names = attr_names,
     .sigs = gather_sigs,
     .attrs_size = sizeof(gather_attrs),
+    .flags = OBN_OP_STRINGS,
     .parse = gather_parse,
     .infer = gather_infer,
     .run = gather_run,

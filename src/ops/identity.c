@@ -1,9 +1,10 @@
 /* Identity (1, 13, 14, 16, 19, 21, 23, 24, 25): copies its input. 14 takes
  * sequences too, 16 optionals; 19+ only add element types onnxbn does not
- * store (float8, int4, float4, int2). */
+ * store (float8, int4, float4, int2). Strings too. */
 #include <string.h>
 
 #include "op_util.h"
+#include "string_tensor.h"
 #include "value.h"
 
 static obn_status identity_parse(const obn_node *n, int v, void *out)
@@ -32,8 +33,7 @@ static obn_status identity_run(obn_op_ctx *ctx)
 {
     const obn_tensor *x = ctx->inputs[0];
     if (x->kind != OBN_KIND_TENSOR) return obn_op_copy_output(ctx, 0, x);
-    if (x->nbytes) memcpy(ctx->outputs[0]->data, x->data, x->nbytes);
-    return OBN_OK;
+    return obn_tensor_copy_data(ctx->outputs[0], x); /* strings copied */
 }
 
 static const int versions[] = {1, 13, 14, 16, 19, 21, 23, 24, 25, 0};
@@ -47,7 +47,7 @@ const obn_op obn_op_identity = {
     .since_versions = versions,
     .attr_names = attr_names,
     .sigs = identity_sigs,
-    .flags = OBN_OP_RUN_SHAPES | OBN_OP_VALUES,
+    .flags = OBN_OP_RUN_SHAPES | OBN_OP_VALUES | OBN_OP_STRINGS,
     .parse = identity_parse,
     .infer = identity_infer,
     .run = identity_run,

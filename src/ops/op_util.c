@@ -155,6 +155,8 @@ obn_status obn_check_type_since(const obn_node *n, int since_version, obn_dtype 
                                 const char *what)
 {
     if (since_version >= obn_all_types_since(dt, float8_since)) return OBN_OK;
+    /* strings: "all types" of the spec, for the ops that implement them */
+    if (dt == OBN_STRING && n->op && (n->op->flags & OBN_OP_STRINGS)) return OBN_OK;
     if (dt == OBN_STRING) /* valid ONNX for many ops: what onnxbn lacks */
         return obn_node_err(n, OBN_E_UNSUPPORTED, "onnxbn's %s-%d does not take element type string (%s)", n->op_type,
                             since_version, what);

@@ -55,7 +55,9 @@ obn_status obn_check_input_dtype(const obn_op_ctx *ctx, int k, const char *role,
  * 23, float8e8m0 from 24 and uint2/int2 from 25. obn_all_types_since is the
  * first version taking dt (1 for the types of OBN_ALL_TYPES, INT32_MAX for
  * never); obn_check_all_types refuses input k if ctx's version does not take
- * its type: "Reshape-14 does not support element type float8e4m3fn". */
+ * its type: "Reshape-14 does not support element type float8e4m3fn".
+ * Strings count as one of "all types" for an op with OBN_OP_STRINGS (every
+ * version), and are UNSUPPORTED for the others. */
 int obn_all_types_since(obn_dtype dt, int float8_since);
 obn_status obn_check_all_types(const obn_op_ctx *ctx, int k, const char *role, int float8_since);
 /* The same for a dtype that is not an input's (an attribute tensor's);

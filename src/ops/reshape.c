@@ -8,10 +8,12 @@
  * shape, 0 copies the input's dim at that index (a literal 0 with
  * allowzero=1, version 14) and one -1 is inferred from the element count.
  * Squeeze/Unsqueeze take axes as an attribute before 13 and as an input from
- * 13 on (Squeeze's optional: without axes every size-1 dim goes). */
+ * 13 on (Squeeze's optional: without axes every size-1 dim goes). Every
+ * storable type, strings included. */
 #include <string.h>
 
 #include "op_helpers.h"
+#include "string_tensor.h"
 
 typedef enum { R_RESHAPE, R_FLATTEN, R_SQUEEZE, R_UNSQUEEZE } reshape_kind;
 
@@ -205,9 +207,9 @@ static obn_status reshape_infer(obn_op_ctx *ctx)
 
 static obn_status reshape_run(obn_op_ctx *ctx)
 {
-    const obn_tensor *x = ctx->inputs[0];
-    if (x->nbytes && ctx->outputs[0]->data != x->data) memcpy(ctx->outputs[0]->data, x->data, x->nbytes);
-    return OBN_OK; /* equal pointers: the planner made the output a view (OBN_OP_VIEW) */
+    /* equal pointers: the planner made the output a view (OBN_OP_VIEW);
+     * strings are copied, never shared */
+    return obn_tensor_copy_data(ctx->outputs[0], ctx->inputs[0]);
 }
 
 static const int reshape_versions[] = {1, 5, 13, 14, 19, 21, 23, 24, 25, 0};
@@ -225,7 +227,7 @@ static const obn_op_sig unsqueeze_sigs[] = {{1, "data", "expanded"}, {13, "data 
 #define RESHAPE_OP(sym, name, vers, attrs, sig)                                                       \
     const obn_op sym = {.domain = "", .op_type = name, .since_versions = vers, .attr_names = attrs,   \
                         .sigs = sig,                                                                  \
-                        .attrs_size = sizeof(reshape_attrs), .flags = OBN_OP_VIEW,                    \
+                        .attrs_size = sizeof(reshape_attrs), .flags = OBN_OP_VIEW | OBN_OP_STRINGS,   \
                         .parse = reshape_parse, .infer = reshape_infer, .run = reshape_run}
 
 RESHAPE_OP(obn_op_reshape, "Reshape", reshape_versions, reshape_attr_names, reshape_sigs);

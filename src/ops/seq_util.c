@@ -1,5 +1,7 @@
 #include "seq_util.h"
 
+#include "string_tensor.h"
+
 #include <string.h>
 
 obn_status obn_seq_check_kind(const obn_op_ctx *ctx, int k, const char *role, obn_kind kind)
@@ -45,6 +47,5 @@ obn_status obn_seq_make_output(obn_op_ctx *ctx, int k, obn_kind kind, obn_dtype 
 obn_status obn_seq_tensor_output(obn_op_ctx *ctx, int k, const obn_tensor *src)
 {
     OBN_TRY(obn_op_alloc_output(ctx, k, src->dtype, src->rank, src->dims));
-    if (src->nbytes) memcpy(ctx->outputs[k]->data, src->data, src->nbytes);
-    return OBN_OK;
+    return obn_tensor_copy_data(ctx->outputs[k], src); /* strings copied */
 }

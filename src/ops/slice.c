@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "op_helpers.h"
+#include "string_tensor.h"
 
 typedef struct {
     int n_starts, n_ends, n_axes; /* version 1 attributes; -1 if absent */
@@ -137,7 +138,7 @@ static obn_status slice_infer(obn_op_ctx *ctx)
     return obn_set_output(ctx, 0, x->dtype, x->rank, p.len);
 }
 
-static obn_status slice_run(obn_op_ctx *ctx)
+static obn_status slice_elems(obn_op_ctx *ctx)
 {
     slice_plan p;
     OBN_TRY(make_plan(ctx, &p));
@@ -145,7 +146,7 @@ static obn_status slice_run(obn_op_ctx *ctx)
     obn_tensor *y = ctx->outputs[0];
     if (y->numel == 0) return OBN_OK;
     int r = x->rank;
-    size_t es = obn_dtype_size(x->dtype);
+    size_t es = obn_dtype_elem_bytes(x->dtype);
     if (r == 0) {
         memcpy(y->data, x->data, es);
         return OBN_OK;
@@ -178,6 +179,14 @@ static obn_status slice_run(obn_op_ctx *ctx)
     return OBN_OK;
 }
 
+/* Strings: the element pointers are copied, then the output gets copies of
+ * its own. */
+static obn_status slice_run(obn_op_ctx *ctx)
+{
+    obn_status s = slice_elems(ctx);
+    return ctx->outputs[0]->dtype == OBN_STRING ? obn_strings_own_copies(ctx->outputs[0], s) : s;
+}
+
 static const int versions[] = {1, 10, 11, 13, 0};
 static const char *const attr_names[] = {"starts", "ends", "axes", NULL};
 
@@ -190,6 +199,7 @@ const obn_op obn_op_slice = {
     .attr_names = attr_names,
     .sigs = slice_sigs,
     .attrs_size = sizeof(slice_attrs),
+    .flags = OBN_OP_STRINGS,
     .parse = slice_parse,
     .infer = slice_infer,
     .run = slice_run,

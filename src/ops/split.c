@@ -8,6 +8,7 @@
  * Any storable type; omitted outputs are skipped. */
 #include "kernels/copy.h"
 #include "op_helpers.h"
+#include "string_tensor.h"
 
 #define SPLIT_MAX_OUTPUTS 1024
 
@@ -128,7 +129,7 @@ static obn_status split_run(obn_op_ctx *ctx)
     int axis;
     OBN_TRY(split_sizes(ctx, &axis, sizes));
     const obn_tensor *x = ctx->inputs[0];
-    size_t inner = (size_t)obn_dims_product(x->dims, axis + 1, x->rank) * obn_dtype_size(x->dtype);
+    size_t inner = (size_t)obn_dims_product(x->dims, axis + 1, x->rank) * obn_dtype_elem_bytes(x->dtype);
     void *ys[SPLIT_MAX_OUTPUTS];
     size_t row_bytes[SPLIT_MAX_OUTPUTS];
     for (int k = 0; k < ctx->n_outputs; k++) {
@@ -136,7 +137,11 @@ static obn_status split_run(obn_op_ctx *ctx)
         row_bytes[k] = (size_t)sizes[k] * inner;
     }
     obn_split_rows(x->data, ctx->n_outputs, ys, row_bytes, obn_dims_product(x->dims, 0, axis), ctx->threads);
-    return OBN_OK;
+    /* strings: the pointers moved; each output gets copies of its own */
+    obn_status s = OBN_OK;
+    for (int k = 0; x->dtype == OBN_STRING && k < ctx->n_outputs; k++)
+        if (obn_has_output(ctx, k)) s = obn_strings_own_copies(ctx->outputs[k], s);
+    return s;
 }
 
 static const int versions[] = {1, 2, 11, 13, 18, 0};
@@ -151,6 +156,7 @@ const obn_op obn_op_split = {
     .attr_names = attr_names,
     .sigs = split_sigs,
     .attrs_size = sizeof(split_attrs),
+    .flags = OBN_OP_STRINGS,
     .parse = split_parse,
     .infer = split_infer,
     .run = split_run,

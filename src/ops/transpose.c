@@ -4,6 +4,7 @@
  * 0..rank-1. */
 #include "kernels/transpose.h"
 #include "op_util.h"
+#include "string_tensor.h"
 
 typedef struct {
     int64_t perm[OBN_MAX_RANK];
@@ -61,8 +62,9 @@ static obn_status transpose_run(obn_op_ctx *ctx)
     const obn_tensor *x = ctx->inputs[0];
     int perm[OBN_MAX_RANK];
     OBN_TRY(get_perm(ctx, perm));
-    obn_transpose(x->data, ctx->outputs[0]->data, obn_dtype_size(x->dtype), x->rank, x->dims, perm, ctx->threads);
-    return OBN_OK;
+    /* strings: their pointers move, then the output gets copies of its own */
+    obn_transpose(x->data, ctx->outputs[0]->data, obn_dtype_elem_bytes(x->dtype), x->rank, x->dims, perm, ctx->threads);
+    return x->dtype == OBN_STRING ? obn_strings_own_copies(ctx->outputs[0], OBN_OK) : OBN_OK;
 }
 
 static const int versions[] = {1, 13, 21, 23, 24, 25, 0};
@@ -77,6 +79,7 @@ const obn_op obn_op_transpose = {
     .attr_names = attr_names,
     .sigs = transpose_sigs,
     .attrs_size = sizeof(transpose_attrs),
+    .flags = OBN_OP_STRINGS,
     .parse = transpose_parse,
     .infer = transpose_infer,
     .run = transpose_run,

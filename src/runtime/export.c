@@ -153,7 +153,7 @@ static Onnx__AttributeProto *attr_proto(arena *ar, const obn_attr *a)
         if (!s) return NULL;
         for (size_t i = 0; i < a->n; i++) {
             s[i].data = (uint8_t *)a->strings[i];
-            s[i].len = strlen(a->strings[i]);
+            s[i].len = a->string_lens ? a->string_lens[i] : strlen(a->strings[i]);
         }
         ap->n_strings = a->n;
         ap->strings = s;

@@ -307,8 +307,10 @@ static obn_status import_attr(const Onnx__AttributeProto *ap, import_ctx *ctx, o
         break;
     case OBN_ATTR_STRINGS:
         a->strings = calloc(ap->n_strings ? ap->n_strings : 1, sizeof(char *));
-        if (!a->strings) return OBN_OOM();
+        a->string_lens = calloc(ap->n_strings ? ap->n_strings : 1, sizeof(size_t));
+        if (!a->strings || !a->string_lens) return OBN_OOM();
         for (size_t i = 0; i < ap->n_strings; i++) {
+            a->string_lens[i] = ap->strings[i].len;
             a->strings[i] = malloc(ap->strings[i].len + 1);
             if (!a->strings[i]) return OBN_OOM();
             a->n = i + 1;

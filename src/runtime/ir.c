@@ -42,6 +42,7 @@ void obn_attr_clear(obn_attr *a)
     if (a->strings)
         for (size_t i = 0; i < a->n; i++) free(a->strings[i]);
     free(a->strings);
+    free(a->string_lens);
     obn_graph_free(a->g);
     memset(a, 0, sizeof *a);
 }
@@ -216,8 +217,15 @@ obn_status obn_attr_copy(obn_attr *dst, const obn_attr *src)
     if (src->strings) {
         dst->strings = calloc(src->n ? src->n : 1, sizeof(char *));
         if (!dst->strings) goto oom;
-        for (size_t i = 0; i < src->n; i++)
-            if (obn_strdup(src->strings[i], &dst->strings[i])) goto oom;
+        for (size_t i = 0; i < src->n; i++) {
+            size_t len = src->string_lens ? src->string_lens[i] : strlen(src->strings[i]);
+            if (!(dst->strings[i] = malloc(len + 1))) goto oom;
+            memcpy(dst->strings[i], src->strings[i], len + 1);
+        }
+        if (src->string_lens) {
+            if (!(dst->string_lens = malloc((src->n ? src->n : 1) * sizeof(size_t)))) goto oom;
+            memcpy(dst->string_lens, src->string_lens, src->n * sizeof(size_t));
+        }
     }
     if (src->g && obn_graph_clone(src->g, &dst->g)) goto oom;
     return OBN_OK;

@@ -47,7 +47,8 @@ typedef struct obn_attr {
     size_t n;           /* element count of floats/ints/strings */
     float *floats;
     int64_t *ints;
-    char **strings;
+    char **strings;     /* NUL-terminated copies of the bytes */
+    size_t *string_lens; /* STRINGS: each one's length (the bytes may hold NULs) */
     struct obn_graph *g; /* GRAPH: the subgraph (owned); GRAPHS lists are kept as
                             a type tag only (no operator takes one) */
     /* TYPE_PROTO: the type (element type, sequence/optional wrappers as in

@@ -22,6 +22,39 @@ obn_status obn_str_new(const void *bytes, size_t len, char **out)
     return OBN_OK;
 }
 
+obn_status obn_str_alloc(size_t len, char **out)
+{
+    *out = NULL;
+    if (len == 0) return OBN_OK;
+    if (len > OBN_MAX_STRING_BYTES)
+        return obn_err(OBN_E_UNSUPPORTED, "a string of %zu bytes is over onnxbn's limit of %zu", len,
+                       OBN_MAX_STRING_BYTES);
+    size_t *block = malloc(sizeof(size_t) + len + 1);
+    if (!block) return OBN_OOM();
+    block[0] = len;
+    char *s = (char *)(block + 1);
+    s[len] = '\0';
+    *out = s;
+    return OBN_OK;
+}
+
+obn_status obn_strings_own_copies(obn_tensor *y, obn_status s)
+{
+    char **e = obn_strs(y);
+    int64_t i = 0;
+    for (; s == OBN_OK && i < y->numel; i++) {
+        char *c;
+        s = obn_str_new(e[i], obn_str_len(e[i]), &c);
+        if (s == OBN_OK) e[i] = c;
+    }
+    if (s != OBN_OK) /* elements before the failed one (i - 1) are copies; the rest alias */
+        for (int64_t j = 0; j < y->numel; j++) {
+            if (j < i - 1) obn_str_free(e[j]);
+            e[j] = NULL;
+        }
+    return s;
+}
+
 void obn_str_free(char *s)
 {
     if (s) free((size_t *)(void *)s - 1);

@@ -36,6 +36,8 @@ static inline const char *obn_str_cstr(const char *s) { return s ? s : ""; }
 /* A new element holding `len` bytes (NULL for len 0: the empty string). */
 obn_status obn_str_new(const void *bytes, size_t len, char **out);
 void obn_str_free(char *s);
+/* A new element of `len` bytes to fill in (its NUL is set); NULL for 0. */
+obn_status obn_str_alloc(size_t len, char **out);
 
 /* Element i of t becomes a copy of the bytes; the old element is freed. */
 obn_status obn_string_set(obn_tensor *t, int64_t i, const void *bytes, size_t len);
@@ -54,6 +56,13 @@ void obn_strings_clear(obn_tensor *t);
  * strings copied for string tensors, bytes for the others. A no-op when the
  * two share their data. */
 obn_status obn_tensor_copy_data(obn_tensor *dst, const obn_tensor *src);
+
+/* For ops that move elements as bytes (Transpose, Gather, Concat, Slice,
+ * Reshape): once the op has filled y (data allocated, every element written)
+ * with element pointers copied from its string inputs, y gets copies of its
+ * own. When `s` is not OBN_OK, or a copy fails, y's elements are set to NULL
+ * (none freed twice) and the error is returned. */
+obn_status obn_strings_own_copies(obn_tensor *y, obn_status s);
 
 /* Bytes the tensor's strings hold, with the element array; saturates. */
 uint64_t obn_strings_bytes(const obn_tensor *t);

@@ -75,6 +75,33 @@ if [ -d "$data/node/test_relu" ]; then
     expect 0 "PASS node/test_relu" -- "$bin" test "$data/node/test_relu"
 fi
 
+# string tensors: info, run (quoted strings), -o, optimize --verify and test comparing them exactly
+sdir=$data/node/test_strnormalizer_export_monday_casesensintive_upper
+if [ -d "$sdir" ]; then
+    expect 0 "x *string *\[4\]" -- "$bin" info "$sdir/model.onnx"
+    expect 0 "first: \"TUESDAY\" \"WEDNESDAY\" \"THURSDAY\"" -- \
+        "$bin" run "$sdir/model.onnx" -i "x=$sdir/test_data_set_0/input_0.pb" -o "$tmp/sout"
+    expect 0 "verify: output 'y': .*ok" -- "$bin" optimize "$sdir/model.onnx" -o "$tmp/snorm.onnx" --verify
+    mkdir -p "$tmp/sbad/t3/test_data_set_0"
+    cp "$sdir/model.onnx" "$tmp/sbad/t3/model.onnx"
+    cp "$sdir/test_data_set_0/input_0.pb" "$tmp/sbad/t3/test_data_set_0/input_0.pb"
+    cp "$tmp/sout/y.pb" "$tmp/sbad/t3/test_data_set_0/output_0.pb"
+    expect 0 "1 passed" -- "$bin" test "$tmp/sbad"
+    # the lower-case test's output: same shape, other strings
+    cp "$data/node/test_strnormalizer_export_monday_casesensintive_lower/test_data_set_0/output_0.pb" \
+        "$tmp/sbad/t3/test_data_set_0/output_0.pb"
+    expect 1 "output 'y': 3 of 3 strings differ (first at 0: \"TUESDAY\", expected \"tuesday\")" -- "$bin" test "$tmp/sbad"
+fi
+cdir=$data/node/test_cast_FLOAT_to_STRING
+if [ -d "$cdir" ]; then
+    mkdir -p "$tmp/scast/t4/test_data_set_0"
+    cp "$cdir/model.onnx" "$tmp/scast/t4/model.onnx"
+    cp "$cdir/test_data_set_0/input_0.pb" "$tmp/scast/t4/test_data_set_0/input_0.pb"
+    "$bin" run "$cdir/model.onnx" -i "input=$cdir/test_data_set_0/input_0.pb" -o "$tmp/scout" >/dev/null 2>&1
+    cp "$tmp/scout/output.pb" "$tmp/scast/t4/test_data_set_0/output_0.pb"
+    expect 0 "1 passed" -- "$bin" test "$tmp/scast"
+fi
+
 # resource limits and timeouts (docs/security.md)
 expect 2 "'conv2.weight' needs 288 bytes.*1280 bytes.*max_initializer_bytes" -- "$bin" run "$model" --max-initializers 1000
 expect 2 "over the limit of 1 KiB (obn_limits.max_arena_bytes)" -- "$bin" run "$model" --max-arena 1K

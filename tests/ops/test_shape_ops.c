@@ -312,7 +312,7 @@ START_TEST(constant_forms)
         obn_tensor_destroy(y);
         tb_free(m);
     }
-    /* two values, none, value_float before 12, strings */
+    /* two values, none, value_float and value_string before 12 */
     tb_model *m = tb_new(13);
     Onnx__NodeProto *n = tb_node(m, "Constant", "c", "", "y");
     tb_attr_float(m, n, "value_float", 1);
@@ -325,10 +325,10 @@ START_TEST(constant_forms)
     tb_output(m, "y", OBN_FLOAT, -1, NULL);
     OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "'value_float'", "Constant-11");
     tb_free(m);
-    m = tb_new(13);
+    m = tb_new(11); /* string constants: tests/ops/test_strings.c */
     tb_attr_string(m, tb_node(m, "Constant", "c", "", "y"), "value_string", "hi");
-    tb_output(m, "y", OBN_FLOAT, -1, NULL);
-    OT_EXPECT_CREATE_ERROR(m, OBN_E_UNSUPPORTED, "string");
+    tb_output(m, "y", OBN_STRING, -1, NULL);
+    OT_EXPECT_CREATE_ERROR(m, OBN_E_INVALID_MODEL, "'value_string'", "Constant-11");
     tb_free(m);
 }
 END_TEST
