@@ -74,6 +74,13 @@ enum {
      * (a view, src/runtime/plan.c), and run then finds the two data
      * pointers equal and copies nothing. */
     OBN_OP_VIEW = 1u << 3,
+    /* prepare may be given a constant input whose data is deferred
+     * (obn_tensor.deferred, data NULL: runtime/tensor.h) and then either
+     * reads it in that form into its own state (packing the weights), so
+     * that run never reads the input's data, or computes it with
+     * obn_tensor_materialize. Every other op, and a node callback, sees
+     * such inputs computed. */
+    OBN_OP_DEFERRED_INPUTS = 1u << 4,
 };
 
 /* For OBN_OP_RUN_SHAPES ops in run, while planning: gives output k the
