@@ -198,6 +198,12 @@ static obn_sgemm_call single_position_call(const obn_conv_shape *s, const float 
 
 obn_conv_weights *obn_conv_pack_weights(const obn_conv_shape *s, const float *w, int *none_needed)
 {
+    return obn_conv_pack_weights_scaled(s, w, NULL, 1, none_needed);
+}
+
+obn_conv_weights *obn_conv_pack_weights_scaled(const obn_conv_shape *s, const float *w, const double *row_scale,
+                                               int threads, int *none_needed)
+{
     obn_conv_algo algo = obn_conv_algorithm(s);
     conv_dims dd = dims_of(s);
     *none_needed = algo == OBN_CONV_DEPTHWISE || algo == OBN_CONV_DIRECT || single_position(s, &dd, algo);
@@ -205,10 +211,12 @@ obn_conv_weights *obn_conv_pack_weights(const obn_conv_shape *s, const float *w,
     obn_conv_weights *pw = calloc(1, sizeof *pw);
     if (!pw) return NULL;
     if (algo == OBN_CONV_WINOGRAD) {
-        pw->wino = obn_winograd_pack(s, w);
+        pw->wino = obn_winograd_pack_scaled(s, w, row_scale, threads);
     } else {
         conv_dims d = dims_of(s);
-        pw->gemm = obn_sgemm_pack_a_groups_for(gemm_kernel(&d), s->groups, d.mg, d.k, w, d.mg * d.k, d.k, 0);
+        pw->gemm = row_scale ? obn_sgemm_pack_a_groups_scaled_for(gemm_kernel(&d), s->groups, d.mg, d.k, w, d.mg * d.k,
+                                                                  d.k, row_scale)
+                             : obn_sgemm_pack_a_groups_for(gemm_kernel(&d), s->groups, d.mg, d.k, w, d.mg * d.k, d.k, 0);
     }
     if (!pw->wino && !pw->gemm) {
         free(pw);

@@ -90,6 +90,12 @@ void obn_conv_set_winograd(int enabled);
  * packing: obn_conv_pack_weights returns NULL and sets *none_needed. */
 typedef struct obn_conv_weights obn_conv_weights;
 obn_conv_weights *obn_conv_pack_weights(const obn_conv_shape *s, const float *w, int *none_needed);
+/* The same for the weights W[oc] * row_scale[oc] (each product in double,
+ * rounded once to float: a BatchNormalization folded in; row_scale NULL:
+ * W itself), with up to `threads` OpenMP threads. Bit for bit what packing
+ * the stored product gives. */
+obn_conv_weights *obn_conv_pack_weights_scaled(const obn_conv_shape *s, const float *w, const double *row_scale,
+                                               int threads, int *none_needed);
 void obn_conv_weights_free(obn_conv_weights *pw);
 
 /* y = the epilogue applied to the bias alone (zero without one): the result

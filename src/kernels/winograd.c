@@ -7,6 +7,7 @@
 #include "cpu.h"
 #include "kstop.h"
 #include "peak.h"
+#include "simd_clones.h"
 #include "sgemm_internal.h"
 
 #define OBN_WINO_ISA portable
@@ -120,7 +121,63 @@ int obn_winograd_applicable(const obn_conv_shape *s)
            s->stride[1] == 1 && s->dilation[0] == 1 && s->dilation[1] == 1 && s->pad[0] >= 0 && s->pad[1] >= 0;
 }
 
+/* Lanes of the weight transform: one per kernel of a row panel, rounded up
+ * to a whole number of vectors (16 doubles: two AVX-512 registers) and at
+ * least the widest micro-kernel's MR (14). */
+#define WINO_PACK_LANES 16
+
+/* Transformed weights U = G g G^T of row panel p (its `rows` kernels, the
+ * lanes past them zero), every input channel: for each channel the panel's
+ * kernels are transformed together in double, one kernel per lane of
+ * fixed-width loops the compiler vectorises for each ISA level (clones);
+ * each lane evaluates exactly the scalar expressions, in the same order and
+ * without contraction (ISO C: -ffp-contract=off), so every clone gives the
+ * same bits. Each of the xi planes gets a run of mr consecutive floats per
+ * channel. */
+OBN_CLONES static void pack_panel(const wino_variant *v, const float *w, const double *row_scale, int64_t channels,
+                                  int64_t panels, int mr, int64_t p, int64_t rows, float *u)
+{
+    enum { L = WINO_PACK_LANES };
+    const int alpha = v->alpha;
+    double g[9][L], t[6][3][L];
+    float uu[L];
+    for (int k = 0; k < 9; k++)
+        for (int r = 0; r < L; r++) g[k][r] = 0.0;
+    for (int64_t c = 0; c < channels; c++) {
+        for (int r = 0; r < rows; r++) {
+            const float *src = w + ((p * mr + r) * channels + c) * 9;
+            if (row_scale) /* the scaled weights as stored: rounded to float first */
+                for (int k = 0; k < 9; k++) g[k][r] = (double)(float)((double)src[k] * row_scale[p * mr + r]);
+            else
+                for (int k = 0; k < 9; k++) g[k][r] = (double)src[k];
+        }
+        for (int i = 0; i < alpha; i++)
+            for (int j = 0; j < 3; j++)
+                for (int r = 0; r < L; r++)
+                    t[i][j][r] = v->g[i][0] * g[j][r] + v->g[i][1] * g[3 + j][r] + v->g[i][2] * g[6 + j][r];
+        for (int i = 0; i < alpha; i++)
+            for (int k = 0; k < alpha; k++) {
+                for (int r = 0; r < L; r++)
+                    uu[r] = (float)(t[i][0][r] * v->g[k][0] + t[i][1][r] * v->g[k][1] + t[i][2][r] * v->g[k][2]);
+                float *dst = u + (((int64_t)(i * alpha + k) * panels + p) * channels + c) * mr;
+                /* the micro-kernels' MR as constants: a few vector moves */
+                switch (mr) {
+                case 14: __builtin_memcpy(dst, uu, 14 * sizeof(float)); break;
+                case 6: __builtin_memcpy(dst, uu, 6 * sizeof(float)); break;
+                case 4: __builtin_memcpy(dst, uu, 4 * sizeof(float)); break;
+                default: memcpy(dst, uu, (size_t)mr * sizeof(float));
+                }
+            }
+    }
+}
+
 obn_winograd_weights *obn_winograd_pack(const obn_conv_shape *s, const float *w)
+{
+    return obn_winograd_pack_scaled(s, w, NULL, 1);
+}
+
+obn_winograd_weights *obn_winograd_pack_scaled(const obn_conv_shape *s, const float *w, const double *row_scale,
+                                               int threads)
 {
     obn_winograd_weights *pw = calloc(1, sizeof *pw);
     if (!pw) return NULL;
@@ -129,8 +186,7 @@ obn_winograd_weights *obn_winograd_pack(const obn_conv_shape *s, const float *w)
     pw->m = s->out_channels;
     pw->c = s->in_channels;
     int mr = pw->kr->mr;
-    enum { MAX_MR = 32 }; /* the widest micro-kernel has 14 rows */
-    if (mr > MAX_MR) {
+    if (mr > WINO_PACK_LANES) {
         free(pw);
         return NULL;
     }
@@ -142,31 +198,14 @@ obn_winograd_weights *obn_winograd_pack(const obn_conv_shape *s, const float *w)
         free(pw);
         return NULL;
     }
-    /* one panel's mr kernels of an input channel at a time, transformed
-     * together (U = G g G^T in double, the mr kernels in the innermost,
-     * vectorised loops): each of the xi planes then gets a run of mr
-     * consecutive floats. One kernel at a time with a float scattered per
-     * plane made packing a fifth of ResNet-18's session creation. */
-    const wino_variant *v = pw->var;
-    int alpha = v->alpha;
-    double g[9][MAX_MR], t[6][3][MAX_MR], uu[MAX_MR];
-    for (int64_t p = 0; p < pw->panels; p++) {
+    /* panels are independent: split between the threads when there are
+     * enough of them to pay for the parallel region */
+    int64_t panels = pw->panels;
+    int nt = threads > 1 && panels >= 2 * (int64_t)threads ? threads : 1;
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+    for (int64_t p = 0; p < panels; p++) {
         int64_t rows = pw->m - p * mr < mr ? pw->m - p * mr : mr;
-        for (int64_t c = 0; c < pw->c; c++) {
-            for (int k = 0; k < 9; k++)
-                for (int r = 0; r < mr; r++) g[k][r] = r < rows ? (double)w[((p * mr + r) * pw->c + c) * 9 + k] : 0.0;
-            for (int i = 0; i < alpha; i++)
-                for (int j = 0; j < 3; j++)
-                    for (int r = 0; r < mr; r++)
-                        t[i][j][r] = v->g[i][0] * g[j][r] + v->g[i][1] * g[3 + j][r] + v->g[i][2] * g[6 + j][r];
-            for (int i = 0; i < alpha; i++)
-                for (int k = 0; k < alpha; k++) {
-                    for (int r = 0; r < mr; r++)
-                        uu[r] = t[i][0][r] * v->g[k][0] + t[i][1][r] * v->g[k][1] + t[i][2][r] * v->g[k][2];
-                    float *dst = pw->u + (((int64_t)(i * alpha + k) * pw->panels + p) * pw->c + c) * mr;
-                    for (int r = 0; r < mr; r++) dst[r] = (float)uu[r];
-                }
-        }
+        pack_panel(pw->var, w, row_scale, pw->c, panels, mr, p, rows, pw->u);
     }
     return pw;
 }

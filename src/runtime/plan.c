@@ -77,6 +77,14 @@ static obn_status check_value_bytes(const obn_op_ctx *ctx)
     return OBN_OK;
 }
 
+/* Computes the node's deferred constant inputs (runtime/tensor.h). */
+static obn_status materialize_inputs(const obn_op_ctx *ctx)
+{
+    for (int k = 0; k < ctx->n_inputs; k++)
+        if (ctx->inputs[k] && ctx->inputs[k]->deferred) OBN_TRY(obn_tensor_materialize(ctx->inputs[k]));
+    return OBN_OK;
+}
+
 /* Executes one node now, allocating its outputs (constant folding, or a
  * whole eager run); every byte allocated is counted in `mem` first. With
  * op_shapes (OBN_OP_RUN_SHAPES after OBN_DEFER) the op allocates them.
@@ -559,6 +567,8 @@ obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,
         ctx->limits = limits;
         s = check_input_kinds(ctx);
         if (s == OBN_OK) s = check_strings(ctx, false);
+        if (s == OBN_OK && (!(node->op->flags & OBN_OP_DEFERRED_INPUTS) || env->observe))
+            s = materialize_inputs(ctx);
         if (s == OBN_OK) s = node->op->infer(ctx);
         bool op_shapes = s == OBN_DEFER && (node->op->flags & OBN_OP_RUN_SHAPES) && all_inputs_known(ctx);
         if (op_shapes) s = OBN_OK;
@@ -576,7 +586,8 @@ obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,
         if (op_shapes || (node->op->flags & OBN_OP_SHAPE_ONLY) || all_inputs_known(ctx)) {
             char variant[OBN_VARIANT_CAP];
             double t0 = env->observe ? obn_profile_now() : 0.0;
-            s = run_now(ctx, &p->memory, op_shapes, env->observe ? variant : NULL);
+            s = materialize_inputs(ctx);
+            if (s == OBN_OK) s = run_now(ctx, &p->memory, op_shapes, env->observe ? variant : NULL);
             if (s == OBN_OK && op_shapes) s = check_outputs(ctx, limits);
             if (s == OBN_OK && op_shapes) s = check_strings(ctx, true);
             if (s == OBN_OK && env->observe)
