@@ -48,7 +48,11 @@ obn_status obn_conv_forward_shape(const obn_op_ctx *ctx, const obn_conv_attrs *a
  * per image: the whole batch when that is cheap, else batches of about
  * OBN_CONV_CHUNK_MACS multiply-adds (one image at least), so that the op can
  * check for cancellation between calls (obn_op_check_cancel). */
-#define OBN_CONV_CHUNK_MACS ((double)(1 << 26)) /* a few ms on one core */
+/* 2^29: about 4 ms of one core at 250 GFLOP/s. Each call streams the
+ * packed weights again (ResNet-50's 3x3 Winograd weights at 512 channels:
+ * 38 MiB), so calls of one image each (2^26, the earlier figure) made a
+ * batch of 8 read them 8 times. */
+#define OBN_CONV_CHUNK_MACS ((double)(1 << 29))
 int64_t obn_conv_images_per_call(int64_t batch, double macs_per_image);
 
 /* Declares Y [batch, out_channels, out...] of X's dtype. */
