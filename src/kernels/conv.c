@@ -214,9 +214,8 @@ obn_conv_weights *obn_conv_pack_weights_scaled(const obn_conv_shape *s, const fl
         pw->wino = obn_winograd_pack_scaled(s, w, row_scale, threads);
     } else {
         conv_dims d = dims_of(s);
-        pw->gemm = row_scale ? obn_sgemm_pack_a_groups_scaled_for(gemm_kernel(&d), s->groups, d.mg, d.k, w, d.mg * d.k,
-                                                                  d.k, row_scale)
-                             : obn_sgemm_pack_a_groups_for(gemm_kernel(&d), s->groups, d.mg, d.k, w, d.mg * d.k, d.k, 0);
+        pw->gemm = obn_sgemm_pack_a_groups_scaled_for(gemm_kernel(&d), s->groups, d.mg, d.k, w, d.mg * d.k, d.k,
+                                                      row_scale, threads);
     }
     if (!pw->wino && !pw->gemm) {
         free(pw);

@@ -200,33 +200,44 @@ obn_sgemm_packed_groups *obn_sgemm_pack_a_groups_for(const obn_sgemm_kernel *kr,
 }
 
 /* op(A) = a (not transposed) with row i scaled by row_scale[i] in double
- * and rounded once to float, packed as obn_sgemm_pack_a_panels packs the
- * stored product: weights with a BatchNormalization folded into them,
- * packed straight from the unscaled ones. */
+ * and rounded once to float (row_scale NULL: a itself), packed as
+ * obn_sgemm_pack_a_panels packs the stored product: weights with a
+ * BatchNormalization folded into them, packed straight from the unscaled
+ * ones. */
 static obn_sgemm_packed *pack_a_scaled_for(const obn_sgemm_kernel *kr, int64_t m, int64_t k, const float *a,
-                                           int64_t lda, const double *row_scale)
+                                           int64_t lda, const double *row_scale, int threads)
 {
     if (m > 0 && k > 0 && (!a || lda < k)) return NULL;
     obn_sgemm_packed *p = new_packed_for(kr, 'a', m, k);
     if (!p || m <= 0 || k <= 0) return p;
     int mr = kr->mr;
-    for (int64_t ip = 0; ip < m; ip += mr) {
+    /* row panels are independent: split when there are a few per thread
+     * and enough data to pay for the parallel region (64K floats) */
+    int64_t panels = (m + mr - 1) / mr;
+    int nt = threads > 1 && panels >= 2 * (int64_t)threads && m * k >= ((int64_t)1 << 16) ? threads : 1;
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+    for (int64_t q = 0; q < panels; q++) {
+        int64_t ip = q * mr;
         int64_t r = m - ip < mr ? m - ip : mr;
         float *d = p->data + (ip / mr) * k * mr;
         for (int64_t rr = 0; rr < r; rr++) {
             const float *s = a + (ip + rr) * lda;
+            if (!row_scale) {
+                for (int64_t j = 0; j < k; j++) d[j * mr + rr] = s[j];
+                continue;
+            }
             double sc = row_scale[ip + rr];
-            for (int64_t q = 0; q < k; q++) d[q * mr + rr] = (float)((double)s[q] * sc);
+            for (int64_t j = 0; j < k; j++) d[j * mr + rr] = (float)((double)s[j] * sc);
         }
-        for (int64_t q = 0; r < mr && q < k; q++)
-            for (int64_t rr = r; rr < mr; rr++) d[q * mr + rr] = 0.0f;
+        for (int64_t j = 0; r < mr && j < k; j++)
+            for (int64_t rr = r; rr < mr; rr++) d[j * mr + rr] = 0.0f;
     }
     return p;
 }
 
 obn_sgemm_packed_groups *obn_sgemm_pack_a_groups_scaled_for(const obn_sgemm_kernel *kr, int64_t groups, int64_t m,
                                                             int64_t k, const float *a, int64_t group_stride,
-                                                            int64_t lda, const double *row_scale)
+                                                            int64_t lda, const double *row_scale, int threads)
 {
     if (groups < 1) return NULL;
     obn_sgemm_packed_groups *p = calloc(1, sizeof *p);
@@ -238,7 +249,8 @@ obn_sgemm_packed_groups *obn_sgemm_pack_a_groups_scaled_for(const obn_sgemm_kern
         return NULL;
     }
     for (int64_t g = 0; g < groups; g++) {
-        p->per_group[g] = pack_a_scaled_for(kr, m, k, a + g * group_stride, lda, row_scale + g * m);
+        p->per_group[g] = pack_a_scaled_for(kr, m, k, a + g * group_stride, lda, row_scale ? row_scale + g * m : NULL,
+                                            threads);
         if (!p->per_group[g]) {
             obn_sgemm_packed_groups_free(p);
             return NULL;

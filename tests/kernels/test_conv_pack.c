@@ -5,7 +5,8 @@
  * forms must give bit-identical convolutions, for the Winograd F(4x4) and
  * F(2x2) paths (panels of every micro-kernel width the ISA levels have,
  * partial last panels), the GEMM paths (im2col, pointwise, grouped), on
- * every ISA level the machine has, packed with 1 and 2 threads. Scales of
+ * every ISA level the machine has, packed with 1 and 2 threads (panels
+ * split between them where the weights are large enough). Scales of
  * both signs and several magnitudes, so that the double product's rounding
  * to float is exercised. Exact equality: the same kernels run on panels
  * that must hold the same floats. */
@@ -29,6 +30,7 @@ static const pack_case cases[] = {
     {1, 40, 37, 1, 7, 3, 1, 1},    /* F(2x2) on 7x7, partial panel */
     {3, 32, 20, 1, 7, 3, 1, 1},    /* F(2x2), batch 3 */
     {1, 24, 40, 1, 12, 1, 1, 0},   /* pointwise */
+    {1, 256, 300, 1, 4, 1, 1, 0},  /* pointwise, large enough to pack with 2 threads */
     {1, 16, 32, 1, 14, 1, 2, 0},   /* 1x1 stride 2 */
     {1, 3, 8, 1, 45, 7, 2, 3},     /* 7x7 stride 2 (im2col) */
     {1, 32, 32, 8, 15, 3, 1, 1},   /* grouped: 4 channels per group */
