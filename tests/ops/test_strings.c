@@ -218,6 +218,12 @@ START_TEST(regex_full_match)
     expect_regex("(a|x)?b.*", t1, (const uint8_t[]){1, 1, 1, 0, 0});
     expect_regex("[^x]{2,3}c?", t1, (const uint8_t[]){1, 1, 1, 0, 0});
     expect_regex("a*", (const char *const[]){"", "aaa", "ab", NULL}, (const uint8_t[]){1, 1, 0});
+    const char *const ta[] = {"a", "aa", "aaaa", "aaaaa", "", NULL};
+    expect_regex("a{2,4}", ta, (const uint8_t[]){0, 1, 1, 0, 0});
+    expect_regex("a{2,}", ta, (const uint8_t[]){0, 1, 1, 1, 0});
+    expect_regex("a{4}|a?", ta, (const uint8_t[]){1, 0, 1, 0, 1});
+    expect_regex("(?:aa){0,2}a", ta, (const uint8_t[]){1, 0, 0, 1, 0});
+    expect_regex("", ta, (const uint8_t[]){0, 0, 0, 0, 1});
     const char *const t2[] = {"a1_b", "a-1", "x y", "9", NULL};
     expect_regex("\\w+", t2, (const uint8_t[]){1, 0, 0, 1});
     expect_regex("\\w+\\W\\w", t2, (const uint8_t[]){0, 1, 1, 0});
