@@ -319,11 +319,32 @@ static obn_model *tensor_model(obn_dtype dt)
     return NULL;
 }
 
+/* The same bytes as a SequenceProto and as an OptionalProto
+ * (obn_value_load): a failure has a message and leaves nothing; a value
+ * that loads is readable item by item, whatever its nesting. */
+static void load_values(const char *path)
+{
+    static const obn_kind kinds[2] = {OBN_KIND_SEQUENCE, OBN_KIND_OPTIONAL};
+    for (int k = 0; k < 2; k++) {
+        obn_tensor *v = NULL;
+        obn_status s = obn_value_load(path, kinds[k], &v);
+        check_failure("obn_value_load", s);
+        if (s != OBN_OK) {
+            if (v) die("failed obn_value_load left a value", s);
+            continue;
+        }
+        if (!v || obn_tensor_kind(v) != kinds[k]) die("obn_value_load gave another kind", s);
+        touch_value(v);
+        obn_tensor_destroy(v);
+    }
+}
+
 int obn_fuzz_tensor_run(const uint8_t *data, size_t size)
 {
     char path[128];
     snprintf(path, sizeof path, "%s/t.pb", get_work_dir());
     write_file(path, data, size);
+    load_values(path);
     obn_tensor *t = NULL;
     obn_status s = obn_tensor_load(path, &t);
     check_failure("obn_tensor_load", s);

@@ -17,7 +17,9 @@
 int obn_fuzz_model_run(const uint8_t *data, size_t size);
 
 /* Tensor file bytes (.pb or .npy) -> obn_tensor_load -> a run of the fixed
- * model that takes a tensor of that dtype and any shape. */
+ * model that takes a tensor of that dtype and any shape; the same bytes
+ * also go to obn_value_load as a sequence and as an optional file (the
+ * seeds include the ONNX tests' SequenceProto and OptionalProto files). */
 int obn_fuzz_tensor_run(const uint8_t *data, size_t size);
 
 /* Model bytes -> load -> obn_model_optimize -> obn_model_save -> load the

@@ -9,6 +9,8 @@
 #include "conv_direct.h"
 #include "cpu.h"
 #include "im2col.h"
+#include "kstop.h"
+#include "peak.h"
 #include "sgemm.h"
 #include "sgemm_internal.h"
 #include "winograd.h"
@@ -153,24 +155,68 @@ static const obn_sgemm_kernel *gemm_kernel(const conv_dims *d)
 {
     const obn_sgemm_kernel *kr = obn_sgemm_current_kernel(), *narrow = &obn_sgemm_kernel_avx2;
     if (kr->isa != OBN_ISA_AVX512) return kr;
+    /* where 512-bit FMAs are not split (Zen 5), the wide tile does twice the
+     * work per cycle: 244 vs 120 GFLOP/s per micro-kernel on Zen 5 */
+    int64_t gain = OBN_CONV_AVX512_GAIN_PCT * (obn_peak_avx512_full_rate() ? 2 : 1);
     int64_t wide_cost = (d->mg + kr->mr - 1) / kr->mr * kr->mr * ((d->n + kr->nr - 1) / kr->nr * kr->nr);
     int64_t narrow_cost =
         (d->mg + narrow->mr - 1) / narrow->mr * narrow->mr * ((d->n + narrow->nr - 1) / narrow->nr * narrow->nr);
-    return wide_cost * 100 <= narrow_cost * OBN_CONV_AVX512_GAIN_PCT ? kr : narrow;
+    return wide_cost * 100 <= narrow_cost * gain ? kr : narrow;
+}
+
+/* A pointwise convolution over a single position per image (the
+ * squeeze-excitation FCs after a global pool: N = 1) as one GEMM over the
+ * batch, Y^T[batch x M] = X^T[batch x C] * W^T + bias per column, on the
+ * raw weights: at batch 1 that is the SGEMM's matrix-vector path (dot
+ * products along the rows of W), where the packed GEMM would compute a
+ * 14x32 tile for one useful column. */
+static int single_position(const obn_conv_shape *s, const conv_dims *d, obn_conv_algo algo)
+{
+    return algo == OBN_CONV_POINTWISE && d->n == 1 && s->groups == 1;
+}
+
+static obn_sgemm_call single_position_call(const obn_conv_shape *s, const float *x, const float *w,
+                                           const obn_conv_epilogue *ep, float *y)
+{
+    obn_sgemm_call c = {.m = s->batch, .n = s->out_channels, .k = s->in_channels, .alpha = 1.0f, .beta = 0.0f,
+                        .c = y, .ldc = s->out_channels};
+    c.a = (obn_sgemm_operand){x, s->in_channels, 0, NULL};
+    c.b = (obn_sgemm_operand){w, s->in_channels, 1, NULL};
+    if (ep && ep->bias) {
+        c.ep.bias_kind = OBN_BIAS_COL;
+        c.ep.bias = ep->bias;
+    }
+    if (ep) {
+        c.ep.clamp = ep->clamp;
+        c.ep.lo = ep->lo;
+        c.ep.hi = ep->hi;
+        c.ep.leaky = ep->leaky;
+        c.ep.slope = ep->slope;
+    }
+    return c;
 }
 
 obn_conv_weights *obn_conv_pack_weights(const obn_conv_shape *s, const float *w, int *none_needed)
 {
+    return obn_conv_pack_weights_scaled(s, w, NULL, 1, none_needed);
+}
+
+obn_conv_weights *obn_conv_pack_weights_scaled(const obn_conv_shape *s, const float *w, const double *row_scale,
+                                               int threads, int *none_needed)
+{
     obn_conv_algo algo = obn_conv_algorithm(s);
-    *none_needed = algo == OBN_CONV_DEPTHWISE || algo == OBN_CONV_DIRECT;
+    conv_dims dd = dims_of(s);
+    *none_needed = algo == OBN_CONV_DEPTHWISE || algo == OBN_CONV_DIRECT || single_position(s, &dd, algo);
     if (*none_needed) return NULL;
     obn_conv_weights *pw = calloc(1, sizeof *pw);
     if (!pw) return NULL;
     if (algo == OBN_CONV_WINOGRAD) {
-        pw->wino = obn_winograd_pack(s, w);
+        pw->wino = obn_winograd_pack_scaled(s, w, row_scale, threads);
     } else {
         conv_dims d = dims_of(s);
-        pw->gemm = obn_sgemm_pack_a_groups_for(gemm_kernel(&d), s->groups, d.mg, d.k, w, d.mg * d.k, d.k, 0);
+        pw->gemm = row_scale ? obn_sgemm_pack_a_groups_scaled_for(gemm_kernel(&d), s->groups, d.mg, d.k, w, d.mg * d.k,
+                                                                  d.k, row_scale)
+                             : obn_sgemm_pack_a_groups_for(gemm_kernel(&d), s->groups, d.mg, d.k, w, d.mg * d.k, d.k, 0);
     }
     if (!pw->wino && !pw->gemm) {
         free(pw);
@@ -290,6 +336,11 @@ size_t obn_conv_workspace_size(const obn_conv_shape *s, int threads)
     if (algo == OBN_CONV_DEPTHWISE) return 0;
     conv_dims d = dims_of(s);
     if (algo == OBN_CONV_DIRECT) return (size_t)threads * d.pad_bytes;
+    if (single_position(s, &d, algo)) {
+        float dummy = 0.0f;
+        obn_sgemm_call c = single_position_call(s, &dummy, &dummy, NULL, &dummy);
+        return obn_sgemm_workspace_size(&c, threads);
+    }
     return im2col_workspace(s, algo, threads);
 }
 
@@ -301,6 +352,7 @@ typedef struct {
     const obn_conv_weights *pw;
     const obn_conv_epilogue *ep;
     float *y;
+    const obn_kstop *stop; /* the caller's, for the GEMMs run on worker threads */
 } conv_job;
 
 /* im2col columns [n0, n1) of image-group (xg, g) in chunks: each chunk is
@@ -314,12 +366,14 @@ static int im2col_columns(const conv_job *j, const float *xg, const float *padde
     int nr = obn_sgemm_b_panel_width(like);
     if (ws_bytes < cb) return -1;
     for (int64_t c0 = n0; c0 < n1; c0 += d->chunk) {
+        if (obn_kstop_hit(j->stop)) return 0;
         int64_t c1 = c0 + d->chunk < n1 ? c0 + d->chunk : n1;
         obn_sgemm_packed view;
         if (padded) obn_im2col_panels_padded(j->s, padded, d->cg, c0, c1, nr, (float *)ws);
         else obn_im2col_panels(j->s, xg, d->cg, c0, c1, nr, (float *)ws, threads);
         obn_sgemm_packed_b_view(&view, (float *)ws, d->k, c1 - c0, like);
         obn_sgemm_call c = group_call(d, j->w, j->pw, j->ep, g, NULL, 0, &view, c1 - c0, yg + c0);
+        c.stop = j->stop;
         if (obn_sgemm_run(&c, ws + cb, ws_bytes - cb, threads)) return -1;
     }
     return 0;
@@ -333,6 +387,7 @@ static int run_unit(const conv_job *j, int64_t b, int64_t g, char *ws, size_t ws
     float *yg = j->y + (b * j->s->out_channels + g * d->mg) * d->n;
     if (j->algo == OBN_CONV_POINTWISE) {
         obn_sgemm_call c = group_call(d, j->w, j->pw, j->ep, g, xg, d->n, NULL, d->n, yg);
+        c.stop = j->stop;
         return obn_sgemm_run(&c, ws, ws_bytes, threads) ? -1 : 0;
     }
     const float *padded = NULL;
@@ -363,8 +418,12 @@ static int run_unit(const conv_job *j, int64_t b, int64_t g, char *ws, size_t ws
 static int run_gemm_path(const conv_job *j, char *ws, size_t ws_bytes, int threads)
 {
     int64_t units = j->s->batch * j->s->groups;
+    if (single_position(j->s, &j->d, j->algo)) {
+        obn_sgemm_call c = single_position_call(j->s, j->x, j->w, j->ep, j->y);
+        return obn_sgemm_run(&c, ws, ws_bytes, threads) ? -1 : 0;
+    }
     if (!outer_parallel(j->s, &j->d, threads)) {
-        for (int64_t u = 0; u < units; u++)
+        for (int64_t u = 0; u < units && !obn_kstop_hit(j->stop); u++)
             if (run_unit(j, u / j->s->groups, u % j->s->groups, ws, ws_bytes, threads)) return -1;
         return 0;
     }
@@ -372,7 +431,8 @@ static int run_gemm_path(const conv_job *j, char *ws, size_t ws_bytes, int threa
     int failed = 0;
 #pragma omp parallel for schedule(static) num_threads(threads) reduction(| : failed)
     for (int64_t u = 0; u < units; u++)
-        failed |= run_unit(j, u / j->s->groups, u % j->s->groups, ws + (size_t)omp_get_thread_num() * per, per, 1);
+        if (!obn_kstop_hit(j->stop))
+            failed |= run_unit(j, u / j->s->groups, u % j->s->groups, ws + (size_t)omp_get_thread_num() * per, per, 1);
     return failed ? -1 : 0;
 }
 
@@ -385,7 +445,7 @@ static void direct_unit(const conv_job *j, const obn_conv2d_geom *g, int64_t u, 
     obn_im2col_pad(s, j->x + (b * s->in_channels + grp * d->cg) * d->in_size, d->cg, pad, 1);
     const float *bias = j->ep && j->ep->bias ? j->ep->bias + grp * d->mg : NULL;
     obn_conv_direct_avx2(g, d->cg, d->mg, pad, j->w + grp * d->mg * d->k, bias, j->ep,
-                         j->y + (b * s->out_channels + grp * d->mg) * d->n);
+                         j->y + (b * s->out_channels + grp * d->mg) * d->n, j->stop);
 }
 
 /* Direct path: the image-groups spread over the threads, each padded into
@@ -400,9 +460,10 @@ static int run_direct(const conv_job *j, char *ws, int threads)
     if (threads > 1 && units > 1 && work >= (double)OBN_CONV_DIRECT_PARALLEL_MIN) {
 #pragma omp parallel for schedule(static) num_threads(threads)
         for (int64_t u = 0; u < units; u++)
-            direct_unit(j, &g, u, (float *)(ws + (size_t)omp_get_thread_num() * d->pad_bytes));
+            if (!obn_kstop_hit(j->stop))
+                direct_unit(j, &g, u, (float *)(ws + (size_t)omp_get_thread_num() * d->pad_bytes));
     } else {
-        for (int64_t u = 0; u < units; u++) direct_unit(j, &g, u, (float *)ws);
+        for (int64_t u = 0; u < units && !obn_kstop_hit(j->stop); u++) direct_unit(j, &g, u, (float *)ws);
     }
     return 0;
 }
@@ -429,7 +490,7 @@ int obn_conv_run(const obn_conv_shape *s, const float *x, const float *w, const 
         return 0;
     }
     if (algo == OBN_CONV_WINOGRAD) algo = OBN_CONV_IM2COL;
-    conv_job j = {s, dims_of(s), algo, x, w, pw, ep, y};
+    conv_job j = {s, dims_of(s), algo, x, w, pw, ep, y, obn_kstop_get()};
     int rc = algo == OBN_CONV_DIRECT ? run_direct(&j, workspace, threads)
                                      : run_gemm_path(&j, workspace, workspace_bytes, threads);
     free(own);

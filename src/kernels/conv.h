@@ -3,7 +3,10 @@
  *
  * Algorithms (obn_conv_algorithm picks one):
  *   pointwise  1x..x1 kernel, stride 1, no padding: the input plane of a
- *              group already is the GEMM's B matrix (no copy);
+ *              group already is the GEMM's B matrix (no copy); with a
+ *              single position per image (after a global pool) one GEMM
+ *              over the batch on the raw weights (a matrix-vector
+ *              product at batch 1);
  *   direct     (AVX2) 1-D or 2-D with groups > 1 and few input channels
  *              per group, depthwise shapes the vector depthwise kernel
  *              does not take included: per group, a zero-padded copy
@@ -83,10 +86,16 @@ void obn_conv_set_winograd(int enabled);
  * the algorithm: packed for the GEMM (one packed A per group), or
  * transformed for Winograd. NULL when out of memory; NULL is also acceptable
  * to obn_conv_run (it then packs per call, and runs a Winograd shape as
- * im2col). Depthwise and direct shapes need no packing:
- * obn_conv_pack_weights returns NULL and sets *none_needed. */
+ * im2col). Depthwise, direct and single-position pointwise shapes need no
+ * packing: obn_conv_pack_weights returns NULL and sets *none_needed. */
 typedef struct obn_conv_weights obn_conv_weights;
 obn_conv_weights *obn_conv_pack_weights(const obn_conv_shape *s, const float *w, int *none_needed);
+/* The same for the weights W[oc] * row_scale[oc] (each product in double,
+ * rounded once to float: a BatchNormalization folded in; row_scale NULL:
+ * W itself), with up to `threads` OpenMP threads. Bit for bit what packing
+ * the stored product gives. */
+obn_conv_weights *obn_conv_pack_weights_scaled(const obn_conv_shape *s, const float *w, const double *row_scale,
+                                               int threads, int *none_needed);
 void obn_conv_weights_free(obn_conv_weights *pw);
 
 /* y = the epilogue applied to the bias alone (zero without one): the result

@@ -7,6 +7,7 @@
 
 #include "cpu.h"
 #include "im2col.h"
+#include "kstop.h"
 
 /* Output planes below this many multiply-adds in total run on one thread
  * (thread wake-up costs a few microseconds). */
@@ -99,7 +100,7 @@ static inline void row_3taps(float *y, const float *x, int64_t sw, int64_t dw, c
  * clone per plane, so the row loops inline into it). */
 OBN_SIMD_CLONES
 static void plane(const dw_geom *g, const float *x, const float *w, float bias, const obn_conv_epilogue *ep,
-                  float *y)
+                  float *y, const obn_kstop *stop)
 {
     /* columns where every tap of a kernel row is inside the input */
     int64_t ilo = 0, ihi = 0;
@@ -109,6 +110,7 @@ static void plane(const dw_geom *g, const float *x, const float *w, float bias, 
     }
     int fused = g->s.kw == 3 && ilo < ihi;
     for (int64_t oy = 0; oy < g->s.oh; oy++) {
+        if (oy % 8 == 0 && obn_kstop_hit(stop)) return; /* any kernel size comes here */
         float *yr = y + oy * g->s.ow;
         for (int64_t ox = 0; ox < g->s.ow; ox++) yr[ox] = bias;
         for (int64_t ky = 0; ky < g->s.kh; ky++) {
@@ -148,11 +150,13 @@ void obn_conv_depthwise(const obn_conv_shape *s, const float *x, const float *w,
     int64_t in_plane = g.s.ih * g.s.iw, out_plane = g.s.oh * g.s.ow, taps = g.s.kh * g.s.kw;
     double work = (double)planes * (double)out_plane * (double)taps;
     int nth = threads > 1 && work >= (double)OBN_DW_PARALLEL_MIN ? threads : 1;
+    const obn_kstop *stop = obn_kstop_get();
 #pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1)
     for (int64_t p = 0; p < planes; p++) {
+        if (obn_kstop_hit(stop)) continue;
         int64_t b = p / s->out_channels, m = p % s->out_channels, c = m / mult;
         float bias = ep && ep->bias ? ep->bias[m] : 0.0f;
         if (simd) simd(&g.s, x + (b * s->in_channels + c) * in_plane, w + m * taps, bias, ep, y + p * out_plane);
-        else plane(&g, x + (b * s->in_channels + c) * in_plane, w + m * taps, bias, ep, y + p * out_plane);
+        else plane(&g, x + (b * s->in_channels + c) * in_plane, w + m * taps, bias, ep, y + p * out_plane, stop);
     }
 }

@@ -7,6 +7,7 @@
 
 #include "conv.h"
 #include "im2col.h"
+#include "kstop.h"
 
 /* Largest kernel area (kh * kw) the direct kernel takes: its tap offsets
  * live in a table on the stack. */
@@ -17,6 +18,6 @@
  * group's input as obn_im2col_pad copies it; w: mg x cg x kh x kw; bias: mg
  * entries or NULL. */
 void obn_conv_direct_avx2(const obn_conv2d_geom *g, int64_t cg, int64_t mg, const float *padded, const float *w,
-                          const float *bias, const obn_conv_epilogue *ep, float *y);
+                          const float *bias, const obn_conv_epilogue *ep, float *y, const struct obn_kstop *stop);
 
 #endif

@@ -83,7 +83,7 @@ static inline __attribute__((always_inline)) void channels(const obn_conv2d_geom
 }
 
 void obn_conv_direct_avx2(const obn_conv2d_geom *g, int64_t cg, int64_t mg, const float *padded, const float *w,
-                          const float *bias, const obn_conv_epilogue *ep, float *y)
+                          const float *bias, const obn_conv_epilogue *ep, float *y, const obn_kstop *stop)
 {
     const int64_t taps = g->kh * g->kw, wrow = cg * taps, plane = g->oh * g->ow, phase = g->hp * g->wq;
     int64_t off[OBN_CONV_DIRECT_MAX_TAPS];
@@ -97,8 +97,8 @@ void obn_conv_direct_avx2(const obn_conv2d_geom *g, int64_t cg, int64_t mg, cons
         channels(g, cg, padded, off, w, bias, ep, y, 1, 4);
         return;
     }
-    for (; m + 4 <= mg; m += 4)
+    for (; m + 4 <= mg && !obn_kstop_hit(stop); m += 4)
         channels(g, cg, padded, off, w + m * wrow, bias ? bias + m : NULL, ep, y + m * plane, 4, 2);
-    for (; m < mg; m++)
+    for (; m < mg && !obn_kstop_hit(stop); m++)
         channels(g, cg, padded, off, w + m * wrow, bias ? bias + m : NULL, ep, y + m * plane, 1, 4);
 }

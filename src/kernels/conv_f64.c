@@ -1,5 +1,6 @@
 /* Direct N-d convolution in double (see obn_conv_run_f64 in conv.h). */
 #include "conv.h"
+#include "kstop.h"
 
 /* One output plane (image b, output channel m): every output position
  * walks its receptive field over the input channels of m's group;
@@ -41,8 +42,10 @@ void obn_conv_run_f64(const obn_conv_shape *s, const double *x, const double *w,
     int64_t out_plane = 1;
     for (int i = 0; i < s->nd; i++) out_plane *= s->out[i];
     int64_t planes = s->batch * s->out_channels;
+    const obn_kstop *stop = obn_kstop_get();
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1 && planes > 1)
     for (int64_t p = 0; p < planes; p++) {
+        if (obn_kstop_hit(stop)) continue;
         int64_t b = p / s->out_channels, m = p % s->out_channels;
         plane_f64(s, x, w, bias ? bias[m] : 0.0, y + p * out_plane, b, m);
     }

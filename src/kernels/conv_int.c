@@ -1,4 +1,5 @@
 #include "conv_int.h"
+#include "kstop.h"
 
 #include "igemm.h"
 
@@ -50,7 +51,7 @@ void obn_conv_s16(const obn_conv_shape *s, const int16_t *x, const int16_t *w, i
     int64_t k = cg * kvol, n = out_positions(s), in_plane = 1;
     for (int i = 0; i < s->nd; i++) in_plane *= s->in[i];
     for (int64_t b = 0; b < s->batch; b++)
-        for (int64_t g = 0; g < s->groups; g++) {
+        for (int64_t g = 0; g < s->groups && !obn_kstop_hit(obn_kstop_get()); g++) {
             const int16_t *xg = x + (b * s->in_channels + g * cg) * in_plane;
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1 && k > 1)
             for (int64_t r = 0; r < k; r++) im2col_row(s, xg + (r / kvol) * in_plane, r % kvol, col + r * n);

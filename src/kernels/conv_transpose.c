@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "col2im.h"
+#include "kstop.h"
 #include "sgemm.h"
 
 /* Column chunk limit of the GEMM: 8 MiB keeps the column block inside a
@@ -119,6 +120,7 @@ typedef struct {
     const float *x, *w, *bias;
     const obn_conv_transpose_weights *pw;
     float *y;
+    const obn_kstop *stop; /* the caller's, for the GEMMs run on worker threads */
 } convt_job;
 
 /* Image b, group g: Y[b, g] = bias + col2im(W_g^T * X[b, g]), in column
@@ -131,14 +133,16 @@ static int run_unit(const convt_job *j, int64_t b, int64_t g, char *ws, size_t w
     float *yg = j->y + (b * j->s->out_channels + g * d->mg) * d->out_size;
     if (d->pointwise) {
         obn_sgemm_call c = group_call(d, j->w, j->pw, g, xg, 0, d->n, yg, d->n, bias);
+        c.stop = j->stop;
         return obn_sgemm_run(&c, ws, ws_bytes, threads) ? -1 : 0;
     }
     size_t cb = col_bytes(d);
     if (ws_bytes < cb) return -1;
     float *cols = (float *)ws;
-    for (int64_t n0 = 0; n0 < d->n; n0 += d->chunk) {
+    for (int64_t n0 = 0; n0 < d->n && !obn_kstop_hit(j->stop); n0 += d->chunk) {
         int64_t n1 = n0 + d->chunk < d->n ? n0 + d->chunk : d->n;
         obn_sgemm_call c = group_call(d, j->w, j->pw, g, xg, n0, n1 - n0, cols, n1 - n0, NULL);
+        c.stop = j->stop;
         if (obn_sgemm_run(&c, ws + cb, ws_bytes - cb, threads)) return -1;
         obn_col2im_add(j->s, d->mg, cols, n1 - n0, n0, n1, bias, n0 == 0, yg, threads);
     }
@@ -151,7 +155,7 @@ static int run_units(const convt_job *j, char *ws, size_t ws_bytes, int threads)
 {
     int64_t units = j->s->batch * j->s->groups;
     if (!outer_parallel(j->s, &j->d, threads)) {
-        for (int64_t u = 0; u < units; u++)
+        for (int64_t u = 0; u < units && !obn_kstop_hit(j->stop); u++)
             if (run_unit(j, u / j->s->groups, u % j->s->groups, ws, ws_bytes, threads)) return -1;
         return 0;
     }
@@ -159,7 +163,8 @@ static int run_units(const convt_job *j, char *ws, size_t ws_bytes, int threads)
     int failed = 0;
 #pragma omp parallel for schedule(static) num_threads(threads) reduction(| : failed)
     for (int64_t u = 0; u < units; u++)
-        failed |= run_unit(j, u / j->s->groups, u % j->s->groups, ws + (size_t)omp_get_thread_num() * per, per, 1);
+        if (!obn_kstop_hit(j->stop))
+            failed |= run_unit(j, u / j->s->groups, u % j->s->groups, ws + (size_t)omp_get_thread_num() * per, per, 1);
     return failed ? -1 : 0;
 }
 
@@ -175,7 +180,7 @@ int obn_conv_transpose_run(const obn_conv_shape *s, const float *x, const float 
         workspace = own;
         workspace_bytes = need;
     }
-    convt_job j = {s, dims_of(s), x, w, bias, pw, y};
+    convt_job j = {s, dims_of(s), x, w, bias, pw, y, obn_kstop_get()};
     int rc = run_units(&j, workspace, workspace_bytes, threads);
     free(own);
     return rc;

@@ -1,4 +1,5 @@
 #include "deform_conv.h"
+#include "kstop.h"
 
 #include <math.h>
 
@@ -48,11 +49,13 @@ void obn_deform_conv(const obn_deform_shape *s, const void *x, const void *w, co
 {
     int64_t cg = s->in_channels / s->groups, mg = s->out_channels / s->groups, k = cg * s->kh * s->kw;
     int64_t opos = s->oh * s->ow;
+    const obn_kstop *stop = obn_kstop_get();
     for (int64_t b = 0; b < s->batch; b++)
-        for (int64_t g = 0; g < s->groups; g++) {
+        for (int64_t g = 0; g < s->groups && !obn_kstop_hit(stop); g++) {
             fill_columns(s, x, offset, mask, f, b, g, col, threads);
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1 && mg > 1)
             for (int64_t mi = 0; mi < mg; mi++) {
+                if (obn_kstop_hit(stop)) continue;
                 int64_t m = g * mg + mi;
                 double bv = bias ? obn_kload(bias, f, m) : 0.0;
                 for (int64_t o = 0; o < opos; o++) {

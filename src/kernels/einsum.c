@@ -1,4 +1,5 @@
 #include "einsum.h"
+#include "kstop.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -113,8 +114,12 @@ static void reduce_into(const float *src, const view *v, int src_rank, const obn
     if (total == 0) return;
     int64_t inner = t->n ? t->size[t->n - 1] : 1, rows = total / inner;
     int64_t inner_stride = t->n ? keep_stride[t->n - 1] : 0;
+    const obn_kstop *stop = obn_kstop_get();
+    const int64_t every = obn_kstop_every((double)inner * (double)combos);
+    int stopped = 0;
 #pragma omp parallel for schedule(static) num_threads(threads) if (total * combos > PARALLEL_MIN)
     for (int64_t r = 0; r < rows; r++) {
+        if (obn_kstop_step(stop, &stopped, r, every)) continue;
         int64_t base = 0, u = r;
         for (int i = t->n - 2; i >= 0; i--) {
             base += (u % t->size[i]) * keep_stride[i];

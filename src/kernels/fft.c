@@ -1,4 +1,5 @@
 #include "fft.h"
+#include "kstop.h"
 
 #include <math.h>
 
@@ -15,7 +16,11 @@ void obn_fft_twiddles(double *tw, int64_t n)
 /* Direct sum; the angle index j*k is reduced mod n exactly in integers. */
 static void dft_direct(const double *in, double *out, int64_t n, int sign, const double *tw)
 {
+    const obn_kstop *stop = obn_kstop_get();
+    const int64_t every = obn_kstop_every((double)n);
+    int stopped = 0;
     for (int64_t k = 0; k < n; k++) {
+        if (obn_kstop_step(stop, &stopped, k, every)) return;
         double re = 0, im = 0;
         int64_t idx = 0;
         for (int64_t j = 0; j < n; j++) {

@@ -1,4 +1,5 @@
 #include "nms.h"
+#include "kstop.h"
 
 #include <math.h>
 
@@ -36,7 +37,9 @@ int64_t obn_nms_select(const double *boxes, const float *scores, int64_t n, int6
         if (!has_threshold || scores[i] > score_threshold) order[m++] = i;
     sort_by_score(order, order + n, m, scores);
     int64_t kept = 0;
+    const obn_kstop *stop = obn_kstop_get();
     for (int64_t c = 0; c < m && kept < max_out; c++) {
+        if (c % 256 == 0 && obn_kstop_hit(stop)) break;
         const double *box = boxes + 4 * order[c];
         int ok = 1;
         for (int64_t k = 0; k < kept && ok; k++) ok = !suppresses(box, boxes + 4 * keep[k], iou_threshold);

@@ -1,5 +1,6 @@
 #include "peak.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -73,3 +74,46 @@ double obn_peak_copy_bytes(void)
     free(b);
     return best > 0 ? 2.0 * (double)(PEAK_COPY_FLOATS * sizeof(float)) / best : 0.0;
 }
+
+/* A throughput ratio (AVX-512 over AVX2 flops) above this counts as full
+ * rate: about 1.0 when 512-bit FMAs are split, 2.0 when they are not. */
+#define PEAK_FULL_RATE_RATIO 1.5
+
+/* Iterations of each short timing loop: 2e5 FMAs, 25-100 us. */
+#define PEAK_RATE_ITERS 20000
+
+/* -1: not measured yet */
+static atomic_int avx512_full_rate = -1;
+
+static int measure_full_rate(void)
+{
+    const char *v = getenv("OBN_AVX512_FULL_RATE");
+    if (v && (strcmp(v, "0") == 0 || strcmp(v, "1") == 0)) return v[0] == '1';
+    if (obn_cpu_detect() < OBN_ISA_AVX512) return 0;
+    double best256 = 1e30, best512 = 1e30;
+    volatile float sink = 0.0f;
+    for (int r = 0; r < 5; r++) { /* interleaved, best of five: the machine may be shared */
+        double t0 = seconds();
+        sink += obn_peak_fma_avx512(PEAK_RATE_ITERS);
+        double t1 = seconds();
+        sink += obn_peak_fma_avx2(PEAK_RATE_ITERS);
+        double t2 = seconds();
+        if (t1 - t0 < best512) best512 = t1 - t0;
+        if (t2 - t1 < best256) best256 = t2 - t1;
+    }
+    (void)sink;
+    /* same FMA count, twice the lanes */
+    return best512 > 0 && 2.0 * best256 / best512 >= PEAK_FULL_RATE_RATIO;
+}
+
+int obn_peak_avx512_full_rate(void)
+{
+    int f = atomic_load(&avx512_full_rate);
+    if (f < 0) {
+        f = measure_full_rate();
+        atomic_store(&avx512_full_rate, f);
+    }
+    return f;
+}
+
+void obn_peak_force_avx512_full_rate(int full) { atomic_store(&avx512_full_rate, full ? 1 : 0); }

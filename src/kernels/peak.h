@@ -16,4 +16,17 @@ double obn_peak_fma_flops(obn_isa isa);
  * outputs are). */
 double obn_peak_copy_bytes(void);
 
+/* Whether a 512-bit FMA runs at the rate of a 256-bit one (two per cycle on
+ * Zen 5 and two-FMA-unit Intel server cores: AVX-512 doubles the FMA
+ * throughput of AVX2) rather than being split in two halves (Zen 4: equal
+ * throughput). Kernel choices that trade padding for width depend on it.
+ * Measured once per process on first use (about 0.2 ms: short FMA loops
+ * of both widths, best of five); 0 when the CPU has no AVX-512. The
+ * environment variable OBN_AVX512_FULL_RATE=0|1 overrides the measurement. */
+int obn_peak_avx512_full_rate(void);
+
+/* Sets what obn_peak_avx512_full_rate answers (0 or 1) for the whole
+ * process, as if measured: the tests use it to run both kernel choices. */
+void obn_peak_force_avx512_full_rate(int full);
+
 #endif

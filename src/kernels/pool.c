@@ -3,6 +3,7 @@
 #include <float.h>
 #include <math.h>
 
+#include "kstop.h"
 #include "simd_clones.h"
 
 /* Window of output position o along one axis: kernel taps [lo, hi) fall
@@ -26,11 +27,20 @@ static inline int64_t spatial_index(const obn_pool_geom *g, int64_t i0, int64_t 
     return (i2 * g->in[1] + i1) * g->in[0] + i0;
 }
 
+/* Operations of one output row (for how often a long pool polls). */
+static inline double pool_row_work(const obn_pool_geom *g)
+{
+    return (double)g->out[2] * (double)g->kernel[0] * (double)g->kernel[1] * (double)g->kernel[2];
+}
+
 #define DEFINE_MAXPOOL(SCOPE, NAME, T, LOWEST)                                                            \
     SCOPE void NAME(const obn_pool_geom *g, const T *x, T *y, int64_t *indices, int col_major, int threads)    \
     {                                                                                                     \
         const int64_t in_plane = g->in[0] * g->in[1] * g->in[2];                                          \
         const int64_t out_plane = g->out[0] * g->out[1] * g->out[2];                                      \
+        const obn_kstop *stop_ = obn_kstop_get();                                                         \
+        const int64_t every_ = obn_kstop_every(pool_row_work(g));                                         \
+        int stopped_ = 0;                                                                                 \
         _Pragma("omp parallel for schedule(static) num_threads(threads) if (g->planes > 1)")             \
         for (int64_t p = 0; p < g->planes; p++) {                                                         \
             const T *xp = x + p * in_plane;                                                               \
@@ -39,6 +49,7 @@ static inline int64_t spatial_index(const obn_pool_geom *g, int64_t i0, int64_t 
                 int64_t s0, l0, h0;                                                                       \
                 tap_range(g, 0, o0, &s0, &l0, &h0);                                                       \
                 for (int64_t o1 = 0; o1 < g->out[1]; o1++) {                                              \
+                    if (obn_kstop_step(stop_, &stopped_, o1, every_)) break;                              \
                     int64_t s1, l1, h1;                                                                   \
                     tap_range(g, 1, o1, &s1, &l1, &h1);                                                   \
                     for (int64_t o2 = 0; o2 < g->out[2]; o2++, yo++) {                                    \
@@ -114,13 +125,16 @@ static inline __attribute__((always_inline)) void window_max(float *yr, const fl
  * (first tap inside the input, then strictly greater), NaN included: both
  * give NaN exactly when the window's first tap is NaN. */
 OBN_CLONES
-static void maxpool2d_f32_plane(const obn_pool_geom *g, const float *xp, float *yp)
+static void maxpool2d_f32_plane(const obn_pool_geom *g, const float *xp, float *yp, const obn_kstop *stop)
 {
     const int64_t iw = g->in[2], ow = g->out[2], kw = g->kernel[2], sw = g->stride[2], pw = g->pad_begin[2];
     float v[POOL_ROW_MAX];
     int64_t a, b;
     interior_columns(g, &a, &b);
+    const int64_t every = obn_kstop_every(pool_row_work(g));
+    int stopped = 0;
     for (int64_t oy = 0; oy < g->out[1]; oy++) {
+        if (obn_kstop_step(stop, &stopped, oy, every)) return;
         int64_t s1, l1, h1;
         tap_range(g, 1, oy, &s1, &l1, &h1);
         float *yr = yp + oy * ow;
@@ -157,8 +171,9 @@ void obn_maxpool_f32(const obn_pool_geom *g, const float *x, float *y, int64_t *
         return;
     }
     const int64_t in_plane = g->in[1] * g->in[2], out_plane = g->out[1] * g->out[2];
+    const obn_kstop *stop = obn_kstop_get();
 #pragma omp parallel for schedule(static) num_threads(threads) if (g->planes > 1)
-    for (int64_t p = 0; p < g->planes; p++) maxpool2d_f32_plane(g, x + p * in_plane, y + p * out_plane);
+    for (int64_t p = 0; p < g->planes; p++) maxpool2d_f32_plane(g, x + p * in_plane, y + p * out_plane, stop);
 }
 DEFINE_MAXPOOL(, obn_maxpool_f64, double, -INFINITY)
 DEFINE_MAXPOOL(, obn_maxpool_i8, int8_t, INT8_MIN)
@@ -181,6 +196,9 @@ static inline int64_t padded_taps(const obn_pool_geom *g, int a, int64_t start)
     {                                                                                                     \
         const int64_t in_plane = g->in[0] * g->in[1] * g->in[2];                                          \
         const int64_t out_plane = g->out[0] * g->out[1] * g->out[2];                                      \
+        const obn_kstop *stop_ = obn_kstop_get();                                                         \
+        const int64_t every_ = obn_kstop_every(pool_row_work(g));                                         \
+        int stopped_ = 0;                                                                                 \
         _Pragma("omp parallel for schedule(static) num_threads(threads) if (g->planes > 1)")             \
         for (int64_t p = 0; p < g->planes; p++) {                                                         \
             const T *xp = x + p * in_plane;                                                               \
@@ -190,6 +208,7 @@ static inline int64_t padded_taps(const obn_pool_geom *g, int a, int64_t start)
                 tap_range(g, 0, o0, &s0, &l0, &h0);                                                       \
                 int64_t c0 = count_include_pad ? padded_taps(g, 0, s0) : h0 - l0;                         \
                 for (int64_t o1 = 0; o1 < g->out[1]; o1++) {                                              \
+                    if (obn_kstop_step(stop_, &stopped_, o1, every_)) break;                              \
                     int64_t s1, l1, h1;                                                                   \
                     tap_range(g, 1, o1, &s1, &l1, &h1);                                                   \
                     int64_t c1 = count_include_pad ? padded_taps(g, 1, s1) : h1 - l1;                     \
@@ -232,14 +251,18 @@ static inline __attribute__((always_inline)) void window_sum(float *yr, const fl
  * count_include_pad). Sums in the order rows then columns: float rounding
  * may differ from the generic loop's in the last bits. */
 OBN_CLONES
-static void avgpool2d_f32_plane(const obn_pool_geom *g, const float *xp, float *yp, int count_include_pad)
+static void avgpool2d_f32_plane(const obn_pool_geom *g, const float *xp, float *yp, int count_include_pad,
+                                const obn_kstop *stop)
 {
     const int64_t iw = g->in[2], ow = g->out[2], kw = g->kernel[2], sw = g->stride[2], pw = g->pad_begin[2];
     float v[POOL_ROW_MAX];
     int64_t a, b;
     interior_columns(g, &a, &b);
     int64_t interior_cols = count_include_pad ? padded_taps(g, 2, a * sw - pw) : kw;
+    const int64_t every = obn_kstop_every(pool_row_work(g));
+    int stopped = 0;
     for (int64_t oy = 0; oy < g->out[1]; oy++) {
+        if (obn_kstop_step(stop, &stopped, oy, every)) return;
         int64_t s1, l1, h1;
         tap_range(g, 1, oy, &s1, &l1, &h1);
         int64_t rows = count_include_pad ? padded_taps(g, 1, s1) : h1 - l1;
@@ -277,9 +300,10 @@ void obn_avgpool_f32(const obn_pool_geom *g, const float *x, float *y, int count
         return;
     }
     const int64_t in_plane = g->in[1] * g->in[2], out_plane = g->out[1] * g->out[2];
+    const obn_kstop *stop = obn_kstop_get();
 #pragma omp parallel for schedule(static) num_threads(threads) if (g->planes > 1)
     for (int64_t p = 0; p < g->planes; p++)
-        avgpool2d_f32_plane(g, x + p * in_plane, y + p * out_plane, count_include_pad);
+        avgpool2d_f32_plane(g, x + p * in_plane, y + p * out_plane, count_include_pad, stop);
 }
 DEFINE_AVGPOOL(void obn_avgpool_f64, double, double)
 
@@ -299,6 +323,9 @@ static inline double lp_root(double sum, double p)
     {                                                                                                     \
         const int64_t in_plane = g->in[0] * g->in[1] * g->in[2];                                          \
         const int64_t out_plane = g->out[0] * g->out[1] * g->out[2];                                      \
+        const obn_kstop *stop_ = obn_kstop_get();                                                         \
+        const int64_t every_ = obn_kstop_every(pool_row_work(g));                                         \
+        int stopped_ = 0;                                                                                 \
         _Pragma("omp parallel for schedule(static) num_threads(threads) if (g->planes > 1)")             \
         for (int64_t pl = 0; pl < g->planes; pl++) {                                                      \
             const T *xp = x + pl * in_plane;                                                              \
@@ -307,6 +334,7 @@ static inline double lp_root(double sum, double p)
                 int64_t s0, l0, h0;                                                                       \
                 tap_range(g, 0, o0, &s0, &l0, &h0);                                                       \
                 for (int64_t o1 = 0; o1 < g->out[1]; o1++) {                                              \
+                    if (obn_kstop_step(stop_, &stopped_, o1, every_)) break;                              \
                     int64_t s1, l1, h1;                                                                   \
                     tap_range(g, 1, o1, &s1, &l1, &h1);                                                   \
                     for (int64_t o2 = 0; o2 < g->out[2]; o2++) {                                          \

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kstop.h"
 #include "sgemm_internal.h"
 
 /* Below this many multiply-adds a parallel region costs more than it saves:
@@ -169,7 +170,9 @@ static int gemv_kind(const obn_sgemm_call *c)
     return 0;
 }
 
-static void run_gemv(const obn_sgemm_call *c, int kind, int threads)
+static void split_range(int64_t n, int parts, int idx, int64_t *lo, int64_t *hi);
+
+static void run_gemv(const obn_sgemm_call *c, int kind, int threads, const obn_kstop *stop)
 {
     gemv_job g = {0};
     g.depth = c->k;
@@ -191,11 +194,16 @@ static void run_gemv(const obn_sgemm_call *c, int kind, int threads)
         g.dot = !c->a.trans;
     }
     int64_t chunks = ceil_div(g.len, OBN_GEMV_CHUNK);
+    int stopped = 0;
     if (threads > 1 && chunks > 1 && worth_threads(g.len, g.depth, 1)) {
-#pragma omp parallel for schedule(static) num_threads(threads)
-        for (int64_t ch = 0; ch < chunks; ch++) gemv_chunk(c, &g, ch);
+#pragma omp parallel num_threads(threads)
+        { /* each thread polls at the start of its own range, then every 16 chunks */
+            int64_t lo, hi;
+            split_range(chunks, omp_get_num_threads(), omp_get_thread_num(), &lo, &hi);
+            for (int64_t ch = lo; ch < hi && !obn_kstop_step(stop, &stopped, ch - lo, 16); ch++) gemv_chunk(c, &g, ch);
+        }
     } else {
-        for (int64_t ch = 0; ch < chunks; ch++) gemv_chunk(c, &g, ch);
+        for (int64_t ch = 0; ch < chunks && !obn_kstop_step(stop, &stopped, ch, 16); ch++) gemv_chunk(c, &g, ch);
     }
 }
 
@@ -210,7 +218,21 @@ typedef struct {
     int64_t b_panels;     /* NR panels in the widest B block (min(n, nc) columns) */
     float *abuf;          /* one packed block of op(A) per thread (NULL when pre-packed) */
     int64_t abuf_floats;
+    const obn_kstop *stop; /* asked once per block of rows or panels */
+    int stream_a;         /* gemm_thread_stream_a: p->kc is its K block, B all columns */
 } gemm_plan;
+
+/* Packed op(A) up to this size stays in L2 (half of a 512 KiB Zen 2/3 L2)
+ * while every column panel of B streams past it once: see
+ * gemm_thread_stream. */
+#define OBN_SGEMM_STREAM_A_BYTES ((int64_t)256 << 10)
+
+/* The A-streaming loop (gemm_thread_stream_a) keeps every column panel of B
+ * for one K block in L2: at most this many bytes of them (three eighths of
+ * the 1 MiB L2 of Zen 4/5 and recent Intel cores), and B at most this many
+ * columns wide (7x7 and 14x14 images at batch 1: 64 and 224 padded). */
+#define OBN_SGEMM_STREAM_A_B_BYTES ((int64_t)384 << 10)
+#define OBN_SGEMM_STREAM_A_MAX_COLS 384
 
 /* The streaming loop's packed block of B column panels: a quarter of a
  * 512 KiB L2, next to the small A. Wide blocks make both the B reads and the
@@ -223,6 +245,7 @@ typedef struct {
  * region (nth <= p->threads). */
 static size_t b_buffer_bytes(const gemm_plan *p)
 {
+    if (p->stream_a) return align64((size_t)(p->b_panels * p->kc * p->kr->nr) * sizeof(float));
     size_t blocked = (size_t)((p->b_panels + p->threads) * p->kc * p->kr->nr) * sizeof(float);
     size_t stream = (size_t)p->threads * (size_t)(OBN_SGEMM_STREAM_B_BYTES + p->kc * p->kr->nr * 4);
     return align64(blocked > stream ? blocked : stream);
@@ -237,6 +260,14 @@ static size_t plan_gemm(const obn_sgemm_call *c, const obn_sgemm_kernel *kr, int
     /* equal K blocks no larger than kr->kc (K = 300 -> 150 + 150, not 256 + 44) */
     int64_t kc = c->b.packed && !c->a.packed && kr->kc_packed_b ? kr->kc_packed_b : kr->kc;
     p->kc = ceil_div(c->k, ceil_div(c->k, kc));
+    int64_t all_cols = round_up(c->n, kr->nr);
+    if (c->a.packed && c->m * c->k * (int64_t)sizeof(float) > OBN_SGEMM_STREAM_A_BYTES &&
+        all_cols <= OBN_SGEMM_STREAM_A_MAX_COLS) {
+        /* equal K blocks whose B panels fit OBN_SGEMM_STREAM_A_B_BYTES */
+        int64_t fit = OBN_SGEMM_STREAM_A_B_BYTES / (all_cols * (int64_t)sizeof(float));
+        p->stream_a = 1;
+        p->kc = ceil_div(c->k, ceil_div(c->k, fit < kr->kc ? kr->kc : fit));
+    }
     p->mc = kr->mc;
     p->nc = kr->nc;
     int64_t tiles = ceil_div(c->m, kr->mr) * ceil_div(c->n, kr->nr);
@@ -245,7 +276,7 @@ static size_t plan_gemm(const obn_sgemm_call *c, const obn_sgemm_kernel *kr, int
     if (nth > tiles) nth = (int)tiles;
     p->threads = nth;
     size_t bytes = 0;
-    p->b_panels = ceil_div(min64(c->n, p->nc), kr->nr);
+    p->b_panels = p->stream_a ? all_cols / kr->nr : ceil_div(min64(c->n, p->nc), kr->nr);
     if (!c->b.packed) bytes += b_buffer_bytes(p);
     if (!c->a.packed) {
         p->abuf_floats = (int64_t)(align64((size_t)(p->kc * round_up(min64(c->m, p->mc), kr->mr)) * 4) / 4);
@@ -312,6 +343,7 @@ static void compute_block(const gemm_plan *p, int tid, int64_t row0, int64_t row
     int first = pc == 0, last = pc + kcur >= c->k;
     float *abuf = p->abuf ? p->abuf + (int64_t)tid * p->abuf_floats : NULL;
     for (int64_t ic = row0; ic < row1; ic += p->mc) {
+        if (obn_kstop_hit(p->stop)) return;
         int64_t mcur = min64(p->mc, row1 - ic);
         const float *ablk;
         int64_t astride;
@@ -328,11 +360,6 @@ static void compute_block(const gemm_plan *p, int tid, int64_t row0, int64_t row
                 run_tile(p, ablk + (ip / mr) * astride, bblk + q * bstride, kcur, ic + ip, j0 + q * nr, first, last);
     }
 }
-
-/* Packed op(A) up to this size stays in L2 (half of a 512 KiB Zen 2/3 L2)
- * while every column panel of B streams past it once: see
- * gemm_thread_stream. */
-#define OBN_SGEMM_STREAM_A_BYTES ((int64_t)256 << 10)
 
 /* Whether the call takes the streaming loop: A pre-packed and small enough
  * to stay in L2, B not packed, and more column panels than a block. */
@@ -363,12 +390,59 @@ static void gemm_thread_stream(const gemm_plan *p, int tid, int nth)
         int64_t width = per * p->kc / kcur; /* panels per block at this depth */
         const float *ablk = c->a.packed->data + pc * mr;
         for (int64_t qb = q0; qb < q1; qb += width) {
+            if (obn_kstop_hit(p->stop)) return;
             int64_t qe = min64(q1, qb + width);
             obn_sgemm_pack_b_panels(c->b.data, c->b.ld, c->b.trans, pc, kcur, 0, c->n, nr, qb, qe, panels);
             for (int64_t i = 0; i < c->m; i += mr)
                 for (int64_t q = qb; q < qe; q++)
                     run_tile(p, ablk + (i / mr) * c->k * mr, panels + (q - qb) * kcur * nr, kcur, i, q * nr,
                              pc == 0, pc + kcur >= c->k);
+        }
+    }
+}
+
+/* The loop nest for a large pre-packed A and a narrow B (pointwise and
+ * im2col convolutions on 7x7 and 14x14 images: N <= 384, weights of
+ * several hundred KiB to MiB, read from memory once per run): per K block,
+ * every column panel of B is packed once (the threads each pack a share,
+ * between two barriers) and stays in L2, and each thread streams its share
+ * of A's row panels past it in storage order, each panel's K block a
+ * contiguous run that the prefetchers follow. The BLIS order instead reads
+ * A in mc x kc blocks, short runs at a stride of the whole depth, which on
+ * Zen 5 made such layers twice as slow with cold weights as with weights
+ * in cache. With one K block (most shapes) every C tile is written once. */
+static void gemm_thread_stream_a(const gemm_plan *p, int tid, int nth)
+{
+    const obn_sgemm_call *c = p->call;
+    int mr = p->kr->mr, nr = p->kr->nr;
+    int64_t npan = ceil_div(c->n, nr), i0, i1;
+    split_range(ceil_div(c->m, mr), nth, tid, &i0, &i1);
+    for (int64_t pc = 0; pc < c->k; pc += p->kc) {
+        int64_t kcur = min64(p->kc, c->k - pc);
+        const float *bblk;
+        int64_t bstride;
+        if (c->b.packed) {
+            bstride = c->k * nr;
+            bblk = c->b.packed->data + pc * nr;
+        } else {
+            int64_t s0, s1;
+            bstride = kcur * nr;
+            split_range(npan, nth, tid, &s0, &s1);
+            if (nth > 1) {
+#pragma omp barrier
+            }
+            obn_sgemm_pack_b_panels(c->b.data, c->b.ld, c->b.trans, pc, kcur, 0, c->n, nr, s0, s1,
+                                    p->bbuf + s0 * bstride);
+            if (nth > 1) {
+#pragma omp barrier
+            }
+            bblk = p->bbuf;
+        }
+        if (obn_kstop_hit(p->stop)) continue; /* the barriers above still match */
+        for (int64_t ip = i0; ip < i1; ip++) {
+            const float *ap = c->a.packed->data + ip * c->k * mr + pc * mr;
+            for (int64_t q = 0; q < npan; q++)
+                run_tile(p, ap, bblk + q * bstride, kcur, ip * mr, q * nr, pc == 0, pc + kcur >= c->k);
         }
     }
 }
@@ -441,13 +515,15 @@ int obn_sgemm_run(const obn_sgemm_call *c, void *workspace, size_t workspace_byt
         return OBN_SGEMM_OK;
     }
     if ((rc = pick_kernel(c, &kr))) return rc;
+    const obn_kstop *stop = c->stop ? c->stop : obn_kstop_get();
     int gv = gemv_kind(c);
     if (gv) {
-        run_gemv(c, gv, threads);
+        run_gemv(c, gv, threads, stop);
         return OBN_SGEMM_OK;
     }
     gemm_plan p;
     size_t need = plan_gemm(c, kr, threads, &p);
+    p.stop = stop;
     void *own = NULL;
     if (need && (!workspace || workspace_bytes < need)) {
         own = aligned_alloc(64, need);
@@ -460,7 +536,8 @@ int obn_sgemm_run(const obn_sgemm_call *c, void *workspace, size_t workspace_byt
         ws += b_buffer_bytes(&p);
     }
     if (!c->a.packed) p.abuf = (float *)ws;
-    void (*loop)(const gemm_plan *, int, int) = stream_b(&p) ? gemm_thread_stream : gemm_thread;
+    void (*loop)(const gemm_plan *, int, int) =
+        p.stream_a ? gemm_thread_stream_a : stream_b(&p) ? gemm_thread_stream : gemm_thread;
     if (p.threads > 1) {
 #pragma omp parallel num_threads(p.threads)
         loop(&p, omp_get_thread_num(), omp_get_num_threads());

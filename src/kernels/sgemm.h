@@ -70,6 +70,9 @@ typedef struct obn_sgemm_call {
     float *c;
     int64_t ldc;
     obn_sgemm_epilogue ep;
+    /* Early stop (kstop.h): NULL takes the calling thread's poll; a call
+     * made from a worker thread passes its caller's. */
+    const struct obn_kstop *stop;
 } obn_sgemm_call;
 
 enum {

@@ -47,6 +47,12 @@ static inline __attribute__((always_inline)) void store_row(float *c, __m256 v0,
     _mm256_storeu_ps(c + 8, v1);
 }
 
+/* k steps ahead at which the micro-kernel prefetches its A panel (6 floats a
+ * step: 3 KiB ahead, into the next panel near the end of this one): the
+ * weights of deep layers come from memory on every run (see
+ * sgemm_avx512.c). */
+#define OBN_A_PREFETCH_STEPS 128
+
 #define DECL(i) __m256 c##i##0 = _mm256_setzero_ps(), c##i##1 = _mm256_setzero_ps()
 #define STEP(i)                                           \
     do {                                                  \
@@ -61,6 +67,7 @@ static void ukernel_6x16(int64_t kc, const float *a, const float *b, float *c, i
     DECL(0); DECL(1); DECL(2); DECL(3); DECL(4); DECL(5);
     for (int64_t p = 0; p < kc; p++) {
         __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+        _mm_prefetch((const char *)(a + 6 * OBN_A_PREFETCH_STEPS), _MM_HINT_T0);
         STEP(0); STEP(1); STEP(2); STEP(3); STEP(4); STEP(5);
         a += 6;
         b += 16;

@@ -48,6 +48,15 @@ static inline __attribute__((always_inline)) void store_row(float *c, __m512 v0,
     _mm512_storeu_ps(c + 16, v1);
 }
 
+/* k steps ahead at which the micro-kernel prefetches its A panel (14 floats
+ * a step: 7 KiB ahead, past the panel's end into the next one, which is
+ * where the A-streaming loops read next). Pre-packed weights of deep layers
+ * come from memory on every run, and the hardware prefetchers alone left
+ * the loop waiting for them: on Zen 5, C512->M2048 7x7 with cold weights
+ * 0.94 -> 0.61 ms (0.55 ms with the weights in cache, unchanged); 32, 64
+ * and 128 steps measured alike. */
+#define OBN_A_PREFETCH_STEPS 128
+
 #define DECL(i) __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps()
 #define STEP(i)                                           \
     do {                                                  \
@@ -64,6 +73,7 @@ static void ukernel_14x32(int64_t kc, const float *a, const float *b, float *c, 
     DECL(7); DECL(8); DECL(9); DECL(10); DECL(11); DECL(12); DECL(13);
     for (int64_t p = 0; p < kc; p++) {
         __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+        _mm_prefetch((const char *)(a + 14 * OBN_A_PREFETCH_STEPS), _MM_HINT_T0);
         STEP(0); STEP(1); STEP(2); STEP(3); STEP(4); STEP(5); STEP(6);
         STEP(7); STEP(8); STEP(9); STEP(10); STEP(11); STEP(12); STEP(13);
         a += 14;

@@ -17,6 +17,13 @@ struct obn_sgemm_packed_groups;
 struct obn_sgemm_packed_groups *obn_sgemm_pack_a_groups_for(const obn_sgemm_kernel *kr, int64_t groups, int64_t m,
                                                             int64_t k, const float *a, int64_t group_stride,
                                                             int64_t lda, int trans);
+/* The same for a not transposed A whose row i (of all groups: group g's
+ * rows are row_scale + g * m) is first scaled by row_scale[i] in double and
+ * rounded to float: what packing the stored product would give. */
+struct obn_sgemm_packed_groups *obn_sgemm_pack_a_groups_scaled_for(const obn_sgemm_kernel *kr, int64_t groups,
+                                                                   int64_t m, int64_t k, const float *a,
+                                                                   int64_t group_stride, int64_t lda,
+                                                                   const double *row_scale);
 
 /* Packs op(A) rows [i0, i0+rows) x depth [p0, p0+kc) into ceil(rows/mr)
  * panels of [kc][mr] (panel stride kc*mr), zero-padding the last one. */

@@ -199,6 +199,54 @@ obn_sgemm_packed_groups *obn_sgemm_pack_a_groups_for(const obn_sgemm_kernel *kr,
     return p;
 }
 
+/* op(A) = a (not transposed) with row i scaled by row_scale[i] in double
+ * and rounded once to float, packed as obn_sgemm_pack_a_panels packs the
+ * stored product: weights with a BatchNormalization folded into them,
+ * packed straight from the unscaled ones. */
+static obn_sgemm_packed *pack_a_scaled_for(const obn_sgemm_kernel *kr, int64_t m, int64_t k, const float *a,
+                                           int64_t lda, const double *row_scale)
+{
+    if (m > 0 && k > 0 && (!a || lda < k)) return NULL;
+    obn_sgemm_packed *p = new_packed_for(kr, 'a', m, k);
+    if (!p || m <= 0 || k <= 0) return p;
+    int mr = kr->mr;
+    for (int64_t ip = 0; ip < m; ip += mr) {
+        int64_t r = m - ip < mr ? m - ip : mr;
+        float *d = p->data + (ip / mr) * k * mr;
+        for (int64_t rr = 0; rr < r; rr++) {
+            const float *s = a + (ip + rr) * lda;
+            double sc = row_scale[ip + rr];
+            for (int64_t q = 0; q < k; q++) d[q * mr + rr] = (float)((double)s[q] * sc);
+        }
+        for (int64_t q = 0; r < mr && q < k; q++)
+            for (int64_t rr = r; rr < mr; rr++) d[q * mr + rr] = 0.0f;
+    }
+    return p;
+}
+
+obn_sgemm_packed_groups *obn_sgemm_pack_a_groups_scaled_for(const obn_sgemm_kernel *kr, int64_t groups, int64_t m,
+                                                            int64_t k, const float *a, int64_t group_stride,
+                                                            int64_t lda, const double *row_scale)
+{
+    if (groups < 1) return NULL;
+    obn_sgemm_packed_groups *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->groups = groups;
+    p->per_group = calloc((size_t)groups, sizeof *p->per_group);
+    if (!p->per_group) {
+        free(p);
+        return NULL;
+    }
+    for (int64_t g = 0; g < groups; g++) {
+        p->per_group[g] = pack_a_scaled_for(kr, m, k, a + g * group_stride, lda, row_scale + g * m);
+        if (!p->per_group[g]) {
+            obn_sgemm_packed_groups_free(p);
+            return NULL;
+        }
+    }
+    return p;
+}
+
 int obn_sgemm_b_panel_width(const obn_sgemm_packed *like)
 {
     return like ? like->kr->nr : obn_sgemm_current_kernel()->nr;

@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "kstop.h"
+#include "peak.h"
+#include "simd_clones.h"
 #include "sgemm_internal.h"
 
 #define OBN_WINO_ISA portable
@@ -94,6 +97,12 @@ struct obn_winograd_weights {
  * slower on 14x14 images at batch 1 (16 tiles: half of one 32-wide panel);
  * figures in cnn.md. */
 #define OBN_WINO_AVX512_GAIN_PCT 112
+/* Where 512-bit FMAs are not split (Zen 5, peak.h) the wide tile gains
+ * less than its 2x FMA rate here (the transforms and the 36 small GEMMs'
+ * loads do not double): measured on Zen 5, ResNet-50 at batch 1, the wide
+ * tile is 1.33x faster on 56x56 (it pads 1.14x more) and 1.7x slower on
+ * 14x14 and 7x7 (16 tiles, padded 2.06x more). */
+#define OBN_WINO_AVX512_FULL_GAIN_PCT 150
 static const obn_sgemm_kernel *winograd_kernel(const obn_conv_shape *s)
 {
     const obn_sgemm_kernel *kr = obn_sgemm_current_kernel(), *narrow = &obn_sgemm_kernel_avx2;
@@ -101,7 +110,8 @@ static const obn_sgemm_kernel *winograd_kernel(const obn_conv_shape *s)
     int64_t t = tiles_of(s, variant_for(s)->tile), m = s->out_channels;
     int64_t wide_cost = ceil_div(t, kr->nr) * kr->nr * (ceil_div(m, kr->mr) * kr->mr);
     int64_t narrow_cost = ceil_div(t, narrow->nr) * narrow->nr * (ceil_div(m, narrow->mr) * narrow->mr);
-    return wide_cost * 100 <= narrow_cost * OBN_WINO_AVX512_GAIN_PCT ? kr : narrow;
+    int64_t gain = obn_peak_avx512_full_rate() ? OBN_WINO_AVX512_FULL_GAIN_PCT : OBN_WINO_AVX512_GAIN_PCT;
+    return wide_cost * 100 <= narrow_cost * gain ? kr : narrow;
 }
 static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
 
@@ -111,7 +121,63 @@ int obn_winograd_applicable(const obn_conv_shape *s)
            s->stride[1] == 1 && s->dilation[0] == 1 && s->dilation[1] == 1 && s->pad[0] >= 0 && s->pad[1] >= 0;
 }
 
+/* Lanes of the weight transform: one per kernel of a row panel, rounded up
+ * to a whole number of vectors (16 doubles: two AVX-512 registers) and at
+ * least the widest micro-kernel's MR (14). */
+#define WINO_PACK_LANES 16
+
+/* Transformed weights U = G g G^T of row panel p (its `rows` kernels, the
+ * lanes past them zero), every input channel: for each channel the panel's
+ * kernels are transformed together in double, one kernel per lane of
+ * fixed-width loops the compiler vectorises for each ISA level (clones);
+ * each lane evaluates exactly the scalar expressions, in the same order and
+ * without contraction (ISO C: -ffp-contract=off), so every clone gives the
+ * same bits. Each of the xi planes gets a run of mr consecutive floats per
+ * channel. */
+OBN_CLONES static void pack_panel(const wino_variant *v, const float *w, const double *row_scale, int64_t channels,
+                                  int64_t panels, int mr, int64_t p, int64_t rows, float *u)
+{
+    enum { L = WINO_PACK_LANES };
+    const int alpha = v->alpha;
+    double g[9][L], t[6][3][L];
+    float uu[L];
+    for (int k = 0; k < 9; k++)
+        for (int r = 0; r < L; r++) g[k][r] = 0.0;
+    for (int64_t c = 0; c < channels; c++) {
+        for (int r = 0; r < rows; r++) {
+            const float *src = w + ((p * mr + r) * channels + c) * 9;
+            if (row_scale) /* the scaled weights as stored: rounded to float first */
+                for (int k = 0; k < 9; k++) g[k][r] = (double)(float)((double)src[k] * row_scale[p * mr + r]);
+            else
+                for (int k = 0; k < 9; k++) g[k][r] = (double)src[k];
+        }
+        for (int i = 0; i < alpha; i++)
+            for (int j = 0; j < 3; j++)
+                for (int r = 0; r < L; r++)
+                    t[i][j][r] = v->g[i][0] * g[j][r] + v->g[i][1] * g[3 + j][r] + v->g[i][2] * g[6 + j][r];
+        for (int i = 0; i < alpha; i++)
+            for (int k = 0; k < alpha; k++) {
+                for (int r = 0; r < L; r++)
+                    uu[r] = (float)(t[i][0][r] * v->g[k][0] + t[i][1][r] * v->g[k][1] + t[i][2][r] * v->g[k][2]);
+                float *dst = u + (((int64_t)(i * alpha + k) * panels + p) * channels + c) * mr;
+                /* the micro-kernels' MR as constants: a few vector moves */
+                switch (mr) {
+                case 14: __builtin_memcpy(dst, uu, 14 * sizeof(float)); break;
+                case 6: __builtin_memcpy(dst, uu, 6 * sizeof(float)); break;
+                case 4: __builtin_memcpy(dst, uu, 4 * sizeof(float)); break;
+                default: memcpy(dst, uu, (size_t)mr * sizeof(float));
+                }
+            }
+    }
+}
+
 obn_winograd_weights *obn_winograd_pack(const obn_conv_shape *s, const float *w)
+{
+    return obn_winograd_pack_scaled(s, w, NULL, 1);
+}
+
+obn_winograd_weights *obn_winograd_pack_scaled(const obn_conv_shape *s, const float *w, const double *row_scale,
+                                               int threads)
 {
     obn_winograd_weights *pw = calloc(1, sizeof *pw);
     if (!pw) return NULL;
@@ -120,8 +186,7 @@ obn_winograd_weights *obn_winograd_pack(const obn_conv_shape *s, const float *w)
     pw->m = s->out_channels;
     pw->c = s->in_channels;
     int mr = pw->kr->mr;
-    enum { MAX_MR = 32 }; /* the widest micro-kernel has 14 rows */
-    if (mr > MAX_MR) {
+    if (mr > WINO_PACK_LANES) {
         free(pw);
         return NULL;
     }
@@ -133,31 +198,14 @@ obn_winograd_weights *obn_winograd_pack(const obn_conv_shape *s, const float *w)
         free(pw);
         return NULL;
     }
-    /* one panel's mr kernels of an input channel at a time, transformed
-     * together (U = G g G^T in double, the mr kernels in the innermost,
-     * vectorised loops): each of the xi planes then gets a run of mr
-     * consecutive floats. One kernel at a time with a float scattered per
-     * plane made packing a fifth of ResNet-18's session creation. */
-    const wino_variant *v = pw->var;
-    int alpha = v->alpha;
-    double g[9][MAX_MR], t[6][3][MAX_MR], uu[MAX_MR];
-    for (int64_t p = 0; p < pw->panels; p++) {
+    /* panels are independent: split between the threads when there are
+     * enough of them to pay for the parallel region */
+    int64_t panels = pw->panels;
+    int nt = threads > 1 && panels >= 2 * (int64_t)threads ? threads : 1;
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+    for (int64_t p = 0; p < panels; p++) {
         int64_t rows = pw->m - p * mr < mr ? pw->m - p * mr : mr;
-        for (int64_t c = 0; c < pw->c; c++) {
-            for (int k = 0; k < 9; k++)
-                for (int r = 0; r < mr; r++) g[k][r] = r < rows ? (double)w[((p * mr + r) * pw->c + c) * 9 + k] : 0.0;
-            for (int i = 0; i < alpha; i++)
-                for (int j = 0; j < 3; j++)
-                    for (int r = 0; r < mr; r++)
-                        t[i][j][r] = v->g[i][0] * g[j][r] + v->g[i][1] * g[3 + j][r] + v->g[i][2] * g[6 + j][r];
-            for (int i = 0; i < alpha; i++)
-                for (int k = 0; k < alpha; k++) {
-                    for (int r = 0; r < mr; r++)
-                        uu[r] = t[i][0][r] * v->g[k][0] + t[i][1][r] * v->g[k][1] + t[i][2][r] * v->g[k][2];
-                    float *dst = pw->u + (((int64_t)(i * alpha + k) * pw->panels + p) * pw->c + c) * mr;
-                    for (int r = 0; r < mr; r++) dst[r] = (float)uu[r];
-                }
-        }
+        pack_panel(pw->var, w, row_scale, pw->c, panels, mr, p, rows, pw->u);
     }
     return pw;
 }
@@ -281,6 +329,7 @@ typedef struct {
     float *y, *padded, *v, *mb;
     wino_input_fn input8;
     wino_output_fn output8;
+    const obn_kstop *stop; /* asked per GEMM item: uneven stops cost no barrier */
 } wino_job;
 
 /* Input transform of channel c for the block's tiles [b0, b1) (indices in
@@ -350,12 +399,15 @@ static void run_group(const wino_job *j, int64_t first_image, int64_t images)
         bt.groups = cols / 8;
         for (int64_t q = 0; q < bt.groups; q++) locate_tiles(j->s, g, first_image, b0 + 8 * q, b0, b1, &bt.tg[q]);
 #pragma omp for schedule(static)
-        for (int64_t c = 0; c < g->c; c++) input_channel(j, c, &bt);
+        for (int64_t c = 0; c < g->c; c++)
+            if (!obn_kstop_hit(j->stop)) input_channel(j, c, &bt);
         int64_t items = g->xi * j->u->panels;
 #pragma omp for schedule(static)
-        for (int64_t it = 0; it < items; it++) gemm_item(j, it, cols);
+        for (int64_t it = 0; it < items; it++)
+            if (!obn_kstop_hit(j->stop)) gemm_item(j, it, cols);
 #pragma omp for schedule(static)
-        for (int64_t m = 0; m < g->m; m++) output_channel(j, m, &bt);
+        for (int64_t m = 0; m < g->m; m++)
+            if (!obn_kstop_hit(j->stop)) output_channel(j, m, &bt);
     }
 }
 
@@ -363,7 +415,7 @@ void obn_winograd_run(const obn_conv_shape *s, const float *x, const obn_winogra
                       const obn_conv_epilogue *ep, float *y, void *workspace, int threads)
 {
     static const obn_conv_epilogue none = {0};
-    wino_job j = {s, geometry(s, u), u, ep ? ep : &none, x, y, NULL, NULL, NULL, NULL, NULL};
+    wino_job j = {s, geometry(s, u), u, ep ? ep : &none, x, y, NULL, NULL, NULL, NULL, NULL, obn_kstop_get()};
     char *ws = workspace;
     j.padded = (float *)ws;
     j.v = (float *)(ws + j.g.pad_bytes);

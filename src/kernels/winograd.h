@@ -40,6 +40,10 @@ int obn_winograd_applicable(const obn_conv_shape *s);
  * NULL when out of memory. */
 typedef struct obn_winograd_weights obn_winograd_weights;
 obn_winograd_weights *obn_winograd_pack(const obn_conv_shape *s, const float *w);
+/* The same for the weights W[oc] * row_scale[oc] (in double, rounded to
+ * float; row_scale NULL: W itself) with up to `threads` OpenMP threads. */
+obn_winograd_weights *obn_winograd_pack_scaled(const obn_conv_shape *s, const float *w, const double *row_scale,
+                                               int threads);
 void obn_winograd_weights_free(obn_winograd_weights *u);
 
 /* Scratch bytes obn_winograd_run needs (with any thread count). */

@@ -85,10 +85,18 @@ static void conv_free_state(void *p)
     free(st);
 }
 
-/* Constant weights prepared once: widened when half floats, then packed. */
+/* Constant weights prepared once: widened when half floats, then packed;
+ * deferred ones (a folded BatchNormalization, runtime/tensor.h) packed from
+ * their unscaled originals. */
 static obn_status prepare_weights(const obn_op_ctx *ctx, conv_state *st)
 {
     const obn_tensor *w = ctx->inputs[IN_W];
+    if (w->deferred) {
+        int none_needed = 0;
+        st->packed = obn_conv_pack_weights_scaled(&st->shape, w->deferred->src->data, w->deferred->scale,
+                                                  ctx->threads, &none_needed);
+        return st->packed || none_needed ? OBN_OK : OBN_OOM();
+    }
     const float *src = w->data;
     if (obn_dtype_is_half(w->dtype)) {
         if (!(st->w_f32 = malloc((size_t)w->numel * sizeof *st->w_f32))) return OBN_OOM();
@@ -96,7 +104,7 @@ static obn_status prepare_weights(const obn_op_ctx *ctx, conv_state *st)
         src = st->w_f32;
     }
     int none_needed = 0;
-    st->packed = obn_conv_pack_weights(&st->shape, src, &none_needed);
+    st->packed = obn_conv_pack_weights_scaled(&st->shape, src, NULL, ctx->threads, &none_needed);
     return st->packed || none_needed ? OBN_OK : OBN_OOM();
 }
 
@@ -114,10 +122,12 @@ static obn_status conv_prepare(obn_op_ctx *ctx, void **state)
     st->dtype = ctx->inputs[IN_X]->dtype;
     if (st->dtype == OBN_DOUBLE || ctx->outputs[0]->numel == 0) { /* no float kernel, no workspace */
         *state = st;
-        return OBN_OK;
+        return obn_tensor_materialize(ctx->inputs[IN_W]);
     }
     unsigned staged = (1u << IN_X) | (1u << IN_B);
-    if (ctx->inputs[IN_X]->numel > 0 && w->data && w->numel > 0) s = prepare_weights(ctx, st);
+    if (ctx->inputs[IN_X]->numel > 0 && (w->data || w->deferred) && w->numel > 0) s = prepare_weights(ctx, st);
+    /* weights run will read: computed now */
+    if (s == OBN_OK && w->deferred && !st->packed) s = obn_tensor_materialize(ctx->inputs[IN_W]);
     if (s != OBN_OK) {
         conv_free_state(st);
         return s;
@@ -264,6 +274,7 @@ const obn_op obn_op_conv = {
     .since_versions = versions,
     .attr_names = attr_names,
     .sigs = conv_sigs,
+    .flags = OBN_OP_DEFERRED_INPUTS,
     .attrs_size = sizeof(conv_attrs),
     .parse = conv_parse,
     .infer = conv_infer,

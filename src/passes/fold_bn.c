@@ -8,7 +8,13 @@
  *   BN -> Conv (no padding)  : W'[.,c] = W[.,c]*s[c],  b' = b + sum W*t
  * Every fold is computed in double and rounded once; a fold that would
  * overflow the weight type, or any precondition that fails, leaves the graph
- * unchanged and logs the reason. */
+ * unchanged and logs the reason.
+ *
+ * For a session (defer_conv_weights), Conv -> BN with float weights stores
+ * no folded copy: the new weights are a deferred tensor (runtime/tensor.h,
+ * the originals and s), which a Conv that packs its weights reads while
+ * packing and anything else materialises first -- the same floats either
+ * way, at half the memory and writes. */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -26,6 +32,7 @@ typedef struct {
 typedef struct {
     obn_graph *g;
     obn_pass_log *log;
+    bool defer;  /* Conv -> BN: deferred weights (see the top) */
     int *uses;
     char why[512]; /* reason of the last refusal */
 } fold_ctx;
@@ -54,10 +61,11 @@ static bool weights_supported(fold_ctx *fc, const obn_tensor *t, const char *wha
     return false;
 }
 
-/* New tensor of dtype/shape like `like` (data uninitialised-zero). */
+/* New tensor of dtype/shape like `like`, uninitialised: every fold writes
+ * each element (or releases the tensor on refusal). */
 static obn_status new_like(obn_dtype dt, int rank, const int64_t *dims, obn_tensor **out)
 {
-    return obn_tensor_new(dt, rank, dims, out);
+    return obn_tensor_new_uninit(dt, rank, dims, out);
 }
 
 /* Stores v, refusing values the dtype cannot hold. */
@@ -206,6 +214,61 @@ static obn_status install(fold_ctx *fc, int node, int wi, obn_tensor *w, int bi,
     return s;
 }
 
+/* Largest |x| of n floats as the bits of a non-negative float (the order
+ * of non-negative floats is that of their bits); >= 0x7f800000 when an
+ * element is infinite or NaN. */
+static uint32_t abs_max_bits(const float *x, int64_t n)
+{
+    uint32_t m = 0;
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t b;
+        memcpy(&b, &x[i], sizeof b);
+        b &= 0x7fffffffu;
+        m = b > m ? b : m;
+    }
+    return m;
+}
+
+/* Conv -> BN with float weights, deferred: the folded weights W[oc]*s[oc]
+ * become a row-scaled view of W (runtime/tensor.h). Refuses exactly what
+ * store() would refuse for some element: a non-finite W, or a product over
+ * FLT_MAX, found from each row's largest |W| (rounding is monotonic). */
+static obn_status fold_into_conv_deferred(fold_ctx *fc, int ci, obn_node *bn, const bn_affine *a, const obn_tensor *w,
+                                          const obn_tensor *b, bool *done)
+{
+    int64_t m = w->dims[0], run = w->numel / m;
+    const float *wd = w->data;
+    for (int64_t r = 0; r < m; r++) {
+        uint32_t bits = abs_max_bits(wd + r * run, run);
+        float mx;
+        memcpy(&mx, &bits, sizeof mx);
+        double v = bits >= 0x7f800000u ? (double)mx : (double)mx * fabs(a->s[r]);
+        if (!isfinite(v) || v > FLT_MAX) {
+            snprintf(fc->why, sizeof fc->why, "the folded weights would overflow %s (|value| %.3g)",
+                     obn_dtype_name(w->dtype), v);
+            return OBN_OK;
+        }
+    }
+    obn_tensor *nw = NULL, *nb = NULL;
+    int64_t bdim[1] = {m};
+    double *scale = malloc((size_t)m * sizeof *scale);
+    if (!scale) return OBN_OOM();
+    memcpy(scale, a->s, (size_t)m * sizeof *scale);
+    obn_status s = obn_tensor_new_row_scaled((obn_tensor *)w, scale, &nw);
+    if (s == OBN_OK) s = new_like(w->dtype, 1, bdim, &nb);
+    if (s != OBN_OK) goto out;
+    bool ok = true;
+    for (int64_t o = 0; ok && o < m; o++) ok = store(fc, nb, o, (b ? load(b, o) : 0.0) * a->s[o] + a->t[o]);
+    if (!ok) goto out;
+    if ((s = install(fc, ci, 1, nw, 2, nb)) != OBN_OK) goto out;
+    take_over_output(fc, ci, bn);
+    *done = true;
+out:
+    obn_tensor_release(nw);
+    obn_tensor_release(nb);
+    return s;
+}
+
 /* Conv -> BN and ConvTranspose -> BN: scale each output channel's filter. */
 static obn_status fold_into_conv(fold_ctx *fc, int ci, obn_node *bn, const bn_affine *a, bool *done)
 {
@@ -235,6 +298,8 @@ static obn_status fold_into_conv(fold_ctx *fc, int ci, obn_node *bn, const bn_af
                  conv->name, (long long)m, (long long)a->c);
         return OBN_OK;
     }
+    if (fc->defer && !transposed && w->dtype == OBN_FLOAT && w->data && m > 0)
+        return fold_into_conv_deferred(fc, ci, bn, a, w, b, done);
     obn_tensor *nw = NULL, *nb = NULL;
     int64_t bdim[1] = {m};
     obn_status s = new_like(w->dtype, w->rank, w->dims, &nw);
@@ -561,9 +626,9 @@ static obn_status fold_one(fold_ctx *fc, int bi, const int *ranks)
  * shapes (symbolic dims as 1); NULL when that is not possible. */
 int *obn_pass_infer_ranks(const obn_graph *g);
 
-obn_status obn_pass_fold_bn(obn_graph *g, obn_pass_log *log)
+obn_status obn_pass_fold_bn(obn_graph *g, bool defer_conv_weights, obn_pass_log *log)
 {
-    fold_ctx fc = {g, log, NULL, ""};
+    fold_ctx fc = {g, log, defer_conv_weights, NULL, ""};
     bool any_matmul = false, any_bn = false;
     for (int i = 0; i < g->n_nodes; i++) {
         any_bn |= obn_pass_is(&g->nodes[i], "BatchNormalization");

@@ -57,7 +57,7 @@ int *obn_pass_infer_ranks(const obn_graph *g)
 obn_status obn_optimize_graph(obn_graph *g, const obn_pass_options *opts, obn_pass_log *log)
 {
     if (opts->fold_batchnorm) {
-        OBN_TRY(obn_pass_fold_bn(g, log));
+        OBN_TRY(obn_pass_fold_bn(g, opts->defer_conv_weights, log));
         OBN_TRY(obn_pass_fold_norm_affine(g, log));
     }
     if (opts->fuse_activation) {

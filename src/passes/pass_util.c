@@ -46,7 +46,8 @@ const obn_tensor *obn_pass_const(const obn_graph *g, int value)
 {
     if (value < 0) return NULL;
     const obn_value *v = &g->values[value];
-    if (v->init) return v->init;
+    if (v->init) /* a deferred tensor is computed for the pass that reads it */
+        return obn_tensor_materialize(v->init) == OBN_OK ? v->init : NULL;
     if (v->producer < 0) return NULL;
     const obn_node *p = &g->nodes[v->producer];
     if (!obn_pass_is(p, "Constant")) return NULL;

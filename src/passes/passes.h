@@ -21,12 +21,16 @@ typedef struct obn_pass_options {
                               per-channel Mul/Add into Instance/GroupNormalization */
     bool fuse_activation;  /* Relu/Clip/LeakyRelu into the producer's epilogue; the Erf-form
                               GELU chain into one Gelu; inference Dropout/Identity removed */
+    bool defer_conv_weights; /* a session's graph: folded Conv weights computed when packed
+                                (obn_pass_fold_bn) */
 } obn_pass_options;
 
 /* Runs the enabled passes, then re-sorts and re-resolves the graph. */
 obn_status obn_optimize_graph(obn_graph *g, const obn_pass_options *opts, obn_pass_log *log);
 
-obn_status obn_pass_fold_bn(obn_graph *g, obn_pass_log *log);
+/* defer_conv_weights: Conv -> BN folds into deferred float weights
+ * (fold_bn.c), for a session's own graph only. */
+obn_status obn_pass_fold_bn(obn_graph *g, bool defer_conv_weights, obn_pass_log *log);
 obn_status obn_pass_fold_norm_affine(obn_graph *g, obn_pass_log *log);
 obn_status obn_pass_fuse_activation(obn_graph *g, obn_pass_log *log);
 obn_status obn_pass_fuse_gelu(obn_graph *g, obn_pass_log *log);

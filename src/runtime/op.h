@@ -81,6 +81,13 @@ enum {
      * obn_tensor_copy_data / obn_string_copy (never their pointers) and
      * sets string outputs with obn_string_set. */
     OBN_OP_STRINGS = 1u << 4,
+    /* prepare may be given a constant input whose data is deferred
+     * (obn_tensor.deferred, data NULL: runtime/tensor.h) and then either
+     * reads it in that form into its own state (packing the weights), so
+     * that run never reads the input's data, or computes it with
+     * obn_tensor_materialize. Every other op, and a node callback, sees
+     * such inputs computed. */
+    OBN_OP_DEFERRED_INPUTS = 1u << 5,
 };
 
 /* For OBN_OP_RUN_SHAPES ops in run, while planning: gives output k the

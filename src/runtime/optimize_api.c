@@ -26,7 +26,7 @@ obn_status obn_model_optimize(const obn_model *model, const obn_optimize_options
     if (!options) options = &defaults;
     obn_graph *g;
     OBN_TRY(obn_graph_clone(model->graph, &g));
-    obn_pass_options po = {options->fold_batchnorm != 0, options->fuse_activation != 0};
+    obn_pass_options po = {options->fold_batchnorm != 0, options->fuse_activation != 0, false};
     obn_pass_log log = {0};
     obn_status s = obn_optimize_graph(g, &po, &log);
     if (s != OBN_OK) {

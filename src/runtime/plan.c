@@ -59,6 +59,32 @@ static obn_status new_value_tensor(const obn_value *v, obn_tensor **out)
     return OBN_OK;
 }
 
+/* The tensors a sequence or optional holds live on the heap, outside the
+ * arena, and a loop can grow one without end: each value an op makes may
+ * hold at most max_arena_bytes of tensor data (nested values included). */
+static obn_status check_value_bytes(const obn_op_ctx *ctx)
+{
+    for (int k = 0; k < ctx->n_outputs; k++) {
+        const obn_tensor *t = ctx->outputs[k];
+        if (!t || t->kind == OBN_KIND_TENSOR || t->value_bytes <= ctx->limits->max_arena_bytes) continue;
+        char d[OBN_NODE_DESC_CAP], held[48], lim[48];
+        return obn_err(OBN_E_UNSUPPORTED, "%s: output '%s' (a %s of %lld items) would hold %s of tensors: over the "
+                       "limit of %s (obn_limits.max_arena_bytes)",
+                       obn_node_desc(ctx->node, d, sizeof d), t->name ? t->name : "", obn_kind_name(t->kind),
+                       (long long)t->numel, obn_bytes_str(t->value_bytes, held, sizeof held),
+                       obn_bytes_str(ctx->limits->max_arena_bytes, lim, sizeof lim));
+    }
+    return OBN_OK;
+}
+
+/* Computes the node's deferred constant inputs (runtime/tensor.h). */
+static obn_status materialize_inputs(const obn_op_ctx *ctx)
+{
+    for (int k = 0; k < ctx->n_inputs; k++)
+        if (ctx->inputs[k] && ctx->inputs[k]->deferred) OBN_TRY(obn_tensor_materialize(ctx->inputs[k]));
+    return OBN_OK;
+}
+
 /* Executes one node now, allocating its outputs (constant folding, or a
  * whole eager run); every byte allocated is counted in `mem` first. With
  * op_shapes (OBN_OP_RUN_SHAPES after OBN_DEFER) the op allocates them.
@@ -86,7 +112,8 @@ static obn_status run_now(obn_op_ctx *ctx, obn_budget *mem, bool op_shapes, char
     }
     ctx->workspace = ws;
     ctx->mem = mem;
-    if (s == OBN_OK) s = op->run(ctx);
+    if (s == OBN_OK) s = obn_run_op(ctx);
+    if (s == OBN_OK) s = check_value_bytes(ctx);
     if (s == OBN_OK && variant) obn_profile_variant(ctx, variant, OBN_VARIANT_CAP);
     ctx->mem = NULL;
     if (state && op->free_state) op->free_state(state);
@@ -540,6 +567,8 @@ obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,
         ctx->limits = limits;
         s = check_input_kinds(ctx);
         if (s == OBN_OK) s = check_strings(ctx, false);
+        if (s == OBN_OK && (!(node->op->flags & OBN_OP_DEFERRED_INPUTS) || env->observe))
+            s = materialize_inputs(ctx);
         if (s == OBN_OK) s = node->op->infer(ctx);
         bool op_shapes = s == OBN_DEFER && (node->op->flags & OBN_OP_RUN_SHAPES) && all_inputs_known(ctx);
         if (op_shapes) s = OBN_OK;
@@ -557,7 +586,8 @@ obn_status obn_plan_build(obn_plan *p, const obn_graph *g, void *const *attrs,
         if (op_shapes || (node->op->flags & OBN_OP_SHAPE_ONLY) || all_inputs_known(ctx)) {
             char variant[OBN_VARIANT_CAP];
             double t0 = env->observe ? obn_profile_now() : 0.0;
-            s = run_now(ctx, &p->memory, op_shapes, env->observe ? variant : NULL);
+            s = materialize_inputs(ctx);
+            if (s == OBN_OK) s = run_now(ctx, &p->memory, op_shapes, env->observe ? variant : NULL);
             if (s == OBN_OK && op_shapes) s = check_outputs(ctx, limits);
             if (s == OBN_OK && op_shapes) s = check_strings(ctx, true);
             if (s == OBN_OK && env->observe)
@@ -618,7 +648,7 @@ obn_status obn_plan_run(obn_plan *p, const obn_graph *g, const obn_tensor *const
         ctx->limits = env->limits ? env->limits : &default_limits;
         /* OBN_PROFILE and a node callback: every step timed */
         double t0 = p->prof_sec || env->observe ? obn_profile_now() : 0.0;
-        obn_status s = ctx->node->op->run(ctx);
+        obn_status s = obn_run_op(ctx);
         double sec = p->prof_sec || env->observe ? obn_profile_now() - t0 : 0.0;
         if (p->prof_sec) p->prof_sec[i] += sec;
         if (s != OBN_OK) return s;

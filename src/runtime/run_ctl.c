@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "kernels/kstop.h"
 #include "op.h"
 #include "status.h"
 
@@ -77,4 +78,38 @@ bool obn_op_cancelled(const obn_op_ctx *ctx) { return obn_run_stopped(ctx->run);
 obn_status obn_op_check_cancel(const obn_op_ctx *ctx)
 {
     return ctx->run ? obn_run_check(ctx->run, ctx->node, "inside") : OBN_OK;
+}
+
+typedef struct {
+    const obn_run_state *rs;
+    int fired; /* set by any thread whose poll said stop */
+} kstop_arg;
+
+static int kstop_poll(void *arg)
+{
+    kstop_arg *k = arg;
+    /* once stopped, the rest of the node is skipped cheaply */
+    if (__atomic_load_n(&k->fired, __ATOMIC_RELAXED)) return 1;
+    if (!obn_run_stopped(k->rs)) return 0;
+    __atomic_store_n(&k->fired, 1, __ATOMIC_RELAXED);
+    return 1;
+}
+
+obn_status obn_run_op(obn_op_ctx *ctx)
+{
+    const obn_run_state *rs = ctx->run;
+    if (!rs || !rs->options) return ctx->node->op->run(ctx);
+    kstop_arg arg = {rs, 0};
+    obn_kstop stop = {kstop_poll, &arg};
+    const obn_kstop *prev = obn_kstop_set(&stop);
+    obn_status s = ctx->node->op->run(ctx);
+    obn_kstop_set(prev);
+    if (__atomic_load_n(&arg.fired, __ATOMIC_RELAXED)) { /* a kernel left its work unfinished */
+        obn_status c = obn_run_check(rs, ctx->node, "inside");
+        if (c != OBN_OK) return c;
+        /* terminate was reset after a kernel stopped: its outputs are partial all the same */
+        char d[OBN_NODE_DESC_CAP];
+        return obn_err(OBN_E_CANCELLED, "run cancelled inside %s", obn_node_desc(ctx->node, d, sizeof d));
+    }
+    return s;
 }

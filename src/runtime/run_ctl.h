@@ -33,4 +33,13 @@ bool obn_run_stopped(const obn_run_state *rs);
  * or "inside" node n. */
 obn_status obn_run_check(const obn_run_state *rs, const obn_node *n, const char *where);
 
+struct obn_op_ctx;
+/* Runs the op of ctx's node under ctx->run: long kernels inside it may stop
+ * at their chunk boundaries (kernels/kstop.h) when the run is terminated or
+ * its deadline passes, and when one did, this returns OBN_E_CANCELLED
+ * naming the node ("inside"), whatever the op returned (its outputs are
+ * partial). A node that ran to its end keeps its result: the check before
+ * the next node sees the deadline. Without run options it is op->run(ctx). */
+obn_status obn_run_op(struct obn_op_ctx *ctx);
+
 #endif

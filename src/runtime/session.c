@@ -190,7 +190,7 @@ obn_status obn_session_create(const obn_model *model, const obn_session_options 
     if (st == OBN_OK) s->graph->plan_env = &create_env;
     if (st == OBN_OK && !obn_graph_is_resolved(s->graph)) st = obn_graph_resolve(s->graph); /* names the unsupported op */
     if (st == OBN_OK && options->enable_passes) {
-        obn_pass_options po = {true, options->fuse_activation != 0};
+        obn_pass_options po = {true, options->fuse_activation != 0, true};
         obn_pass_log log = {0};
         st = obn_optimize_graph(s->graph, &po, &log);
         obn_pass_log_free(&log);

@@ -248,6 +248,60 @@ obn_status obn_tensor_new(obn_dtype dtype, int rank, const int64_t *dims, obn_te
     return s;
 }
 
+obn_status obn_tensor_new_uninit(obn_dtype dtype, int rank, const int64_t *dims, obn_tensor **out)
+{
+    OBN_TRY(obn_tensor_new_meta(dtype, rank, dims, out));
+    (*out)->data = malloc((*out)->nbytes ? (*out)->nbytes : 1);
+    (*out)->owns_data = (*out)->data != NULL;
+    if ((*out)->data) return OBN_OK;
+    obn_tensor_release(*out);
+    *out = NULL;
+    return OBN_OOM();
+}
+
+obn_status obn_tensor_new_row_scaled(obn_tensor *src, double *scale, obn_tensor **out)
+{
+    *out = NULL;
+    obn_status s = src->dtype == OBN_FLOAT && src->rank >= 1 && src->data
+                       ? obn_tensor_new_meta(src->dtype, src->rank, src->dims, out)
+                       : obn_err(OBN_E_RUNTIME, "obn_tensor_new_row_scaled: not a float tensor with data");
+    if (s == OBN_OK && !((*out)->deferred = malloc(sizeof *(*out)->deferred))) s = OBN_OOM();
+    if (s != OBN_OK) {
+        obn_tensor_release(*out);
+        *out = NULL;
+        free(scale);
+        return s;
+    }
+    (*out)->deferred->src = obn_tensor_retain(src);
+    (*out)->deferred->scale = scale;
+    return OBN_OK;
+}
+
+static void free_deferred(obn_tensor *t)
+{
+    if (!t->deferred) return;
+    obn_tensor_release(t->deferred->src);
+    free(t->deferred->scale);
+    free(t->deferred);
+    t->deferred = NULL;
+}
+
+obn_status obn_tensor_materialize(obn_tensor *t)
+{
+    if (!t || !t->deferred) return OBN_OK;
+    const obn_row_scaled *d = t->deferred;
+    float *out = malloc(t->nbytes ? t->nbytes : 1);
+    if (!out) return OBN_OOM();
+    const float *w = d->src->data;
+    int64_t rows = t->dims[0], run = rows ? t->numel / rows : 0;
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t i = r * run; i < (r + 1) * run; i++) out[i] = obn_row_scaled_value(w[i], d->scale[r]);
+    t->data = out;
+    t->owns_data = true;
+    free_deferred(t);
+    return OBN_OK;
+}
+
 obn_tensor *obn_tensor_retain(obn_tensor *t)
 {
     if (t) __atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
@@ -259,6 +313,7 @@ void obn_tensor_release(obn_tensor *t)
     if (!t) return;
     if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
     obn_value_clear(t); /* owned data, or a container's items */
+    free_deferred(t);
     if (t->mapping) munmap(t->mapping, t->mapping_len);
     free(t->name);
     free(t);

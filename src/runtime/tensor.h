@@ -11,6 +11,16 @@
 #include "kernels/lowp.h"
 #include "onnxbn.h"
 
+/* Float data not stored yet: rows of `src` (its first dimension) scaled by
+ * row_scale in double and rounded once to float, computed when first needed
+ * (obn_tensor_materialize). A session's BatchNormalization folded into a
+ * Conv's weights is kept so: a Conv that packs its weights reads the
+ * originals once and the folded copy is never stored (passes/fold_bn.c). */
+typedef struct obn_row_scaled {
+    struct obn_tensor *src; /* retained: float, same shape */
+    double *scale;          /* dims[0] factors, owned */
+} obn_row_scaled;
+
 struct obn_tensor {
     obn_kind kind;    /* a sequence or optional (runtime/value.h) keeps its
                          items in `data` as an obn_tensor *[numel] array:
@@ -25,8 +35,14 @@ struct obn_tensor {
     void *mapping;    /* data lies in this file mapping (external data), unmapped
                          with the tensor; NULL otherwise */
     size_t mapping_len;
+    obn_row_scaled *deferred; /* non-NULL: data is NULL until materialised;
+                                 only in a session's own graph (one thread) */
     int refs;         /* atomic; starts at 1 */
     char *name;       /* optional, owned */
+    uint64_t value_bytes; /* a sequence or optional: the data bytes of every
+                             tensor in it, nested ones included (an item
+                             shared by several containers counts in each);
+                             bounded by the plan's max_arena_bytes */
 };
 
 /* Largest tensor onnxbn will allocate or read (bytes): protects against
@@ -47,8 +63,23 @@ obn_status obn_tensor_new(obn_dtype dtype, int rank, const int64_t *dims, obn_te
 /* New tensor with shape only (data NULL). */
 obn_status obn_tensor_new_meta(obn_dtype dtype, int rank, const int64_t *dims, obn_tensor **out);
 
+/* New tensor with the given shape and owned, uninitialised data, for a
+ * producer that writes every element. */
+obn_status obn_tensor_new_uninit(obn_dtype dtype, int rank, const int64_t *dims, obn_tensor **out);
+
 /* Allocates owned, zeroed data for a tensor whose shape is already set. */
 obn_status obn_tensor_alloc(obn_tensor *t);
+
+/* A deferred float tensor shaped like src (rank >= 1): takes `scale`
+ * (src->dims[0] doubles, malloc'd; freed on failure too). */
+obn_status obn_tensor_new_row_scaled(obn_tensor *src, double *scale, obn_tensor **out);
+
+/* Computes and stores a deferred tensor's data (nothing to do for others). */
+obn_status obn_tensor_materialize(obn_tensor *t);
+
+/* (float)((double)w * scale): one element of a row-scaled tensor, as the
+ * fold computes it (passes/fold_bn.c) and the packers apply it. */
+static inline float obn_row_scaled_value(float w, double scale) { return (float)((double)w * scale); }
 
 obn_tensor *obn_tensor_retain(obn_tensor *t);
 void obn_tensor_release(obn_tensor *t);

@@ -20,6 +20,7 @@ void obn_value_clear(obn_tensor *t)
         t->numel = 0;
         t->rank = 0;
         t->nbytes = 0;
+        t->value_bytes = 0;
     } else if (t->owns_data) {
         obn_strings_clear(t);
         free(t->data);
@@ -40,12 +41,17 @@ obn_status obn_value_make(obn_tensor *t, obn_kind kind, obn_dtype elem, size_t c
     for (int d = 0; d < OBN_MAX_RANK; d++) t->dims[d] = 0;
     t->numel = 0;
     t->nbytes = 0;
+    t->value_bytes = 0;
     t->data = items;
     t->owns_data = true;
     return OBN_OK;
 }
 
-void obn_value_push(obn_tensor *t, obn_tensor *item) { obn_value_items(t)[t->numel++] = item; }
+void obn_value_push(obn_tensor *t, obn_tensor *item)
+{
+    obn_value_items(t)[t->numel++] = item;
+    t->value_bytes += item->kind == OBN_KIND_TENSOR ? (uint64_t)item->nbytes : item->value_bytes;
+}
 
 /* A new heap value with one reference and nothing in it. */
 static obn_status new_container(obn_tensor **out)

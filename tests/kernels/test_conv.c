@@ -20,6 +20,7 @@
 
 #include "kernels/conv.h"
 #include "kernels/cpu.h"
+#include "kernels/peak.h"
 #include "tb_check.h"
 
 #define SENTINEL 777.0f
@@ -169,6 +170,9 @@ static const conv_case cases[] = {
     {3, 1, 3, 4, 1, {5, 6, 7}, {3, 3, 3}, {1, 2, 1}, {1, 1, 1}, {1, 1, 1}, 1}, /* generic im2col */
     /* pointwise */
     {2, 1, 24, 40, 1, {12, 13}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, 2},
+    {2, 1, 300, 20, 1, {1, 1}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, 5},   /* one position (squeeze-excitation) */
+    {2, 5, 20, 300, 1, {1, 1}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, 3},   /* one position, batch 5 */
+    {1, 3, 7, 9, 1, {1}, {1}, {1}, {1}, {0}, 1},                     /* one position, 1-D */
     /* grouped */
     {2, 1, 32, 32, 8, {15, 17}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 2},  /* 4 channels per group */
     {2, 1, 64, 64, 32, {12, 12}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, 1}, /* 2 per group, stride 2 */
@@ -232,6 +236,21 @@ START_TEST(every_path_every_isa_and_threads)
 }
 END_TEST
 
+/* On AVX-512 CPUs the GEMM and Winograd paths choose between the 14x32 and
+ * the 6x16 tile by whether 512-bit FMAs run at full rate (peak.h): both
+ * choices, whatever this CPU measured. */
+START_TEST(avx512_both_fma_rates)
+{
+    if (obn_cpu_detect() < OBN_ISA_AVX512) return;
+    int measured = obn_peak_avx512_full_rate();
+    ck_assert_int_eq(obn_cpu_force(OBN_ISA_AVX512), OBN_ISA_AVX512);
+    obn_peak_force_avx512_full_rate(!measured);
+    for (int i = 0; i < N_CASES; i++)
+        for (int packed = 0; packed < 2; packed++) check_case(&cases[i], 1 + packed, packed);
+    obn_peak_force_avx512_full_rate(measured);
+}
+END_TEST
+
 /* The same cases with Winograd turned off: the 3x3 shapes then take the
  * im2col path, which must agree too. */
 START_TEST(without_winograd)
@@ -265,6 +284,7 @@ static Suite *suite(void)
     TCase *t = tcase_create("conv");
     tcase_set_timeout(t, 300);
     tcase_add_loop_test(t, every_path_every_isa_and_threads, 0, 6);
+    tcase_add_test(t, avx512_both_fma_rates);
     tcase_add_test(t, without_winograd);
     tcase_add_test(t, no_workspace);
     suite_add_tcase(s, t);

@@ -304,6 +304,23 @@ START_TEST(isa_names_and_env)
 }
 END_TEST
 
+/* A pre-packed A larger than the streamed-B limit (256 KiB) with a B of at
+ * most 384 columns takes the A-streaming loop (gemm_thread_stream_a): one K
+ * block or several (B panels beyond 384 KiB per block), B packed per call
+ * or pre-packed, partial row and column panels, beta, bias, clamp. */
+START_TEST(streamed_large_packed_a)
+{
+    if (!force_level(_i / 2)) return;
+    static const int64_t big[][3] = {{200, 49, 400}, {150, 300, 1100}, {29, 17, 3000}, {97, 384, 700}};
+    for (int s = 0; s < 4; s++)
+        for (int v = 0; v < 4; v++) {
+            gemm_case g = {big[s][0], big[s][1], big[s][2], v == 1, v == 2, 1.0f, (float)(v & 1), 1 + v % 2,
+                           v == 3, -0.5f, 0.5f, v, 1, v >= 2, 0, 1 + _i % 2, v == 1, 0.0f};
+            check_case(&g);
+        }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("sgemm");
@@ -316,6 +333,7 @@ static Suite *suite(void)
     tcase_add_loop_test(t, prepacked_operands, 0, 6);
     tcase_add_loop_test(t, large_k, 0, 6);
     tcase_add_loop_test(t, row_edges_packed_b, 0, 6);
+    tcase_add_loop_test(t, streamed_large_packed_a, 0, 6);
     tcase_add_test(t, packed_under_one_level_runs_under_another);
     tcase_add_test(t, bad_arguments);
     tcase_add_test(t, isa_names_and_env);

@@ -1,7 +1,7 @@
 /* Cancellation (obn_run_options): a run that is terminated or passes its
  * timeout returns OBN_E_CANCELLED with a message saying why and where,
  * between nodes or inside a long node (Conv, ConvTranspose, MatMul over a
- * batch), and the session then runs again with the same results as a run
+ * batch, and inside one kernel call of one image), and the session then runs again with the same results as a run
  * that was never cancelled. */
 #include <pthread.h>
 #include <stdio.h>
@@ -259,6 +259,87 @@ START_TEST(timeout_inside_matmul)
 }
 END_TEST
 
+/* One image through one long node: Conv with a 15 x 15 kernel (im2col,
+ * 940M multiply-adds), a 1024-cube MatMul (1.07G), MaxPool with a 41 x 41
+ * window (0.5G comparisons). No batch to split: only the kernel's own
+ * chunk boundaries can stop it. A timeout of a tenth of the full run must
+ * end the run in well under half of it (the node is left mid-way, not run
+ * to its end and refused afterwards); the machine may be busy, so the
+ * check gets five attempts. Then the session runs again, bit-equal. */
+static obn_model *one_image(int which)
+{
+    tb_model *m = tb_new(13);
+    if (which == 0) {
+        static const int64_t dx[4] = {1, 8, 256, 256}, dw[4] = {8, 8, 15, 15}, pads[4] = {7, 7, 7, 7};
+        tb_input(m, "x", OBN_FLOAT, 4, dx);
+        float *w = malloc(8 * 8 * 225 * sizeof *w);
+        for (int i = 0; i < 8 * 8 * 225; i++) w[i] = (float)((i * 31) % 17 - 8) / 256.0f;
+        tb_init_f32(m, "w", 4, dw, w);
+        free(w);
+        Onnx__NodeProto *n = tb_node(m, "Conv", "big", "x,w", "y");
+        tb_attr_ints(m, n, "pads", 4, pads);
+    } else if (which == 1) {
+        static const int64_t d[2] = {1024, 1024};
+        tb_input(m, "x", OBN_FLOAT, 2, d);
+        float *w = malloc(1024 * 1024 * sizeof *w);
+        for (int i = 0; i < 1024 * 1024; i++) w[i] = (float)((i * 31) % 17 - 8) / 256.0f;
+        tb_init_f32(m, "w", 2, d, w);
+        free(w);
+        tb_node(m, "MatMul", "big", "x,w", "y");
+    } else {
+        static const int64_t dx[4] = {1, 1, 600, 500}, k[2] = {41, 41}, pads[4] = {20, 20, 20, 20};
+        tb_input(m, "x", OBN_FLOAT, 4, dx);
+        Onnx__NodeProto *n = tb_node(m, "MaxPool", "big", "x", "y");
+        tb_attr_ints(m, n, "kernel_shape", 2, k);
+        tb_attr_ints(m, n, "pads", 4, pads);
+    }
+    tb_output(m, "y", OBN_FLOAT, -1, NULL);
+    return load(m);
+}
+
+START_TEST(timeout_inside_one_kernel_call)
+{
+    static const int64_t dconv[4] = {1, 8, 256, 256}, dmm[2] = {1024, 1024}, dpool[4] = {1, 1, 600, 500};
+    const int64_t *dims[3] = {dconv, dmm, dpool};
+    const int ranks[3] = {4, 2, 4};
+    int which = _i;
+    obn_model *m = one_image(which);
+    obn_session *s = session(m);
+    obn_tensor *x = filled((size_t)ranks[which], dims[which], 6);
+    const obn_tensor *y = NULL;
+    TB_EXPECT_OK(run1(s, NULL, "x", x, &y)); /* warm-up */
+    double full = 1e30;
+    for (int r = 0; r < 2; r++) {
+        double t0 = now();
+        TB_EXPECT_OK(run1(s, NULL, "x", x, &y));
+        if (now() - t0 < full) full = now() - t0;
+    }
+    obn_tensor *want = NULL;
+    TB_EXPECT_OK(obn_tensor_clone(y, &want));
+    obn_run_options *ro = NULL;
+    TB_EXPECT_OK(obn_run_options_create(&ro));
+    TB_EXPECT_OK(obn_run_options_set_timeout(ro, full / 10));
+    double best = 1e30;
+    for (int attempt = 0; attempt < 5 && best >= full / 2; attempt++) {
+        double t0 = now();
+        obn_status st = run1(s, ro, "x", x, &y);
+        double took = now() - t0;
+        ck_assert_msg(st == OBN_E_CANCELLED, "got %s: %s", obn_status_name(st), obn_last_error());
+        ck_assert_msg(TB_HAS(obn_last_error(), "timeout", "inside node \"big\""), "message: %s", obn_last_error());
+        if (took < best) best = took;
+    }
+    ck_assert_msg(best < full / 2, "a timeout of %.3f s stopped the run after %.3f s (full run %.3f s)", full / 10,
+                  best, full);
+    TB_EXPECT_OK(run1(s, NULL, "x", x, &y));
+    ck_assert_int_eq(memcmp(obn_tensor_cdata(y), obn_tensor_cdata(want), obn_tensor_nbytes(want)), 0);
+    obn_run_options_destroy(ro);
+    obn_tensor_destroy(want);
+    obn_tensor_destroy(x);
+    obn_session_destroy(s);
+    obn_model_destroy(m);
+}
+END_TEST
+
 typedef struct {
     obn_run_options *ro;
     double delay;
@@ -446,6 +527,7 @@ static Suite *suite(void)
     tcase_add_test(t, timeout_inside_conv);
     tcase_add_test(t, timeout_inside_conv_transpose);
     tcase_add_test(t, timeout_inside_matmul);
+    tcase_add_loop_test(t, timeout_inside_one_kernel_call, 0, 3);
     tcase_add_test(t, terminated_by_another_thread);
     tcase_add_test(t, eager_plans_are_cancelled_too);
     tcase_add_test(t, session_creation_is_cancellable);

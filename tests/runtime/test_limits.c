@@ -305,6 +305,71 @@ START_TEST(eager_runs_count)
 }
 END_TEST
 
+/* A Loop of `trips` iterations whose body appends x (a [256] float input:
+ * 1 KiB) to a carried sequence, then the sequence's length. The tensors of
+ * a sequence live outside the arena: a loop could grow one without end. */
+static obn_model *growing_sequence(void)
+{
+    tb_model *m = tb_new(17);
+    static const int64_t d[1] = {256};
+    tb_input(m, "trips", OBN_INT64, 0, NULL);
+    tb_input(m, "x", OBN_FLOAT, 1, d);
+    Onnx__NodeProto *empty = tb_node(m, "SequenceEmpty", "empty", "", "s0");
+    tb_attr_int(m, empty, "dtype", OBN_FLOAT);
+    uint8_t yes = 1;
+    tb_add_init(m, tb_tensor(m, "cond", OBN_BOOL, 0, NULL, &yes, 1));
+    tb_model *body = tb_new(0);
+    tb_input(body, "i", OBN_INT64, 0, NULL);
+    tb_input(body, "c", OBN_BOOL, 0, NULL);
+    tb_wrap_type(body, tb_input(body, "s_in", OBN_FLOAT, -1, NULL), OBN_KIND_SEQUENCE);
+    tb_node(body, "Identity", "keep", "c", "c_out");
+    tb_node(body, "SequenceInsert", "append", "s_in,x", "s_out");
+    tb_output(body, "c_out", OBN_BOOL, 0, NULL);
+    tb_wrap_type(body, tb_output(body, "s_out", OBN_FLOAT, -1, NULL), OBN_KIND_SEQUENCE);
+    Onnx__NodeProto *loop = tb_node(m, "Loop", "loop", "trips,cond,s0", "s");
+    tb_attr_graph(m, loop, "body", body);
+    tb_node(m, "SequenceLength", "len", "s", "n");
+    tb_output(m, "n", OBN_INT64, 0, NULL);
+    obn_model *model = NULL;
+    TB_EXPECT_OK(tb_load(m, &model));
+    tb_free(body);
+    tb_free(m);
+    return model;
+}
+
+START_TEST(sequence_bytes)
+{
+    obn_model *model = growing_sequence();
+    obn_limits l = limits_with(0, 64 << 10, 0, 0); /* 64 KiB: 64 items of 1 KiB */
+    obn_session *s = NULL;
+    TB_EXPECT_OK(session_with(model, &l, &s));
+    float xs[256] = {0};
+    static const int64_t d[1] = {256};
+    obn_tensor *in[2] = {NULL, NULL};
+    TB_EXPECT_OK(obn_tensor_create(OBN_FLOAT, 1, d, xs, &in[1]));
+    const char *names[2] = {"trips", "x"};
+    const obn_tensor *y = NULL;
+    int64_t trips = 64; /* exactly at the limit */
+    TB_EXPECT_OK(obn_tensor_create(OBN_INT64, 0, NULL, &trips, &in[0]));
+    TB_EXPECT_OK(obn_session_run(s, 2, names, (const obn_tensor *const *)in, 1, NULL, &y));
+    ck_assert_int_eq(*(const int64_t *)obn_tensor_cdata(y), 64);
+    obn_tensor_destroy(in[0]);
+    trips = 1000000; /* a million KiB: refused at item 65, long before */
+    TB_EXPECT_OK(obn_tensor_create(OBN_INT64, 0, NULL, &trips, &in[0]));
+    TB_EXPECT_ERR(obn_session_run(s, 2, names, (const obn_tensor *const *)in, 1, NULL, &y), OBN_E_UNSUPPORTED,
+                  "\"append\"", "'s_out'", "65 items", "65 KiB", "64 KiB", "max_arena_bytes");
+    obn_tensor_destroy(in[0]);
+    trips = 3; /* the session still runs */
+    TB_EXPECT_OK(obn_tensor_create(OBN_INT64, 0, NULL, &trips, &in[0]));
+    TB_EXPECT_OK(obn_session_run(s, 2, names, (const obn_tensor *const *)in, 1, NULL, &y));
+    ck_assert_int_eq(*(const int64_t *)obn_tensor_cdata(y), 3);
+    obn_tensor_destroy(in[0]);
+    obn_tensor_destroy(in[1]);
+    obn_session_destroy(s);
+    obn_model_destroy(model);
+}
+END_TEST
+
 /* An If node whose then_branch holds an If whose then_branch holds ...:
  * `depth` graphs below the main one. */
 static Onnx__GraphProto *nest(tb_model *m, int depth)
@@ -402,6 +467,7 @@ static Suite *suite(void)
     tcase_add_test(t, arena_bytes_at_run_time);
     tcase_add_test(t, constant_folding_counts);
     tcase_add_test(t, eager_runs_count);
+    tcase_add_test(t, sequence_bytes);
     tcase_add_test(t, graph_depth);
     tcase_add_test(t, empty_tensors_with_huge_dims);
     suite_add_tcase(s, t);
