@@ -16,7 +16,10 @@ from . import InferenceSession
 
 
 def _tensor_type(dtype):
-    """The ONNX element type of a numpy dtype (onnx >= 1.13 and older)."""
+    """The ONNX element type of a numpy dtype (onnx >= 1.13 and older);
+    str, bytes and object arrays are strings."""
+    if np.dtype(dtype).kind in "OUS":
+        return onnx.TensorProto.STRING
     if hasattr(helper, "np_dtype_to_tensor_dtype"):
         return helper.np_dtype_to_tensor_dtype(dtype)
     return onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[dtype]

@@ -590,17 +590,23 @@ static void compile_rep(parser *ps, const re_node *r)
         ps->prog[s].y = ps->n_prog;
         return;
     }
-    /* max - min nested optional copies: (e(e(e)?)?)? as a chain of splits
-     * that all leave to the end */
-    int splits[MAX_REPEAT], ns = 0;
+    /* max - min optional copies, (e(e(e)?)?)?: a split before each that
+     * leaves to the end; until the end is known each split's y links to the
+     * previous split (-1 ends the chain) */
+    int last = -1;
     for (int k = r->min; k < r->max && !ps->failed; k++) {
         int s = emit(ps, I_SPLIT);
         if (s < 0) return;
         ps->prog[s].x = s + 1;
-        splits[ns++] = s;
+        ps->prog[s].y = last;
+        last = s;
         compile(ps, r->child);
     }
-    for (int k = 0; k < ns && !ps->failed; k++) ps->prog[splits[k]].y = ps->n_prog;
+    while (last >= 0 && !ps->failed) {
+        int prev = ps->prog[last].y;
+        ps->prog[last].y = ps->n_prog;
+        last = prev;
+    }
 }
 
 static void compile(parser *ps, int ni)

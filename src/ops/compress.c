@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "op_helpers.h"
+#include "string_tensor.h"
 
 typedef struct {
     bool has_axis;
@@ -43,7 +44,7 @@ static obn_status compress_view(const obn_op_ctx *ctx, int *axis, int64_t *outer
 static obn_status compress_infer(obn_op_ctx *ctx)
 {
     static const obn_dtype bool_only[] = {OBN_BOOL, OBN_UNDEFINED};
-    OBN_TRY(obn_check_input_dtype(ctx, 0, "input", OBN_ALL_TYPES_NO_BF16));
+    if (ctx->inputs[0]->dtype != OBN_STRING) OBN_TRY(obn_check_input_dtype(ctx, 0, "input", OBN_ALL_TYPES_NO_BF16));
     OBN_TRY(obn_check_input_dtype(ctx, 1, "condition", bool_only));
     OBN_TRY(obn_check_rank(ctx, 1, "condition", 1, 1));
     int axis;
@@ -65,7 +66,7 @@ static obn_status compress_infer(obn_op_ctx *ctx)
     return obn_set_output(ctx, 0, x->dtype, x->rank, dims);
 }
 
-static obn_status compress_run(obn_op_ctx *ctx)
+static obn_status compress_elems(obn_op_ctx *ctx)
 {
     int axis;
     int64_t outer, len, inner;
@@ -73,7 +74,7 @@ static obn_status compress_run(obn_op_ctx *ctx)
     const obn_tensor *x = ctx->inputs[0], *cond = ctx->inputs[1];
     const uint8_t *c = cond->data;
     int64_t reach = cond->numel < len ? cond->numel : len;
-    size_t block = (size_t)inner * obn_dtype_size(x->dtype);
+    size_t block = (size_t)inner * obn_dtype_elem_bytes(x->dtype);
     const char *src = x->data;
     char *dst = ctx->outputs[0]->data;
     for (int64_t o = 0; o < outer; o++)
@@ -83,6 +84,13 @@ static obn_status compress_run(obn_op_ctx *ctx)
             dst += block;
         }
     return OBN_OK;
+}
+
+/* Strings: the kept element pointers, then copies of the output's own. */
+static obn_status compress_run(obn_op_ctx *ctx)
+{
+    obn_status s = compress_elems(ctx);
+    return ctx->outputs[0]->dtype == OBN_STRING ? obn_strings_own_copies(ctx, ctx->outputs[0], s) : s;
 }
 
 static const int versions[] = {9, 11, 0};
@@ -96,6 +104,7 @@ const obn_op obn_op_compress = {
     .attr_names = attr_names,
     .sigs = compress_sigs,
     .attrs_size = sizeof(compress_attrs),
+    .flags = OBN_OP_STRINGS,
     .parse = compress_parse,
     .infer = compress_infer,
     .run = compress_run,

@@ -76,7 +76,7 @@ static obn_status concat_run(obn_op_ctx *ctx)
         row_bytes[k] = (size_t)obn_dims_product(x->dims, axis, x->rank) * es;
     }
     obn_concat_rows(ctx->outputs[0]->data, ctx->n_inputs, xs, row_bytes, outer, ctx->threads);
-    return x0->dtype == OBN_STRING ? obn_strings_own_copies(ctx->outputs[0], OBN_OK) : OBN_OK;
+    return x0->dtype == OBN_STRING ? obn_strings_own_copies(ctx, ctx->outputs[0], OBN_OK) : OBN_OK;
 }
 
 static const int versions[] = {1, 4, 11, 13, 0};

@@ -84,7 +84,7 @@ static obn_status expand_run(obn_op_ctx *ctx)
     const int64_t *dims[1] = {x->dims};
     obn_bcast_init(&g, y->rank, y->dims, 1, &x->rank, dims);
     copy_broadcast(&g, 0, x->data, y->data, obn_dtype_elem_bytes(x->dtype));
-    return x->dtype == OBN_STRING ? obn_strings_own_copies(y, OBN_OK) : OBN_OK;
+    return x->dtype == OBN_STRING ? obn_strings_own_copies(ctx, y, OBN_OK) : OBN_OK;
 }
 
 static const int expand_versions[] = {8, 13, 0};
@@ -164,7 +164,7 @@ static obn_status tile_elems(obn_op_ctx *ctx)
 static obn_status tile_run(obn_op_ctx *ctx)
 {
     obn_status s = tile_elems(ctx);
-    return ctx->outputs[0]->dtype == OBN_STRING ? obn_strings_own_copies(ctx->outputs[0], s) : s;
+    return ctx->outputs[0]->dtype == OBN_STRING ? obn_strings_own_copies(ctx, ctx->outputs[0], s) : s;
 }
 
 static const int tile_versions[] = {6, 13, 0};
@@ -223,7 +223,7 @@ static obn_status where_run(obn_op_ctx *ctx)
             dst += es;
         }
     }
-    return x->dtype == OBN_STRING ? obn_strings_own_copies(out, OBN_OK) : OBN_OK;
+    return x->dtype == OBN_STRING ? obn_strings_own_copies(ctx, out, OBN_OK) : OBN_OK;
 }
 
 static const int where_versions[] = {9, 16, 0};

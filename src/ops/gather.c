@@ -77,7 +77,7 @@ static obn_status gather_elems(obn_op_ctx *ctx)
 static obn_status gather_run(obn_op_ctx *ctx)
 {
     obn_status s = gather_elems(ctx);
-    return ctx->outputs[0]->dtype == OBN_STRING ? obn_strings_own_copies(ctx->outputs[0], s) : s;
+    return ctx->outputs[0]->dtype == OBN_STRING ? obn_strings_own_copies(ctx, ctx->outputs[0], s) : s;
 }
 
 static const int versions[] = {1, 11, 13, 0};

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "op_helpers.h"
+#include "string_tensor.h"
 
 typedef struct {
     bool scatter; /* ScatterElements or Scatter */
@@ -40,7 +41,8 @@ static obn_status elems_check(const obn_op_ctx *ctx, int *axis)
     static const obn_dtype index_types[] = {OBN_INT32, OBN_INT64, OBN_UNDEFINED};
     const elems_attrs *a = ctx->attrs;
     const obn_tensor *x = ctx->inputs[0], *idx = ctx->inputs[1];
-    OBN_TRY(obn_check_input_dtype(ctx, 0, "data", ctx->since_version >= 13 ? OBN_ALL_TYPES : OBN_ALL_TYPES_NO_BF16));
+    if (x->dtype != OBN_STRING) /* strings: every version, as the spec's "all types" */
+        OBN_TRY(obn_check_input_dtype(ctx, 0, "data", ctx->since_version >= 13 ? OBN_ALL_TYPES : OBN_ALL_TYPES_NO_BF16));
     OBN_TRY(obn_check_input_dtype(ctx, 1, "indices", index_types));
     if (x->rank == 0) return obn_ctx_err(ctx, OBN_E_INVALID_MODEL, "input 'data' ('%s') is a scalar", obn_in_name(ctx, 0));
     OBN_TRY(obn_norm_axis(ctx, a->axis, x->rank, false, axis));
@@ -54,8 +56,9 @@ static obn_status elems_check(const obn_op_ctx *ctx, int *axis)
     if (!is_scatter(ctx)) return OBN_OK;
     const obn_tensor *upd = ctx->inputs[2];
     OBN_TRY(obn_check_same_dtype(ctx, 2, "updates", 0, "data"));
-    if (a->red != OBN_SCATTER_NONE && x->dtype == OBN_BOOL)
-        return obn_ctx_err(ctx, OBN_E_UNSUPPORTED, "a reduction of bool data ('%s') is not implemented", obn_in_name(ctx, 0));
+    if (a->red != OBN_SCATTER_NONE && (x->dtype == OBN_BOOL || x->dtype == OBN_STRING))
+        return obn_ctx_err(ctx, OBN_E_UNSUPPORTED, "a reduction of %s data ('%s') is not implemented",
+                           obn_dtype_name(x->dtype), obn_in_name(ctx, 0));
     ok = upd->rank == idx->rank;
     for (int d = 0; ok && d < idx->rank; d++) ok = upd->dims[d] == idx->dims[d];
     if (!ok) {
@@ -122,16 +125,20 @@ static void scatter_one(const obn_op_ctx *ctx, int64_t e, int64_t off)
     else obn_scatter_combine(a->red, ctx->outputs[0], off, ctx->inputs[2], e);
 }
 
+/* Strings: element pointers are copied (from data, then updates), then the
+ * output gets copies of its own. */
 static obn_status elems_run(obn_op_ctx *ctx)
 {
     int axis;
-    OBN_TRY(elems_check(ctx, &axis));
-    OBN_TRY(check_indices(ctx, axis));
     const obn_tensor *x = ctx->inputs[0];
     obn_tensor *y = ctx->outputs[0];
-    if (is_scatter(ctx) && y->data != x->data && x->nbytes) memcpy(y->data, x->data, x->nbytes);
-    walk_indices(ctx, axis, is_scatter(ctx) ? scatter_one : gather_one);
-    return OBN_OK;
+    obn_status s = elems_check(ctx, &axis);
+    if (s == OBN_OK) s = check_indices(ctx, axis);
+    if (s == OBN_OK) {
+        if (is_scatter(ctx) && y->data != x->data && x->nbytes) memcpy(y->data, x->data, x->nbytes);
+        walk_indices(ctx, axis, is_scatter(ctx) ? scatter_one : gather_one);
+    }
+    return x->dtype == OBN_STRING ? obn_strings_own_copies(ctx, y, s) : s;
 }
 
 static const int gather_versions[] = {11, 13, 0};
@@ -144,7 +151,8 @@ static const obn_op_sig scatter_sigs[] = {{9, "data indices updates", "output"},
 
 #define ELEMS_OP(sym, name, vers, attrs, sig)                                                        \
     const obn_op sym = {.domain = "", .op_type = name, .since_versions = vers, .attr_names = attrs, \
-                        .sigs = sig, .attrs_size = sizeof(elems_attrs), .parse = elems_parse,       \
+                        .sigs = sig, .attrs_size = sizeof(elems_attrs), .flags = OBN_OP_STRINGS,    \
+                        .parse = elems_parse,                                                       \
                         .infer = elems_infer, .run = elems_run}
 
 ELEMS_OP(obn_op_gather_elements, "GatherElements", gather_versions, gather_attr_names, gather_sigs);

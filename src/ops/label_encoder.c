@@ -281,24 +281,43 @@ static obn_status le_infer(obn_op_ctx *ctx)
     return obn_set_output(ctx, 0, t->value_type, x->rank, x->dims);
 }
 
+/* The position of X[i]'s key in t->values, or -1 for the default. */
+static int64_t lookup(const le_table *t, const obn_tensor *x, int64_t i)
+{
+    le_entry e = entry_of(x, i);
+    int64_t lo = 0, hi = t->n_sorted;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        int c = key_cmp(t->key_type, &t->sorted[mid], &e);
+        if (c == 0) return t->sorted[mid].index;
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return -1;
+}
+
+/* String values are copied once per element: their bytes are counted
+ * against the plan's memory limit (a first pass) before any is made. */
+static obn_status count_string_values(obn_op_ctx *ctx, const le_table *t, const obn_tensor *x)
+{
+    uint64_t bytes = 0;
+    for (int64_t i = 0; i < x->numel; i++) {
+        int64_t j = lookup(t, x, i);
+        const char *s = j >= 0 ? obn_strs(t->values)[j] : obn_strs(t->def)[0];
+        uint64_t b = obn_str_heap_bytes(obn_str_len(s));
+        bytes = bytes > UINT64_MAX - b ? UINT64_MAX : bytes + b;
+    }
+    return obn_op_count_bytes(ctx, bytes, ctx->outputs[0]->name ? ctx->outputs[0]->name : "");
+}
+
 static obn_status le_run(obn_op_ctx *ctx)
 {
     const le_table *t = table_for(ctx);
     const obn_tensor *x = ctx->inputs[0];
     obn_tensor *y = ctx->outputs[0];
+    if (y->dtype == OBN_STRING) OBN_TRY(count_string_values(ctx, t, x));
     for (int64_t i = 0; i < x->numel; i++) {
-        le_entry e = entry_of(x, i);
-        int64_t lo = 0, hi = t->n_sorted, found = -1;
-        while (lo < hi) {
-            int64_t mid = lo + (hi - lo) / 2;
-            int c = key_cmp(t->key_type, &t->sorted[mid], &e);
-            if (c == 0) {
-                found = t->sorted[mid].index;
-                break;
-            }
-            if (c < 0) lo = mid + 1;
-            else hi = mid;
-        }
+        int64_t found = lookup(t, x, i);
         const obn_tensor *src = found >= 0 ? t->values : t->def;
         int64_t si = found >= 0 ? found : 0;
         if (y->dtype == OBN_STRING) OBN_TRY(obn_string_copy(y, i, src, si));

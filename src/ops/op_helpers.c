@@ -56,7 +56,7 @@ void obn_store_f64_saturate(obn_tensor *y, int64_t i, double v)
 
 void obn_copy_elem(obn_tensor *dst, int64_t di, const obn_tensor *src, int64_t si)
 {
-    size_t es = obn_dtype_size(src->dtype);
+    size_t es = obn_dtype_elem_bytes(src->dtype);
     memcpy((char *)dst->data + (size_t)di * es, (const char *)src->data + (size_t)si * es, es);
 }
 

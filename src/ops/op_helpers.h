@@ -34,7 +34,9 @@ static inline int64_t obn_f64_to_i64(double v)
 uint64_t obn_load_u64(const obn_tensor *t, int64_t i);
 void obn_store_i64(obn_tensor *t, int64_t i, int64_t v);
 
-/* Copies element si of src to element di of dst (same dtype). */
+/* Copies element si of src to element di of dst (same dtype). For strings
+ * that is the element pointer: the op then gives dst copies of its own
+ * (obn_strings_own_copies). */
 void obn_copy_elem(obn_tensor *dst, int64_t di, const obn_tensor *src, int64_t si);
 
 /* Multidirectional (numpy) broadcast of the present inputs listed in `which`

@@ -184,7 +184,7 @@ static obn_status slice_elems(obn_op_ctx *ctx)
 static obn_status slice_run(obn_op_ctx *ctx)
 {
     obn_status s = slice_elems(ctx);
-    return ctx->outputs[0]->dtype == OBN_STRING ? obn_strings_own_copies(ctx->outputs[0], s) : s;
+    return ctx->outputs[0]->dtype == OBN_STRING ? obn_strings_own_copies(ctx, ctx->outputs[0], s) : s;
 }
 
 static const int versions[] = {1, 10, 11, 13, 0};

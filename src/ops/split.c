@@ -140,7 +140,7 @@ static obn_status split_run(obn_op_ctx *ctx)
     /* strings: the pointers moved; each output gets copies of its own */
     obn_status s = OBN_OK;
     for (int k = 0; x->dtype == OBN_STRING && k < ctx->n_outputs; k++)
-        if (obn_has_output(ctx, k)) s = obn_strings_own_copies(ctx->outputs[k], s);
+        if (obn_has_output(ctx, k)) s = obn_strings_own_copies(ctx, ctx->outputs[k], s);
     return s;
 }
 

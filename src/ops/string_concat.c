@@ -1,6 +1,7 @@
 /* StringConcat (20): Z = X + Y, the strings of X and Y concatenated element
  * by element with numpy broadcasting. Bytes are joined as they are (UTF-8
- * stays valid when both sides are). */
+ * stays valid when both sides are). The result's bytes are counted against
+ * the plan's memory limit before they are allocated. */
 #include <string.h>
 
 #include "kernels/broadcast.h"
@@ -37,6 +38,17 @@ static obn_status concat_run(obn_op_ctx *ctx)
     obn_bcast_init(&g, z->rank, z->dims, 2, ranks, dims);
     const int64_t sx = obn_bcast_inner_stride(&g, 0), sy = obn_bcast_inner_stride(&g, 1);
     const char *const *xs = (const char *const *)x->data, *const *ys = (const char *const *)y->data;
+    /* broadcasting repeats strings: their bytes are counted before any is made */
+    uint64_t bytes = 0;
+    for (int64_t r = 0; r < g.rows; r++) {
+        int64_t off[2];
+        obn_bcast_row(&g, r, off);
+        for (int64_t i = 0; i < g.inner; i++) {
+            uint64_t b = obn_str_heap_bytes(obn_str_len(xs[off[0] + i * sx]) + obn_str_len(ys[off[1] + i * sy]));
+            bytes = bytes > UINT64_MAX - b ? UINT64_MAX : bytes + b;
+        }
+    }
+    OBN_TRY(obn_op_count_bytes(ctx, bytes, z->name ? z->name : ""));
     for (int64_t r = 0; r < g.rows; r++) {
         int64_t off[2];
         obn_bcast_row(&g, r, off);

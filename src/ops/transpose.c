@@ -64,7 +64,7 @@ static obn_status transpose_run(obn_op_ctx *ctx)
     OBN_TRY(get_perm(ctx, perm));
     /* strings: their pointers move, then the output gets copies of its own */
     obn_transpose(x->data, ctx->outputs[0]->data, obn_dtype_elem_bytes(x->dtype), x->rank, x->dims, perm, ctx->threads);
-    return x->dtype == OBN_STRING ? obn_strings_own_copies(ctx->outputs[0], OBN_OK) : OBN_OK;
+    return x->dtype == OBN_STRING ? obn_strings_own_copies(ctx, ctx->outputs[0], OBN_OK) : OBN_OK;
 }
 
 static const int versions[] = {1, 13, 21, 23, 24, 25, 0};

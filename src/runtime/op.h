@@ -93,6 +93,10 @@ enum {
 /* For OBN_OP_RUN_SHAPES ops in run, while planning: gives output k the
  * shape and new, zeroed data, counted against the plan's memory limit. */
 obn_status obn_op_alloc_output(obn_op_ctx *ctx, int k, obn_dtype dtype, int rank, const int64_t *dims);
+/* Counts `bytes` the op allocates on its own (the strings it makes) against
+ * the plan's memory limit while planning (ctx->mem); OBN_OK in steps of a
+ * static plan, which make no strings. The message names `tensor`. */
+obn_status obn_op_count_bytes(obn_op_ctx *ctx, uint64_t bytes, const char *tensor);
 /* Output k becomes a copy of `src` (a tensor: its data copied into a
  * buffer of the plan when the output has one of the same shape, else into
  * new data as obn_op_alloc_output; a sequence or optional: the same

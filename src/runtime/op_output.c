@@ -37,6 +37,15 @@ obn_status obn_op_alloc_output(obn_op_ctx *ctx, int k, obn_dtype dtype, int rank
     return obn_tensor_alloc(t);
 }
 
+obn_status obn_op_count_bytes(obn_op_ctx *ctx, uint64_t bytes, const char *tensor)
+{
+    if (!ctx->mem || !bytes) return OBN_OK;
+    char d[OBN_NODE_DESC_CAP];
+    if (obn_budget_take(ctx->mem, bytes, tensor) != OBN_OK)
+        return obn_err_prefix(OBN_E_UNSUPPORTED, "%s: strings of ", obn_node_desc(ctx->node, d, sizeof d));
+    return OBN_OK;
+}
+
 obn_status obn_op_copy_output(obn_op_ctx *ctx, int k, const obn_tensor *src)
 {
     obn_tensor *t = ctx->outputs[k];

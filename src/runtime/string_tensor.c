@@ -1,6 +1,8 @@
 /* String elements and string tensors (runtime/string_tensor.h). */
 #include "string_tensor.h"
 
+#include "op.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,10 +40,16 @@ obn_status obn_str_alloc(size_t len, char **out)
     return OBN_OK;
 }
 
-obn_status obn_strings_own_copies(obn_tensor *y, obn_status s)
+obn_status obn_strings_own_copies(struct obn_op_ctx *ctx, obn_tensor *y, obn_status s)
 {
     char **e = obn_strs(y);
     int64_t i = 0;
+    uint64_t bytes = 0;
+    for (int64_t j = 0; s == OBN_OK && j < y->numel; j++) {
+        uint64_t b = obn_str_heap_bytes(obn_str_len(e[j]));
+        bytes = bytes > UINT64_MAX - b ? UINT64_MAX : bytes + b;
+    }
+    if (s == OBN_OK && ctx) s = obn_op_count_bytes(ctx, bytes, y->name ? y->name : "");
     for (; s == OBN_OK && i < y->numel; i++) {
         char *c;
         s = obn_str_new(e[i], obn_str_len(e[i]), &c);

@@ -57,12 +57,21 @@ void obn_strings_clear(obn_tensor *t);
  * two share their data. */
 obn_status obn_tensor_copy_data(obn_tensor *dst, const obn_tensor *src);
 
+struct obn_op_ctx;
+
+/* Bytes a string element takes on the heap (0 for the empty string). */
+static inline uint64_t obn_str_heap_bytes(size_t len) { return len ? (uint64_t)len + sizeof(size_t) + 1 : 0; }
+
 /* For ops that move elements as bytes (Transpose, Gather, Concat, Slice,
- * Reshape): once the op has filled y (data allocated, every element written)
- * with element pointers copied from its string inputs, y gets copies of its
- * own. When `s` is not OBN_OK, or a copy fails, y's elements are set to NULL
- * (none freed twice) and the error is returned. */
-obn_status obn_strings_own_copies(obn_tensor *y, obn_status s);
+ * Expand, Tile, Where, Split): once the op has filled y (data allocated,
+ * every element written) with element pointers copied from its string
+ * inputs, y gets copies of its own. Their bytes are counted first, before
+ * any is allocated, against the plan's memory (obn_op_count_bytes with
+ * ctx; NULL: not counted): repetition cannot make a copy of one long string
+ * per element unchecked. When `s` is not OBN_OK, or counting or a copy
+ * fails, y's elements are set to NULL (none freed twice) and the error is
+ * returned. */
+obn_status obn_strings_own_copies(struct obn_op_ctx *ctx, obn_tensor *y, obn_status s);
 
 /* Bytes the tensor's strings hold, with the element array; saturates. */
 uint64_t obn_strings_bytes(const obn_tensor *t);

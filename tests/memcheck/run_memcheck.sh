@@ -15,7 +15,7 @@
 #      onnxbn optimize --verify and onnxbn run on convbnrelu;
 #   4. the malformed and hostile models: the runtime suites that load them
 #      (tests/runtime: import, loader_strict, fuzz_load, limits,
-#      external_data, external_open, tensor_io, initializers; in-process,
+#      external_data, external_open, tensor_io, initializers, strings; in-process,
 #      CK_FORK=no) and the fuzz targets on the crashers kept in tests/fuzz.
 # --threads 1: valgrind runs one thread at a time anyway, and a single
 # thread keeps the OpenMP runtime out of the way.
@@ -78,7 +78,7 @@ vg small_nofuse test --threads 1 --atol 1e-5 --no-fuse --expect "$out/small.list
 vg optimize optimize "$src/models/convbnrelu/model.onnx" -o "$out/convbnrelu_opt.onnx" --verify
 vg run run "$out/convbnrelu_opt.onnx" --threads 1 -o "$out/run"
 
-for t in import loader_strict fuzz_load limits external_data external_open tensor_io initializers; do
+for t in import loader_strict fuzz_load limits external_data external_open tensor_io initializers strings; do
     CK_FORK=no vgp "runtime_$t" "$build/tests/runtime_test_$t"
 done
 for t in model_run tensor_run optimize; do

@@ -5,7 +5,8 @@
  * backtracking engines take exponential time on), LabelEncoder 1/2/4, Cast
  * to and from strings, and the data-movement ops (Identity, Reshape,
  * Transpose, Gather, Concat, Slice, Shape, Size, Constant, Expand, Tile,
- * Where, Split) on strings. */
+ * Where, Split, GatherElements, ScatterElements, Compress, the sequence
+ * ops) on strings. */
 #include <math.h>
 
 #include "op_testing.h"
@@ -218,6 +219,12 @@ START_TEST(regex_full_match)
     expect_regex("(a|x)?b.*", t1, (const uint8_t[]){1, 1, 1, 0, 0});
     expect_regex("[^x]{2,3}c?", t1, (const uint8_t[]){1, 1, 1, 0, 0});
     expect_regex("a*", (const char *const[]){"", "aaa", "ab", NULL}, (const uint8_t[]){1, 1, 0});
+    const char *const ta[] = {"a", "aa", "aaaa", "aaaaa", "", NULL};
+    expect_regex("a{2,4}", ta, (const uint8_t[]){0, 1, 1, 0, 0});
+    expect_regex("a{2,}", ta, (const uint8_t[]){0, 1, 1, 1, 0});
+    expect_regex("a{4}|a?", ta, (const uint8_t[]){1, 0, 1, 0, 1});
+    expect_regex("(?:aa){0,2}a", ta, (const uint8_t[]){1, 0, 0, 1, 0});
+    expect_regex("", ta, (const uint8_t[]){0, 0, 0, 0, 1});
     const char *const t2[] = {"a1_b", "a-1", "x y", "9", NULL};
     expect_regex("\\w+", t2, (const uint8_t[]){1, 0, 0, 1});
     expect_regex("\\w+\\W\\w", t2, (const uint8_t[]){0, 1, 1, 0});
@@ -484,6 +491,47 @@ START_TEST(broadcast_ops_move_strings)
 }
 END_TEST
 
+/* GatherElements, ScatterElements (no reduction; add is refused) and
+ * Compress on a [2,2] string tensor. */
+START_TEST(element_ops_move_strings)
+{
+    const int64_t d22[2] = {2, 2}, d2[1] = {2};
+    const char *const xs[4] = {"a", "b", "c", "d"};
+    tb_model *m = tb_new(18);
+    tb_input(m, "x", OBN_STRING, 2, d22);
+    tb_init_i64(m, "i", 2, d22, (const int64_t[]){1, 0, 0, 0});
+    tb_attr_int(m, tb_node(m, "GatherElements", "ge", "x,i", "g"), "axis", 0);
+    Onnx__TensorProto *u = tb_tensor_nodata(m, "u", OBN_STRING, 2, d22);
+    static const char *const us[4] = {"P", "Q", "R", "S"};
+    u->n_string_data = 4;
+    u->string_data = tb_alloc(m, 4 * sizeof *u->string_data);
+    for (int k = 0; k < 4; k++) {
+        u->string_data[k].data = (uint8_t *)tb_str(m, us[k]);
+        u->string_data[k].len = 1;
+    }
+    tb_add_init(m, u);
+    tb_init_i64(m, "j", 2, d22, (const int64_t[]){1, 1, 0, 0});
+    tb_attr_int(m, tb_node(m, "ScatterElements", "se", "x,j,u", "sc"), "axis", 1);
+    tb_add_init(m, tb_tensor(m, "keep", OBN_BOOL, 1, d2, (const uint8_t[]){0, 1}, 2));
+    tb_attr_int(m, tb_node(m, "Compress", "cp", "x,keep", "kept"), "axis", 1);
+    tb_output(m, "g", OBN_STRING, -1, NULL);
+    tb_output(m, "sc", OBN_STRING, -1, NULL);
+    tb_output(m, "kept", OBN_STRING, -1, NULL);
+    obn_tensor *x = ot_tensor(OBN_STRING, 2, d22, xs), *out[3];
+    OT_RUN_OK(m, 1, &x, 3, out);
+    expect_strings(out[0], 4, (const char *const[]){"c", "b", "a", "b"});
+    /* row 0: both updates to column 1, the last wins; row 1: both to column 0 */
+    expect_strings(out[1], 4, (const char *const[]){"a", "Q", "S", "d"});
+    expect_strings(out[2], 2, (const char *const[]){"b", "d"});
+    ot_destroy(3, out);
+    tb_attr_string(m, tb_proto(m)->graph->node[1], "reduction", "add");
+    ck_assert_int_eq(ot_run(m, 1, &x, 3, out), OBN_E_UNSUPPORTED); /* planned by the run: strings */
+    ot_expect_message("node \"se\"", "reduction of string data", (const char *)NULL);
+    obn_tensor_destroy(x);
+    tb_free(m);
+}
+END_TEST
+
 /* Sequences of strings: SequenceConstruct, SequenceInsert, SequenceAt,
  * SequenceLength; the sequence itself as an output. */
 START_TEST(sequences_of_strings)
@@ -528,6 +576,7 @@ static Suite *suite(void)
     tcase_add_test(t, cast_to_and_from_string);
     tcase_add_test(t, shape_ops_move_strings);
     tcase_add_test(t, broadcast_ops_move_strings);
+    tcase_add_test(t, element_ops_move_strings);
     tcase_add_test(t, sequences_of_strings);
     suite_add_tcase(s, t);
     return s;

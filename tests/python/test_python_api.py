@@ -133,7 +133,11 @@ def strings():
     if s.dtype != object or list(s) != [str(v) for v in f]:
         fail(f"Cast to string: {s!r}, numpy: {[str(v) for v in f]}")
     expect_error(lambda: sess.run(None, {"x": np.array([1, 2, 3]), "f": f}), "INVALID_INPUT", "not a string array")
-    print("ok: string tensors in and out")
+    node = helper.make_node("StringConcat", ["a", "b"], ["c"])
+    (c,) = onnxbn.backend.run_node(node, [np.array(["x", "yy"]), np.array(["!"], dtype=object)], opset_version=20)
+    if list(c) != ["x!", "yy!"]:
+        fail(f"backend.run_node StringConcat: {c!r}")
+    print("ok: string tensors in and out, backend.run_node on str arrays")
 
 
 def main():

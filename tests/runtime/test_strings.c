@@ -2,8 +2,9 @@
  * accessors), TensorProto files (string_data; NUL bytes kept), models with
  * string initializers and inputs (Equal-19, exported and loaded again), the
  * loader on malformed string data (counts, raw_data, truncated or huge
- * lengths, the initializer limit) and the planner's refusal of strings for
- * an operator that does not take them. Expected values are written here by
+ * lengths, the initializer limit), the planner's refusal of strings for
+ * an operator that does not take them, and repeated strings counted
+ * against the arena limit. Expected values are written here by
  * hand. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -368,6 +369,65 @@ START_TEST(ops_without_strings_refuse_them)
 }
 END_TEST
 
+/* Repetition (Tile) and broadcasting (StringConcat) of a long string: the
+ * copies' bytes are counted against max_arena_bytes before they are made. */
+START_TEST(repeated_strings_count_against_the_arena_limit)
+{
+    const int64_t d1[1] = {1}, reps[1] = {100000}, d1k[1] = {1000};
+    for (int op = 0; op < 2; op++) {
+        tb_model *m = tb_new(20);
+        tb_input(m, "x", OBN_STRING, 1, d1);
+        if (op == 0) {
+            tb_init_i64(m, "reps", 1, d1, reps);
+            tb_node(m, "Tile", "rep", "x,reps", "y");
+        } else {
+            tb_input(m, "w", OBN_STRING, 1, d1k);
+            const int64_t shape2[2] = {100, 1};
+            tb_init_i64(m, "s2", 1, (const int64_t[]){2}, shape2);
+            tb_node(m, "Expand", "col", "x,s2", "xc");   /* [100,1] */
+            tb_node(m, "StringConcat", "rep", "xc,w", "y"); /* [100,1000] */
+        }
+        tb_output(m, "y", OBN_STRING, -1, NULL);
+        obn_model *model = NULL;
+        TB_EXPECT_OK(tb_load(m, &model));
+        obn_limits lim;
+        obn_limits_init(&lim);
+        lim.max_arena_bytes = (uint64_t)16 << 20;
+        obn_session_options so;
+        obn_session_options_init(&so);
+        so.limits = &lim;
+        obn_session *s = NULL;
+        TB_EXPECT_OK(obn_session_create(model, &so, &s));
+        char *big = malloc(1000);
+        memset(big, 'x', 1000);
+        obn_tensor *x = NULL, *w = NULL;
+        TB_EXPECT_OK(obn_tensor_create(OBN_STRING, 1, d1, NULL, &x));
+        TB_EXPECT_OK(obn_tensor_set_string(x, 0, big, 1000));
+        TB_EXPECT_OK(obn_tensor_create(OBN_STRING, 1, d1k, NULL, &w));
+        const char *names[2] = {"x", "w"};
+        const obn_tensor *in[2] = {x, w}, *out[1] = {NULL};
+        /* 100,000 copies of 1000 bytes (Tile), 100 x 1000 of 1000 bytes (StringConcat): ~100 MB */
+        TB_EXPECT_ERR(obn_session_run(s, op ? 2 : 1, names, in, 1, NULL, out), OBN_E_UNSUPPORTED, "node \"rep\"",
+                      "strings of", "max_arena_bytes");
+        ck_assert_ptr_null(out[0]);
+        lim.max_arena_bytes = (uint64_t)1 << 30; /* a session with room runs it */
+        obn_session_destroy(s);
+        TB_EXPECT_OK(obn_session_create(model, &so, &s));
+        TB_EXPECT_OK(obn_session_run(s, op ? 2 : 1, names, in, 1, NULL, out));
+        ck_assert_int_eq(obn_tensor_numel(out[0]), 100000);
+        size_t len;
+        obn_tensor_string(out[0], 99999, &len);
+        ck_assert_uint_eq(len, 1000);
+        obn_session_destroy(s);
+        obn_tensor_destroy(x);
+        obn_tensor_destroy(w);
+        free(big);
+        obn_model_destroy(model);
+        tb_free(m);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("strings");
@@ -380,6 +440,7 @@ static Suite *suite(void)
     tcase_add_test(t, malformed_string_data);
     tcase_add_test(t, truncated_and_huge_string_lengths);
     tcase_add_test(t, ops_without_strings_refuse_them);
+    tcase_add_test(t, repeated_strings_count_against_the_arena_limit);
     suite_add_tcase(s, t);
     return s;
 }
