@@ -1,28 +1,11 @@
 /* String elements and string tensors (runtime/string_tensor.h). */
 #include "string_tensor.h"
 
-#include "op.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-obn_status obn_str_new(const void *bytes, size_t len, char **out)
-{
-    *out = NULL;
-    if (len == 0) return OBN_OK;
-    if (len > OBN_MAX_STRING_BYTES)
-        return obn_err(OBN_E_UNSUPPORTED, "a string of %zu bytes is over onnxbn's limit of %zu", len,
-                       OBN_MAX_STRING_BYTES);
-    size_t *block = malloc(sizeof(size_t) + len + 1);
-    if (!block) return OBN_OOM();
-    block[0] = len;
-    char *s = (char *)(block + 1);
-    memcpy(s, bytes, len);
-    s[len] = '\0';
-    *out = s;
-    return OBN_OK;
-}
+#include "op.h"
 
 obn_status obn_str_alloc(size_t len, char **out)
 {
@@ -31,12 +14,19 @@ obn_status obn_str_alloc(size_t len, char **out)
     if (len > OBN_MAX_STRING_BYTES)
         return obn_err(OBN_E_UNSUPPORTED, "a string of %zu bytes is over onnxbn's limit of %zu", len,
                        OBN_MAX_STRING_BYTES);
-    size_t *block = malloc(sizeof(size_t) + len + 1);
+    size_t *block = malloc(sizeof(size_t) + len + 1); /* the length, the bytes, a NUL */
     if (!block) return OBN_OOM();
     block[0] = len;
     char *s = (char *)(block + 1);
     s[len] = '\0';
     *out = s;
+    return OBN_OK;
+}
+
+obn_status obn_str_new(const void *bytes, size_t len, char **out)
+{
+    OBN_TRY(obn_str_alloc(len, out));
+    if (len) memcpy(*out, bytes, len);
     return OBN_OK;
 }
 
