@@ -1,6 +1,7 @@
 #!/bin/sh
 # The torchvision zoo, exported by models/export.py and compared with
-# PyTorch's outputs (rtol 1e-3, atol 1e-4). Two suites (separate ctests, so
+# PyTorch's outputs (rtol 1e-3, atol 1e-4; wide_resnet50_2 2e-4, see
+# `wider` below). Two suites (separate ctests, so
 # that each stays bounded in time):
 #
 # classifiers (models_zoo): the CNN classifier zoo
@@ -43,13 +44,34 @@ zoo_export() { # export.py arguments; a failed export ends the test with its log
     fi
 }
 
+# Models compared at a wider atol than their suite's (name prefix:atol).
+# wide_resnet50_2 (3x3 layers of 128-1024 channels): with Winograd
+# F(4x4, 3x3) convolutions its BN-kept logits come 1.17e-4 from PyTorch's
+# float32 ones on a Zen 5 (512-bit FMA tile; 1.14e-4 with the AVX2 tile),
+# 4.2e-5 with OBN_WINOGRAD=0; ONNX Runtime's: 4.0e-5.
+wider="wide_resnet50_2_:2e-4"
+
 status=0
 run() { # label dir [onnxbn test options]; $atol: the absolute tolerance
     label=$1 dir=$2
     shift 2
     ls "$dir" >"$dir.list"
+    : >"$dir.$label.log"
+    for w in $wider; do # the listed models first, each at its own atol
+        grep "^${w%%:*}" "$dir.list" >"$dir.wider.list" || continue
+        grep -v "^${w%%:*}" "$dir.list" >"$dir.rest.list" || true
+        mv "$dir.rest.list" "$dir.list"
+        echo "== $label $(basename "$dir"): $(tr '\n' ' ' <"$dir.wider.list")(rtol 1e-3, atol ${w##*:})"
+        # shellcheck disable=SC2046
+        "$onnxbn" test --verbose --rtol 1e-3 --atol "${w##*:}" "$@" --expect "$dir.wider.list" \
+            $(sed "s|^|$dir/|" "$dir.wider.list") >>"$dir.$label.log" || status=1
+    done
     echo "== $label $(basename "$dir") (rtol 1e-3, atol $atol)"
-    "$onnxbn" test --verbose --rtol 1e-3 --atol "$atol" "$@" --expect "$dir.list" "$dir" >"$dir.$label.log" || status=1
+    if [ -s "$dir.list" ]; then
+        # shellcheck disable=SC2046
+        "$onnxbn" test --verbose --rtol 1e-3 --atol "$atol" "$@" --expect "$dir.list" \
+            $(sed "s|^|$dir/|" "$dir.list") >>"$dir.$label.log" || status=1
+    fi
     grep -v '^PASS' "$dir.$label.log" || true
     sed "s|^|$label |" "$dir.$label.log" >>"$out/results.txt"
 }
