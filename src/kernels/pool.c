@@ -269,6 +269,48 @@ static void avgpool2d_f32_plane(const obn_pool_geom *g, const float *xp, float *
     }
 }
 
+/* Planes up to this many floats take the whole-plane average pool below
+ * (its horizontal and vertical sums live on the stack: 2 x 16 KiB). */
+#define POOL_PLANE_MAX 4096
+
+/* Stride 1, no padding (every window inside the input: the count is
+ * kh * kw whatever count_include_pad says), small planes (Inception's
+ * 3x3 average pools after an explicit Pad, 8x8 to 37x37): per-row loops
+ * of 8-35 outputs are mostly loop overhead and vector tails, so the sums
+ * run over the whole flattened plane instead: horizontal window sums of
+ * every position, then vertical sums of kh of them at a row stride (the
+ * positions that wrap past a row end are computed and never read), then
+ * each output row taken out and divided. Sums across the kernel
+ * width first, then rows: float rounding may differ from the generic
+ * loop's in the last bits. */
+static int avgpool_whole_plane(const obn_pool_geom *g)
+{
+    return g->stride[1] == 1 && g->stride[2] == 1 && g->pad_begin[1] == 0 && g->pad_begin[2] == 0 &&
+           g->pad_end[1] == 0 && g->pad_end[2] == 0 && g->out[1] == g->in[1] - g->kernel[1] + 1 &&
+           g->out[2] == g->in[2] - g->kernel[2] + 1 && g->in[1] * g->in[2] <= POOL_PLANE_MAX;
+}
+
+OBN_CLONES
+static void avgpool2d_f32_whole_plane(const obn_pool_geom *g, const float *xp, float *yp)
+{
+    const int64_t iw = g->in[2], ow = g->out[2], oh = g->out[1], kh = g->kernel[1], kw = g->kernel[2];
+    const int64_t n = g->in[1] * iw - (kw - 1); /* positions whose kw taps lie in the plane */
+    float h[POOL_PLANE_MAX];
+    for (int64_t i = 0; i < n; i++) h[i] = xp[i];
+    for (int64_t k = 1; k < kw; k++)
+        for (int64_t i = 0; i < n; i++) h[i] += xp[i + k];
+    /* vertical sums at every flat position of an output row start (the
+     * last read is h[(ih - 1) * iw + ow - 1] = h[n - 1]) */
+    const int64_t m = (oh - 1) * iw + ow;
+    float v[POOL_PLANE_MAX];
+    for (int64_t i = 0; i < m; i++) v[i] = h[i];
+    for (int64_t k = 1; k < kh; k++)
+        for (int64_t i = 0; i < m; i++) v[i] += h[i + k * iw];
+    const float div = (float)(kh * kw);
+    for (int64_t oy = 0; oy < oh; oy++)
+        for (int64_t ox = 0; ox < ow; ox++) yp[oy * ow + ox] = v[oy * iw + ox] / div;
+}
+
 void obn_avgpool_f32(const obn_pool_geom *g, const float *x, float *y, int count_include_pad, int threads)
 {
     if (g->in[0] != 1 || g->out[0] != 1 || g->kernel[0] != 1 || g->dilation[1] != 1 || g->dilation[2] != 1 ||
@@ -277,9 +319,12 @@ void obn_avgpool_f32(const obn_pool_geom *g, const float *x, float *y, int count
         return;
     }
     const int64_t in_plane = g->in[1] * g->in[2], out_plane = g->out[1] * g->out[2];
+    int whole = avgpool_whole_plane(g);
 #pragma omp parallel for schedule(static) num_threads(threads) if (g->planes > 1)
-    for (int64_t p = 0; p < g->planes; p++)
-        avgpool2d_f32_plane(g, x + p * in_plane, y + p * out_plane, count_include_pad);
+    for (int64_t p = 0; p < g->planes; p++) {
+        if (whole) avgpool2d_f32_whole_plane(g, x + p * in_plane, y + p * out_plane);
+        else avgpool2d_f32_plane(g, x + p * in_plane, y + p * out_plane, count_include_pad);
+    }
 }
 DEFINE_AVGPOOL(void obn_avgpool_f64, double, double)
 
