@@ -157,11 +157,14 @@ static const pool_case cases[] = {
     {1, {11, 1, 1}, {3}, {2}, {0}, {1, 1}, 0, 0, NULL, 0},                       /* 1-D */
     {3, {4, 5, 6}, {2, 3, 2}, {2, 1, 2}, {0}, {0, 1, 1, 1, 0, 1}, 0, 1, NULL, 0}, /* 3-D */
     {2, {5, 5, 1}, {3, 3}, {2, 2}, {0}, {2, 2, 2, 2}, 1, 1, NULL, 0},           /* ceil + include pad */
-    /* stride 1, no padding: average pools over the whole flattened plane
-     * (Inception's 3x3 after an explicit Pad), and one plane too large for it */
+    /* no padding, every window inside: pools over the whole flattened plane
+     * (Inception's 3x3 average after an explicit Pad, SqueezeNet's 3x3
+     * stride-2 max), and one plane too large for it */
     {2, {19, 19, 1}, {3, 3}, {1, 1}, {0}, {0, 0, 0, 0}, 0, 1, NULL, 0},
     {2, {6, 9, 1}, {2, 4}, {1, 1}, {0}, {0, 0, 0, 0}, 0, 0, NULL, 0},
     {2, {70, 66, 1}, {3, 3}, {1, 1}, {0}, {0, 0, 0, 0}, 0, 0, NULL, 0},
+    {2, {13, 15, 1}, {3, 3}, {2, 2}, {0}, {0, 0, 0, 0}, 0, 0, NULL, 0},        /* whole-plane max, stride 2 */
+    {2, {12, 10, 1}, {3, 2}, {3, 2}, {0}, {0, 0, 0, 0}, 1, 0, NULL, 0},        /* stride 3, windows inside */
 };
 
 /* LpPool: (sum of |x|^p over the taps inside the input)^(1/p); the output
