@@ -163,6 +163,54 @@ static void maxpool2d_f32_plane(const obn_pool_geom *g, const float *xp, float *
     }
 }
 
+/* Planes up to this many floats take the whole-plane max pool below (its
+ * two buffers live on the stack: 2 x 32 KiB). */
+#define MAXPOOL_PLANE_MAX 8192
+
+/* No padding and every window inside the input (out = (in - k) / s + 1:
+ * the 3x3 stride-2 pools of SqueezeNet and Inception, planes of 8x8 to
+ * 73x73): per-row loops of a few outputs were mostly loop overhead, so the
+ * maxima run over the whole flattened plane instead: across the kernel
+ * width at every position, then down kh rows at a row stride, then each
+ * output taken out at the stride. Positions wrapping past a row end are
+ * computed and never read. Same result as the generic loop, NaN included:
+ * each step starts from the window's first tap and takes a later tap only
+ * when strictly greater, so a window gives NaN exactly when its first tap
+ * (row-major) is NaN. */
+static int maxpool_whole_plane(const obn_pool_geom *g)
+{
+    for (int a = 1; a < 3; a++)
+        if (g->pad_begin[a] || g->pad_end[a] || g->out[a] != (g->in[a] - g->kernel[a]) / g->stride[a] + 1 ||
+            g->in[a] < g->kernel[a])
+            return 0;
+    return g->in[1] * g->in[2] <= MAXPOOL_PLANE_MAX;
+}
+
+OBN_CLONES
+static void maxpool2d_f32_whole_plane(const obn_pool_geom *g, const float *xp, float *yp)
+{
+    const int64_t iw = g->in[2], ow = g->out[2], oh = g->out[1], kh = g->kernel[1], kw = g->kernel[2];
+    const int64_t sh = g->stride[1], sw = g->stride[2];
+    const int64_t n = g->in[1] * iw - (kw - 1); /* positions whose kw taps lie in the plane */
+    float h[MAXPOOL_PLANE_MAX], v[MAXPOOL_PLANE_MAX];
+    for (int64_t i = 0; i < n; i++) h[i] = xp[i];
+    for (int64_t k = 1; k < kw; k++)
+        for (int64_t i = 0; i < n; i++) h[i] = xp[i + k] > h[i] ? xp[i + k] : h[i];
+    /* window tops: rows 0, sh, .. (oh - 1) * sh; the last read is below n */
+    const int64_t m = ((oh - 1) * sh) * iw + (ow - 1) * sw + 1;
+    for (int64_t i = 0; i < m; i++) v[i] = h[i];
+    for (int64_t k = 1; k < kh; k++)
+        for (int64_t i = 0; i < m; i++) v[i] = h[i + k * iw] > v[i] ? h[i + k * iw] : v[i];
+    for (int64_t oy = 0; oy < oh; oy++) {
+        const float *vr = v + oy * sh * iw;
+        float *yr = yp + oy * ow;
+        if (sw == 2)
+            for (int64_t ox = 0; ox < ow; ox++) yr[ox] = vr[2 * ox];
+        else
+            for (int64_t ox = 0; ox < ow; ox++) yr[ox] = vr[ox * sw];
+    }
+}
+
 void obn_maxpool_f32(const obn_pool_geom *g, const float *x, float *y, int64_t *indices, int col_major, int threads)
 {
     if (indices || g->in[0] != 1 || g->out[0] != 1 || g->kernel[0] != 1 || g->dilation[1] != 1 ||
@@ -172,8 +220,15 @@ void obn_maxpool_f32(const obn_pool_geom *g, const float *x, float *y, int64_t *
     }
     const int64_t in_plane = g->in[1] * g->in[2], out_plane = g->out[1] * g->out[2];
     const obn_kstop *stop = obn_kstop_get();
+    int whole = maxpool_whole_plane(g);
 #pragma omp parallel for schedule(static) num_threads(threads) if (g->planes > 1)
-    for (int64_t p = 0; p < g->planes; p++) maxpool2d_f32_plane(g, x + p * in_plane, y + p * out_plane, stop);
+    for (int64_t p = 0; p < g->planes; p++) {
+        if (whole) { /* small planes: asked once per plane */
+            if (!obn_kstop_hit(stop)) maxpool2d_f32_whole_plane(g, x + p * in_plane, y + p * out_plane);
+        } else {
+            maxpool2d_f32_plane(g, x + p * in_plane, y + p * out_plane, stop);
+        }
+    }
 }
 DEFINE_MAXPOOL(, obn_maxpool_f64, double, -INFINITY)
 DEFINE_MAXPOOL(, obn_maxpool_i8, int8_t, INT8_MIN)
@@ -292,6 +347,48 @@ static void avgpool2d_f32_plane(const obn_pool_geom *g, const float *xp, float *
     }
 }
 
+/* Planes up to this many floats take the whole-plane average pool below
+ * (its horizontal and vertical sums live on the stack: 2 x 16 KiB). */
+#define POOL_PLANE_MAX 4096
+
+/* Stride 1, no padding (every window inside the input: the count is
+ * kh * kw whatever count_include_pad says), small planes (Inception's
+ * 3x3 average pools after an explicit Pad, 8x8 to 37x37): per-row loops
+ * of 8-35 outputs are mostly loop overhead and vector tails, so the sums
+ * run over the whole flattened plane instead: horizontal window sums of
+ * every position, then vertical sums of kh of them at a row stride (the
+ * positions that wrap past a row end are computed and never read), then
+ * each output row taken out and divided. Sums across the kernel
+ * width first, then rows: float rounding may differ from the generic
+ * loop's in the last bits. */
+static int avgpool_whole_plane(const obn_pool_geom *g)
+{
+    return g->stride[1] == 1 && g->stride[2] == 1 && g->pad_begin[1] == 0 && g->pad_begin[2] == 0 &&
+           g->pad_end[1] == 0 && g->pad_end[2] == 0 && g->out[1] == g->in[1] - g->kernel[1] + 1 &&
+           g->out[2] == g->in[2] - g->kernel[2] + 1 && g->in[1] * g->in[2] <= POOL_PLANE_MAX;
+}
+
+OBN_CLONES
+static void avgpool2d_f32_whole_plane(const obn_pool_geom *g, const float *xp, float *yp)
+{
+    const int64_t iw = g->in[2], ow = g->out[2], oh = g->out[1], kh = g->kernel[1], kw = g->kernel[2];
+    const int64_t n = g->in[1] * iw - (kw - 1); /* positions whose kw taps lie in the plane */
+    float h[POOL_PLANE_MAX];
+    for (int64_t i = 0; i < n; i++) h[i] = xp[i];
+    for (int64_t k = 1; k < kw; k++)
+        for (int64_t i = 0; i < n; i++) h[i] += xp[i + k];
+    /* vertical sums at every flat position of an output row start (the
+     * last read is h[(ih - 1) * iw + ow - 1] = h[n - 1]) */
+    const int64_t m = (oh - 1) * iw + ow;
+    float v[POOL_PLANE_MAX];
+    for (int64_t i = 0; i < m; i++) v[i] = h[i];
+    for (int64_t k = 1; k < kh; k++)
+        for (int64_t i = 0; i < m; i++) v[i] += h[i + k * iw];
+    const float div = (float)(kh * kw);
+    for (int64_t oy = 0; oy < oh; oy++)
+        for (int64_t ox = 0; ox < ow; ox++) yp[oy * ow + ox] = v[oy * iw + ox] / div;
+}
+
 void obn_avgpool_f32(const obn_pool_geom *g, const float *x, float *y, int count_include_pad, int threads)
 {
     if (g->in[0] != 1 || g->out[0] != 1 || g->kernel[0] != 1 || g->dilation[1] != 1 || g->dilation[2] != 1 ||
@@ -301,9 +398,15 @@ void obn_avgpool_f32(const obn_pool_geom *g, const float *x, float *y, int count
     }
     const int64_t in_plane = g->in[1] * g->in[2], out_plane = g->out[1] * g->out[2];
     const obn_kstop *stop = obn_kstop_get();
+    int whole = avgpool_whole_plane(g);
 #pragma omp parallel for schedule(static) num_threads(threads) if (g->planes > 1)
-    for (int64_t p = 0; p < g->planes; p++)
-        avgpool2d_f32_plane(g, x + p * in_plane, y + p * out_plane, count_include_pad, stop);
+    for (int64_t p = 0; p < g->planes; p++) {
+        if (whole) { /* small planes: asked once per plane */
+            if (!obn_kstop_hit(stop)) avgpool2d_f32_whole_plane(g, x + p * in_plane, y + p * out_plane);
+        } else {
+            avgpool2d_f32_plane(g, x + p * in_plane, y + p * out_plane, count_include_pad, stop);
+        }
+    }
 }
 DEFINE_AVGPOOL(void obn_avgpool_f64, double, double)
 

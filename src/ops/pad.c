@@ -11,6 +11,7 @@
  * output i along an axis of size n is input (i - pad_begin) mod n, as numpy's
  * wrap mode for any pad length). Any storable type; versions 21+ only add
  * types onnxbn does not store. */
+#include <stdint.h>
 #include <string.h>
 
 #include "op_helpers.h"
@@ -150,6 +151,35 @@ static inline int64_t source_index(pad_mode mode, int64_t j, int64_t n)
     return m < n ? m : period - m;
 }
 
+/* count copies of the element `value` (es bytes) at dst: typed stores for
+ * the usual sizes (the padding of small planes is a few elements per row,
+ * where a memcpy call per element cost more than the copy of the row). */
+static void fill_value(char *dst, int64_t count, const void *value, size_t es)
+{
+    switch (es) {
+    case 4: {
+        uint32_t v;
+        memcpy(&v, value, 4);
+        for (int64_t i = 0; i < count; i++) memcpy(dst + 4 * i, &v, 4);
+        break;
+    }
+    case 8: {
+        uint64_t v;
+        memcpy(&v, value, 8);
+        for (int64_t i = 0; i < count; i++) memcpy(dst + 8 * i, &v, 8);
+        break;
+    }
+    case 2: {
+        uint16_t v;
+        memcpy(&v, value, 2);
+        for (int64_t i = 0; i < count; i++) memcpy(dst + 2 * i, &v, 2);
+        break;
+    }
+    default:
+        for (int64_t i = 0; i < count; i++) memcpy(dst + (size_t)i * es, value, es);
+    }
+}
+
 static obn_status pad_run(obn_op_ctx *ctx)
 {
     const pad_attrs *a = ctx->attrs;
@@ -189,6 +219,16 @@ static obn_status pad_run(obn_op_ctx *ctx)
         for (int d = r - 2; d >= 0; d--) {
             if (++idx[d] < y->dims[d]) break;
             idx[d] = 0;
+        }
+        if (a->mode == MODE_CONSTANT) { /* value | the row's stretch of x | value */
+            int64_t lo = outside ? inner : pb_last < 0 ? 0 : pb_last < inner ? pb_last : inner;
+            int64_t first = lo - pb_last; /* input index at output lo */
+            int64_t run = outside ? 0 : n_last - first < inner - lo ? n_last - first : inner - lo;
+            if (run < 0) run = 0;
+            fill_value(dst, lo, &value_bits, es);
+            if (run) memcpy(dst + (size_t)lo * es, src + (size_t)(off + first) * es, (size_t)run * es);
+            fill_value(dst + (size_t)(lo + run) * es, inner - lo - run, &value_bits, es);
+            continue;
         }
         for (int64_t j = 0; j < inner; j++) {
             int64_t i = outside ? -1 : source_index(a->mode, j - pb_last, n_last);

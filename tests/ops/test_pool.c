@@ -130,7 +130,7 @@ static void check_pool(const pool_case *c, bool is_max, int version, bool indice
     tb_model *m = pool_model(c, is_max ? "MaxPool" : "AveragePool", version, indices);
     obn_tensor *in = ot_tensor(OBN_FLOAT, c->nd + 2, dims, x), *y[2] = {NULL, NULL};
     OT_RUN_OK(m, 1, &in, indices ? 2 : 1, y);
-    int64_t od[5], on, *argmax = malloc(4096 * sizeof *argmax);
+    int64_t od[5], on, *argmax = malloc((size_t)(n > 4096 ? n : 4096) * sizeof *argmax); /* >= the outputs */
     pool_case rc = *c;
     if (is_max) rc.count_include_pad = 0;
     double *want = reference(&rc, is_max, x, od, &on, argmax);
@@ -157,6 +157,14 @@ static const pool_case cases[] = {
     {1, {11, 1, 1}, {3}, {2}, {0}, {1, 1}, 0, 0, NULL, 0},                       /* 1-D */
     {3, {4, 5, 6}, {2, 3, 2}, {2, 1, 2}, {0}, {0, 1, 1, 1, 0, 1}, 0, 1, NULL, 0}, /* 3-D */
     {2, {5, 5, 1}, {3, 3}, {2, 2}, {0}, {2, 2, 2, 2}, 1, 1, NULL, 0},           /* ceil + include pad */
+    /* no padding, every window inside: pools over the whole flattened plane
+     * (Inception's 3x3 average after an explicit Pad, SqueezeNet's 3x3
+     * stride-2 max), and one plane too large for it */
+    {2, {19, 19, 1}, {3, 3}, {1, 1}, {0}, {0, 0, 0, 0}, 0, 1, NULL, 0},
+    {2, {6, 9, 1}, {2, 4}, {1, 1}, {0}, {0, 0, 0, 0}, 0, 0, NULL, 0},
+    {2, {70, 66, 1}, {3, 3}, {1, 1}, {0}, {0, 0, 0, 0}, 0, 0, NULL, 0},
+    {2, {13, 15, 1}, {3, 3}, {2, 2}, {0}, {0, 0, 0, 0}, 0, 0, NULL, 0},        /* whole-plane max, stride 2 */
+    {2, {12, 10, 1}, {3, 2}, {3, 2}, {0}, {0, 0, 0, 0}, 1, 0, NULL, 0},        /* stride 3, windows inside */
 };
 
 /* LpPool: (sum of |x|^p over the taps inside the input)^(1/p); the output
