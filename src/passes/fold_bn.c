@@ -21,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/weight_scan.h"
 #include "passes.h"
+#include "plan.h"
 #include "status.h"
 
 typedef struct {
@@ -214,21 +216,6 @@ static obn_status install(fold_ctx *fc, int node, int wi, obn_tensor *w, int bi,
     return s;
 }
 
-/* Largest |x| of n floats as the bits of a non-negative float (the order
- * of non-negative floats is that of their bits); >= 0x7f800000 when an
- * element is infinite or NaN. */
-static uint32_t abs_max_bits(const float *x, int64_t n)
-{
-    uint32_t m = 0;
-    for (int64_t i = 0; i < n; i++) {
-        uint32_t b;
-        memcpy(&b, &x[i], sizeof b);
-        b &= 0x7fffffffu;
-        m = b > m ? b : m;
-    }
-    return m;
-}
-
 /* Conv -> BN with float weights, deferred: the folded weights W[oc]*s[oc]
  * become a row-scaled view of W (runtime/tensor.h). Refuses exactly what
  * store() would refuse for some element: a non-finite W, or a product over
@@ -237,18 +224,23 @@ static obn_status fold_into_conv_deferred(fold_ctx *fc, int ci, obn_node *bn, co
                                           const obn_tensor *b, bool *done)
 {
     int64_t m = w->dims[0], run = w->numel / m;
-    const float *wd = w->data;
+    uint32_t *maxbits = malloc((size_t)m * sizeof *maxbits);
+    if (!maxbits) return OBN_OOM();
+    /* the session's threads while it creates its plan */
+    obn_f32_row_abs_max_bits(w->data, m, run, maxbits, fc->g->plan_env ? fc->g->plan_env->threads : 1);
     for (int64_t r = 0; r < m; r++) {
-        uint32_t bits = abs_max_bits(wd + r * run, run);
+        uint32_t bits = maxbits[r];
         float mx;
         memcpy(&mx, &bits, sizeof mx);
         double v = bits >= 0x7f800000u ? (double)mx : (double)mx * fabs(a->s[r]);
         if (!isfinite(v) || v > FLT_MAX) {
             snprintf(fc->why, sizeof fc->why, "the folded weights would overflow %s (|value| %.3g)",
                      obn_dtype_name(w->dtype), v);
+            free(maxbits);
             return OBN_OK;
         }
     }
+    free(maxbits);
     obn_tensor *nw = NULL, *nb = NULL;
     int64_t bdim[1] = {m};
     double *scale = malloc((size_t)m * sizeof *scale);
