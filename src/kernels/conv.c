@@ -164,6 +164,17 @@ static const obn_sgemm_kernel *gemm_kernel(const conv_dims *d)
     return wide_cost * 100 <= narrow_cost * gain ? kr : narrow;
 }
 
+/* The conv epilogue's clamp and leaky slope, as the GEMM applies them. */
+static void take_activation(obn_sgemm_epilogue *to, const obn_conv_epilogue *ep)
+{
+    if (!ep) return;
+    to->clamp = ep->clamp;
+    to->lo = ep->lo;
+    to->hi = ep->hi;
+    to->leaky = ep->leaky;
+    to->slope = ep->slope;
+}
+
 /* A pointwise convolution over a single position per image (the
  * squeeze-excitation FCs after a global pool: N = 1) as one GEMM over the
  * batch, Y^T[batch x M] = X^T[batch x C] * W^T + bias per column, on the
@@ -186,13 +197,7 @@ static obn_sgemm_call single_position_call(const obn_conv_shape *s, const float 
         c.ep.bias_kind = OBN_BIAS_COL;
         c.ep.bias = ep->bias;
     }
-    if (ep) {
-        c.ep.clamp = ep->clamp;
-        c.ep.lo = ep->lo;
-        c.ep.hi = ep->hi;
-        c.ep.leaky = ep->leaky;
-        c.ep.slope = ep->slope;
-    }
+    take_activation(&c.ep, ep);
     return c;
 }
 
@@ -247,13 +252,7 @@ static obn_sgemm_call group_call(const conv_dims *d, const float *w, const obn_c
         c.ep.bias_kind = OBN_BIAS_ROW;
         c.ep.bias = ep->bias + g * d->mg;
     }
-    if (ep) {
-        c.ep.clamp = ep->clamp;
-        c.ep.lo = ep->lo;
-        c.ep.hi = ep->hi;
-        c.ep.leaky = ep->leaky;
-        c.ep.slope = ep->slope;
-    }
+    take_activation(&c.ep, ep);
     return c;
 }
 

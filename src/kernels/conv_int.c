@@ -50,8 +50,9 @@ void obn_conv_s16(const obn_conv_shape *s, const int16_t *x, const int16_t *w, i
     int64_t cg = s->in_channels / s->groups, mg = s->out_channels / s->groups, kvol = kernel_volume(s);
     int64_t k = cg * kvol, n = out_positions(s), in_plane = 1;
     for (int i = 0; i < s->nd; i++) in_plane *= s->in[i];
+    const obn_kstop *stop = obn_kstop_get();
     for (int64_t b = 0; b < s->batch; b++)
-        for (int64_t g = 0; g < s->groups && !obn_kstop_hit(obn_kstop_get()); g++) {
+        for (int64_t g = 0; g < s->groups && !obn_kstop_hit(stop); g++) {
             const int16_t *xg = x + (b * s->in_channels + g * cg) * in_plane;
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1 && k > 1)
             for (int64_t r = 0; r < k; r++) im2col_row(s, xg + (r / kvol) * in_plane, r % kvol, col + r * n);

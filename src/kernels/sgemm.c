@@ -170,7 +170,11 @@ static int gemv_kind(const obn_sgemm_call *c)
     return 0;
 }
 
-static void split_range(int64_t n, int parts, int idx, int64_t *lo, int64_t *hi);
+static void split_range(int64_t n, int parts, int idx, int64_t *lo, int64_t *hi)
+{
+    *lo = n * idx / parts;
+    *hi = n * (idx + 1) / parts;
+}
 
 static void run_gemv(const obn_sgemm_call *c, int kind, int threads, const obn_kstop *stop)
 {
@@ -303,11 +307,6 @@ static void choose_grid(int nth, int64_t mp, int64_t np, int *tm, int *tn)
     }
 }
 
-static void split_range(int64_t n, int parts, int idx, int64_t *lo, int64_t *hi)
-{
-    *lo = n * idx / parts;
-    *hi = n * (idx + 1) / parts;
-}
 
 /* One MR x NR tile; edge tiles go through a local buffer so the micro-kernel
  * always runs full-size and never touches C (or the bias) out of bounds. */

@@ -170,15 +170,14 @@ void obn_sgemm_packed_groups_free(obn_sgemm_packed_groups *p)
     free(p);
 }
 
-obn_sgemm_packed_groups *obn_sgemm_pack_a_groups(int64_t groups, int64_t m, int64_t k, const float *a,
-                                                 int64_t group_stride, int64_t lda, int trans)
-{
-    return obn_sgemm_pack_a_groups_for(obn_sgemm_current_kernel(), groups, m, k, a, group_stride, lda, trans);
-}
+static obn_sgemm_packed *pack_a_scaled_for(const obn_sgemm_kernel *kr, int64_t m, int64_t k, const float *a,
+                                           int64_t lda, const double *row_scale, int threads);
 
-obn_sgemm_packed_groups *obn_sgemm_pack_a_groups_for(const obn_sgemm_kernel *kr, int64_t groups, int64_t m,
-                                                     int64_t k, const float *a, int64_t group_stride, int64_t lda,
-                                                     int trans)
+/* Each group's A packed on its own: by pack_a_for (op(A), trans allowed),
+ * or with `scaled` by pack_a_scaled_for (rows times row_scale, threaded). */
+static obn_sgemm_packed_groups *pack_groups(const obn_sgemm_kernel *kr, int64_t groups, int64_t m, int64_t k,
+                                            const float *a, int64_t group_stride, int64_t lda, int trans,
+                                            const double *row_scale, int threads, int scaled)
 {
     if (groups < 1) return NULL;
     obn_sgemm_packed_groups *p = calloc(1, sizeof *p);
@@ -190,13 +189,28 @@ obn_sgemm_packed_groups *obn_sgemm_pack_a_groups_for(const obn_sgemm_kernel *kr,
         return NULL;
     }
     for (int64_t g = 0; g < groups; g++) {
-        p->per_group[g] = pack_a_for(kr, m, k, a + g * group_stride, lda, trans);
+        const float *ag = a + g * group_stride;
+        p->per_group[g] = scaled ? pack_a_scaled_for(kr, m, k, ag, lda, row_scale ? row_scale + g * m : NULL, threads)
+                                 : pack_a_for(kr, m, k, ag, lda, trans);
         if (!p->per_group[g]) {
             obn_sgemm_packed_groups_free(p);
             return NULL;
         }
     }
     return p;
+}
+
+obn_sgemm_packed_groups *obn_sgemm_pack_a_groups(int64_t groups, int64_t m, int64_t k, const float *a,
+                                                 int64_t group_stride, int64_t lda, int trans)
+{
+    return obn_sgemm_pack_a_groups_for(obn_sgemm_current_kernel(), groups, m, k, a, group_stride, lda, trans);
+}
+
+obn_sgemm_packed_groups *obn_sgemm_pack_a_groups_for(const obn_sgemm_kernel *kr, int64_t groups, int64_t m,
+                                                     int64_t k, const float *a, int64_t group_stride, int64_t lda,
+                                                     int trans)
+{
+    return pack_groups(kr, groups, m, k, a, group_stride, lda, trans, NULL, 1, 0);
 }
 
 /* op(A) = a (not transposed) with row i scaled by row_scale[i] in double
@@ -239,24 +253,7 @@ obn_sgemm_packed_groups *obn_sgemm_pack_a_groups_scaled_for(const obn_sgemm_kern
                                                             int64_t k, const float *a, int64_t group_stride,
                                                             int64_t lda, const double *row_scale, int threads)
 {
-    if (groups < 1) return NULL;
-    obn_sgemm_packed_groups *p = calloc(1, sizeof *p);
-    if (!p) return NULL;
-    p->groups = groups;
-    p->per_group = calloc((size_t)groups, sizeof *p->per_group);
-    if (!p->per_group) {
-        free(p);
-        return NULL;
-    }
-    for (int64_t g = 0; g < groups; g++) {
-        p->per_group[g] = pack_a_scaled_for(kr, m, k, a + g * group_stride, lda, row_scale ? row_scale + g * m : NULL,
-                                            threads);
-        if (!p->per_group[g]) {
-            obn_sgemm_packed_groups_free(p);
-            return NULL;
-        }
-    }
-    return p;
+    return pack_groups(kr, groups, m, k, a, group_stride, lda, 0, row_scale, threads, 1);
 }
 
 int obn_sgemm_b_panel_width(const obn_sgemm_packed *like)
