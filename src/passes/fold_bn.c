@@ -216,6 +216,22 @@ static obn_status install(fold_ctx *fc, int node, int wi, obn_tensor *w, int bi,
     return s;
 }
 
+/* The end of a Conv -> BN fold once the new weights nw are made: the bias
+ * b * s + t into nb (m channels; b may be NULL), both installed in the
+ * node, which then gives the BN's output. OBN_OK without *done when a bias
+ * does not fit its type (fc->why says so). */
+static obn_status finish_conv_fold(fold_ctx *fc, int ci, obn_node *bn, const bn_affine *a, const obn_tensor *b,
+                                   int64_t m, obn_tensor *nw, obn_tensor *nb, bool *done)
+{
+    bool ok = true;
+    for (int64_t o = 0; ok && o < m; o++) ok = store(fc, nb, o, (b ? load(b, o) : 0.0) * a->s[o] + a->t[o]);
+    if (!ok) return OBN_OK;
+    OBN_TRY(install(fc, ci, 1, nw, 2, nb));
+    take_over_output(fc, ci, bn);
+    *done = true;
+    return OBN_OK;
+}
+
 /* Conv -> BN with float weights, deferred: the folded weights W[oc]*s[oc]
  * become a row-scaled view of W (runtime/tensor.h). Refuses exactly what
  * store() would refuse for some element: a non-finite W, or a product over
@@ -249,12 +265,7 @@ static obn_status fold_into_conv_deferred(fold_ctx *fc, int ci, obn_node *bn, co
     obn_status s = obn_tensor_new_row_scaled((obn_tensor *)w, scale, &nw);
     if (s == OBN_OK) s = new_like(w->dtype, 1, bdim, &nb);
     if (s != OBN_OK) goto out;
-    bool ok = true;
-    for (int64_t o = 0; ok && o < m; o++) ok = store(fc, nb, o, (b ? load(b, o) : 0.0) * a->s[o] + a->t[o]);
-    if (!ok) goto out;
-    if ((s = install(fc, ci, 1, nw, 2, nb)) != OBN_OK) goto out;
-    take_over_output(fc, ci, bn);
-    *done = true;
+    s = finish_conv_fold(fc, ci, bn, a, b, m, nw, nb, done);
 out:
     obn_tensor_release(nw);
     obn_tensor_release(nb);
@@ -312,11 +323,7 @@ static obn_status fold_into_conv(fold_ctx *fc, int ci, obn_node *bn, const bn_af
         double sc = a->s[oc];
         for (int64_t i = r * run; ok && i < (r + 1) * run; i++) ok = store(fc, nw, i, load(w, i) * sc);
     }
-    for (int64_t o = 0; ok && o < m; o++) ok = store(fc, nb, o, (b ? load(b, o) : 0.0) * a->s[o] + a->t[o]);
-    if (!ok) goto out;
-    if ((s = install(fc, ci, 1, nw, 2, nb)) != OBN_OK) goto out;
-    take_over_output(fc, ci, bn);
-    *done = true;
+    if (ok) s = finish_conv_fold(fc, ci, bn, a, b, m, nw, nb, done);
 out:
     obn_tensor_release(nw);
     obn_tensor_release(nb);
