@@ -1,4 +1,5 @@
-/* DFT (17, 20) and STFT (17), computed in double (kernels/fft).
+/* DFT (17, 20) and STFT (17) on the FFT of kernels/fft: double signals in
+ * double, the others in float32.
  *
  * DFT: input [batch, signal dims..., 1 (real) or 2 (re, im)]; the transform
  * runs along `axis` of the whole tensor (17: attribute, default 1; 20:
@@ -167,7 +168,119 @@ static obn_status dft_infer(obn_op_ctx *ctx)
     return obn_set_output(ctx, 0, x->dtype, x->rank, dims);
 }
 
-/* Twiddles and the two complex vectors of the longest transform. */
+/* A transform's working set: an FFT plan for the length, then the complex
+ * vector, in double for double signals and in float for the others (float,
+ * float16, bfloat16: computed in float32, as numpy 2 and ONNX Runtime do).
+ * A real signal of even length transformed forward takes the real FFT
+ * (half the work; the spectrum's bins 0 and n/2 exactly real): its samples
+ * lie in the vector's first n elements and the bins 0 .. n/2 come out in
+ * `spec`, the rest by conjugate symmetry. */
+typedef struct {
+    bool f64, real;
+    int64_t n;
+    void *plan;
+    double *d, *dspec;
+    float *f, *fspec;
+} dft_work;
+
+static bool use_real(int64_t n, bool real_forward) { return real_forward && n >= 2 && n % 2 == 0; }
+
+static size_t plan_bytes(int64_t n, bool f64, bool real)
+{
+    size_t b = real ? (f64 ? obn_rfft_plan_bytes_f64(n) : obn_rfft_plan_bytes_f32(n))
+                    : (f64 ? obn_fft_plan_bytes_f64(n) : obn_fft_plan_bytes_f32(n));
+    return (b + 63) / 64 * 64;
+}
+
+/* plan, vector of 2n, and (real) spectrum of n + 2 */
+static size_t work_bytes(int64_t n, bool f64, bool real)
+{
+    return plan_bytes(n, f64, real) + (size_t)(3 * n + 2) * (f64 ? sizeof(double) : sizeof(float));
+}
+
+static void work_init(dft_work *w, void *mem, int64_t n, bool f64, bool real_forward)
+{
+    w->f64 = f64;
+    w->real = use_real(n, real_forward);
+    w->n = n;
+    w->plan = mem;
+    char *v = (char *)mem + plan_bytes(n, f64, w->real);
+    size_t es = f64 ? sizeof(double) : sizeof(float);
+    w->d = f64 ? (double *)v : NULL;
+    w->f = f64 ? NULL : (float *)v;
+    w->dspec = f64 ? (double *)(v + 2 * (size_t)n * es) : NULL;
+    w->fspec = f64 ? NULL : (float *)(v + 2 * (size_t)n * es);
+    if (w->real) {
+        if (f64) obn_rfft_plan_f64(mem, n);
+        else obn_rfft_plan_f32(mem, n);
+    } else {
+        if (f64) obn_fft_plan_f64(mem, n);
+        else obn_fft_plan_f32(mem, n);
+    }
+}
+
+/* A value rounded to the working type. */
+static inline double work_cast(const dft_work *w, double v) { return w->f64 ? v : (double)(float)v; }
+
+/* Input: sample j (re, im; im ignored and zero for the real transform).
+ * A value written is rounded once to the vector's type, so a product of two
+ * values of that type, formed in double, is the type's own product. */
+static inline void work_put(dft_work *w, int64_t j, double re, double im)
+{
+    if (w->real) {
+        if (w->f64) w->d[j] = re;
+        else w->f[j] = (float)re;
+    } else if (w->f64) {
+        w->d[2 * j] = re;
+        w->d[2 * j + 1] = im;
+    } else {
+        w->f[2 * j] = (float)re;
+        w->f[2 * j + 1] = (float)im;
+    }
+}
+
+static void work_clear(dft_work *w)
+{
+    size_t bytes = (size_t)w->n * 2 * (w->f64 ? sizeof(double) : sizeof(float));
+    memset(w->f64 ? (void *)w->d : (void *)w->f, 0, bytes);
+}
+
+/* Complex vector element e (2k: re of point k, 2k+1: im), before the
+ * transform (complex mode only). */
+static inline double work_get(const dft_work *w, int64_t e) { return w->f64 ? w->d[e] : (double)w->f[e]; }
+
+static inline void work_set(dft_work *w, int64_t e, double v)
+{
+    if (w->f64) w->d[e] = v;
+    else w->f[e] = (float)v;
+}
+
+static void work_fft(dft_work *w, int sign)
+{
+    if (w->real) {
+        if (w->f64) obn_rfft_f64(w->plan, w->d, w->dspec);
+        else obn_rfft_f32(w->plan, w->f, w->fspec);
+    } else if (w->f64) {
+        obn_fft_f64(w->plan, w->d, sign);
+    } else {
+        obn_fft_f32(w->plan, w->f, sign);
+    }
+}
+
+/* Bin k of the result, k in [0, n). */
+static inline void work_bin(const dft_work *w, int64_t k, double *re, double *im)
+{
+    if (!w->real) {
+        *re = work_get(w, 2 * k);
+        *im = work_get(w, 2 * k + 1);
+        return;
+    }
+    int64_t b = k <= w->n / 2 ? k : w->n - k;
+    double r = w->f64 ? w->dspec[2 * b] : (double)w->fspec[2 * b], i = w->f64 ? w->dspec[2 * b + 1] : (double)w->fspec[2 * b + 1];
+    *re = r;
+    *im = k <= w->n / 2 ? i : -i;
+}
+
 static size_t dft_workspace(const obn_op_ctx *ctx)
 {
     const dft_attrs *a = ctx->attrs;
@@ -175,20 +288,25 @@ static size_t dft_workspace(const obn_op_ctx *ctx)
     dft_geom g;
     if (a->stft ? stft_geometry(ctx, &frames, &bins, &n) != OBN_OK : dft_geometry(ctx, &g) != OBN_OK) return 0;
     if (!a->stft) n = g.n;
-    return (size_t)n * 6 * sizeof(double);
+    const obn_tensor *x = ctx->inputs[0];
+    bool real_forward = x->dims[x->rank - 1] == 1 && (a->stft || !a->inverse);
+    return work_bytes(n, x->dtype == OBN_DOUBLE, real_forward);
 }
 
 /* The full spectrum of a real signal from its first bins (Hermitian
  * symmetry), as numpy's irfft reads them. */
-static void hermitian_fill(double *buf, int64_t n, int64_t given)
+static void hermitian_fill(dft_work *w, int64_t n, int64_t given)
 {
     int64_t half = n / 2, used = given < half + 1 ? given : half + 1;
-    for (int64_t k = used; k <= half; k++) buf[2 * k] = buf[2 * k + 1] = 0;
-    buf[1] = 0;
-    if (n % 2 == 0) buf[2 * half + 1] = 0;
+    for (int64_t k = used; k <= half; k++) {
+        work_set(w, 2 * k, 0);
+        work_set(w, 2 * k + 1, 0);
+    }
+    work_set(w, 1, 0);
+    if (n % 2 == 0) work_set(w, 2 * half + 1, 0);
     for (int64_t k = half + 1; k < n; k++) {
-        buf[2 * k] = buf[2 * (n - k)];
-        buf[2 * k + 1] = -buf[2 * (n - k) + 1];
+        work_set(w, 2 * k, work_get(w, 2 * (n - k)));
+        work_set(w, 2 * k + 1, -work_get(w, 2 * (n - k) + 1));
     }
 }
 
@@ -197,27 +315,35 @@ static void dft_vectors(obn_op_ctx *ctx, const dft_geom *g)
     const dft_attrs *a = ctx->attrs;
     const obn_tensor *x = ctx->inputs[0];
     obn_tensor *y = ctx->outputs[0];
-    double *tw = ctx->workspace, *in = tw + 2 * g->n, *out = in + 2 * g->n;
-    obn_fft_twiddles(tw, g->n);
+    dft_work w;
     int r = x->rank;
+    work_init(&w, ctx->workspace, g->n, x->dtype == OBN_DOUBLE, x->dims[r - 1] == 1 && !a->inverse);
     int64_t c = x->dims[r - 1], oc = g->irfft ? 1 : 2, outer = obn_dims_product(x->dims, 0, g->axis);
     int64_t inner = obn_dims_product(x->dims, g->axis + 1, r - 1);
     int64_t take = g->irfft ? g->in_len : (g->in_len < g->n ? g->in_len : g->n);
-    double scale = a->inverse ? 1.0 / (double)g->n : 1.0;
+    /* the inverse's 1/n, in the working type (one rounding per product) */
+    double scale = a->inverse ? (w.f64 ? 1.0 / (double)g->n : (double)(float)(1.0 / (double)g->n)) : 1.0;
     for (int64_t o = 0; o < outer; o++)
         for (int64_t i = 0; i < inner; i++) {
-            memset(in, 0, (size_t)g->n * 2 * sizeof *in);
+            work_clear(&w);
             for (int64_t j = 0; j < take && j < g->n; j++) {
                 int64_t at = ((o * g->in_len + j) * inner + i) * c;
-                in[2 * j] = obn_load_f64(x, at);
-                in[2 * j + 1] = c == 2 ? obn_load_f64(x, at + 1) : 0;
+                work_put(&w, j, obn_load_f64(x, at), c == 2 ? obn_load_f64(x, at + 1) : 0);
             }
-            if (g->irfft) hermitian_fill(in, g->n, g->in_len);
-            obn_dft(in, out, g->n, a->inverse ? 1 : -1, tw);
+            if (g->irfft) hermitian_fill(&w, g->n, g->in_len);
+            work_fft(&w, a->inverse ? 1 : -1);
             for (int64_t k = 0; k < g->out_len; k++) {
                 int64_t at = ((o * g->out_len + k) * inner + i) * oc;
-                obn_store_f64(y, at, out[2 * k] * scale);
-                if (oc == 2) obn_store_f64(y, at + 1, out[2 * k + 1] * scale);
+                double re, im;
+                work_bin(&w, k, &re, &im);
+                re *= scale;
+                im *= scale;
+                if (!w.f64) {
+                    re = (float)re;
+                    im = (float)im;
+                }
+                obn_store_f64(y, at, re);
+                if (oc == 2) obn_store_f64(y, at + 1, im);
             }
         }
 }
@@ -226,22 +352,23 @@ static void stft_frames(obn_op_ctx *ctx, int64_t frames, int64_t bins, int64_t f
 {
     const obn_tensor *x = ctx->inputs[0], *win = obn_has_input(ctx, 2) ? ctx->inputs[2] : NULL;
     obn_tensor *y = ctx->outputs[0];
-    double *tw = ctx->workspace, *in = tw + 2 * fl, *out = in + 2 * fl;
-    obn_fft_twiddles(tw, fl);
+    dft_work w;
     int64_t step = obn_load_i64(ctx->inputs[1], 0), len = x->dims[1], c = x->dims[2];
+    work_init(&w, ctx->workspace, fl, x->dtype == OBN_DOUBLE, c == 1);
     for (int64_t b = 0; b < x->dims[0]; b++)
         for (int64_t f = 0; f < frames; f++) {
             for (int64_t j = 0; j < fl; j++) {
                 int64_t at = (b * len + f * step + j) * c;
-                double w = win ? obn_load_f64(win, j) : 1.0;
-                in[2 * j] = obn_load_f64(x, at) * w;
-                in[2 * j + 1] = c == 2 ? obn_load_f64(x, at + 1) * w : 0;
+                double wv = win ? work_cast(&w, obn_load_f64(win, j)) : 1.0;
+                work_put(&w, j, work_cast(&w, obn_load_f64(x, at)) * wv, c == 2 ? work_cast(&w, obn_load_f64(x, at + 1)) * wv : 0);
             }
-            obn_dft(in, out, fl, -1, tw);
+            work_fft(&w, -1);
             for (int64_t k = 0; k < bins; k++) {
                 int64_t at = ((b * frames + f) * bins + k) * 2;
-                obn_store_f64(y, at, out[2 * k]);
-                obn_store_f64(y, at + 1, out[2 * k + 1]);
+                double re, im;
+                work_bin(&w, k, &re, &im);
+                obn_store_f64(y, at, re);
+                obn_store_f64(y, at + 1, im);
             }
         }
 }
