@@ -229,8 +229,22 @@ typedef struct {
     int64_t group;               /* images padded together */
     int64_t tb;                  /* tiles per block: a multiple of NR and of 8 */
     int64_t c, m, mpad;          /* input channels, output channels, m rounded up to MR */
+    int64_t vxs, mxs;            /* floats between transform positions in V and in M */
     size_t pad_bytes, v_bytes, m_bytes;
 } wino_geom;
+
+/* The distance between the transform positions' planes of V and of M, in
+ * floats: a plane is C x tb (or MR-padded M x tb) floats, a multiple of 4 KiB
+ * for the usual channel counts, which would put the 36 stores of one tile's
+ * input transform (and the output transform's 36 loads) in one set of the
+ * L1 cache (64 sets of 64-byte lines: a 4 KiB period), where they evict each
+ * other before the next tiles fill the rest of their lines. An odd number of
+ * cache lines per plane spreads the 36 over different sets. */
+static int64_t skew(int64_t floats)
+{
+    int64_t lines = (floats + 15) / 16;
+    return (lines | 1) * 16;
+}
 
 static wino_geom geometry(const obn_conv_shape *s, const obn_winograd_weights *u)
 {
@@ -259,8 +273,10 @@ static wino_geom geometry(const obn_conv_shape *s, const obn_winograd_weights *u
     if (g.group < 1) g.group = 1;
     if (g.group > s->batch) g.group = s->batch;
     g.pad_bytes = align64((size_t)(g.group * g.c * g.plane) * sizeof(float));
-    g.v_bytes = align64((size_t)(g.xi * g.c * g.tb) * sizeof(float));
-    g.m_bytes = align64((size_t)(g.xi * g.mpad * g.tb) * sizeof(float));
+    g.vxs = skew(g.c * g.tb);
+    g.mxs = skew(g.mpad * g.tb);
+    g.v_bytes = align64((size_t)(g.xi * g.vxs) * sizeof(float));
+    g.m_bytes = align64((size_t)(g.xi * g.mxs) * sizeof(float));
     return g;
 }
 
@@ -343,7 +359,7 @@ static void input_channel(const wino_job *j, int64_t c, const block_tiles *bt)
         const float *base[8];
         for (int i = 0; i < 8; i++) base[i] = j->padded + bt->tg[q].in_off[i] + c * g->plane;
         int64_t t = 8 * q; /* tile within the block */
-        j->input8(base, g->wp, j->v + (t / nr) * g->c * nr + c * nr + t % nr, g->c * g->tb);
+        j->input8(base, g->wp, j->v + (t / nr) * g->c * nr + c * nr + t % nr, g->vxs);
     }
 }
 
@@ -355,8 +371,8 @@ static void gemm_item(const wino_job *j, int64_t item, int64_t cols)
     const wino_geom *g = &j->g;
     int64_t panels = j->u->panels, xi = item / panels, p = item % panels;
     const float *a = j->u->u + (xi * panels + p) * g->c * kr->mr;
-    const float *vb = j->v + xi * g->c * g->tb;
-    float *c = j->mb + xi * g->mpad * g->tb + p * kr->mr * g->tb;
+    const float *vb = j->v + xi * g->vxs;
+    float *c = j->mb + xi * g->mxs + p * kr->mr * g->tb;
     int64_t kc = kr->kc;
     for (int64_t q = 0; q < cols / kr->nr; q++) {
         const float *b = vb + q * g->c * kr->nr;
@@ -378,7 +394,7 @@ static void output_channel(const wino_job *j, int64_t m, const block_tiles *bt)
         const tile_group *tg = &bt->tg[q];
         float *out[8];
         for (int i = 0; i < 8; i++) out[i] = j->y + tg->out_off[i] + m * plane;
-        j->output8(j->mb + m * g->tb + 8 * q, g->mpad * g->tb, bias, j->ep, out, tg->rows, tg->cols, j->s->out[1]);
+        j->output8(j->mb + m * g->tb + 8 * q, g->mxs, bias, j->ep, out, tg->rows, tg->cols, j->s->out[1]);
     }
 }
 

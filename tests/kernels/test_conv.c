@@ -217,6 +217,7 @@ static const conv_case cases[] = {
     {2, 1, 24, 16, 1, {10, 22}, {3, 3}, {1, 1}, {1, 1}, {2, 2}, 4},  /* padding 2 */
     {2, 1, 300, 17, 1, {9, 10}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 2},  /* C beyond one K block */
     {2, 1, 64, 64, 1, {56, 56}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 2},  /* several blocks (ResNet layer 1) */
+    {2, 1, 128, 32, 1, {28, 28}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 2}, /* DenseNet: C x tb planes of 4 KiB multiples, skewed */
     /* Winograd on the AVX-512 14x32 tile (AVX-512 CPUs take it where it
      * pads the GEMMs no more than the 6x16 one: M a multiple of 14) */
     {2, 1, 16, 28, 1, {30, 27}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, 2},  /* F(4x4), 56 tiles, edge tiles */
