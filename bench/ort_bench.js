@@ -2,7 +2,9 @@
 // Times ONNX Runtime (CPU, from the npm package onnxruntime-node) on the same
 // kind of input `onnxbn bench` uses: seeded random values shaped like the
 // model's inputs (symbolic dims 1, a symbolic leading dim = --batch).
-// usage: node bench/ort_bench.js MODEL [--runs N] [--warmup N] [--threads N] [--batch B] [--json]
+// usage: node bench/ort_bench.js MODEL [--runs N] [--warmup N] [--threads N] [--batch B] [--json] [--profile]
+// --profile: ORT's own per-node trace (enableProfiling), summed per operator
+// type over every run and printed per run, slowest first, like OBN_PROFILE=1.
 'use strict';
 const path = require('path');
 
@@ -16,10 +18,11 @@ function loadOrt() {
 }
 
 function parseArgs(argv) {
-  const a = { runs: 20, warmup: 3, threads: 0, batch: 1, json: false, model: null };
+  const a = { runs: 20, warmup: 3, threads: 0, batch: 1, json: false, profile: false, model: null };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--json') a.json = true;
+    else if (k === '--profile') a.profile = true;
     else if (['--runs', '--warmup', '--threads', '--batch'].includes(k)) a[k.slice(2)] = parseInt(argv[++i], 10);
     else if (!a.model) a.model = k;
     else { console.error(`ort_bench: unexpected argument ${k}`); process.exit(2); }
@@ -47,6 +50,9 @@ async function main() {
   const a = parseArgs(process.argv.slice(2));
   const opts = { graphOptimizationLevel: 'all' };
   if (a.threads > 0) { opts.intraOpNumThreads = a.threads; opts.interOpNumThreads = 1; }
+  const os = require('os'), fs = require('fs');
+  const profDir = a.profile ? fs.mkdtempSync(path.join(os.tmpdir(), 'ort-prof-')) : null;
+  if (a.profile) { opts.enableProfiling = true; opts.profileFilePrefix = path.join(profDir, 'trace'); }
   const t0 = process.hrtime.bigint();
   const session = await ort.InferenceSession.create(a.model, opts);
   const createMs = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -66,6 +72,27 @@ async function main() {
     await session.run(feeds);
     const ms = Number(process.hrtime.bigint() - s) / 1e6;
     if (i >= a.warmup) times.push(ms);
+  }
+  if (a.profile) {
+    session.endProfiling();
+    const file = fs.readdirSync(profDir).map((f) => path.join(profDir, f))[0];
+    const byOp = new Map();
+    let total = 0;
+    for (const ev of JSON.parse(fs.readFileSync(file, 'utf8'))) {
+      if (ev.cat !== 'Node' || !ev.name.endsWith('_kernel_time') || !ev.args) continue;
+      const op = ev.args.op_name || '?';
+      const e = byOp.get(op) || { ms: 0, nodes: new Set() };
+      e.ms += ev.dur / 1000;
+      e.nodes.add(ev.name);
+      byOp.set(op, e);
+      total += ev.dur / 1000;
+    }
+    const runs = a.warmup + a.runs;
+    console.log(`ORT profile: ${runs} runs, ${(total / runs).toFixed(3)} ms/run in kernels`);
+    console.log('  kind                                              nodes     ms/run      %');
+    for (const [op, e] of [...byOp.entries()].sort((x, y) => y[1].ms - x[1].ms))
+      console.log(`  ${op.padEnd(48)} ${String(e.nodes.size).padStart(6)} ${(e.ms / runs).toFixed(3).padStart(10)} ${(100 * e.ms / total).toFixed(1).padStart(6)}`);
+    fs.rmSync(profDir, { recursive: true, force: true });
   }
   times.sort((x, y) => x - y);
   const median = times.length % 2 ? times[(times.length - 1) / 2] : (times[times.length / 2 - 1] + times[times.length / 2]) / 2;

@@ -133,7 +133,7 @@ static void plane(const dw_geom *g, const float *x, const float *w, float bias, 
 int obn_dw_simd_applicable(const obn_conv_shape *s)
 {
     return obn_cpu_isa() >= OBN_ISA_AVX2 && s->nd == 2 && s->groups == s->in_channels &&
-           s->kernel[0] == s->kernel[1] && (s->kernel[0] == 3 || s->kernel[0] == 5) && s->stride[0] == s->stride[1] &&
+           s->kernel[0] == s->kernel[1] && (s->kernel[0] == 3 || s->kernel[0] == 5 || s->kernel[0] == 7) && s->stride[0] == s->stride[1] &&
            (s->stride[0] == 1 || s->stride[0] == 2) && s->dilation[0] == 1 && s->dilation[1] == 1;
 }
 

@@ -4,9 +4,9 @@
  * then include this file. Internal to the depthwise kernel
  * (src/kernels/conv_depthwise.c).
  *
- * Shapes: square K x K kernels with K = 3 or 5, stride S = 1 or 2 in both
+ * Shapes: square K x K kernels with K = 3, 5 or 7, stride S = 1 or 2 in both
  * directions, dilation 1, any padding (the common depthwise layers of
- * MobileNet, EfficientNet, ShuffleNet).
+ * MobileNet, EfficientNet, ShuffleNet, and ConvNeXt's 7x7).
  *
  * No padded copy of the input: a register block is R output rows x NV
  * vectors of L outputs along a row. Each input row the block needs is loaded
@@ -74,11 +74,11 @@ static inline __attribute__((always_inline)) void dw_block(const obn_conv2d_geom
     for (int v = 0; v < NV; v++) {
         const int64_t c = S * (ox0 + v * DW_L) - g->pw; /* input column of lane 0, tap 0 */
         if (S == 1) {
-#pragma GCC unroll 5
+#pragma GCC unroll 7
             for (int kx = 0; kx < K; kx++) {
                 const int64_t cx = c + kx;
                 dw_m m = MASKED ? dw_mask(-cx, g->iw - cx) : dw_mask(0, DW_L);
-#pragma GCC unroll 12
+#pragma GCC unroll 14
                 for (int j = 0; j < J; j++) {
                     if (j < jlo || j >= jhi) continue;
                     const float *src = x0 + j * g->iw + cx;
@@ -92,12 +92,12 @@ static inline __attribute__((always_inline)) void dw_block(const obn_conv2d_geom
                 }
             }
         } else {
-#pragma GCC unroll 3
+#pragma GCC unroll 4
             for (int q = 0; q < K; q += 2) { /* taps q (even lanes) and q + 1 (odd lanes) */
                 const int64_t cq = c + q;
                 dw_m m0 = MASKED ? dw_mask(-cq, g->iw - cq) : dw_mask(0, DW_L);
                 dw_m m1 = MASKED ? dw_mask(-cq - DW_L, g->iw - cq - DW_L) : dw_mask(0, DW_L);
-#pragma GCC unroll 20
+#pragma GCC unroll 24
                 for (int j = 0; j < J; j++) {
                     if (j < jlo || j >= jhi) continue;
                     const float *src = x0 + j * g->iw + cq;
@@ -164,6 +164,8 @@ DW_PLANE_VARIANT(3, 1)
 DW_PLANE_VARIANT(3, 2)
 DW_PLANE_VARIANT(5, 1)
 DW_PLANE_VARIANT(5, 2)
+DW_PLANE_VARIANT(7, 1)
+DW_PLANE_VARIANT(7, 2)
 
 /* One output plane (oh x ow) from one input plane (ih x iw) and one K x K
  * filter; the caller has checked obn_dw_simd_applicable. */
@@ -172,6 +174,8 @@ void OBN_DW_FN(obn_dw_plane)(const obn_conv2d_geom *g, const float *x, const flo
 {
     if (g->kh == 3 && g->sh == 1) OBN_DW_CAT(OBN_DW_FN(dw_plane), 3x1)(g, x, w, bias, ep, y);
     else if (g->kh == 3) OBN_DW_CAT(OBN_DW_FN(dw_plane), 3x2)(g, x, w, bias, ep, y);
-    else if (g->sh == 1) OBN_DW_CAT(OBN_DW_FN(dw_plane), 5x1)(g, x, w, bias, ep, y);
-    else OBN_DW_CAT(OBN_DW_FN(dw_plane), 5x2)(g, x, w, bias, ep, y);
+    else if (g->kh == 5 && g->sh == 1) OBN_DW_CAT(OBN_DW_FN(dw_plane), 5x1)(g, x, w, bias, ep, y);
+    else if (g->kh == 5) OBN_DW_CAT(OBN_DW_FN(dw_plane), 5x2)(g, x, w, bias, ep, y);
+    else if (g->sh == 1) OBN_DW_CAT(OBN_DW_FN(dw_plane), 7x1)(g, x, w, bias, ep, y);
+    else OBN_DW_CAT(OBN_DW_FN(dw_plane), 7x2)(g, x, w, bias, ep, y);
 }
