@@ -2,6 +2,9 @@
 
 #include <string.h>
 
+#include "cpu.h"
+#include "transpose_simd.h"
+
 #define R OBN_TRANSPOSE_MAX_RANK
 
 /* Square tiles of 32 x 32 elements: at 8 bytes per element the tile's 32
@@ -94,18 +97,27 @@ static void copy_runs(const walk *w, const void *x, void *y, size_t elem, int nt
                (size_t)run * elem);
 }
 
-/* General case: tiles over the last two output axes. */
+/* General case: tiles over the last two output axes. 4-byte elements whose
+ * output rows are contiguous in x (rs == 1: a plain 2-D transpose, such as
+ * NCHW <-> NHWC) take the AVX2 8 x 8 register blocks where the CPU has them. */
 static void copy_tiled(const walk *w, const void *x, void *y, size_t elem, int nth)
 {
     int64_t rows = w->dims[w->rank - 2], cols = w->dims[w->rank - 1];
     int64_t rs = w->stride[w->rank - 2], cs = w->stride[w->rank - 1];
+    const int simd = elem == 4 && rs == 1 && obn_cpu_isa() >= OBN_ISA_AVX2;
     int64_t rtiles = (rows + TILE - 1) / TILE, units = w->numel / (rows * cols) * rtiles;
 #pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1)
     for (int64_t u = 0; u < units; u++) {
         int64_t o = u / rtiles, r0 = u % rtiles * TILE, r1 = r0 + TILE < rows ? r0 + TILE : rows;
         int64_t xo = outer_offset(w, w->rank - 2, o), yo = o * rows * cols;
-        for (int64_t c0 = 0; c0 < cols; c0 += TILE)
-            copy_tile(x, y, elem, xo, yo, cols, rs, cs, r0, r1, c0, c0 + TILE < cols ? c0 + TILE : cols);
+        for (int64_t c0 = 0; c0 < cols; c0 += TILE) {
+            int64_t c1 = c0 + TILE < cols ? c0 + TILE : cols;
+            if (simd)
+                obn_transpose32_2d_avx2((const uint32_t *)x + xo + r0 + c0 * cs, cs, (uint32_t *)y + yo + r0 * cols + c0,
+                                        cols, r1 - r0, c1 - c0);
+            else
+                copy_tile(x, y, elem, xo, yo, cols, rs, cs, r0, r1, c0, c1);
+        }
     }
 }
 
