@@ -11,7 +11,6 @@ typedef struct {
     int nf;
     int64_t fct[FFT_MAX_FACTORS];
     size_t tw[FFT_MAX_FACTORS], cs[FFT_MAX_FACTORS]; /* element offsets into the plan's data */
-    double align_;
 } fft_plan;
 
 /* n = product of the factors: one 2 first when n holds an odd power of two,

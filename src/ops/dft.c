@@ -183,7 +183,15 @@ typedef struct {
     float *f, *fspec;
 } dft_work;
 
-static bool use_real(int64_t n, bool real_forward) { return real_forward && n >= 2 && n % 2 == 0; }
+/* A real signal transformed forward (STFT always is). */
+static bool real_forward(const obn_op_ctx *ctx)
+{
+    const dft_attrs *a = ctx->attrs;
+    const obn_tensor *x = ctx->inputs[0];
+    return x->dims[x->rank - 1] == 1 && (a->stft || !a->inverse);
+}
+
+static bool use_real(int64_t n, bool real_fwd) { return real_fwd && n >= 2 && n % 2 == 0; }
 
 static size_t plan_bytes(int64_t n, bool f64, bool real)
 {
@@ -198,10 +206,12 @@ static size_t work_bytes(int64_t n, bool f64, bool real)
     return plan_bytes(n, f64, real) + (size_t)(3 * n + 2) * (f64 ? sizeof(double) : sizeof(float));
 }
 
-static void work_init(dft_work *w, void *mem, int64_t n, bool f64, bool real_forward)
+static void work_init(dft_work *w, const obn_op_ctx *ctx, int64_t n)
 {
+    void *mem = ctx->workspace;
+    bool f64 = ctx->inputs[0]->dtype == OBN_DOUBLE;
     w->f64 = f64;
-    w->real = use_real(n, real_forward);
+    w->real = use_real(n, real_forward(ctx));
     w->n = n;
     w->plan = mem;
     char *v = (char *)mem + plan_bytes(n, f64, w->real);
@@ -222,20 +232,22 @@ static void work_init(dft_work *w, void *mem, int64_t n, bool f64, bool real_for
 /* A value rounded to the working type. */
 static inline double work_cast(const dft_work *w, double v) { return w->f64 ? v : (double)(float)v; }
 
+static inline void work_set(dft_work *w, int64_t e, double v)
+{
+    if (w->f64) w->d[e] = v;
+    else w->f[e] = (float)v;
+}
+
 /* Input: sample j (re, im; im ignored and zero for the real transform).
  * A value written is rounded once to the vector's type, so a product of two
  * values of that type, formed in double, is the type's own product. */
 static inline void work_put(dft_work *w, int64_t j, double re, double im)
 {
     if (w->real) {
-        if (w->f64) w->d[j] = re;
-        else w->f[j] = (float)re;
-    } else if (w->f64) {
-        w->d[2 * j] = re;
-        w->d[2 * j + 1] = im;
+        work_set(w, j, re);
     } else {
-        w->f[2 * j] = (float)re;
-        w->f[2 * j + 1] = (float)im;
+        work_set(w, 2 * j, re);
+        work_set(w, 2 * j + 1, im);
     }
 }
 
@@ -249,11 +261,8 @@ static void work_clear(dft_work *w)
  * transform (complex mode only). */
 static inline double work_get(const dft_work *w, int64_t e) { return w->f64 ? w->d[e] : (double)w->f[e]; }
 
-static inline void work_set(dft_work *w, int64_t e, double v)
-{
-    if (w->f64) w->d[e] = v;
-    else w->f[e] = (float)v;
-}
+/* Element e of the real transform's spectrum. */
+static inline double spec_get(const dft_work *w, int64_t e) { return w->f64 ? w->dspec[e] : (double)w->fspec[e]; }
 
 static void work_fft(dft_work *w, int sign)
 {
@@ -276,9 +285,8 @@ static inline void work_bin(const dft_work *w, int64_t k, double *re, double *im
         return;
     }
     int64_t b = k <= w->n / 2 ? k : w->n - k;
-    double r = w->f64 ? w->dspec[2 * b] : (double)w->fspec[2 * b], i = w->f64 ? w->dspec[2 * b + 1] : (double)w->fspec[2 * b + 1];
-    *re = r;
-    *im = k <= w->n / 2 ? i : -i;
+    *re = spec_get(w, 2 * b);
+    *im = k <= w->n / 2 ? spec_get(w, 2 * b + 1) : -spec_get(w, 2 * b + 1);
 }
 
 static size_t dft_workspace(const obn_op_ctx *ctx)
@@ -288,9 +296,7 @@ static size_t dft_workspace(const obn_op_ctx *ctx)
     dft_geom g;
     if (a->stft ? stft_geometry(ctx, &frames, &bins, &n) != OBN_OK : dft_geometry(ctx, &g) != OBN_OK) return 0;
     if (!a->stft) n = g.n;
-    const obn_tensor *x = ctx->inputs[0];
-    bool real_forward = x->dims[x->rank - 1] == 1 && (a->stft || !a->inverse);
-    return work_bytes(n, x->dtype == OBN_DOUBLE, real_forward);
+    return work_bytes(n, ctx->inputs[0]->dtype == OBN_DOUBLE, use_real(n, real_forward(ctx)));
 }
 
 /* The full spectrum of a real signal from its first bins (Hermitian
@@ -317,7 +323,7 @@ static void dft_vectors(obn_op_ctx *ctx, const dft_geom *g)
     obn_tensor *y = ctx->outputs[0];
     dft_work w;
     int r = x->rank;
-    work_init(&w, ctx->workspace, g->n, x->dtype == OBN_DOUBLE, x->dims[r - 1] == 1 && !a->inverse);
+    work_init(&w, ctx, g->n);
     int64_t c = x->dims[r - 1], oc = g->irfft ? 1 : 2, outer = obn_dims_product(x->dims, 0, g->axis);
     int64_t inner = obn_dims_product(x->dims, g->axis + 1, r - 1);
     int64_t take = g->irfft ? g->in_len : (g->in_len < g->n ? g->in_len : g->n);
@@ -336,14 +342,8 @@ static void dft_vectors(obn_op_ctx *ctx, const dft_geom *g)
                 int64_t at = ((o * g->out_len + k) * inner + i) * oc;
                 double re, im;
                 work_bin(&w, k, &re, &im);
-                re *= scale;
-                im *= scale;
-                if (!w.f64) {
-                    re = (float)re;
-                    im = (float)im;
-                }
-                obn_store_f64(y, at, re);
-                if (oc == 2) obn_store_f64(y, at + 1, im);
+                obn_store_f64(y, at, work_cast(&w, re * scale));
+                if (oc == 2) obn_store_f64(y, at + 1, work_cast(&w, im * scale));
             }
         }
 }
@@ -354,7 +354,7 @@ static void stft_frames(obn_op_ctx *ctx, int64_t frames, int64_t bins, int64_t f
     obn_tensor *y = ctx->outputs[0];
     dft_work w;
     int64_t step = obn_load_i64(ctx->inputs[1], 0), len = x->dims[1], c = x->dims[2];
-    work_init(&w, ctx->workspace, fl, x->dtype == OBN_DOUBLE, c == 1);
+    work_init(&w, ctx, fl);
     for (int64_t b = 0; b < x->dims[0]; b++)
         for (int64_t f = 0; f < frames; f++) {
             for (int64_t j = 0; j < fl; j++) {
