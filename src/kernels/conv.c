@@ -151,6 +151,25 @@ void obn_conv_fill_bias(const obn_conv_shape *s, const obn_conv_epilogue *ep, fl
  * channels, 1.05-1.08x for 64-128 at 14x14-28x28, 0.96-0.98x where both pad
  * alike (cnn.md). */
 #define OBN_CONV_AVX512_GAIN_PCT 103
+
+/* Relative cost of an m x n GEMM on kernel kr, in padded tile cells: rows
+ * rounded up to whole tiles; columns to whole tiles but for the column
+ * edge, which the edge kernel (ukernel_cols, sgemm_edge_simd.h) computes as
+ * an L = NR/2 column half (MR FMAs per depth step) plus one FMA per column
+ * left, L/MR cells each. */
+static double tile_cost(const obn_sgemm_kernel *kr, int64_t m, int64_t n)
+{
+    int64_t rows = (m + kr->mr - 1) / kr->mr * kr->mr, half = kr->nr / 2;
+    int64_t full = n / kr->nr * kr->nr, e = n - full;
+    double cols = (double)full;
+    if (e > 0 && !kr->ukernel_cols) cols += kr->nr;
+    else if (e > 0) {
+        int64_t r = e >= half ? e - half : e;
+        cols += e >= half ? half : 0;
+        cols += r >= kr->mr ? (double)half : (double)r * half / kr->mr;
+    }
+    return (double)rows * cols;
+}
 static const obn_sgemm_kernel *gemm_kernel(const conv_dims *d)
 {
     const obn_sgemm_kernel *kr = obn_sgemm_current_kernel(), *narrow = &obn_sgemm_kernel_avx2;
@@ -158,10 +177,7 @@ static const obn_sgemm_kernel *gemm_kernel(const conv_dims *d)
     /* where 512-bit FMAs are not split (Zen 5), the wide tile does twice the
      * work per cycle: 244 vs 120 GFLOP/s per micro-kernel on Zen 5 */
     int64_t gain = OBN_CONV_AVX512_GAIN_PCT * (obn_peak_avx512_full_rate() ? 2 : 1);
-    int64_t wide_cost = (d->mg + kr->mr - 1) / kr->mr * kr->mr * ((d->n + kr->nr - 1) / kr->nr * kr->nr);
-    int64_t narrow_cost =
-        (d->mg + narrow->mr - 1) / narrow->mr * narrow->mr * ((d->n + narrow->nr - 1) / narrow->nr * narrow->nr);
-    return wide_cost * 100 <= narrow_cost * gain ? kr : narrow;
+    return tile_cost(kr, d->mg, d->n) * 100 <= tile_cost(narrow, d->mg, d->n) * (double)gain ? kr : narrow;
 }
 
 /* The conv epilogue's clamp and leaky slope, as the GEMM applies them. */

@@ -328,7 +328,8 @@ static void run_tile(const gemm_plan *p, const float *ap, const float *bp, int64
     }
     _Alignas(64) float tmp[OBN_SGEMM_MAX_TILE];
     obn_tile_args raw = {1.0f, 0.0f, NULL, NULL, 0, 0.0f, 0.0f, 0, 0.0f};
-    p->kr->ukernel(kcur, ap, bp, tmp, nr, &raw);
+    if (cols < nr && p->kr->ukernel_cols) p->kr->ukernel_cols((int)cols, kcur, ap, bp, tmp);
+    else p->kr->ukernel(kcur, ap, bp, tmp, nr, &raw);
     obn_sgemm_store_tile(tmp, nr, cp, c->ldc, rows, cols, &t);
 }
 

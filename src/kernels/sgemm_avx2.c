@@ -103,6 +103,23 @@ static void gemv_panel_16(int64_t depth, const float *x, int64_t xs, const float
     _mm256_storeu_ps(out + 8, s1);
 }
 
+/* The column-edge tile (sgemm_edge_simd.h) at 8 lanes, 6 rows. */
+#define SE_ISA avx2
+#define SE_L 8
+#define SE_MR 6
+typedef __m256 se_v;
+static inline se_v se_load(const float *p) { return _mm256_loadu_ps(p); }
+static inline se_v se_load_rows(const float *p)
+{
+    return _mm256_maskload_ps(p, _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0));
+}
+static inline void se_store(float *p, se_v v) { _mm256_storeu_ps(p, v); }
+static inline se_v se_set1(float s) { return _mm256_set1_ps(s); }
+static inline se_v se_zero(void) { return _mm256_setzero_ps(); }
+static inline se_v se_fma(se_v a, se_v b, se_v c) { return _mm256_fmadd_ps(a, b, c); }
+static inline se_v se_add(se_v a, se_v b) { return _mm256_add_ps(a, b); }
+#include "sgemm_edge_simd.h"
+
 /* Blocking for AVX2 parts (Haswell .. Zen 3: 32 KiB L1d, 256-512 KiB L2,
  * several MiB of L3):
  *   kc 256: B micro-panel 256*16*4 = 16 KiB, half of L1;
@@ -111,5 +128,5 @@ static void gemv_panel_16(int64_t depth, const float *x, int64_t xs, const float
  *   nc 3072: B block 256*3072*4 = 3 MiB, a share of L3. */
 const obn_sgemm_kernel obn_sgemm_kernel_avx2 = {
     .name = "avx2 6x16", .isa = OBN_ISA_AVX2, .mr = 6, .nr = 16, .kc = 256, .mc = 120, .nc = 3072,
-    .ukernel = ukernel_6x16, .gemv_panel = gemv_panel_16,
+    .ukernel = ukernel_6x16, .ukernel_cols = ukernel_cols_avx2, .gemv_panel = gemv_panel_16,
 };

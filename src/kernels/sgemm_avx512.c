@@ -153,6 +153,20 @@ static void gemv_panel_32(int64_t depth, const float *x, int64_t xs, const float
     _mm512_storeu_ps(out + 16, s1);
 }
 
+/* The column-edge tile (sgemm_edge_simd.h) at 16 lanes, 14 rows. */
+#define SE_ISA avx512
+#define SE_L 16
+#define SE_MR 14
+typedef __m512 se_v;
+static inline se_v se_load(const float *p) { return _mm512_loadu_ps(p); }
+static inline se_v se_load_rows(const float *p) { return _mm512_maskz_loadu_ps((__mmask16)0x3fff, p); }
+static inline void se_store(float *p, se_v v) { _mm512_storeu_ps(p, v); }
+static inline se_v se_set1(float s) { return _mm512_set1_ps(s); }
+static inline se_v se_zero(void) { return _mm512_setzero_ps(); }
+static inline se_v se_fma(se_v a, se_v b, se_v c) { return _mm512_fmadd_ps(a, b, c); }
+static inline se_v se_add(se_v a, se_v b) { return _mm512_add_ps(a, b); }
+#include "sgemm_edge_simd.h"
+
 /* Blocking for AVX-512 parts (Skylake-SP .. Sapphire Rapids, Zen 4: 32-48
  * KiB L1d, 1-2 MiB L2):
  *   kc 192: B micro-panel 192*32*4 = 24 KiB, within L1 next to the A stream;
@@ -165,5 +179,6 @@ static void gemv_panel_32(int64_t depth, const float *x, int64_t xs, const float
  *           and 768 x 3072): 10-30% faster than kc. */
 const obn_sgemm_kernel obn_sgemm_kernel_avx512 = {
     .name = "avx512 14x32", .isa = OBN_ISA_AVX512, .mr = 14, .nr = 32, .kc = 192, .mc = 336, .nc = 3072,
-    .kc_packed_b = 768, .ukernel = ukernel_14x32, .ukernel_rows = ukernel_rows, .gemv_panel = gemv_panel_32,
+    .kc_packed_b = 768, .ukernel = ukernel_14x32, .ukernel_rows = ukernel_rows,
+    .ukernel_cols = ukernel_cols_avx512, .gemv_panel = gemv_panel_32,
 };

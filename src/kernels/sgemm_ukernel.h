@@ -62,6 +62,11 @@ typedef struct obn_sgemm_kernel {
      * tile runs full size into a buffer. */
     void (*ukernel_rows)(int rows, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                          const obn_tile_args *args);
+    /* optional: the raw sums (no tile args) of the first `cols` (1..NR-1)
+     * columns of a tile, all MR rows, into acc[MR][NR] (row stride NR;
+     * columns >= cols unspecified), at the cost of those columns rather than
+     * a full tile's (sgemm_edge_simd.h). NULL: the full kernel into a buffer. */
+    void (*ukernel_cols)(int cols, int64_t kc, const float *a, const float *b, float *acc);
     obn_gemv_panel_fn gemv_panel;
 } obn_sgemm_kernel;
 

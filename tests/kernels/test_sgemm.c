@@ -235,6 +235,25 @@ START_TEST(row_edges_packed_b)
 }
 END_TEST
 
+/* Every column count of a last, partial column panel (N = 32 + c and
+ * N = c: the AVX-512 14x32 tile's half and column edges, and N = 16 + c
+ * for the AVX2 6x16 tile's), with a row edge too, odd depths (the phase
+ * tails of the column kernel), pre-packed or per-call packed B, both
+ * transposes, bias, beta, clamp and leaky slope. */
+START_TEST(column_edges)
+{
+    if (!force_level(_i / 2)) return;
+    for (int cc = 1; cc < 32; cc++)
+        for (int base = 0; base <= 32; base += 16) {
+            int r = cc + base;
+            gemm_case g = {14 + cc % 15, base + cc, 1 + (cc * 37 + base) % 300, r & 1, (r >> 1) & 1, 1.0f,
+                           (float)(r % 2), r % 3, r % 4 == 0, -0.5f, 0.5f, r % 3, 0, r % 5 == 2, 0, 1 + _i % 2,
+                           r % 4 == 1, r % 6 == 5 ? 0.25f : 0.0f};
+            check_case(&g);
+        }
+}
+END_TEST
+
 START_TEST(packed_under_one_level_runs_under_another)
 {
     obn_isa top = obn_cpu_detect();
@@ -328,6 +347,7 @@ static Suite *suite(void)
     tcase_set_timeout(t, 300);
     /* _i: level * 2 + (threads - 1), levels portable, avx2, avx512 */
     tcase_add_loop_test(t, shapes_every_isa_and_threads, 0, 6);
+    tcase_add_loop_test(t, column_edges, 0, 6);
     tcase_add_loop_test(t, beta_zero_ignores_nan_in_c, 0, 6);
     tcase_add_loop_test(t, epilogue_bias_and_clamp, 0, 6);
     tcase_add_loop_test(t, prepacked_operands, 0, 6);
