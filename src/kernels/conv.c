@@ -383,7 +383,7 @@ static int im2col_columns(const conv_job *j, const float *xg, const float *padde
         if (obn_kstop_hit(j->stop)) return 0;
         int64_t c1 = c0 + d->chunk < n1 ? c0 + d->chunk : n1;
         obn_sgemm_packed view;
-        if (padded) obn_im2col_panels_padded(j->s, padded, d->cg, c0, c1, nr, (float *)ws);
+        if (padded) obn_im2col_panels_padded(j->s, padded, d->cg, c0, c1, nr, (float *)ws, threads);
         else obn_im2col_panels(j->s, xg, d->cg, c0, c1, nr, (float *)ws, threads);
         obn_sgemm_packed_b_view(&view, (float *)ws, d->k, c1 - c0, like);
         obn_sgemm_call c = group_call(d, j->w, j->pw, j->ep, g, NULL, 0, &view, c1 - c0, yg + c0);

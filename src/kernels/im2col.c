@@ -241,9 +241,10 @@ static inline void copy_nr(float *dst, const float *src, int nr)
  * columns touch, one run (first lane, offset of its first output in a
  * phase plane). Each row of the panel is then filled by copying nr floats
  * per run, in lane order: a run's copy spills past its own lanes into the
- * next run's (and, for the last, into the next row, or the slack after the
- * last panel), which is overwritten afterwards. Lanes past the chunk's
- * last column are zeroed. */
+ * next run's (and, for the last, into the next row), which is overwritten
+ * afterwards; the panel's last row is copied run by run at exact length, so
+ * nothing is written past the panel and panels can be filled in parallel.
+ * Lanes past the chunk's last column are zeroed. */
 static void fill_panel_padded(const obn_conv2d_geom *g, const float *padded, int64_t k, int64_t first, int64_t w, int nr,
                               float *panel)
 {
@@ -260,7 +261,12 @@ static void fill_panel_padded(const obn_conv2d_geom *g, const float *padded, int
         int64_t t = kx * g->dw;
         const float *base = padded + (c * g->sw + t % g->sw) * phase + ky * g->dh * g->wq + t / g->sw;
         float *dr = panel + r * nr;
-        for (int i = 0; i < nruns; i++) copy_nr(dr + lane[i], base + src[i], nr);
+        if (r + 1 < k) {
+            for (int i = 0; i < nruns; i++) copy_nr(dr + lane[i], base + src[i], nr);
+        } else { /* the panel's last row: exact runs, nothing past the panel */
+            for (int i = 0; i < nruns; i++)
+                memcpy(dr + lane[i], base + src[i], (size_t)((i + 1 < nruns ? lane[i + 1] : w) - lane[i]) * sizeof(float));
+        }
         for (int64_t l = w; l < nr; l++) dr[l] = 0.0f;
         if (++kx == g->kw) {
             kx = 0;
@@ -270,10 +276,14 @@ static void fill_panel_padded(const obn_conv2d_geom *g, const float *padded, int
 }
 
 void obn_im2col_panels_padded(const obn_conv_shape *s, const float *padded, int64_t cg, int64_t n0, int64_t n1,
-                              int nr, float *dst)
+                              int nr, float *dst, int threads)
 {
     obn_conv2d_geom g = obn_conv2d_geometry(s);
     int64_t k = cg * g.kh * g.kw, panels = (n1 - n0 + nr - 1) / nr;
+    int par = threads > 1 && panels > 1 && (double)k * (double)(n1 - n0) >= (double)OBN_IM2COL_PARALLEL_MIN;
+    /* panels are independent: a panel's copies stay inside it (its last row
+     * is copied exactly) */
+#pragma omp parallel for schedule(static) num_threads(threads) if (par)
     for (int64_t q = 0; q < panels; q++) {
         int64_t first = n0 + q * nr, w = n1 - first < nr ? n1 - first : nr;
         fill_panel_padded(&g, padded, k, first, w, nr, dst + q * k * nr);

@@ -39,6 +39,6 @@ obn_conv2d_geom obn_conv2d_geometry(const obn_conv_shape *s);
 int64_t obn_im2col_padded_floats(const obn_conv_shape *s, int64_t cg);
 void obn_im2col_pad(const obn_conv_shape *s, const float *xg, int64_t cg, float *padded, int threads);
 void obn_im2col_panels_padded(const obn_conv_shape *s, const float *padded, int64_t cg, int64_t n0, int64_t n1,
-                              int nr, float *dst);
+                              int nr, float *dst, int threads);
 
 #endif
