@@ -126,6 +126,7 @@ typedef struct {
     size_t stage_bytes; /* float32 copies of half-float A, B, Y at the workspace's front */
     size_t per_thread;  /* workspace of one single-threaded product */
     size_t workspace_bytes; /* the SGEMM's, after the staging area */
+    const float *bias;  /* fused bias [N] (the node's, pass fuse_bias), or NULL */
 } mm_state;
 
 static void matmul_free_state(void *p)
@@ -168,6 +169,10 @@ static obn_sgemm_call product(const mm_operands *op, const mm_state *st, int64_t
     c.a = (obn_sgemm_operand){a ? a + ao : NULL, g->k, 0, NULL};
     c.b = (obn_sgemm_operand){b ? b + bo : NULL, g->n, 0, st->packed_b};
     c.c = y ? y + e * g->m * g->n : NULL;
+    if (st->bias) { /* a fused bias Add (pass fuse_bias): per column */
+        c.ep.bias_kind = OBN_BIAS_COL;
+        c.ep.bias = st->bias;
+    }
     return c;
 }
 
@@ -200,6 +205,12 @@ static obn_status matmul_prepare(obn_op_ctx *ctx, void **state)
     double work = (double)g->m * (double)g->n * (double)g->k;
     st->outer = !st->fold && g->batch_count > 1 && ctx->threads > 1 && work < (double)OBN_MATMUL_SMALL;
     bool sgemm = st->dtype == OBN_FLOAT || obn_dtype_is_half(st->dtype);
+    const obn_fused_bias *fb = &ctx->node->bias;
+    if (s == OBN_OK && fb->on) { /* the pass checked it against a float B; the data is checked again */
+        if (st->dtype != OBN_FLOAT || !fb->data || fb->data->dtype != OBN_FLOAT || fb->data->numel != g->n)
+            s = obn_ctx_err(ctx, OBN_E_RUNTIME, "fused bias does not match the MatMul (N = %lld)", (long long)g->n);
+        else st->bias = fb->data->data;
+    }
     if (s == OBN_OK && sgemm && st->fold && b->data && g->k > 0 && g->n > 0 && ctx->outputs[0]->numel > 0)
         s = pack_constant_b(ctx, st);
     if (s != OBN_OK) {

@@ -63,6 +63,7 @@ obn_status obn_optimize_graph(obn_graph *g, const obn_pass_options *opts, obn_pa
     if (opts->fuse_activation) {
         OBN_TRY(obn_pass_remove_identity(g, log));
         OBN_TRY(obn_pass_fuse_gelu(g, log));
+        OBN_TRY(obn_pass_fuse_bias(g, log));
     }
     OBN_TRY(obn_graph_toposort(g));
     if (opts->fuse_activation) OBN_TRY(obn_pass_fuse_activation(g, log));

@@ -20,7 +20,8 @@ typedef struct obn_pass_options {
     bool fold_batchnorm;   /* fold BN into neighbouring Conv/ConvTranspose/Gemm/MatMul, and
                               per-channel Mul/Add into Instance/GroupNormalization */
     bool fuse_activation;  /* Relu/Clip/LeakyRelu into the producer's epilogue; the Erf-form
-                              GELU chain into one Gelu; inference Dropout/Identity removed */
+                              GELU chain into one Gelu; a constant bias Add into its MatMul;
+                              inference Dropout/Identity removed */
     bool defer_conv_weights; /* a session's graph: folded Conv weights computed when packed
                                 (obn_pass_fold_bn) */
 } obn_pass_options;
@@ -35,6 +36,7 @@ obn_status obn_pass_fold_norm_affine(obn_graph *g, obn_pass_log *log);
 obn_status obn_pass_fuse_activation(obn_graph *g, obn_pass_log *log);
 obn_status obn_pass_fuse_gelu(obn_graph *g, obn_pass_log *log);
 obn_status obn_pass_remove_identity(obn_graph *g, obn_pass_log *log);
+obn_status obn_pass_fuse_bias(obn_graph *g, obn_pass_log *log);
 
 /* --- helpers shared by the passes (pass_util.c) --- */
 

@@ -188,6 +188,7 @@ static Onnx__NodeProto *node_proto(arena *ar, const obn_graph *g, const obn_node
     for (int k = 0; k < n->n_outputs; k++) outs[k] = (char *)name_of(g, n->outputs[k]);
     /* a fused activation's producer writes the intermediate tensor again */
     if (n->act.kind != OBN_ACT_NONE) outs[0] = (char *)name_of(g, n->act.mid_value);
+    if (n->bias.on) outs[0] = (char *)name_of(g, n->bias.mid_value);
     for (int k = 0; k < n->n_attrs; k++)
         if (!(attrs[k] = attr_proto(ar, &n->attrs[k]))) return NULL;
     np->n_input = (size_t)obn_node_n_formal(n); /* a subgraph names the outer values it reads itself */
@@ -200,6 +201,28 @@ static Onnx__NodeProto *node_proto(arena *ar, const obn_graph *g, const obn_node
 }
 
 static bool is_swish(obn_act_kind k) { return k == OBN_ACT_SWISH || k == OBN_ACT_HARD_SWISH; }
+
+/* The Add of a fused MatMul bias: (mid, bias) -> original output. */
+static Onnx__NodeProto *bias_add_proto(arena *ar, const obn_graph *g, const obn_node *n)
+{
+    const obn_fused_bias *b = &n->bias;
+    Onnx__NodeProto *np = NEW(ar, Onnx__NodeProto);
+    char **ins = NEW_ARRAY(ar, char *, 2);
+    char **outs = NEW_ARRAY(ar, char *, 1);
+    if (!np || !ins || !outs) return NULL;
+    onnx__node_proto__init(np);
+    np->name = b->add_name;
+    np->op_type = (char *)"Add";
+    np->domain = (char *)"";
+    ins[b->bias_first ? 1 : 0] = (char *)name_of(g, b->mid_value);
+    ins[b->bias_first ? 0 : 1] = (char *)name_of(g, b->value);
+    outs[0] = (char *)name_of(g, n->outputs[0]);
+    np->n_input = 2;
+    np->input = ins;
+    np->n_output = 1;
+    np->output = outs;
+    return np;
+}
 
 /* The Mul of a fused swish: (mid, gate) -> original output. */
 static Onnx__NodeProto *swish_mul_proto(arena *ar, const obn_graph *g, const obn_node *n)
@@ -283,6 +306,7 @@ static bool *used_values(const obn_graph *g)
             if (n->inputs[k] >= 0) used[n->inputs[k]] = true;
         if (n->act.min_value >= 0 && n->act.kind == OBN_ACT_CLIP) used[n->act.min_value] = true;
         if (n->act.max_value >= 0 && n->act.kind == OBN_ACT_CLIP) used[n->act.max_value] = true;
+        if (n->bias.on) used[n->bias.value] = true;
     }
     for (int k = 0; k < g->n_outputs; k++) used[g->outputs[k]] = true;
     return used;
@@ -298,7 +322,8 @@ static obn_status build_graph(arena *ar, const obn_graph *g, const bool *used, b
     for (int v = 0; v < g->n_values; v++) n_init += g->values[v].init && used[v];
     for (int i = 0; i < g->n_nodes; i++)
         if (!g->nodes[i].dead)
-            n_nodes += 1 + (g->nodes[i].act.kind != OBN_ACT_NONE) + is_swish(g->nodes[i].act.kind);
+            n_nodes += 1 + (g->nodes[i].act.kind != OBN_ACT_NONE) + is_swish(g->nodes[i].act.kind) +
+                       g->nodes[i].bias.on;
     bool inits_as_inputs = !sub && g->ir_version < 4; /* IR 3 lists initializers among the inputs */
     int n_in = g->n_inputs - g->n_outer;
     gp->initializer = NEW_ARRAY(ar, Onnx__TensorProto *, n_init);
@@ -320,6 +345,7 @@ static obn_status build_graph(arena *ar, const obn_graph *g, const bool *used, b
         if (!(gp->node[gp->n_node++] = node_proto(ar, g, n))) return OBN_OOM();
         if (n->act.kind != OBN_ACT_NONE && !(gp->node[gp->n_node++] = activation_proto(ar, g, n))) return OBN_OOM();
         if (is_swish(n->act.kind) && !(gp->node[gp->n_node++] = swish_mul_proto(ar, g, n))) return OBN_OOM();
+        if (n->bias.on && !(gp->node[gp->n_node++] = bias_add_proto(ar, g, n))) return OBN_OOM();
     }
     for (int k = 0; k < g->n_outputs; k++)
         if (!(gp->output[gp->n_output++] = value_info(ar, &g->values[g->outputs[k]]))) return OBN_OOM();

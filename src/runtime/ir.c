@@ -57,6 +57,8 @@ static void node_clear(obn_node *n)
     free(n->act.name);
     free(n->act.op_type);
     free(n->act.mul_name);
+    free(n->bias.add_name);
+    obn_tensor_release(n->bias.data);
     for (int i = 0; i < n->n_attrs; i++) obn_attr_clear(&n->attrs[i]);
     free(n->attrs);
     memset(n, 0, sizeof *n);
@@ -268,6 +270,10 @@ static obn_status node_copy(obn_node *dst, const obn_node *src)
         (src->act.op_type && obn_strdup(src->act.op_type, &dst->act.op_type)) ||
         (src->act.mul_name && obn_strdup(src->act.mul_name, &dst->act.mul_name)))
         goto oom;
+    dst->bias = src->bias;
+    dst->bias.add_name = NULL;
+    dst->bias.data = src->bias.data ? obn_tensor_retain(src->bias.data) : NULL;
+    if (src->bias.add_name && obn_strdup(src->bias.add_name, &dst->bias.add_name)) goto oom;
     if (obn_strdup(src->name, &dst->name) || obn_strdup(src->op_type, &dst->op_type) ||
         obn_strdup(src->domain, &dst->domain) ||
         obn_node_set_io(dst, src->n_inputs, src->inputs, src->n_outputs, src->outputs))

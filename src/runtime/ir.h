@@ -103,6 +103,19 @@ typedef struct obn_fused_act {
     bool gate_first;
 } obn_fused_act;
 
+/* A constant bias added to a MatMul's output (graph pass fuse_bias): the
+ * MatMul adds it in its GEMM epilogue, while each tile is in registers.
+ * Export writes the Add node back out. */
+typedef struct obn_fused_bias {
+    bool on;
+    int value;          /* the bias: a constant float [N], N = the MatMul's columns */
+    obn_tensor *data;   /* its tensor (retained) */
+    int mid_value;      /* the MatMul's own output, which the Add read */
+    char *add_name;     /* the Add node's name */
+    int add_version;    /* its resolved version */
+    bool bias_first;    /* Add(bias, x) rather than Add(x, bias) */
+} obn_fused_bias;
+
 typedef struct obn_node {
     char *name;
     char *op_type;
@@ -120,6 +133,7 @@ typedef struct obn_node {
     const struct obn_op *op;      /* implementation, set by resolution */
     bool dead;                    /* removed by a pass; dropped by compaction */
     obn_fused_act act;            /* fused activation; kind OBN_ACT_NONE if none */
+    obn_fused_bias bias;          /* MatMul: fused bias add; on = false if none */
 } obn_node;
 
 typedef struct obn_opset {

@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "tb_check.h"
 
@@ -134,4 +137,17 @@ static Suite *suite(void)
     return s;
 }
 
-int main(void) { return tb_run_suite(suite()); }
+/* glibc raises its mmap threshold each time a mapped block is freed, after
+ * which the 1 MiB buffers of a cycle come from the heap, where their order
+ * decides how far the heap grows before it is reused: +8 MiB over the
+ * cycles with no block leaked (valgrind: none lost), depending only on the
+ * sizes of unrelated allocations. A fixed threshold (the default, 128 KiB)
+ * keeps such buffers mapped and returned at free, so that what grows the
+ * resident set here is a leak, not the allocator's heuristic. */
+int main(void)
+{
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
+    return tb_run_suite(suite());
+}
