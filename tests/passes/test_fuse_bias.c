@@ -48,7 +48,7 @@ static void check(bias_case bc, int rank, int64_t n, bool bias_first, int thread
     static const int64_t lead[3] = {2, 3, 5};
     const int64_t k = 19;
     int64_t xd[4], yd[4];
-    for (int d = 0; d < rank - 1; d++) xd[d] = yd[d] = lead[d + 3 - rank];
+    for (int d = 0; d < rank - 1; d++) xd[d] = yd[d] = lead[d + 4 - rank]; /* the last rank - 1 of lead */
     xd[rank - 1] = k;
     yd[rank - 1] = n;
     int64_t wd[2] = {k, n}, bd[2] = {1, n};
