@@ -35,12 +35,6 @@
  * so narrow chunks would read a large A many times for little work. */
 #define OBN_CONV_COL_MIN_CHUNK 64
 
-/* The SGEMM's A-streaming thresholds (src/kernels/sgemm.c:
- * OBN_SGEMM_STREAM_A_MAX_COLS, OBN_SGEMM_STREAM_A_BYTES): at most this many
- * columns, and pre-packed weights over this many bytes. */
-#define OBN_CONV_WHOLE_COLS 384
-#define OBN_CONV_DEEP_WEIGHT_BYTES ((int64_t)256 << 10)
-
 /* Groups of at most this many input channels take the direct kernel (AVX2):
  * up to here a per-group GEMM has K = cg * kernel volume too shallow and M
  * too narrow to keep its tiles busy (ResNeXt's 4-16 channels per group). */
@@ -120,7 +114,8 @@ static conv_dims dims_of(const obn_conv_shape *s)
      * in L2 whatever the chunk): one chunk of every column, so that the
      * weights are read once per image instead of once per chunk (ResNet-18
      * layer3.0 conv1, 196 columns x K 1152: 4 chunks -> 1, 2 threads 0.87x) */
-    if (d.n <= OBN_CONV_WHOLE_COLS && d.mg * d.k * (int64_t)sizeof(float) > OBN_CONV_DEEP_WEIGHT_BYTES) d.chunk = d.n;
+    if (d.n <= OBN_SGEMM_STREAM_A_MAX_COLS && d.mg * d.k * (int64_t)sizeof(float) > OBN_SGEMM_STREAM_A_BYTES)
+        d.chunk = d.n;
     if (d.chunk > d.n) d.chunk = d.n;
     d.pad_bytes = s->nd <= 2 ? ((size_t)obn_im2col_padded_floats(s, d.cg) * sizeof(float) + 63) & ~(size_t)63 : 0;
     return d;

@@ -226,17 +226,11 @@ typedef struct {
     int stream_a;         /* gemm_thread_stream_a: p->kc is its K block, B all columns */
 } gemm_plan;
 
-/* Packed op(A) up to this size stays in L2 (half of a 512 KiB Zen 2/3 L2)
- * while every column panel of B streams past it once: see
- * gemm_thread_stream. */
-#define OBN_SGEMM_STREAM_A_BYTES ((int64_t)256 << 10)
-
 /* The A-streaming loop (gemm_thread_stream_a) keeps every column panel of B
  * for one K block in L2: at most this many bytes of them (three eighths of
- * the 1 MiB L2 of Zen 4/5 and recent Intel cores), and B at most this many
- * columns wide (7x7 and 14x14 images at batch 1: 64 and 224 padded). */
+ * the 1 MiB L2 of Zen 4/5 and recent Intel cores); B at most
+ * OBN_SGEMM_STREAM_A_MAX_COLS wide (sgemm_internal.h). */
 #define OBN_SGEMM_STREAM_A_B_BYTES ((int64_t)384 << 10)
-#define OBN_SGEMM_STREAM_A_MAX_COLS 384
 
 /* The streaming loop's packed block of B column panels: a quarter of a
  * 512 KiB L2, next to the small A. Wide blocks make both the B reads and the

@@ -7,6 +7,16 @@
 
 #include "sgemm_ukernel.h"
 
+/* Pre-packed op(A) up to this size stays in L2 (half of a 512 KiB Zen 2/3
+ * L2) while every column panel of B streams past it once
+ * (gemm_thread_stream); larger ones, with B at most
+ * OBN_SGEMM_STREAM_A_MAX_COLS columns wide (7x7 and 14x14 images at batch 1:
+ * 64 and 224 padded), are streamed past B one K block at a time
+ * (gemm_thread_stream_a). The convolutions size their im2col chunks by the
+ * same bounds (src/kernels/conv.c). */
+#define OBN_SGEMM_STREAM_A_BYTES ((int64_t)256 << 10)
+#define OBN_SGEMM_STREAM_A_MAX_COLS 384
+
 /* Kernel for the current ISA level (obn_cpu_isa). */
 const obn_sgemm_kernel *obn_sgemm_current_kernel(void);
 

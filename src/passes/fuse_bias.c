@@ -66,7 +66,7 @@ obn_status obn_pass_fuse_bias(obn_graph *g, obn_pass_log *log)
         bool first = false;
         int b = bias_input(g, add, x, w->dims[1], &first);
         if (b < 0) continue;
-        obn_fused_bias fb = {true, b, NULL, x, NULL, add->since_version, first};
+        obn_fused_bias fb = {true, b, NULL, x, NULL, first};
         if (obn_strdup(add->name, &fb.add_name)) {
             s = OBN_OOM();
             break;

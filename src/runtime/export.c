@@ -202,21 +202,22 @@ static Onnx__NodeProto *node_proto(arena *ar, const obn_graph *g, const obn_node
 
 static bool is_swish(obn_act_kind k) { return k == OBN_ACT_SWISH || k == OBN_ACT_HARD_SWISH; }
 
-/* The Add of a fused MatMul bias: (mid, bias) -> original output. */
-static Onnx__NodeProto *bias_add_proto(arena *ar, const obn_graph *g, const obn_node *n)
+/* A two-input node written back for a fusion: op(mid, other), in the other
+ * order when other_first, -> out. */
+static Onnx__NodeProto *binary_proto(arena *ar, const obn_graph *g, char *name, const char *op, int mid, int other,
+                                     bool other_first, int out)
 {
-    const obn_fused_bias *b = &n->bias;
     Onnx__NodeProto *np = NEW(ar, Onnx__NodeProto);
     char **ins = NEW_ARRAY(ar, char *, 2);
     char **outs = NEW_ARRAY(ar, char *, 1);
     if (!np || !ins || !outs) return NULL;
     onnx__node_proto__init(np);
-    np->name = b->add_name;
-    np->op_type = (char *)"Add";
+    np->name = name;
+    np->op_type = (char *)op;
     np->domain = (char *)"";
-    ins[b->bias_first ? 1 : 0] = (char *)name_of(g, b->mid_value);
-    ins[b->bias_first ? 0 : 1] = (char *)name_of(g, b->value);
-    outs[0] = (char *)name_of(g, n->outputs[0]);
+    ins[other_first ? 1 : 0] = (char *)name_of(g, mid);
+    ins[other_first ? 0 : 1] = (char *)name_of(g, other);
+    outs[0] = (char *)name_of(g, out);
     np->n_input = 2;
     np->input = ins;
     np->n_output = 1;
@@ -224,26 +225,18 @@ static Onnx__NodeProto *bias_add_proto(arena *ar, const obn_graph *g, const obn_
     return np;
 }
 
+/* The Add of a fused MatMul bias: (mid, bias) -> original output. */
+static Onnx__NodeProto *bias_add_proto(arena *ar, const obn_graph *g, const obn_node *n)
+{
+    const obn_fused_bias *b = &n->bias;
+    return binary_proto(ar, g, b->add_name, "Add", b->mid_value, b->value, b->bias_first, n->outputs[0]);
+}
+
 /* The Mul of a fused swish: (mid, gate) -> original output. */
 static Onnx__NodeProto *swish_mul_proto(arena *ar, const obn_graph *g, const obn_node *n)
 {
     const obn_fused_act *a = &n->act;
-    Onnx__NodeProto *np = NEW(ar, Onnx__NodeProto);
-    char **ins = NEW_ARRAY(ar, char *, 2);
-    char **outs = NEW_ARRAY(ar, char *, 1);
-    if (!np || !ins || !outs) return NULL;
-    onnx__node_proto__init(np);
-    np->name = a->mul_name;
-    np->op_type = (char *)"Mul";
-    np->domain = (char *)"";
-    ins[a->gate_first ? 1 : 0] = (char *)name_of(g, a->mid_value);
-    ins[a->gate_first ? 0 : 1] = (char *)name_of(g, a->gate_value);
-    outs[0] = (char *)name_of(g, n->outputs[0]);
-    np->n_input = 2;
-    np->input = ins;
-    np->n_output = 1;
-    np->output = outs;
-    return np;
+    return binary_proto(ar, g, a->mul_name, "Mul", a->mid_value, a->gate_value, a->gate_first, n->outputs[0]);
 }
 
 /* The standard node for a fused activation: mid -> act -> original output

@@ -112,7 +112,6 @@ typedef struct obn_fused_bias {
     obn_tensor *data;   /* its tensor (retained) */
     int mid_value;      /* the MatMul's own output, which the Add read */
     char *add_name;     /* the Add node's name */
-    int add_version;    /* its resolved version */
     bool bias_first;    /* Add(bias, x) rather than Add(x, bias) */
 } obn_fused_bias;
 

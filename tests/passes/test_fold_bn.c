@@ -53,19 +53,6 @@ static Onnx__NodeProto *bn_node(tb_model *m, const char *name, const char *in, c
     return tb_node(m, "BatchNormalization", name, inputs, out);
 }
 
-static size_t count_op(const obn_model *m, const char *op)
-{
-    obn_model_meta meta;
-    obn_model_get_meta(m, &meta);
-    size_t n = 0;
-    for (size_t i = 0; i < meta.node_count; i++) {
-        obn_node_info ni;
-        obn_model_node(m, i, &ni);
-        n += strcmp(ni.op_type, op) == 0;
-    }
-    return n;
-}
-
 static int log_has(const obn_model *m, const char *needle)
 {
     for (size_t i = 0; i < obn_model_pass_log_count(m); i++)
@@ -130,7 +117,7 @@ static obn_model *check_fold(tb_model *tm, int rank, const int64_t *xdims, int e
         dump_log(opt);
         ck_abort_msg("pass log lacks '%s'", log_needle);
     }
-    size_t before = count_op(model, "BatchNormalization"), after = count_op(opt, "BatchNormalization");
+    size_t before = tb_count_op(model, "BatchNormalization"), after = tb_count_op(opt, "BatchNormalization");
     if (expect_folded) ck_assert_msg(after == 0, "%zu BatchNormalization left of %zu", after, before);
     else ck_assert_msg(after == before, "BatchNormalization count changed %zu -> %zu", before, after);
     ck_assert_msg(tb_run(opt, 2, 0, 1, &x, 1, &got) == OBN_OK, "optimised run: %s", obn_last_error());
@@ -147,7 +134,7 @@ static obn_model *check_fold(tb_model *tm, int rank, const int64_t *xdims, int e
     unlink(path);
     ck_assert_msg(tb_run(reloaded, 1, 0, 1, &x, 1, &got2) == OBN_OK, "reloaded run: %s", obn_last_error());
     ck_assert_msg(tb_allclose(got2, ref, RTOL, ATOL), "reloaded output differs: %g", tb_max_abs_diff(got2, ref));
-    ck_assert_int_eq(count_op(reloaded, "BatchNormalization"), after);
+    ck_assert_int_eq(tb_count_op(reloaded, "BatchNormalization"), after);
     obn_tensor_destroy(x);
     obn_tensor_destroy(ref);
     obn_tensor_destroy(got);
@@ -255,7 +242,7 @@ START_TEST(conv_transpose_huge_group)
     obn_model *model = NULL, *opt = NULL;
     ck_assert_msg(tb_load(tm, &model) == OBN_OK, "load: %s", obn_last_error());
     ck_assert_msg(obn_model_optimize(model, NULL, &opt) == OBN_OK, "optimize: %s", obn_last_error());
-    ck_assert_int_eq(count_op(opt, "BatchNormalization"), 1);
+    ck_assert_int_eq(tb_count_op(opt, "BatchNormalization"), 1);
     if (!log_has(opt, "kept BatchNormalization 'bn1'") || !log_has(opt, "group")) {
         dump_log(opt);
         ck_abort_msg("pass log lacks the reason");
@@ -316,8 +303,8 @@ START_TEST(matmul_and_matmul_add)
         bn_node(tm, "bn1", "t", "y");
         tb_output(tm, "y", OBN_FLOAT, -1, NULL);
         obn_model *opt = check_fold(tm, 2, ad, 1, "into MatMul 'mm'");
-        ck_assert_int_eq(count_op(opt, "Gemm"), 1);
-        ck_assert_int_eq(count_op(opt, "Add"), 0);
+        ck_assert_int_eq(tb_count_op(opt, "Gemm"), 1);
+        ck_assert_int_eq(tb_count_op(opt, "Add"), 0);
         obn_model_destroy(opt);
         tb_free(tm);
     }
@@ -391,7 +378,7 @@ START_TEST(negative_producer_output_is_graph_output)
     obn_model *model = NULL, *opt = NULL;
     ck_assert_int_eq(tb_load(tm, &model), OBN_OK);
     ck_assert_int_eq(obn_model_optimize(model, NULL, &opt), OBN_OK);
-    ck_assert_int_eq(count_op(opt, "BatchNormalization"), 1);
+    ck_assert_int_eq(tb_count_op(opt, "BatchNormalization"), 1);
     ck_assert_msg(log_has(opt, "kept BatchNormalization 'bn1'") && log_has(opt, "is a graph output"), "log");
     obn_model_destroy(opt);
     obn_model_destroy(model);
@@ -412,7 +399,7 @@ START_TEST(negative_non_constant_weights)
     obn_model *model = NULL, *opt = NULL;
     ck_assert_int_eq(tb_load(tm, &model), OBN_OK);
     ck_assert_int_eq(obn_model_optimize(model, NULL, &opt), OBN_OK);
-    ck_assert_int_eq(count_op(opt, "BatchNormalization"), 1);
+    ck_assert_int_eq(tb_count_op(opt, "BatchNormalization"), 1);
     ck_assert_msg(log_has(opt, "not a constant tensor"), "log");
     obn_model_destroy(opt);
     obn_model_destroy(model);
@@ -452,7 +439,7 @@ START_TEST(extreme_parameters_stay_finite)
     ck_assert_int_eq(obn_model_optimize(model, NULL, &opt), OBN_OK);
     /* 1e38 / sqrt(1e-12) = 1e44 overflows float: the fold must refuse */
     ck_assert_msg(log_has(opt, "overflow"), "log");
-    ck_assert_int_eq(count_op(opt, "BatchNormalization"), 1);
+    ck_assert_int_eq(tb_count_op(opt, "BatchNormalization"), 1);
     obn_model_destroy(opt);
     obn_model_destroy(model);
     tb_free(tm);
@@ -484,7 +471,7 @@ START_TEST(activation_fusion)
     tb_node(tm, "Relu", "relu1", "z", "y");
     int64_t xd[4] = {2, 3, 7, 6};
     obn_model *opt = check_fold(tm, 4, xd, 1, "fused Relu 'relu1' into Conv 'conv1'");
-    ck_assert_int_eq(count_op(opt, "Relu"), 0);
+    ck_assert_int_eq(tb_count_op(opt, "Relu"), 0);
     obn_model_destroy(opt);
     tb_free(tm);
 
@@ -514,7 +501,7 @@ START_TEST(activation_fusion)
     tb_attr_tensor(tm, tb_node(tm, "Constant", "k_max", "", "clip_max"), "value", tb_tensor_f32(tm, "", 0, scalar, &six));
     tb_node(tm, "Clip", "relu6", "z,clip_min,clip_max", "y");
     opt = check_fold(tm, 4, xd, 1, "fused Clip 'relu6' into Conv 'conv1'");
-    ck_assert_int_eq(count_op(opt, "BatchNormalization"), 0);
+    ck_assert_int_eq(tb_count_op(opt, "BatchNormalization"), 0);
     obn_model_destroy(opt);
     tb_free(tm);
 
@@ -568,7 +555,7 @@ START_TEST(residual_add_relu_fusion)
     tb_model *tm = residual_block(0);
     int64_t xd[4] = {2, 4, 9, 5};
     obn_model *opt = check_fold(tm, 4, xd, 1, "fused Relu 'relu' into Add 'add'");
-    ck_assert_int_eq(count_op(opt, "Relu"), 0);
+    ck_assert_int_eq(tb_count_op(opt, "Relu"), 0);
     obn_model_destroy(opt);
     tb_free(tm);
 
@@ -577,7 +564,7 @@ START_TEST(residual_add_relu_fusion)
     obn_model *model = NULL;
     ck_assert_int_eq(tb_load(tm, &model), OBN_OK);
     ck_assert_int_eq(obn_model_optimize(model, NULL, &opt), OBN_OK);
-    ck_assert_int_eq(count_op(opt, "Relu"), 1);
+    ck_assert_int_eq(tb_count_op(opt, "Relu"), 1);
     obn_model_destroy(opt);
     obn_model_destroy(model);
     tb_free(tm);
@@ -612,8 +599,8 @@ START_TEST(swish_fusion)
         char needle[96];
         snprintf(needle, sizeof needle, "fused %s 'gate' and Mul 'mul' into Conv 'conv'", acts[k / 2]);
         obn_model *opt = check_fold(tm, 4, xd, 1, needle); /* also: saved, reloaded, same result */
-        ck_assert_int_eq(count_op(opt, "Mul"), 0);
-        ck_assert_int_eq(count_op(opt, acts[k / 2]), 0);
+        ck_assert_int_eq(tb_count_op(opt, "Mul"), 0);
+        ck_assert_int_eq(tb_count_op(opt, acts[k / 2]), 0);
         /* the same float operations as the separate nodes: bit-identical */
         obn_model *model = NULL;
         ck_assert_int_eq(tb_load(tm, &model), OBN_OK);
@@ -633,8 +620,8 @@ START_TEST(swish_fusion)
     obn_model *model = NULL, *opt = NULL;
     ck_assert_int_eq(tb_load(tm, &model), OBN_OK);
     ck_assert_int_eq(obn_model_optimize(model, NULL, &opt), OBN_OK);
-    ck_assert_int_eq(count_op(opt, "Mul"), 1);
-    ck_assert_int_eq(count_op(opt, "Sigmoid"), 1);
+    ck_assert_int_eq(tb_count_op(opt, "Mul"), 1);
+    ck_assert_int_eq(tb_count_op(opt, "Sigmoid"), 1);
     obn_model_destroy(opt);
     obn_model_destroy(model);
     tb_free(tm);

@@ -102,19 +102,6 @@ static tb_model *build(const nf_case *c)
     return m;
 }
 
-static size_t count_op(const obn_model *m, const char *op)
-{
-    obn_model_meta meta;
-    obn_model_get_meta(m, &meta);
-    size_t n = 0;
-    for (size_t i = 0; i < meta.node_count; i++) {
-        obn_node_info ni;
-        obn_model_node(m, i, &ni);
-        n += strcmp(ni.op_type, op) == 0;
-    }
-    return n;
-}
-
 static void expect_log(const obn_model *m, const char *needle)
 {
     for (size_t i = 0; i < obn_model_pass_log_count(m); i++)
@@ -165,10 +152,10 @@ static char *check_case(const nf_case *c, bool folded, const char *log_needle, b
     ck_assert_msg(tb_run(model, 2, 0, 1, &x, 1, &ref) == OBN_OK, "reference run: %s", obn_last_error());
     ck_assert_msg(obn_model_optimize(model, NULL, &opt) == OBN_OK, "optimize: %s", obn_last_error());
     if (log_needle) expect_log(opt, log_needle);
-    size_t before = count_op(model, "Mul") + count_op(model, "Add"), after = count_op(opt, "Mul") + count_op(opt, "Add");
+    size_t before = tb_count_op(model, "Mul") + tb_count_op(model, "Add"), after = tb_count_op(opt, "Mul") + tb_count_op(opt, "Add");
     if (folded) ck_assert_msg(after == 0, "%s opset %d '%s': %zu Mul/Add left", c->norm, c->opset, c->chain, after);
     else ck_assert_msg(after == before, "Mul/Add count changed %zu -> %zu", before, after);
-    ck_assert_int_eq(count_op(opt, c->norm), 1);
+    ck_assert_int_eq(tb_count_op(opt, c->norm), 1);
     ck_assert_msg(tb_run(opt, 2, 0, 1, &x, 1, &got) == OBN_OK, "optimised run: %s", obn_last_error());
     expect_close(got, ref, dt, "optimised output");
     char *path = strdup("/tmp/obn_fold_norm_XXXXXX");
@@ -179,7 +166,7 @@ static char *check_case(const nf_case *c, bool folded, const char *log_needle, b
     ck_assert_msg(obn_model_load(path, &reloaded) == OBN_OK, "reload: %s", obn_last_error());
     ck_assert_msg(tb_run(reloaded, 1, 0, 1, &x, 1, &got2) == OBN_OK, "reloaded run: %s", obn_last_error());
     expect_close(got2, ref, dt, "reloaded output");
-    ck_assert_int_eq(count_op(reloaded, "Mul") + count_op(reloaded, "Add"), after);
+    ck_assert_int_eq(tb_count_op(reloaded, "Mul") + tb_count_op(reloaded, "Add"), after);
     obn_tensor_destroy(x);
     obn_tensor_destroy(ref);
     obn_tensor_destroy(got);
@@ -300,7 +287,7 @@ START_TEST(refusals_graph)
         if (k == 1) tb_output(m, "t0", dt, -1, NULL);
         obn_model *opt = optimised(m);
         expect_log(opt, why[k]);
-        ck_assert_int_eq(count_op(opt, "Mul"), 1);
+        ck_assert_int_eq(tb_count_op(opt, "Mul"), 1);
         obn_model_destroy(opt);
         tb_free(m);
     }

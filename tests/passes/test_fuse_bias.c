@@ -20,19 +20,6 @@
 
 typedef enum { FUSES, BIAS_RANK2, BIAS_SCALAR, B_INPUT, MID_OUTPUT, BIAS_CONSTANT_NODE } bias_case;
 
-static size_t count_op(const obn_model *m, const char *op)
-{
-    obn_model_meta meta;
-    obn_model_get_meta(m, &meta);
-    size_t n = 0;
-    for (size_t i = 0; i < meta.node_count; i++) {
-        obn_node_info ni;
-        obn_model_node(m, i, &ni);
-        n += strcmp(ni.op_type, op) == 0;
-    }
-    return n;
-}
-
 static float *random_floats(int64_t n, uint64_t seed)
 {
     float *p = malloc((size_t)n * sizeof *p);
@@ -79,8 +66,8 @@ static void check(bias_case bc, int rank, int64_t n, bool bias_first, int thread
     obn_tensor *ref[2] = {NULL, NULL}, *got[2] = {NULL, NULL};
     ck_assert_msg(tb_run(model, threads, 0, n_in, in, n_out, ref) == OBN_OK, "reference: %s", obn_last_error());
     ck_assert_msg(obn_model_optimize(model, NULL, &opt) == OBN_OK, "optimize: %s", obn_last_error());
-    ck_assert_uint_eq(count_op(opt, "MatMul"), 1);
-    ck_assert_uint_eq(count_op(opt, "Add"), fuses ? 0 : 1);
+    ck_assert_uint_eq(tb_count_op(opt, "MatMul"), 1);
+    ck_assert_uint_eq(tb_count_op(opt, "Add"), fuses ? 0 : 1);
     char path[] = "/tmp/obn_fuse_bias_XXXXXX";
     int fd = mkstemp(path);
     ck_assert_int_ge(fd, 0);
@@ -88,7 +75,7 @@ static void check(bias_case bc, int rank, int64_t n, bool bias_first, int thread
     ck_assert_msg(obn_model_save(opt, path) == OBN_OK, "save: %s", obn_last_error());
     ck_assert_msg(obn_model_load(path, &reloaded) == OBN_OK, "reload: %s", obn_last_error());
     unlink(path);
-    ck_assert_uint_eq(count_op(reloaded, "Add"), 1); /* written back as the standard node */
+    ck_assert_uint_eq(tb_count_op(reloaded, "Add"), 1); /* written back as the standard node */
     const obn_model *runs[2] = {opt, reloaded};
     for (int r = 0; r < 2; r++) {
         ck_assert_msg(tb_run(runs[r], threads, 1, n_in, in, n_out, got) == OBN_OK, "optimised run: %s",

@@ -70,19 +70,6 @@ static tb_model *build(const gelu_case *c)
     return m;
 }
 
-static size_t count_op(const obn_model *m, const char *op)
-{
-    obn_model_meta meta;
-    obn_model_get_meta(m, &meta);
-    size_t n = 0;
-    for (size_t i = 0; i < meta.node_count; i++) {
-        obn_node_info ni;
-        obn_model_node(m, i, &ni);
-        n += strcmp(ni.op_type, op) == 0;
-    }
-    return n;
-}
-
 /* Optimises m; the Gelu count after must be `gelu`, the Erf count
  * `erf`, and every output must match the unoptimised run (also after a
  * save/load round trip). */
@@ -93,9 +80,9 @@ static void check_model(tb_model *tm, size_t n_out, size_t gelu, size_t erf, con
     obn_tensor *x = tb_f32_random(3, XD, 7, -4.0f, 4.0f), *ref[2] = {NULL, NULL}, *got[2] = {NULL, NULL};
     ck_assert_msg(tb_run(model, 1, 0, 1, &x, n_out, ref) == OBN_OK, "reference run: %s", obn_last_error());
     ck_assert_msg(obn_model_optimize(model, NULL, &opt) == OBN_OK, "optimize: %s", obn_last_error());
-    ck_assert_uint_eq(count_op(opt, "Gelu"), gelu);
-    ck_assert_uint_eq(count_op(opt, "Erf"), erf);
-    if (removed_op) ck_assert_uint_eq(count_op(opt, removed_op), left);
+    ck_assert_uint_eq(tb_count_op(opt, "Gelu"), gelu);
+    ck_assert_uint_eq(tb_count_op(opt, "Erf"), erf);
+    if (removed_op) ck_assert_uint_eq(tb_count_op(opt, removed_op), left);
     char path[] = "/tmp/obn_fuse_gelu_XXXXXX";
     int fd = mkstemp(path);
     ck_assert_int_ge(fd, 0);
@@ -167,8 +154,8 @@ START_TEST(dropout_and_identity_removed)
     obn_model *model = NULL, *opt = NULL;
     ck_assert_msg(tb_load(m, &model) == OBN_OK, "load: %s", obn_last_error());
     ck_assert_msg(obn_model_optimize(model, NULL, &opt) == OBN_OK, "optimize: %s", obn_last_error());
-    ck_assert_uint_eq(count_op(opt, "Dropout"), mask_read ? 1 : 0);
-    ck_assert_uint_eq(count_op(opt, "Identity"), 0);
+    ck_assert_uint_eq(tb_count_op(opt, "Dropout"), mask_read ? 1 : 0);
+    ck_assert_uint_eq(tb_count_op(opt, "Identity"), 0);
     size_t n_out = mask_read ? 2 : 1;
     obn_tensor *x = tb_f32_random(3, XD, 3, -1.0f, 1.0f), *ref[2] = {NULL, NULL}, *got[2] = {NULL, NULL};
     ck_assert_msg(tb_run(model, 1, 0, 1, &x, n_out, ref) == OBN_OK, "reference: %s", obn_last_error());

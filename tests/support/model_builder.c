@@ -505,3 +505,16 @@ int tb_allclose(const obn_tensor *a, const obn_tensor *b, double rtol, double at
         if (!(fabs((double)x[i] - (double)y[i]) <= atol + rtol * fabs((double)y[i]))) return 0;
     return 1;
 }
+
+size_t tb_count_op(const obn_model *m, const char *op)
+{
+    obn_model_meta meta;
+    obn_model_get_meta(m, &meta);
+    size_t n = 0;
+    for (size_t i = 0; i < meta.node_count; i++) {
+        obn_node_info ni;
+        obn_model_node(m, i, &ni);
+        n += strcmp(ni.op_type, op) == 0;
+    }
+    return n;
+}

@@ -114,4 +114,7 @@ double tb_max_abs_diff(const obn_tensor *a, const obn_tensor *b);
 /* True if every element satisfies |a-b| <= atol + rtol*|b|. */
 int tb_allclose(const obn_tensor *a, const obn_tensor *b, double rtol, double atol);
 
+/* Nodes of the model whose op type is `op`. */
+size_t tb_count_op(const obn_model *m, const char *op);
+
 #endif
