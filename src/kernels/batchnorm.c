@@ -1,17 +1,11 @@
 #include "batchnorm.h"
+#include "simd_clones.h"
 
 /* Below this many elements a parallel region costs more than it saves
  * (thread wake-up is a few microseconds; 32K floats stream in about that). */
 #define OBN_BN_PARALLEL_MIN 32768
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(OBN_NO_CLONES)
-/* One copy per ISA, picked at load time by the CPU (ifunc). */
-#define OBN_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define OBN_SIMD_CLONES
-#endif
-
-OBN_SIMD_CLONES
+OBN_CLONES
 static void plane_f32(const float *x, float *y, int64_t s, float a, float b, int relu)
 {
     if (relu) {

@@ -8,16 +8,11 @@
 #include "cpu.h"
 #include "im2col.h"
 #include "kstop.h"
+#include "simd_clones.h"
 
 /* Output planes below this many multiply-adds in total run on one thread
  * (thread wake-up costs a few microseconds). */
 #define OBN_DW_PARALLEL_MIN ((int64_t)1 << 16)
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(OBN_NO_CLONES)
-#define OBN_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define OBN_SIMD_CLONES
-#endif
 
 static inline void row_axpy(float *y, const float *x, int64_t stride, float w, int64_t n)
 {
@@ -98,7 +93,7 @@ static inline void row_3taps(float *y, const float *x, int64_t sw, int64_t dw, c
 
 /* One output plane from one input plane and one kh x kw filter (one ISA
  * clone per plane, so the row loops inline into it). */
-OBN_SIMD_CLONES
+OBN_CLONES
 static void plane(const dw_geom *g, const float *x, const float *w, float bias, const obn_conv_epilogue *ep,
                   float *y, const obn_kstop *stop)
 {

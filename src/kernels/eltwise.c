@@ -1,16 +1,11 @@
 #include "eltwise.h"
+#include "simd_clones.h"
 
 /* Chunk size of the parallel split: 16K floats (64 KiB) per task keeps the
  * scheduling overhead small against the memory traffic. */
 #define OBN_ELT_CHUNK 16384
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(OBN_NO_CLONES)
-#define OBN_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define OBN_SIMD_CLONES
-#endif
-
-OBN_SIMD_CLONES
+OBN_CLONES
 static void clamp_chunk(const float *x, float *y, int64_t n, float lo, float hi)
 {
     for (int64_t i = 0; i < n; i++) {
@@ -30,7 +25,7 @@ void obn_clamp_f32(const float *x, float *y, int64_t n, float lo, float hi, int 
     }
 }
 
-OBN_SIMD_CLONES
+OBN_CLONES
 static void leaky_chunk(const float *x, float *y, int64_t n, float alpha)
 {
     for (int64_t i = 0; i < n; i++) y[i] = x[i] >= 0.0f ? x[i] : x[i] * alpha;

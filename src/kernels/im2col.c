@@ -9,18 +9,13 @@
 #include <string.h>
 
 #include "sgemm.h"
+#include "simd_clones.h"
 
 /* Panels of at most this many floats in total run on one thread. */
 #define OBN_IM2COL_PARALLEL_MIN ((int64_t)1 << 15)
 
 /* Kernel widths up to this keep their valid-column ranges in a table. */
 #define IM2COL_MAX_KW 64
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(OBN_NO_CLONES)
-#define OBN_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define OBN_SIMD_CLONES
-#endif
 
 typedef struct {
     const obn_conv_shape *s;
@@ -114,7 +109,7 @@ static inline void panel_row(const im2col_job *j, const run *runs, int nruns, co
 }
 
 /* Panel q: K rows, walking (input channel, kernel offset) as an odometer. */
-OBN_SIMD_CLONES
+OBN_CLONES
 static void fill_panel(const im2col_job *j, int64_t q)
 {
     const obn_conv_shape *s = j->s;
@@ -185,7 +180,7 @@ int64_t obn_im2col_padded_floats(const obn_conv_shape *s, int64_t cg)
 
 /* Phase plane p of one channel: padded row i, column j holds input
  * (i - ph, j*sw + p - pw), zero outside the input. */
-OBN_SIMD_CLONES
+OBN_CLONES
 static void pad_phase(const obn_conv2d_geom *g, const float *xc, int64_t p, float *dst)
 {
     for (int64_t i = 0; i < g->hp; i++) {

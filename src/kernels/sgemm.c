@@ -9,6 +9,7 @@
 
 #include "kstop.h"
 #include "sgemm_internal.h"
+#include "simd_clones.h"
 
 /* Below this many multiply-adds a parallel region costs more than it saves:
  * waking a thread takes a few microseconds, in which one core does roughly
@@ -18,13 +19,6 @@
 /* Outputs per matrix-vector chunk: a 1 KiB accumulator on the stack, a
  * multiple of every NR. */
 #define OBN_GEMV_CHUNK 256
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(OBN_NO_CLONES)
-/* One copy per ISA, picked at load time by the CPU (ifunc). */
-#define OBN_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define OBN_SIMD_CLONES
-#endif
 
 const obn_sgemm_kernel *obn_sgemm_current_kernel(void)
 {
@@ -114,7 +108,7 @@ typedef struct {
     int m_is_one; /* outputs run along a row of C (else down a column) */
 } gemv_job;
 
-OBN_SIMD_CLONES
+OBN_CLONES
 static float dot_strided(const float *x, int64_t xs, const float *row, int64_t n)
 {
     float s[16] = {0}, r = 0.0f;
@@ -127,7 +121,7 @@ static float dot_strided(const float *x, int64_t xs, const float *row, int64_t n
     return r;
 }
 
-OBN_SIMD_CLONES
+OBN_CLONES
 static void axpy_rows(float *acc, int64_t w, const float *x, int64_t xs, const float *mat, int64_t ld,
                       int64_t depth)
 {
