@@ -2,9 +2,10 @@
 // Times ONNX Runtime (CPU, from the npm package onnxruntime-node) on the same
 // kind of input `onnxbn bench` uses: seeded random values shaped like the
 // model's inputs (symbolic dims 1, a symbolic leading dim = --batch).
-// usage: node bench/ort_bench.js MODEL [--runs N] [--warmup N] [--threads N] [--batch B] [--json] [--profile]
+// usage: node bench/ort_bench.js MODEL [--runs N] [--warmup N] [--threads N] [--batch B] [--json] [--profile | --profile-all]
 // --profile: ORT's own per-node trace (enableProfiling), summed per operator
-// type over every run and printed per run, slowest first, like OBN_PROFILE=1.
+// type over every run and printed per run, slowest first, like OBN_PROFILE=1,
+// then its slowest nodes (--profile-all: every node, like OBN_PROFILE=all).
 'use strict';
 const path = require('path');
 
@@ -23,6 +24,7 @@ function parseArgs(argv) {
     const k = argv[i];
     if (k === '--json') a.json = true;
     else if (k === '--profile') a.profile = true;
+    else if (k === '--profile-all') { a.profile = true; a.profileAll = true; }
     else if (['--runs', '--warmup', '--threads', '--batch'].includes(k)) a[k.slice(2)] = parseInt(argv[++i], 10);
     else if (!a.model) a.model = k;
     else { console.error(`ort_bench: unexpected argument ${k}`); process.exit(2); }
@@ -76,7 +78,7 @@ async function main() {
   if (a.profile) {
     session.endProfiling();
     const file = fs.readdirSync(profDir).map((f) => path.join(profDir, f))[0];
-    const byOp = new Map();
+    const byOp = new Map(), byNode = new Map();
     let total = 0;
     for (const ev of JSON.parse(fs.readFileSync(file, 'utf8'))) {
       if (ev.cat !== 'Node' || !ev.name.endsWith('_kernel_time') || !ev.args) continue;
@@ -85,6 +87,7 @@ async function main() {
       e.ms += ev.dur / 1000;
       e.nodes.add(ev.name);
       byOp.set(op, e);
+      byNode.set(ev.name, (byNode.get(ev.name) || 0) + ev.dur / 1000);
       total += ev.dur / 1000;
     }
     const runs = a.warmup + a.runs;
@@ -92,6 +95,9 @@ async function main() {
     console.log('  kind                                              nodes     ms/run      %');
     for (const [op, e] of [...byOp.entries()].sort((x, y) => y[1].ms - x[1].ms))
       console.log(`  ${op.padEnd(48)} ${String(e.nodes.size).padStart(6)} ${(e.ms / runs).toFixed(3).padStart(10)} ${(100 * e.ms / total).toFixed(1).padStart(6)}`);
+    console.log(a.profileAll ? '  every node, slowest first:' : '  slowest nodes (--profile-all lists every node):');
+    for (const [name, ms] of [...byNode.entries()].sort((x, y) => y[1] - x[1]).slice(0, a.profileAll ? undefined : 15))
+      console.log(`    ${(ms / runs).toFixed(3).padStart(8)} ms  ${name.replace(/_kernel_time$/, '')}`);
     fs.rmSync(profDir, { recursive: true, force: true });
   }
   times.sort((x, y) => x - y);

@@ -8,6 +8,8 @@
 
 #define DW_ISA avx2
 #define DW_L 8
+/* vmaskmovps stores are microcoded on AMD (Zen 2/3): row tails spill instead */
+#define DW_FAST_STOREN 0
 typedef __m256 dw_v;
 typedef __m256i dw_m;
 

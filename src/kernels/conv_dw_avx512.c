@@ -8,6 +8,7 @@
 
 #define DW_ISA avx512
 #define DW_L 16
+#define DW_FAST_STOREN 1 /* AVX-512 masked stores are single instructions */
 typedef __m512 dw_v;
 typedef __mmask16 dw_m;
 

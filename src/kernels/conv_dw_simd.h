@@ -26,6 +26,8 @@
  *   dw_v, dw_m        vector and lane-mask types
  *   dw_load(p), dw_loadm(p, m)       full / masked (zeroing) load
  *   dw_store(p, v), dw_storen(p, v, n)  full store / first n lanes
+ *   DW_FAST_STOREN    0: dw_storen is slow, so row tails that have later
+ *                     rows after them are stored full width instead
  *   dw_mask(lo, hi)   lanes i with lo <= i < hi (any int64 bounds)
  *   dw_set1(s), dw_fma(a, b, c) = a * b + c, dw_min, dw_max
  *   dw_evens(a, b), dw_odds(a, b)    even / odd lanes of the 2L floats a|b
@@ -125,7 +127,11 @@ static inline __attribute__((always_inline)) void dw_block(const obn_conv2d_geom
             int64_t left = g->ow - ox0 - v * DW_L;
             if (left <= 0) break;
             dw_v o = dw_epilogue(acc[r][v], ep);
-            if (left >= DW_L) dw_store(yr + v * DW_L, o);
+            /* a row tail spills into the next rows when the masked store is
+             * slow (AVX2 on AMD): those floats are written again later (see
+             * dw_plane_k), and the plane's last row stays masked */
+            if (left >= DW_L || (!DW_FAST_STOREN && (oy0 + r + 1) * g->ow + DW_L - left <= g->oh * g->ow))
+                dw_store(yr + v * DW_L, o);
             else dw_storen(yr + v * DW_L, o, left);
         }
     }
@@ -140,8 +146,12 @@ static inline __attribute__((always_inline)) void dw_plane_k(const obn_conv2d_ge
     const int64_t bw = NV * DW_L;
     /* a block reads columns [S*ox0 - pw, S*ox0 - pw + span) */
     const int64_t span = S == 1 ? K - 1 + bw : (K - 1) / 2 * 2 + 2 * bw;
+    /* column blocks right to left: a full-width store past a row's end
+     * lands at the start of a later row, which a block to the left, a later
+     * row of the same block or the next block row writes afterwards */
+    const int64_t last = (g->ow - 1) / bw * bw;
     for (int64_t oy0 = 0; oy0 < g->oh; oy0 += R)
-        for (int64_t ox0 = 0; ox0 < g->ow; ox0 += bw) {
+        for (int64_t ox0 = last; ox0 >= 0; ox0 -= bw) {
             int64_t first = S * ox0 - g->pw;
             if (first >= 0 && first + span <= g->iw)
                 dw_block(g, x, w, bias, ep, y, oy0, ox0, K, S, R, NV, 0);
