@@ -31,16 +31,14 @@ static inline dw_v dw_fma(dw_v a, dw_v b, dw_v c) { return _mm256_fmadd_ps(a, b,
 static inline dw_v dw_min(dw_v a, dw_v b) { return _mm256_min_ps(a, b); }
 static inline dw_v dw_max(dw_v a, dw_v b) { return _mm256_max_ps(a, b); }
 /* shuffle_ps takes lanes 0, 2 (or 1, 3) of each 128-bit half of a and b:
- * [a0 a2 b0 b2 | a4 a6 b4 b6]; the 64-bit permute puts the halves in order */
-static inline dw_v dw_evens(dw_v a, dw_v b)
+ * [a0 a2 b0 b2 | a4 a6 b4 b6], i.e. outputs 0 1 4 5 | 2 3 6 7 of the
+ * window. The 64-bit permute that would put them in order is left to
+ * dw_unorder, once per accumulator instead of twice per pair of loads. */
+static inline dw_v dw_evens(dw_v a, dw_v b) { return _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)); }
+static inline dw_v dw_odds(dw_v a, dw_v b) { return _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)); }
+static inline dw_v dw_unorder(dw_v v)
 {
-    __m256 t = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
-    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
-}
-static inline dw_v dw_odds(dw_v a, dw_v b)
-{
-    __m256 t = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
-    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
 }
 static inline dw_v dw_leaky(dw_v v, float slope)
 {

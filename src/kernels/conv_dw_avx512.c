@@ -37,6 +37,7 @@ static inline dw_v dw_odds(dw_v a, dw_v b)
     const __m512i idx = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     return _mm512_permutex2var_ps(a, idx, b);
 }
+static inline dw_v dw_unorder(dw_v v) { return v; } /* the split keeps lane order */
 static inline dw_v dw_leaky(dw_v v, float slope)
 {
     __mmask16 neg = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);

@@ -30,7 +30,12 @@
  *                     rows after them are stored full width instead
  *   dw_mask(lo, hi)   lanes i with lo <= i < hi (any int64 bounds)
  *   dw_set1(s), dw_fma(a, b, c) = a * b + c, dw_min, dw_max
- *   dw_evens(a, b), dw_odds(a, b)    even / odd lanes of the 2L floats a|b
+ *   dw_evens(a, b), dw_odds(a, b)    even / odd lanes of the 2L floats a|b,
+ *                     in an order of the ISA's choosing that is the same
+ *                     for both and for every a, b
+ *   dw_unorder(v)     that order undone (identity where the split keeps
+ *                     lane order): stride-2 accumulators stay in the
+ *                     split's order and are put back once, at the store
  *   dw_leaky(v, slope)               v < 0 ? v * slope : v */
 #include <stdint.h>
 
@@ -126,7 +131,7 @@ static inline __attribute__((always_inline)) void dw_block(const obn_conv2d_geom
         for (int v = 0; v < NV; v++) {
             int64_t left = g->ow - ox0 - v * DW_L;
             if (left <= 0) break;
-            dw_v o = dw_epilogue(acc[r][v], ep);
+            dw_v o = dw_epilogue(S == 2 ? dw_unorder(acc[r][v]) : acc[r][v], ep);
             /* a row tail spills into the next rows when the masked store is
              * slow (AVX2 on AMD): those floats are written again later (see
              * dw_plane_k), and the plane's last row stays masked */
